@@ -1,0 +1,28 @@
+/**
+ * A value that must never reach a log, an answer or an error message (content tokens, notification
+ * secrets, invitation tokens). Printing, JSON-encoding or inspecting it shows `[redacted]`; only
+ * `reveal()` gives the value, at the one place that has to send it.
+ */
+export class Secret {
+  readonly #value: string;
+
+  constructor(value: string) {
+    this.#value = value;
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  toString(): string {
+    return '[redacted]';
+  }
+
+  toJSON(): string {
+    return '[redacted]';
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'Secret([redacted])';
+  }
+}
