@@ -1,0 +1,686 @@
+/**
+ * The `VppClient` adapter: Apple's App and Book Management API v2 over HTTPS (fetch).
+ *
+ * - Every answer is checked for `errorNumber` whatever its HTTP status, and validated with zod.
+ * - Reads retry throttling, 5xx and network errors; writes are sent again only when Apple's answer
+ *   proves they were not taken (retry.ts).
+ * - One limiter per token keeps this process under `maxRequestPerSecond`.
+ * - Endpoint URLs come from `service/config` (cached five minutes, as Apple advises) when they stay
+ *   on the configured origin; redirects are never followed, so the token never goes elsewhere.
+ */
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type {
+  AssetFilter,
+  AssignmentFilter,
+  BatchSubmission,
+  ContentMetadata,
+  EventOutcome,
+  FollowEventOptions,
+  SubmittedEvent,
+  UserFilter,
+  VppClient,
+  VppLimits,
+  VppPage,
+  VppReadResult,
+} from '../../application/ports/vpp-client.ts';
+import { isVppError, VppApiError } from '../../application/ports/vpp-errors.ts';
+import {
+  type Assignment,
+  type ClientConfig,
+  type ClientConfigRequest,
+  ClientConfigSchema,
+  ErrorResponseSchema,
+  EventResponseSchema,
+  GetAssetsResponseSchema,
+  GetAssignmentsResponseSchema,
+  GetUsersResponseSchema,
+  type ManageAssetsRequest,
+  type RequestUser,
+  type ResponseAsset,
+  type ResponseMeta,
+  type ResponseUser,
+  type RevokeAssetsRequest,
+  type ServiceConfig,
+  ServiceConfigSchema,
+  StatusResponseSchema,
+} from '../../application/ports/vpp-schemas.ts';
+import type { Secret } from '../../domain/secret.ts';
+import { planAssetBatches, planRevokeBatches, planUserBatches } from './batching.ts';
+import { toEventOutcome } from './event-outcome.ts';
+import { ContentLookupSchema } from './lookup-schema.ts';
+import { type Clock, PerTokenRateLimiter } from './rate-limiter.ts';
+import {
+  DEFAULT_RETRY_POLICY,
+  isNotConnected,
+  isSafeToRetry,
+  nextDelay,
+  parseRetryAfter,
+  type RetryPolicy,
+} from './retry.ts';
+
+/** Apple's documented values, used when `service/config` leaves a limit out. */
+export const DEFAULT_LIMITS: VppLimits = {
+  maxAssets: 25,
+  maxClientUserIds: 1000,
+  maxSerialNumbers: 1000,
+  maxRevokeClientUserIds: 100,
+  maxRevokeSerialNumbers: 100,
+  maxUsers: 100,
+  maxRequestPerSecond: 15,
+  maxNotificationLength: 512,
+  maxMdmNameLength: 100,
+  maxMdmIdLength: 100,
+  maxMdmMetadataLength: 255,
+};
+
+/** Apple's event cadence: first status read after 5 minutes, then at most every 30 s, give up after 10. */
+export const APPLE_EVENT_CADENCE: Required<Omit<FollowEventOptions, 'signal'>> = {
+  firstPollMs: 300_000,
+  intervalMs: 30_000,
+  timeoutMs: 600_000,
+};
+
+/** What a caller may watch: every answer's metadata (to see another MDM or a new expiry) and every error. */
+export interface VppObserver {
+  onMeta?(token: Secret, meta: ResponseMeta, endpoint: string): void;
+  onError?(token: Secret | undefined, error: VppApiError): void;
+  onRequest?(info: {
+    endpoint: string;
+    status: number | undefined;
+    attempt: number;
+    durationMs: number;
+  }): void;
+}
+
+export interface AppleVppHttpClientOptions {
+  /** `VPP_BASE_URL`, e.g. `https://vpp.itunes.apple.com/mdm/v2`. */
+  readonly baseUrl: string;
+  readonly userAgent?: string;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly requestTimeoutMs?: number;
+  readonly serviceConfigTtlMs?: number;
+  /** How often a whole paged read is walked again when Apple's data changes during the walk. */
+  readonly maxWalkAttempts?: number;
+  readonly eventCadence?: Partial<typeof APPLE_EVENT_CADENCE>;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly fetch?: typeof fetch;
+  readonly observer?: VppObserver;
+}
+
+interface CallOptions {
+  readonly token?: Secret;
+  readonly query?: Record<string, string | number | boolean | undefined>;
+  readonly body?: unknown;
+  /** A write Apple applies as a whole replacement, so sending it twice does no harm. */
+  readonly idempotent?: boolean;
+  /** An absolute URL (the metadata lookup) instead of the endpoint's own. */
+  readonly url?: URL;
+  /** Send the token as the lookup's `itvt` cookie instead of a bearer. */
+  readonly cookieAuth?: boolean;
+}
+
+type Endpoint = {
+  readonly key: string;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly urlKey?: string;
+};
+
+const ENDPOINTS = {
+  serviceConfig: { key: 'GET service/config', method: 'GET', path: 'service/config' },
+  getClientConfig: { key: 'GET client/config', method: 'GET', path: 'client/config', urlKey: 'clientConfig' },
+  setClientConfig: {
+    key: 'POST client/config',
+    method: 'POST',
+    path: 'client/config',
+    urlKey: 'clientConfig',
+  },
+  assets: { key: 'GET assets', method: 'GET', path: 'assets', urlKey: 'getAssets' },
+  assignments: { key: 'GET assignments', method: 'GET', path: 'assignments', urlKey: 'getAssignments' },
+  users: { key: 'GET users', method: 'GET', path: 'users', urlKey: 'getUsers' },
+  associate: {
+    key: 'POST assets/associate',
+    method: 'POST',
+    path: 'assets/associate',
+    urlKey: 'associateAssets',
+  },
+  disassociate: {
+    key: 'POST assets/disassociate',
+    method: 'POST',
+    path: 'assets/disassociate',
+    urlKey: 'disassociateAssets',
+  },
+  revoke: { key: 'POST assets/revoke', method: 'POST', path: 'assets/revoke', urlKey: 'revokeAssets' },
+  createUsers: { key: 'POST users/create', method: 'POST', path: 'users/create', urlKey: 'createUsers' },
+  updateUsers: { key: 'POST users/update', method: 'POST', path: 'users/update', urlKey: 'updateUsers' },
+  retireUsers: { key: 'POST users/retire', method: 'POST', path: 'users/retire', urlKey: 'retireUsers' },
+  status: { key: 'GET status', method: 'GET', path: 'status', urlKey: 'eventStatus' },
+} as const satisfies Record<string, Endpoint>;
+
+const LOOKUP: Endpoint = { key: 'GET lookup', method: 'GET', path: 'lookup' };
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Turns zod issues into one sentence naming each bad field ("assets.0.adamId is missing"). */
+function describeIssues(issues: readonly z.core.$ZodIssue[], body: unknown): string {
+  const at = (path: readonly PropertyKey[]) =>
+    path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], body);
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = issue.path.length > 0 ? issue.path.join('.') : '(body)';
+      return at(issue.path) === undefined ? `${path} is missing` : `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export class AppleVppHttpClient implements VppClient {
+  readonly #base: URL;
+  readonly #options: AppleVppHttpClientOptions;
+  readonly #retry: RetryPolicy;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #fetch: typeof fetch;
+  readonly #limiter: PerTokenRateLimiter;
+  readonly #tokenKeys = new WeakMap<Secret, string>();
+  #serviceConfig: { value: Promise<ServiceConfig>; expiresAt: number } | undefined;
+
+  constructor(options: AppleVppHttpClientOptions) {
+    this.#options = options;
+    this.#base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#clock = options.clock ?? realClock;
+    this.#random = options.random ?? Math.random;
+    this.#fetch = options.fetch ?? fetch;
+    this.#limiter = new PerTokenRateLimiter(this.#clock);
+  }
+
+  // --- configuration ----------------------------------------------------------------------------
+
+  serviceConfig(): Promise<ServiceConfig> {
+    const now = this.#clock.now();
+    if (this.#serviceConfig && this.#serviceConfig.expiresAt > now) return this.#serviceConfig.value;
+    const value = this.#call(ENDPOINTS.serviceConfig, ServiceConfigSchema, {});
+    this.#serviceConfig = { value, expiresAt: now + (this.#options.serviceConfigTtlMs ?? 300_000) };
+    value.catch(() => {
+      this.#serviceConfig = undefined;
+    });
+    return value;
+  }
+
+  async limits(): Promise<VppLimits> {
+    const { limits } = await this.serviceConfig();
+    const merged: Record<string, number> = { ...DEFAULT_LIMITS };
+    for (const key of Object.keys(DEFAULT_LIMITS)) {
+      const value = limits[key];
+      if (typeof value === 'number' && value > 0) merged[key] = value;
+    }
+    return merged as unknown as VppLimits;
+  }
+
+  getClientConfig(token: Secret): Promise<ClientConfig> {
+    return this.#call(ENDPOINTS.getClientConfig, ClientConfigSchema, { token });
+  }
+
+  updateClientConfig(token: Secret, request: ClientConfigRequest): Promise<ClientConfig> {
+    return this.#call(ENDPOINTS.setClientConfig, ClientConfigSchema, {
+      token,
+      body: request,
+      idempotent: true,
+    });
+  }
+
+  // --- paged reads --------------------------------------------------------------------------------
+
+  assetPages(token: Secret, filter: AssetFilter = {}): AsyncIterable<VppPage<ResponseAsset>> {
+    return this.#pages(ENDPOINTS.assets, GetAssetsResponseSchema, (r) => r.assets, token, { ...filter });
+  }
+
+  assignmentPages(token: Secret, filter: AssignmentFilter = {}): AsyncIterable<VppPage<Assignment>> {
+    return this.#pages(ENDPOINTS.assignments, GetAssignmentsResponseSchema, (r) => r.assignments, token, {
+      ...filter,
+    });
+  }
+
+  userPages(token: Secret, filter: UserFilter = {}): AsyncIterable<VppPage<ResponseUser>> {
+    return this.#pages(ENDPOINTS.users, GetUsersResponseSchema, (r) => r.users, token, { ...filter });
+  }
+
+  readAssets(token: Secret, filter?: AssetFilter): Promise<VppReadResult<ResponseAsset>> {
+    return this.#readAll(
+      () => this.assetPages(token, filter),
+      (a) => `${a.adamId}:${a.pricingParam}`,
+    );
+  }
+
+  readAssignments(token: Secret, filter?: AssignmentFilter): Promise<VppReadResult<Assignment>> {
+    return this.#readAll(
+      () => this.assignmentPages(token, filter),
+      (a) =>
+        `${a.adamId}:${a.pricingParam}:${a.serialNumber ? `s:${a.serialNumber}` : `u:${a.clientUserId}`}`,
+    );
+  }
+
+  readUsers(token: Secret, filter?: UserFilter): Promise<VppReadResult<ResponseUser>> {
+    // A clientUserId may appear more than once (retired entries and one active entry).
+    return this.#readAll(
+      () => this.userPages(token, filter),
+      (u) => `${u.clientUserId}:${u.status}:${u.idHash ?? ''}`,
+    );
+  }
+
+  async *#pages<S extends z.ZodType, T>(
+    endpoint: Endpoint,
+    schema: S,
+    items: (response: z.output<S>) => readonly T[],
+    token: Secret,
+    query: Record<string, string | number | boolean | undefined>,
+  ): AsyncGenerator<VppPage<T>> {
+    let pageIndex = 0;
+    for (;;) {
+      const response = (await this.#call(endpoint, schema, {
+        token,
+        query: { ...query, pageIndex },
+      })) as z.output<S> & {
+        currentPageIndex: number;
+        nextPageIndex?: number;
+        totalPages: number;
+        versionId: string;
+      } & ResponseMeta;
+      yield {
+        items: items(response),
+        pageIndex: response.currentPageIndex,
+        totalPages: response.totalPages,
+        versionId: response.versionId,
+        meta: {
+          uId: response.uId,
+          tokenExpirationDate: response.tokenExpirationDate,
+          mdmInfo: response.mdmInfo,
+        },
+      };
+      // The end of the data is the absence of nextPageIndex, not currentPageIndex == totalPages (§7).
+      if (response.nextPageIndex === undefined) return;
+      if (response.nextPageIndex <= pageIndex) {
+        throw new VppApiError(
+          'bad_response',
+          `Apple's ${endpoint.key} answer points back to page ${response.nextPageIndex}.`,
+          {
+            endpoint: endpoint.key,
+          },
+        );
+      }
+      pageIndex = response.nextPageIndex;
+    }
+  }
+
+  /**
+   * Walks every page. When the `versionId` changes during the walk, records may have moved between
+   * pages, so the walk starts again (a bounded number of times); the result says whether it ever
+   * saw one stable version. The first page's version is the next `sinceVersionId` either way.
+   */
+  async #readAll<T>(
+    walk: () => AsyncIterable<VppPage<T>>,
+    key: (item: T) => string,
+  ): Promise<VppReadResult<T>> {
+    const attempts = this.#options.maxWalkAttempts ?? 3;
+    let last: VppReadResult<T> | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const seen = new Map<string, T>();
+      let firstVersion: string | undefined;
+      let meta: ResponseMeta = {};
+      let changed = false;
+      let pages = 0;
+      for await (const page of walk()) {
+        pages++;
+        if (firstVersion === undefined) {
+          firstVersion = page.versionId;
+          meta = page.meta;
+        } else if (page.versionId !== firstVersion) {
+          changed = true;
+        }
+        for (const item of page.items) seen.set(key(item), item);
+      }
+      last = { items: [...seen.values()], versionId: firstVersion ?? '', consistent: !changed, pages, meta };
+      if (!changed) return last;
+    }
+    return last as VppReadResult<T>;
+  }
+
+  // --- asynchronous writes ------------------------------------------------------------------------
+
+  async associateAssets(
+    token: Secret,
+    request: ManageAssetsRequest,
+  ): Promise<BatchSubmission<ManageAssetsRequest>> {
+    return this.#submit(token, ENDPOINTS.associate, planAssetBatches(request, await this.limits()), (r) => r);
+  }
+
+  async disassociateAssets(
+    token: Secret,
+    request: ManageAssetsRequest,
+  ): Promise<BatchSubmission<ManageAssetsRequest>> {
+    return this.#submit(
+      token,
+      ENDPOINTS.disassociate,
+      planAssetBatches(request, await this.limits()),
+      (r) => r,
+    );
+  }
+
+  async revokeAssets(
+    token: Secret,
+    request: RevokeAssetsRequest,
+  ): Promise<BatchSubmission<RevokeAssetsRequest>> {
+    return this.#submit(token, ENDPOINTS.revoke, planRevokeBatches(request, await this.limits()), (r) => r);
+  }
+
+  async createUsers(token: Secret, users: readonly RequestUser[]): Promise<BatchSubmission<RequestUser[]>> {
+    return this.#submit(token, ENDPOINTS.createUsers, planUserBatches(users, await this.limits()), (u) => ({
+      users: u,
+    }));
+  }
+
+  async updateUsers(token: Secret, users: readonly RequestUser[]): Promise<BatchSubmission<RequestUser[]>> {
+    return this.#submit(token, ENDPOINTS.updateUsers, planUserBatches(users, await this.limits()), (u) => ({
+      users: u,
+    }));
+  }
+
+  async retireUsers(token: Secret, users: readonly RequestUser[]): Promise<BatchSubmission<RequestUser[]>> {
+    const retire = users.map((u) => ({ clientUserId: u.clientUserId }));
+    return this.#submit(token, ENDPOINTS.retireUsers, planUserBatches(retire, await this.limits()), (u) => ({
+      users: u,
+    }));
+  }
+
+  /**
+   * Sends each batch. A batch Apple refuses is reported with its error and the others still go;
+   * after a token problem or an unknown outcome nothing more is sent (the rest is reported with the
+   * same error), because sending more could not succeed or could not be checked.
+   */
+  async #submit<R>(
+    token: Secret,
+    endpoint: Endpoint,
+    batches: R[],
+    body: (request: R) => unknown,
+  ): Promise<BatchSubmission<R>> {
+    const events: SubmittedEvent<R>[] = [];
+    const rejected: { request: R; error: VppApiError }[] = [];
+    let stop: VppApiError | undefined;
+    for (const request of batches) {
+      if (stop) {
+        rejected.push({ request, error: stop });
+        continue;
+      }
+      try {
+        const answer = await this.#call(endpoint, EventResponseSchema, { token, body: body(request) });
+        events.push({
+          eventId: answer.eventId,
+          request,
+          meta: { uId: answer.uId, tokenExpirationDate: answer.tokenExpirationDate, mdmInfo: answer.mdmInfo },
+        });
+      } catch (error) {
+        if (!isVppError(error)) throw error;
+        rejected.push({ request, error });
+        if (error.isTokenProblem || error.kind === 'outcome_unknown' || error.kind === 'throttled')
+          stop = error;
+      }
+    }
+    return { events, rejected };
+  }
+
+  // --- events -------------------------------------------------------------------------------------
+
+  async eventStatus(token: Secret, eventId: string): Promise<EventOutcome> {
+    const status = await this.#call(ENDPOINTS.status, StatusResponseSchema, { token, query: { eventId } });
+    return toEventOutcome(eventId, status);
+  }
+
+  async followEvent(token: Secret, eventId: string, options: FollowEventOptions = {}): Promise<EventOutcome> {
+    const cadence = { ...APPLE_EVENT_CADENCE, ...this.#options.eventCadence, ...options };
+    const started = this.#clock.now();
+    await this.#clock.sleep(cadence.firstPollMs);
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const outcome = await this.eventStatus(token, eventId);
+      if (outcome.state !== 'pending' || this.#clock.now() - started >= cadence.timeoutMs) return outcome;
+      await this.#clock.sleep(cadence.intervalMs);
+    }
+  }
+
+  // --- content metadata ---------------------------------------------------------------------------
+
+  async contentMetadata(
+    token: Secret,
+    adamIds: readonly string[],
+    options: { country: string; platform: string },
+  ): Promise<Map<string, ContentMetadata>> {
+    const found = new Map<string, ContentMetadata>();
+    const lookup = (await this.serviceConfig()).urls.contentMetadataLookup;
+    if (!lookup || adamIds.length === 0) return found;
+    const url = new URL(lookup);
+    const ids = [...new Set(adamIds)];
+    for (let i = 0; i < ids.length; i += 100) {
+      const query = {
+        version: 2,
+        p: 'mdm-lockup',
+        caller: 'MDM',
+        platform: options.platform,
+        cc: options.country.toLowerCase(),
+        l: 'en',
+        id: ids.slice(i, i + 100).join(','),
+      };
+      // The lookup authenticates custom apps with the token as the `itvt` cookie; only Apple's own
+      // hosts (or the configured origin) ever receive it.
+      const trusted = url.origin === this.#base.origin || url.hostname.endsWith('.apple.com');
+      const answer = await this.#call(LOOKUP, ContentLookupSchema, {
+        query,
+        url,
+        cookieAuth: true,
+        ...(trusted ? { token } : {}),
+      });
+      for (const [adamId, item] of Object.entries(answer.results)) {
+        const iconUrl = item.artwork?.url.replace('{w}', '512').replace('{h}', '512').replace('{f}', 'png');
+        found.set(adamId, {
+          adamId,
+          name: item.name,
+          ...(iconUrl ? { iconUrl } : {}),
+          ...(item.bundleId ? { bundleId: item.bundleId } : {}),
+          ...(item.kind ? { kind: item.kind } : {}),
+        });
+      }
+    }
+    return found;
+  }
+
+  // --- transport ----------------------------------------------------------------------------------
+
+  #tokenKey(token: Secret | undefined): string {
+    if (!token) return 'anonymous';
+    let key = this.#tokenKeys.get(token);
+    if (!key) {
+      key = createHash('sha256').update(token.reveal()).digest('hex').slice(0, 16);
+      this.#tokenKeys.set(token, key);
+    }
+    return key;
+  }
+
+  async #resolveUrl(endpoint: Endpoint): Promise<URL> {
+    const fallback = new URL(endpoint.path, this.#base);
+    if (!endpoint.urlKey) return fallback;
+    const discovered = (await this.serviceConfig()).urls[endpoint.urlKey];
+    if (!discovered) return fallback;
+    try {
+      const url = new URL(discovered);
+      // Only follow discovered URLs on the configured origin: the token never goes elsewhere.
+      return url.origin === this.#base.origin ? url : fallback;
+    } catch {
+      return fallback;
+    }
+  }
+
+  async #call<S extends z.ZodType>(
+    endpoint: Endpoint,
+    schema: S,
+    options: CallOptions,
+  ): Promise<z.output<S>> {
+    const { token } = options;
+    const idempotent = endpoint.method === 'GET' || options.idempotent === true;
+    const tokenKey = this.#tokenKey(token);
+    const url = new URL(options.url ?? (await this.#resolveUrl(endpoint)));
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    const perSecond = token ? (await this.limits()).maxRequestPerSecond : Number.POSITIVE_INFINITY;
+    const started = this.#clock.now();
+
+    for (let attempt = 1; ; attempt++) {
+      if (token) await this.#limiter.acquire(tokenKey, perSecond);
+      const attemptStarted = this.#clock.now();
+      let status: number | undefined;
+      try {
+        const response = await this.#send(endpoint, url, options);
+        status = response.status;
+        const parsed = this.#parse(endpoint, schema, response);
+        if (token) this.#observeMeta(token, parsed, endpoint.key);
+        return parsed;
+      } catch (caught) {
+        const error = isVppError(caught) ? caught : this.#networkError(endpoint, caught);
+        this.#options.observer?.onError?.(token, error);
+        const elapsed = this.#clock.now() - started;
+        const delay = nextDelay(this.#retry, attempt, error, this.#random);
+        if (error.kind === 'throttled' && token) this.#limiter.pause(tokenKey, delay);
+        if (
+          !isSafeToRetry(error, idempotent) ||
+          attempt >= this.#retry.maxAttempts ||
+          elapsed + delay > this.#retry.maxTotalMs
+        ) {
+          throw this.#finalError(endpoint, error, idempotent);
+        }
+        await this.#clock.sleep(delay);
+      } finally {
+        this.#options.observer?.onRequest?.({
+          endpoint: endpoint.key,
+          status,
+          attempt,
+          durationMs: this.#clock.now() - attemptStarted,
+        });
+      }
+    }
+  }
+
+  async #send(
+    endpoint: Endpoint,
+    url: URL,
+    options: CallOptions,
+  ): Promise<{ status: number; headers: Headers; text: string }> {
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': this.#options.userAgent ?? 'vpp-manager/0.1',
+    };
+    if (options.token) {
+      if (options.cookieAuth) headers.Cookie = `itvt=${options.token.reveal()}`;
+      else headers.Authorization = `Bearer ${options.token.reveal()}`;
+    }
+    if (endpoint.method === 'POST') headers['Content-Type'] = 'application/json';
+    const response = await this.#fetch(url, {
+      method: endpoint.method,
+      headers,
+      ...(endpoint.method === 'POST' ? { body: JSON.stringify(options.body ?? {}) } : {}),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.#options.requestTimeoutMs ?? 30_000),
+    });
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  }
+
+  /** Every body is checked for `errorNumber` first, whatever the status (Apple has answered errors with 200). */
+  #parse<S extends z.ZodType>(
+    endpoint: Endpoint,
+    schema: S,
+    response: { status: number; headers: Headers; text: string },
+  ): z.output<S> {
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#clock.now());
+    let body: unknown;
+    try {
+      body = response.text === '' ? undefined : JSON.parse(response.text);
+    } catch {
+      body = undefined;
+    }
+    const appleError = ErrorResponseSchema.safeParse(body);
+    if (appleError.success) {
+      throw VppApiError.fromApple(appleError.data.errorNumber, appleError.data.errorMessage, {
+        httpStatus: response.status,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        ...(appleError.data.errorInfo ? { errorInfo: appleError.data.errorInfo } : {}),
+        endpoint: endpoint.key,
+      });
+    }
+    if (response.status < 200 || response.status >= 300) {
+      const kind =
+        response.status === 429 ? 'throttled' : response.status >= 500 ? 'service_unavailable' : 'unexpected';
+      throw new VppApiError(kind, `Apple answered ${endpoint.key} with HTTP ${response.status}.`, {
+        httpStatus: response.status,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        endpoint: endpoint.key,
+      });
+    }
+    if (body === undefined) {
+      throw new VppApiError('bad_response', `Apple's answer to ${endpoint.key} is not JSON.`, {
+        httpStatus: response.status,
+        endpoint: endpoint.key,
+      });
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new VppApiError(
+        'bad_response',
+        `Apple's answer to ${endpoint.key} is not as documented: ${describeIssues(parsed.error.issues, body)}.`,
+        {
+          httpStatus: response.status,
+          endpoint: endpoint.key,
+        },
+      );
+    }
+    return parsed.data;
+  }
+
+  #networkError(endpoint: Endpoint, cause: unknown): VppApiError {
+    const timeout = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+    const what = timeout ? 'did not answer in time' : 'could not be reached';
+    return new VppApiError('network', `Apple ${what} for ${endpoint.key}.`, {
+      endpoint: endpoint.key,
+      cause,
+    });
+  }
+
+  /**
+   * A write that failed in a way that does not prove Apple refused it becomes `outcome_unknown`: the
+   * caller must check the event or re-read before trying again, never replay it blindly.
+   */
+  #finalError(endpoint: Endpoint, error: VppApiError, idempotent: boolean): VppApiError {
+    const unknown =
+      (error.kind === 'network' && !isNotConnected(error)) ||
+      ((error.kind === 'service_unavailable' || error.kind === 'internal') &&
+        error.errorNumber === undefined);
+    if (idempotent || !unknown) return error;
+    return new VppApiError(
+      'outcome_unknown',
+      `Apple's answer to ${endpoint.key} does not show whether the request was taken (${error.message}) ` +
+        'Check the event status or re-read the assignments or users before sending it again.',
+      { endpoint: endpoint.key, ...(error.httpStatus ? { httpStatus: error.httpStatus } : {}), cause: error },
+    );
+  }
+
+  #observeMeta(token: Secret, parsed: unknown, endpoint: string): void {
+    const observer = this.#options.observer?.onMeta;
+    if (!observer || typeof parsed !== 'object' || parsed === null) return;
+    const { uId, tokenExpirationDate, mdmInfo } = parsed as ResponseMeta;
+    if (uId === undefined && tokenExpirationDate === undefined && mdmInfo === undefined) return;
+    observer(token, { uId, tokenExpirationDate, mdmInfo }, endpoint);
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Keeps one process under Apple's `maxRequestPerSecond` per content token: requests of one token are
+ * spaced evenly, and a throttling answer pauses every request of that token until Apple's
+ * `Retry-After` has passed. (Across Lambda functions the service caps the concurrency of the
+ * functions that call Apple; SPEC §5.4.)
+ */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export class PerTokenRateLimiter {
+  readonly #clock: Clock;
+  readonly #nextSlot = new Map<string, number>();
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Waits for this token's next free slot at `perSecond` requests per second. */
+  async acquire(tokenKey: string, perSecond: number): Promise<void> {
+    const spacing = 1000 / Math.max(1, perSecond);
+    const now = this.#clock.now();
+    const slot = Math.max(now, this.#nextSlot.get(tokenKey) ?? now);
+    this.#nextSlot.set(tokenKey, slot + spacing);
+    if (slot > now) await this.#clock.sleep(slot - now);
+  }
+
+  /** Holds every request of this token back for `ms` (Apple said to back off). */
+  pause(tokenKey: string, ms: number): void {
+    const until = this.#clock.now() + ms;
+    if ((this.#nextSlot.get(tokenKey) ?? 0) < until) this.#nextSlot.set(tokenKey, until);
+  }
+}
