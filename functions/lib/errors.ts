@@ -1,0 +1,136 @@
+/**
+ * One table from error to answer, for every trigger: an HTTP status and body for the API, retry or
+ * drop for queue workers. Only safe messages leave: a 5xx never carries internal detail.
+ */
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyValidationError,
+} from '@aws-lambda-powertools/idempotency';
+import { ZodError } from 'zod';
+import { isVppError, type VppApiError } from '../../shared/application/ports/vpp-errors.ts';
+import { DomainError, type ErrorKind } from '../../shared/domain/errors.ts';
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unsupported: 415,
+  rule: 422,
+  throttled: 429,
+  unavailable: 503,
+};
+
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+}
+
+/** Describes zod issues by path and rule, never echoing the values sent. */
+export function describeZodError(error: ZodError): string {
+  return error.issues
+    .slice(0, 8)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** Apple's failures as the API reports them when a use case let one through. */
+function fromVpp(error: VppApiError): ErrorAnswer {
+  switch (error.kind) {
+    case 'token_expired':
+      return {
+        status: 422,
+        code: 'token.expired',
+        message: 'The content token has expired: upload a new one (PUT .../token).',
+      };
+    case 'token_revoked':
+      return {
+        status: 422,
+        code: 'token.revoked',
+        message: 'Apple has revoked the content token: upload a new one (PUT .../token).',
+      };
+    case 'token_invalid':
+      return {
+        status: 422,
+        code: 'token.invalid',
+        message: 'Apple does not accept the content token: upload a new one (PUT .../token).',
+      };
+    case 'throttled':
+      return {
+        status: 503,
+        code: 'apple.throttled',
+        message: 'Apple is throttling requests for this location. Try again shortly.',
+        headers: { 'retry-after': String(Math.ceil((error.retryAfterMs ?? 30_000) / 1000)) },
+      };
+    case 'service_unavailable':
+    case 'internal':
+    case 'network':
+    case 'outcome_unknown':
+    case 'bad_response':
+    case 'gone':
+      return {
+        status: 502,
+        code: 'apple.unavailable',
+        message: "Apple's service did not answer as expected. Try again later.",
+      };
+    default:
+      return {
+        status: 502,
+        code: 'apple.refused',
+        message: `Apple refused the request (error ${error.errorNumber ?? 'unknown'}).`,
+        ...(error.errorNumber === undefined
+          ? {}
+          : { details: { appleError: { errorNumber: error.errorNumber } } }),
+      };
+  }
+}
+
+export function toErrorAnswer(error: unknown): ErrorAnswer {
+  if (error instanceof DomainError) {
+    return {
+      status: STATUS[error.kind],
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    };
+  }
+  if (error instanceof ZodError) {
+    return {
+      status: 400,
+      code: 'request.invalid',
+      message: `The request is not valid: ${describeZodError(error)}.`,
+    };
+  }
+  if (isVppError(error)) return fromVpp(error);
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return {
+      status: 409,
+      code: 'idempotency.in_progress',
+      message: 'A request with this Idempotency-Key is still being processed.',
+    };
+  }
+  if (error instanceof IdempotencyValidationError) {
+    return {
+      status: 422,
+      code: 'idempotency.key_reused',
+      message: 'This Idempotency-Key was used within 24 hours for a different request.',
+    };
+  }
+  return {
+    status: 500,
+    code: 'internal',
+    message: 'Something went wrong on our side. The request id in the logs identifies it.',
+  };
+}
+
+/** Queue workers: an expected, permanent failure is recorded and dropped; anything else is retried (then DLQ). */
+export function isPermanent(error: unknown): boolean {
+  if (error instanceof DomainError) return !['throttled', 'unavailable'].includes(error.kind);
+  if (error instanceof ZodError) return true;
+  return false;
+}

@@ -1,0 +1,33 @@
+/**
+ * Opaque list cursors: DynamoDB's LastEvaluatedKey as base64url JSON. A cursor is only accepted for
+ * the partition it came from, so a cursor made for one organisation can never page through another's.
+ */
+import { ValidationError } from '../../domain/errors.ts';
+
+type Key = Record<string, unknown>;
+
+export function encodeCursor(key: Key | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : undefined;
+}
+
+/** Decodes a cursor and checks that `expect` (e.g. `{pk: 'ORG#x#AUDIT'}`) matches it. */
+export function decodeCursor(cursor: string | undefined, expect: Key): Key | undefined {
+  if (cursor === undefined) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const valid =
+    typeof key === 'object' &&
+    key !== null &&
+    Object.values(key).every((v) => typeof v === 'string' || typeof v === 'number') &&
+    Object.entries(expect).every(([name, value]) => (key as Key)[name] === value);
+  if (!valid)
+    throw new ValidationError(
+      'cursor.invalid',
+      'The cursor is not valid for this list: start again without it.',
+    );
+  return key as Key;
+}

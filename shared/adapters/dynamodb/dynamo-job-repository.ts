@@ -1,0 +1,167 @@
+/**
+ * `JobRepository` on the core table: the job at `JOB#<id>`/`JOB` (listed per organisation through
+ * gsi1), each failure at `JOB#<id>`/`FAILURE#<subject>` so a job may have any number of them. Counts
+ * are added with atomic updates, and the state moves on in a conditional write.
+ */
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { Clock } from '../../application/ports/clock.ts';
+import type { JobProgress, JobRepository } from '../../application/ports/job-repository.ts';
+import {
+  FINAL_JOB_STATES,
+  type Job,
+  JobFailureSchema,
+  JobSchema,
+  type JobState,
+  stateFromCounts,
+} from '../../domain/job.ts';
+
+const key = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+
+const JobItemSchema = JobSchema.omit({ failures: true });
+const FailureItemSchema = z.object({ failure: JobFailureSchema });
+
+export class DynamoJobRepository implements JobRepository {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #clock: Clock;
+
+  constructor(db: DynamoDBDocumentClient, table: string, clock: Clock) {
+    this.#db = db;
+    this.#table = table;
+    this.#clock = clock;
+  }
+
+  async create(job: Job): Promise<void> {
+    const { failures, ...item } = job;
+    await this.#db.send(
+      new PutCommand({
+        TableName: this.#table,
+        Item: {
+          ...key(job.id),
+          ...item,
+          gsi1pk: `ORG#${job.orgId}#JOBS`,
+          gsi1sk: `${job.createdAt}#${job.id}`,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    if (failures.length > 0) await this.#putFailures(job.id, failures);
+  }
+
+  async get(jobId: string, options: { maxFailures?: number } = {}): Promise<Job | undefined> {
+    const answer = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: key(jobId), ConsistentRead: true }),
+    );
+    if (!answer.Item) return undefined;
+    const job = JobItemSchema.parse(answer.Item);
+    const failures = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
+        ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':f': 'FAILURE#' },
+        Limit: options.maxFailures ?? 1000,
+      }),
+    );
+    return { ...job, failures: (failures.Items ?? []).map((item) => FailureItemSchema.parse(item).failure) };
+  }
+
+  async recordProgress(jobId: string, progress: JobProgress): Promise<Job> {
+    const failures = progress.failures ?? [];
+    if (failures.length > 0) await this.#putFailures(jobId, failures);
+    const now = this.#clock.now().toISOString();
+    const answer = await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: key(jobId),
+        UpdateExpression: 'ADD completed :c, failed :f, requested :r SET updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':c': progress.completed ?? 0,
+          ':f': failures.length,
+          ':r': progress.addRequested ?? 0,
+          ':now': now,
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const job = JobItemSchema.parse(answer.Attributes);
+    const next = stateFromCounts(job);
+    if (next !== job.state) await this.#moveState(jobId, next, now);
+    return { ...job, state: next, failures: [] };
+  }
+
+  async finish(jobId: string, state: JobState, summary?: Record<string, unknown>): Promise<void> {
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: key(jobId),
+        UpdateExpression: `SET #state = :state, updatedAt = :now${summary ? ', summary = :summary' : ''}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':state': state,
+          ':now': this.#clock.now().toISOString(),
+          ...(summary ? { ':summary': summary } : {}),
+        },
+      }),
+    );
+  }
+
+  async setSummary(jobId: string, summary: Record<string, unknown>): Promise<void> {
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: key(jobId),
+        UpdateExpression: 'SET summary = :summary, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':summary': summary, ':now': this.#clock.now().toISOString() },
+      }),
+    );
+  }
+
+  async delete(jobId: string): Promise<void> {
+    await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: key(jobId) }));
+  }
+
+  /** Moves the state unless another writer already ended the job. */
+  async #moveState(jobId: string, to: JobState, now: string): Promise<void> {
+    const finals = [...FINAL_JOB_STATES];
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key(jobId),
+          UpdateExpression: 'SET #state = :to, updatedAt = :now',
+          ConditionExpression: `NOT #state IN (${finals.map((_, i) => `:f${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':to': to,
+            ':now': now,
+            ...Object.fromEntries(finals.map((s, i) => [`:f${i}`, s])),
+          },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  async #putFailures(jobId: string, failures: readonly z.infer<typeof JobFailureSchema>[]): Promise<void> {
+    for (const failure of failures) {
+      await this.#db.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk: `JOB#${jobId}`, sk: `FAILURE#${failure.subject}`, failure },
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/** Job progress (SPEC §3, §4). */
+import { z } from 'zod';
+import { JobSchema } from '../domain/job.ts';
+import { defineRoute } from './route.ts';
+
+export const JobViewSchema = JobSchema.omit({ orgId: true }).meta({ id: 'Job' });
+export type JobView = z.infer<typeof JobViewSchema>;
+
+export const getJob = defineRoute({
+  id: 'getJob',
+  method: 'GET',
+  path: '/v1/jobs/{jobId}',
+  fn: 'api-reports',
+  auth: 'jwt',
+  summary: "A job's progress and failures.",
+  tag: 'jobs',
+  params: z.object({ jobId: z.string().min(1).max(64) }),
+  response: { status: 200, schema: JobViewSchema },
+  errors: [404],
+});

@@ -1,0 +1,67 @@
+/**
+ * An HTTP route contract: method, path, who may call it, and the zod schemas of its parameters, query,
+ * body and answer. The same contract validates requests in the handler, generates the OpenAPI
+ * document, creates the API Gateway route in CDK, and mounts the route in local mode.
+ */
+import { z } from 'zod';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** How a route is authenticated: the JWT authorizer, nothing (public), or Apple's notification secret. */
+export type RouteAuth = 'jwt' | 'none' | 'apple-secret';
+
+export type BodyType = 'json' | 'csv' | 'form' | 'none';
+
+export interface RouteContract {
+  readonly id: string;
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `/v1/accounts/{accountId}`. */
+  readonly path: string;
+  /** The Lambda function (shared/config/functions.ts) that serves it. */
+  readonly fn: string;
+  readonly auth: RouteAuth;
+  readonly summary: string;
+  readonly tag: string;
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly bodyType?: BodyType;
+  readonly body?: z.ZodType;
+  readonly response: {
+    readonly status: number;
+    readonly schema?: z.ZodType;
+    readonly contentType?: string;
+    readonly description?: string;
+  };
+  /** Error statuses the route can answer besides 401/400/500 (documented in OpenAPI). */
+  readonly errors?: readonly number[];
+  /** A POST that starts a job: it accepts `Idempotency-Key`. */
+  readonly startsJob?: boolean;
+}
+
+export const defineRoute = <const C extends RouteContract>(contract: C): C => contract;
+
+export const ErrorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'Stable, dotted or snake_case code to branch on.' }),
+      message: z.string().meta({ description: 'What went wrong, for a person.' }),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const GatewayErrorSchema = z
+  .object({ message: z.string() })
+  .meta({
+    id: 'GatewayError',
+    description: "API Gateway's own error shape (authorizer, throttling, body size).",
+  });
+
+/** `limit` and opaque `cursor` of every list. */
+export const PageQueryShape = {
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().min(1).max(2048).optional(),
+};
+
+export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
+  z.object({ items: z.array(item), nextCursor: z.string().optional() }).meta({ id });

@@ -1,0 +1,21 @@
+/**
+ * Reads one job for its caller.
+ * 1. Load the job with its failures.
+ * 2. Answer 404 unless it belongs to the caller's organisation (another organisation's job does not exist).
+ * Errors: `job.not_found`.
+ */
+import type { JobView } from '../../api/jobs.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import type { Principal } from '../../domain/principal.ts';
+import type { JobRepository } from '../ports/job-repository.ts';
+
+export async function getJob(
+  deps: { jobs: JobRepository },
+  principal: Principal,
+  jobId: string,
+): Promise<JobView> {
+  const job = await deps.jobs.get(jobId);
+  if (!job || job.orgId !== principal.orgId) throw new NotFoundError('Job');
+  const { orgId: _org, ...view } = job;
+  return view;
+}

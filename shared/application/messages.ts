@@ -1,0 +1,56 @@
+/**
+ * The messages each queue carries, as zod schemas: producers build them typed, workers parse them
+ * (never `JSON.parse(x) as T`). Messages carry ids, never secrets.
+ */
+import { z } from 'zod';
+import { AssetKeySchema } from './ports/vpp-schemas.ts';
+
+const SubjectSchema = z.object({ type: z.enum(['device', 'user']), id: z.string().min(1) });
+export type SubjectRef = z.infer<typeof SubjectSchema>;
+
+/** Grant or revoke one asset for some subjects (already reserved and marked pending). */
+const LicenseOperationSchema = z.object({
+  orgId: z.string(),
+  accountId: z.string(),
+  jobId: z.string(),
+  asset: AssetKeySchema,
+  subjects: z.array(SubjectSchema).min(1),
+});
+
+export const JobMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('sync'),
+    orgId: z.string(),
+    accountId: z.string(),
+    jobId: z.string(),
+    full: z.boolean().default(false),
+    scheduled: z.boolean().default(false),
+  }),
+  z.object({
+    type: z.literal('probe'),
+    orgId: z.string(),
+    jobId: z.string(),
+    fail: z.boolean().default(false),
+  }),
+]);
+
+export const QUEUE_MESSAGES = {
+  grants: LicenseOperationSchema,
+  revocations: LicenseOperationSchema,
+  notifications: z.object({ accountId: z.string(), receivedAt: z.string(), notification: z.unknown() }),
+  events: z.object({
+    orgId: z.string(),
+    accountId: z.string(),
+    eventId: z.string(),
+    eventType: z.enum(['ASSOCIATE', 'DISASSOCIATE', 'REVOKE', 'CREATE', 'UPDATE', 'RETIRE']),
+    jobId: z.string().optional(),
+    submittedAt: z.string(),
+    polls: z.number().int().nonnegative().default(0),
+  }),
+  jobs: JobMessageSchema,
+} as const;
+
+export type QueueName = keyof typeof QUEUE_MESSAGES;
+export type QueueMessage<Q extends QueueName> = z.input<(typeof QUEUE_MESSAGES)[Q]>;
+export type ParsedQueueMessage<Q extends QueueName> = z.output<(typeof QUEUE_MESSAGES)[Q]>;
+export type JobMessage = z.output<typeof JobMessageSchema>;

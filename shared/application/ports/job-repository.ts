@@ -1,0 +1,25 @@
+/**
+ * Where jobs and their per-subject failures are kept. Counters are added atomically, so several
+ * workers may report outcomes of one job at once.
+ */
+import type { Job, JobFailure, JobState } from '../../domain/job.ts';
+
+export interface JobProgress {
+  readonly completed?: number;
+  readonly failures?: readonly JobFailure[];
+  /** Items discovered while running (a sync that found more to do). */
+  readonly addRequested?: number;
+}
+
+export interface JobRepository {
+  create(job: Job): Promise<void>;
+  /** The job with its failures (the first `maxFailures` of them), or undefined. */
+  get(jobId: string, options?: { maxFailures?: number }): Promise<Job | undefined>;
+  /** Adds outcomes and moves the state on (queued → running → a final state when every item is done). */
+  recordProgress(jobId: string, progress: JobProgress): Promise<Job>;
+  /** Sets the state explicitly (a job that ends early, or fails as a whole) and the summary. */
+  finish(jobId: string, state: JobState, summary?: Record<string, unknown>): Promise<void>;
+  setSummary(jobId: string, summary: Record<string, unknown>): Promise<void>;
+  /** Removes a job that turned out to have nothing to report (a scheduled sync with nothing new). */
+  delete(jobId: string): Promise<void>;
+}

@@ -1,0 +1,146 @@
+/**
+ * The composition root for Lambda: real AWS clients (traced by X-Ray through Powertools in the
+ * handler wrappers) and the adapters over them. Each dependency is built on first use and reads only
+ * the configuration it needs, so a function only needs the environment of what it touches. The local
+ * runtime reuses `buildDeps` with its own endpoints.
+ */
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AppleVppHttpClient } from '../adapters/apple-vpp/apple-vpp-http-client.ts';
+import { DynamoAuditLog } from '../adapters/dynamodb/dynamo-audit-log.ts';
+import { DynamoJobRepository } from '../adapters/dynamodb/dynamo-job-repository.ts';
+import { SecretsManagerSecretStore } from '../adapters/secrets-manager/secrets-manager-secret-store.ts';
+import { SesMailer } from '../adapters/ses/ses-mailer.ts';
+import { SqsMessageQueue } from '../adapters/sqs/sqs-message-queue.ts';
+import { cryptoIds, systemClock } from '../adapters/system/system-clock.ts';
+import type { Clock } from '../application/ports/clock.ts';
+import { loadConfig } from '../config/config.ts';
+import type { Deps, ServiceSettings } from './deps.ts';
+
+type Env = Record<string, string | undefined>;
+
+/** Memoises each getter of `builders`: a dependency is built the first time it is read. */
+function lazily<T extends object>(builders: { [K in keyof T]: () => T[K] }): T {
+  const out = {} as T;
+  for (const name of Object.keys(builders) as (keyof T)[]) {
+    let value: T[typeof name] | undefined;
+    let built = false;
+    Object.defineProperty(out, name, {
+      enumerable: true,
+      get: () => {
+        if (!built) {
+          value = builders[name]();
+          built = true;
+        }
+        return value;
+      },
+    });
+  }
+  return out;
+}
+
+export interface AwsClients {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly ses: SESv2Client;
+  readonly secrets: SecretsManagerClient;
+}
+
+/** The SDK clients, built once per container; endpoints come from the SDK's own AWS_ENDPOINT_URL_* settings. */
+export function buildAwsClients(instrument: <C>(client: C) => C = (c) => c): AwsClients {
+  return lazily<AwsClients>({
+    dynamo: () =>
+      DynamoDBDocumentClient.from(instrument(new DynamoDBClient({})), {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      }),
+    // The queue URL's host is not the endpoint everywhere (local SQS servers); use the configured one.
+    sqs: () => instrument(new SQSClient({ useQueueUrlAsEndpoint: false })),
+    ses: () => instrument(new SESv2Client({})),
+    secrets: () => instrument(new SecretsManagerClient({})),
+  });
+}
+
+export function settingsFrom(env: Env): ServiceSettings {
+  const c = loadConfig(env, [
+    'stage',
+    'publicBaseUrl',
+    'claimSub',
+    'claimEmail',
+    'claimOrg',
+    'claimRole',
+    'eventFirstPollSeconds',
+    'eventPollIntervalSeconds',
+    'allowHttpNotifications',
+  ]);
+  return {
+    stage: c.stage,
+    publicBaseUrl: c.publicBaseUrl,
+    claims: { sub: c.claimSub, email: c.claimEmail, org: c.claimOrg, role: c.claimRole },
+    eventFirstPollSeconds: c.eventFirstPollSeconds,
+    eventPollIntervalSeconds: c.eventPollIntervalSeconds,
+    allowHttpNotifications: c.allowHttpNotifications,
+  };
+}
+
+/** Builds every dependency over the given clients; `overrides` replace single ones (the local clock). */
+export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps> = {}): Deps {
+  const table = (key: 'tableCore' | 'tableIdempotency') => loadConfig(env, [key])[key];
+  const clock: Clock = overrides.clock ?? systemClock;
+  const ids = overrides.ids ?? cryptoIds;
+  return lazily<Deps>({
+    settings: () => overrides.settings ?? settingsFrom(env),
+    clock: () => clock,
+    ids: () => ids,
+    vpp: () =>
+      overrides.vpp ??
+      new AppleVppHttpClient({
+        baseUrl: loadConfig(env, ['vppBaseUrl']).vppBaseUrl,
+        userAgent: 'vpp-manager/0.1',
+      }),
+    secrets: () =>
+      overrides.secrets ??
+      new SecretsManagerSecretStore(clients.secrets, {
+        prefix: loadConfig(env, ['secretPrefix']).secretPrefix,
+      }),
+    mailer: () => {
+      const c = loadConfig(env, ['sesSender', 'sesConfigurationSet']);
+      return overrides.mailer ?? new SesMailer(clients.ses, c.sesSender, c.sesConfigurationSet);
+    },
+    queue: () => {
+      const c = loadConfig(env, [
+        'queueGrants',
+        'queueRevocations',
+        'queueNotifications',
+        'queueEvents',
+        'queueJobs',
+      ]);
+      return (
+        overrides.queue ??
+        new SqsMessageQueue(clients.sqs, {
+          grants: c.queueGrants,
+          revocations: c.queueRevocations,
+          notifications: c.queueNotifications,
+          events: c.queueEvents,
+          jobs: c.queueJobs,
+        })
+      );
+    },
+    jobs: () => overrides.jobs ?? new DynamoJobRepository(clients.dynamo, table('tableCore'), clock),
+    audit: () => overrides.audit ?? new DynamoAuditLog(clients.dynamo, table('tableCore'), clock, ids),
+    idempotencyStore: () =>
+      overrides.idempotencyStore ??
+      new DynamoDBPersistenceLayer({
+        tableName: table('tableIdempotency'),
+        awsSdkV3Client: clients.dynamo as unknown as DynamoDBClient,
+      }),
+  });
+}
+
+/** Lambda: clients are traced with X-Ray by the given instrumentation (Powertools tracer). */
+export function buildAwsDeps(env: Env, instrument: <C>(client: C) => C = (c) => c): Deps {
+  return buildDeps(env, buildAwsClients(instrument));
+}

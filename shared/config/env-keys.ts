@@ -1,0 +1,31 @@
+/**
+ * The names of every environment variable the runtime reads. `infra/` sets them and the functions
+ * read them through `loadConfig`, so the two cannot drift apart.
+ */
+export const ENV = {
+  stage: 'STAGE',
+  tableCore: 'TABLE_CORE',
+  tableAssets: 'TABLE_ASSETS',
+  tableUsers: 'TABLE_USERS',
+  tableAssignments: 'TABLE_ASSIGNMENTS',
+  tableIdempotency: 'TABLE_IDEMPOTENCY',
+  queueGrants: 'QUEUE_GRANTS_URL',
+  queueRevocations: 'QUEUE_REVOCATIONS_URL',
+  queueNotifications: 'QUEUE_NOTIFICATIONS_URL',
+  queueEvents: 'QUEUE_EVENTS_URL',
+  queueJobs: 'QUEUE_JOBS_URL',
+  secretPrefix: 'SECRET_PREFIX',
+  sesSender: 'SES_SENDER',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  vppBaseUrl: 'VPP_BASE_URL',
+  claimSub: 'JWT_CLAIM_SUB',
+  claimEmail: 'JWT_CLAIM_EMAIL',
+  claimOrg: 'JWT_CLAIM_ORG',
+  claimRole: 'JWT_CLAIM_ROLE',
+  eventFirstPollSeconds: 'EVENT_FIRST_POLL_SECONDS',
+  eventPollIntervalSeconds: 'EVENT_POLL_INTERVAL_SECONDS',
+  allowHttpNotifications: 'ALLOW_HTTP_NOTIFICATIONS',
+} as const;
+
+export type EnvKey = keyof typeof ENV;

@@ -1,0 +1,65 @@
+/**
+ * The Lambda functions: entry file, trigger and what each may touch. The CDK stack creates each
+ * function from this list (the grants and the environment variables together, so they cannot drift)
+ * and the local runtime mounts the same entry files on the same triggers. HTTP functions get their
+ * routes from shared/api (each route names its function).
+ */
+import type { QueueId } from './queues.ts';
+import type { ScheduleId } from './schedules.ts';
+import type { TableId } from './tables.ts';
+
+export type Trigger =
+  | { readonly kind: 'http' }
+  | { readonly kind: 'queue'; readonly queue: QueueId; readonly maxConcurrency: number }
+  | { readonly kind: 'schedule'; readonly schedule: ScheduleId };
+
+export interface FunctionAccess {
+  /** Tables read (`read`) or read and written (`write`). */
+  readonly tables?: Partial<Record<TableId, 'read' | 'write'>>;
+  /** Queues it sends to. */
+  readonly sendsTo?: readonly QueueId[];
+  /** Secrets under the service's prefix: read only, or create/update/delete too. */
+  readonly secrets?: 'read' | 'write';
+  /** Sends e-mail through SES (from the configured sender only). */
+  readonly email?: boolean;
+  /** Calls Apple: counted in the budget of concurrent Apple callers (SPEC §5.4). */
+  readonly callsApple?: boolean;
+}
+
+export interface FunctionDefinition {
+  readonly id: string;
+  /** Path from the repository root. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly trigger: Trigger;
+  readonly access: FunctionAccess;
+}
+
+export const FUNCTIONS: readonly FunctionDefinition[] = [
+  {
+    id: 'api-public',
+    entry: 'functions/http/api-public.ts',
+    description: 'Health and the OpenAPI document',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    trigger: { kind: 'http' },
+    access: {},
+  },
+  {
+    id: 'api-reports',
+    entry: 'functions/http/api-reports.ts',
+    description: 'Jobs, licence reports and the audit log',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    trigger: { kind: 'http' },
+    access: { tables: { core: 'read', assets: 'read', assignments: 'read' } },
+  },
+];
+
+export const functionById = (id: string): FunctionDefinition => {
+  const found = FUNCTIONS.find((f) => f.id === id);
+  if (!found) throw new Error(`No function ${id} in shared/config/functions.ts`);
+  return found;
+};
