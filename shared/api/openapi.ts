@@ -122,7 +122,9 @@ export function buildOpenApi(
       form: 'application/x-www-form-urlencoded',
       none: '',
     }[bodyType];
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = {
+    const operations = paths[route.path] ?? {};
+    paths[route.path] = operations;
+    operations[route.method.toLowerCase()] = {
       operationId: route.id,
       summary: route.summary,
       tags: [route.tag],

@@ -50,12 +50,10 @@ export const ErrorBodySchema = z
   })
   .meta({ id: 'Error' });
 
-export const GatewayErrorSchema = z
-  .object({ message: z.string() })
-  .meta({
-    id: 'GatewayError',
-    description: "API Gateway's own error shape (authorizer, throttling, body size).",
-  });
+export const GatewayErrorSchema = z.object({ message: z.string() }).meta({
+  id: 'GatewayError',
+  description: "API Gateway's own error shape (authorizer, throttling, body size).",
+});
 
 /** `limit` and opaque `cursor` of every list. */
 export const PageQueryShape = {
