@@ -1,0 +1,48 @@
+/**
+ * What every part of a running simulator shares: resolved options, the state, the clock and the
+ * collaborators (notifier, event engine, faults, rate limiter, call counter). Built once by
+ * `startAppleSimulator` and passed explicitly: no module-level singletons, so several simulators
+ * can run in one process.
+ */
+import type { EventEngine } from './events.ts';
+import type { FaultController } from './faults.ts';
+import type { Notifier } from './notifier.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import type { Rng } from './rng.ts';
+import type { SimState } from './state.ts';
+
+export interface ResolvedOptions {
+  readonly port: number;
+  readonly stateDir: string | undefined;
+  readonly allowHttpNotifications: boolean;
+  readonly pageSize: number;
+  readonly eventDelayMs: number;
+  readonly notificationRetryMs: number;
+  readonly limits: Readonly<Record<string, number>>;
+  readonly enforceRateLimit: boolean;
+  readonly unknownTokenError: 9622 | 9601;
+  readonly quiet: boolean;
+}
+
+export interface SimulatorContext {
+  readonly options: ResolvedOptions;
+  readonly state: SimState;
+  /** `http://127.0.0.1:<port>`, known once the server listens. */
+  url: string;
+  now(): Date;
+  /** Marks the state changed: a debounced save follows when a state directory is set. */
+  changed(): void;
+  log(message: string): void;
+  readonly rng: Rng;
+  readonly faults: FaultController;
+  readonly notifier: Notifier;
+  readonly events: EventEngine;
+  readonly rateLimiter: RateLimiter;
+  /** Requests per endpoint key (`'GET assets'`). */
+  readonly calls: Map<string, number>;
+}
+
+/** A limit by name, with Apple's example value when nobody overrode it. */
+export function limit(ctx: SimulatorContext, name: string): number {
+  return ctx.options.limits[name] ?? Number.POSITIVE_INFINITY;
+}

@@ -1,0 +1,27 @@
+/**
+ * The Apple simulator's public surface: start one, seed it, drive Apple-side actions and faults.
+ * See `simulator.ts` for the lifecycle and `types.ts` for every type.
+ */
+export { DEMO_SEED } from './seed.ts';
+export { startAppleSimulator } from './simulator.ts';
+export { SimulatorUsageError } from './state.ts';
+export {
+  type AppleSimulator,
+  type AssetDetails,
+  type AssetRef,
+  type AssignTarget,
+  DEFAULT_LIMITS,
+  type DeliveryAttempt,
+  type DeliveryLogEntry,
+  type FaultConfig,
+  FaultConfigSchema,
+  type FaultKind,
+  type FaultRule,
+  type SeedInput,
+  SeedInputSchema,
+  type SeedResult,
+  type SimulatorOptions,
+  type SimulatorSnapshot,
+  type SnapshotEvent,
+  type SnapshotLocation,
+} from './types.ts';

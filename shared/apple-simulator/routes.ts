@@ -1,0 +1,34 @@
+/**
+ * The Apple endpoints the simulator serves (reference §2.1), by path relative to `/mdm/v2/`, with a
+ * handler per allowed method. A known path with another method answers 9726; `service/config` is the
+ * only one without authentication.
+ */
+import type { AppleHandler } from './apple-request.ts';
+import { getClientConfig, postClientConfig } from './handlers/client-config.ts';
+import { eventStatus } from './handlers/event-status.ts';
+import { getAssets } from './handlers/get-assets.ts';
+import { getAssignments } from './handlers/get-assignments.ts';
+import { getUsers } from './handlers/get-users.ts';
+import { associateAssets, disassociateAssets, revokeAssets } from './handlers/manage-assets.ts';
+import { createUsers, retireUsers, updateUsers } from './handlers/manage-users.ts';
+
+export interface AppleRoute {
+  readonly authenticated: boolean;
+  readonly methods: Readonly<Partial<Record<'GET' | 'POST', AppleHandler>>>;
+}
+
+export const APPLE_ROUTES: ReadonlyMap<string, AppleRoute> = new Map<string, AppleRoute>([
+  // service/config is answered by the router itself: it needs no location.
+  ['service/config', { authenticated: false, methods: {} }],
+  ['client/config', { authenticated: true, methods: { GET: getClientConfig, POST: postClientConfig } }],
+  ['assets', { authenticated: true, methods: { GET: getAssets } }],
+  ['assignments', { authenticated: true, methods: { GET: getAssignments } }],
+  ['assets/associate', { authenticated: true, methods: { POST: associateAssets } }],
+  ['assets/disassociate', { authenticated: true, methods: { POST: disassociateAssets } }],
+  ['assets/revoke', { authenticated: true, methods: { POST: revokeAssets } }],
+  ['status', { authenticated: true, methods: { GET: eventStatus } }],
+  ['users', { authenticated: true, methods: { GET: getUsers } }],
+  ['users/create', { authenticated: true, methods: { POST: createUsers } }],
+  ['users/update', { authenticated: true, methods: { POST: updateUsers } }],
+  ['users/retire', { authenticated: true, methods: { POST: retireUsers } }],
+]);

@@ -1,0 +1,199 @@
+/**
+ * The simulator's in-memory model of Apple's side: organisations, locations (each with its assets,
+ * users, assignments and version logs), content tokens and asynchronous events. Maps keep insertion
+ * order, which gives paged reads a stable order; `state-store.ts` turns this into JSON and back.
+ */
+import type {
+  AssetKey,
+  EventType,
+  MdmInfo,
+  PricingParam,
+  ProductType,
+  RequestUser,
+} from '#application/ports/vpp-schemas.ts';
+import type { Delivery } from './notifier.ts';
+import type { VersionLog } from './versions.ts';
+
+/** Apple reports unlimited assets with this `totalCount` when `unlimited` is omitted (reference §5.1). */
+export const INT32_MAX = 2_147_483_647;
+
+export interface OrganizationRecord {
+  readonly id: string;
+  name: string;
+  managedAppleIdDomain?: string;
+}
+
+export interface AssetRecord {
+  readonly adamId: string;
+  readonly pricingParam: PricingParam;
+  readonly productType: ProductType;
+  name: string;
+  bundleId?: string;
+  /** Free content Apple lets a location assign without a fixed inventory. */
+  unlimited: boolean;
+  /** Licences owned; meaningless (0) when unlimited. Invariant: total = assigned + available. */
+  totalCount: number;
+  assignedCount: number;
+  retiredCount: number;
+  deviceAssignable: boolean;
+  revocable: boolean;
+  supportedPlatforms: string[];
+}
+
+export type UserStatus = 'Registered' | 'Associated' | 'Retired';
+
+export interface UserRecord {
+  /** Internal identity: a `clientUserId` can have several entries (retired ones plus one active). */
+  readonly ref: string;
+  readonly clientUserId: string;
+  email?: string;
+  managedAppleId?: string;
+  status: UserStatus;
+  inviteCode?: string;
+  /** The code this user accepted, so a second visit to the link can say "already used" (410). */
+  usedInviteCode?: string;
+  idHash?: string;
+  /** Index in the location's users version log of the last change. */
+  version: number;
+}
+
+export interface AssignmentRecord {
+  readonly adamId: string;
+  readonly pricingParam: PricingParam;
+  readonly serialNumber?: string;
+  readonly clientUserId?: string;
+  /** The user entry holding it: after retire + re-create, the old entry keeps its books. */
+  readonly userRef?: string;
+  version: number;
+}
+
+export interface LocationRecord {
+  readonly id: string;
+  readonly organizationId: string;
+  name: string;
+  readonly uId: string;
+  countryISO2ACode: string;
+  defaultPlatform: string;
+  websiteURL: string;
+  mdmInfo?: MdmInfo;
+  notificationUrl?: string;
+  notificationAuthToken?: string;
+  subscribedNotificationTypes: string[];
+  /** Keyed by `assetKey()`. */
+  readonly assets: Map<string, AssetRecord>;
+  /** Keyed by `UserRecord.ref`, retired entries included. */
+  readonly users: Map<string, UserRecord>;
+  /** Index: active `clientUserId` → ref. Rebuilt on load, never persisted. */
+  readonly activeUsers: Map<string, string>;
+  /** Only assignments that exist; keyed by `assignmentKey()`. */
+  readonly assignments: Map<string, AssignmentRecord>;
+  assetsVersionId: string;
+  readonly usersVersions: VersionLog;
+  readonly assignmentsVersions: VersionLog;
+  nextUserRef: number;
+}
+
+export interface TokenRecord {
+  /** The whole `.vpptoken` file content: the bearer credential. */
+  readonly content: string;
+  readonly locationId: string;
+  expiresAt: string;
+  /** Set by `expireToken`: answers 9621 whatever the date says. */
+  expired: boolean;
+  revoked: boolean;
+}
+
+/** A task subject of an asset event, in Apple's assignment shape plus the user entry it concerns. */
+export interface AssignmentTask {
+  readonly adamId: string;
+  readonly pricingParam: PricingParam;
+  readonly serialNumber?: string;
+  readonly clientUserId?: string;
+  readonly userRef?: string;
+}
+
+export type EventPayload =
+  | {
+      readonly kind: 'assets';
+      readonly assets: AssetKey[];
+      readonly clientUserIds: string[];
+      readonly serialNumbers: string[];
+    }
+  | { readonly kind: 'revoke'; readonly tasks: AssignmentTask[] }
+  | { readonly kind: 'users'; readonly users: RequestUser[] };
+
+export interface StatusFailure {
+  readonly errorNumber: number;
+  readonly errorMessage: string;
+  readonly errorInfo?: { assets?: AssetKey[]; clientUserIds?: string[]; serialNumbers?: string[] };
+}
+
+export interface EventRecord {
+  readonly eventId: string;
+  readonly locationId: string;
+  readonly eventType: EventType;
+  eventStatus: 'PENDING' | 'COMPLETE' | 'FAILED';
+  readonly numRequested: number;
+  numCompleted: number;
+  failures: StatusFailure[];
+  readonly payload: EventPayload;
+  readonly createdAt: string;
+  /** Epoch ms (system clock) at which the event is processed. */
+  readonly dueAt: number;
+  completedAt?: string;
+}
+
+export interface SimState {
+  readonly organizations: Map<string, OrganizationRecord>;
+  readonly locations: Map<string, LocationRecord>;
+  /** Keyed by file content. */
+  readonly tokens: Map<string, TokenRecord>;
+  readonly events: Map<string, EventRecord>;
+  /** The notification delivery log, oldest first; pending deliveries are in it too. */
+  readonly deliveries: Delivery[];
+}
+
+export function emptyState(): SimState {
+  return {
+    organizations: new Map(),
+    locations: new Map(),
+    tokens: new Map(),
+    events: new Map(),
+    deliveries: [],
+  };
+}
+
+export function assetKey(asset: { adamId: string; pricingParam: string }): string {
+  return `${asset.adamId}:${asset.pricingParam}`;
+}
+
+/** Identity of an assignment: the asset plus a device or a user entry. */
+export function assignmentKey(
+  asset: { adamId: string; pricingParam: string },
+  target: { serialNumber?: string; userRef?: string },
+): string {
+  return target.serialNumber !== undefined
+    ? `${assetKey(asset)}:s:${target.serialNumber}`
+    : `${assetKey(asset)}:u:${target.userRef ?? ''}`;
+}
+
+/** Licences still free. Unlimited assets report what is left of int32 so the invariant holds. */
+export function availableCount(asset: AssetRecord): number {
+  return (asset.unlimited ? INT32_MAX : asset.totalCount) - asset.assignedCount;
+}
+
+export function activeUser(location: LocationRecord, clientUserId: string): UserRecord | undefined {
+  const ref = location.activeUsers.get(clientUserId);
+  return ref === undefined ? undefined : location.users.get(ref);
+}
+
+/** Thrown by the simulator's controls when a test asks for something impossible (unknown id, ...). */
+export class SimulatorUsageError extends Error {
+  override readonly name = 'SimulatorUsageError';
+}
+
+export function requireLocation(state: SimState, locationId: string): LocationRecord {
+  const location = state.locations.get(locationId);
+  if (!location) throw new SimulatorUsageError(`unknown location ${locationId}`);
+  return location;
+}

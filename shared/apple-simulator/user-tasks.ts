@@ -1,0 +1,98 @@
+/**
+ * The tasks of `users/create`, `users/update` and `users/retire` events: one per user (reference §6.2).
+ *
+ * - create: an active entry with the same `clientUserId` fails with 9716. A `managedAppleId` in the
+ *   organisation's domain links at once (`Associated` with an `idHash`, no `inviteCode`), unless
+ *   another active user already holds that account (9641); otherwise the user is `Registered` with
+ *   an invitation code.
+ * - update: unknown or retired → 9609; changes the e-mail, and links a Registered user whose new
+ *   `managedAppleId` is in the organisation's domain.
+ * - retire: unknown or already retired → 9609; see `retireUser`.
+ */
+import type { RequestUser, ResponseUser } from '#application/ports/vpp-schemas.ts';
+import type { TaskFault } from './asset-tasks.ts';
+import type { LocationChange } from './change-set.ts';
+import { idHashFor } from './identifiers.ts';
+import { userView } from './ledger.ts';
+import { activeUser, type OrganizationRecord } from './state.ts';
+import {
+  addUser,
+  associateUser,
+  isOrganizationAccount,
+  retireUser,
+  touchUser,
+  userWithIdHash,
+} from './user-registry.ts';
+
+export interface UserTaskResult {
+  readonly clientUserId: string;
+  /** The user's entry after the task (on failure: the active entry, if any). */
+  readonly user?: ResponseUser;
+  readonly error?: number;
+}
+
+function failure(change: LocationChange, clientUserId: string, error: number): UserTaskResult {
+  const current = activeUser(change.location, clientUserId);
+  return current ? { clientUserId, user: userView(current), error } : { clientUserId, error };
+}
+
+export function runCreateUser(
+  change: LocationChange,
+  organization: OrganizationRecord | undefined,
+  request: RequestUser,
+  fault: TaskFault,
+): UserTaskResult {
+  const { clientUserId } = request;
+  const failed = fault();
+  if (failed !== undefined) return failure(change, clientUserId, failed);
+  if (activeUser(change.location, clientUserId)) return failure(change, clientUserId, 9716);
+  const account = request.managedAppleId;
+  if (account !== undefined && organization && isOrganizationAccount(organization, account)) {
+    const idHash = idHashFor(organization.id, account);
+    if (userWithIdHash(change, idHash)) return { clientUserId, error: 9641 };
+    const user = addUser(change, { ...request, status: 'Associated', idHash });
+    return { clientUserId, user: userView(user) };
+  }
+  const user = addUser(change, { ...request, status: 'Registered' });
+  return { clientUserId, user: userView(user) };
+}
+
+export function runUpdateUser(
+  change: LocationChange,
+  organization: OrganizationRecord | undefined,
+  request: RequestUser,
+  fault: TaskFault,
+): UserTaskResult {
+  const { clientUserId } = request;
+  const failed = fault();
+  if (failed !== undefined) return failure(change, clientUserId, failed);
+  const user = activeUser(change.location, clientUserId);
+  if (!user) return { clientUserId, error: 9609 };
+  const account = request.managedAppleId;
+  if (account !== undefined && organization && isOrganizationAccount(organization, account)) {
+    const idHash = idHashFor(organization.id, account);
+    const holder = userWithIdHash(change, idHash);
+    if (holder && holder.ref !== user.ref) return failure(change, clientUserId, 9641);
+    user.managedAppleId = account;
+    if (user.status !== 'Associated') associateUser(change, user, idHash);
+  } else if (account !== undefined) {
+    user.managedAppleId = account;
+  }
+  if (request.email !== undefined) user.email = request.email;
+  touchUser(change, user);
+  return { clientUserId, user: userView(user) };
+}
+
+export function runRetireUser(
+  change: LocationChange,
+  request: RequestUser,
+  fault: TaskFault,
+): UserTaskResult {
+  const { clientUserId } = request;
+  const failed = fault();
+  if (failed !== undefined) return failure(change, clientUserId, failed);
+  const user = activeUser(change.location, clientUserId);
+  if (!user) return { clientUserId, error: 9609 };
+  retireUser(change, user);
+  return { clientUserId, user: userView(user) };
+}
