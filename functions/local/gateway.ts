@@ -1,0 +1,209 @@
+/**
+ * Local mode's API Gateway: turns each HTTP request into the HTTP API's payload v2 event, checks the
+ * JWT like the authorizer does, calls the very Lambda handler named by the route, and writes its
+ * answer back. Errors the gateway itself makes keep API Gateway's own shape `{"message": ...}`: no
+ * route (404), no or bad token (401), a body over 10 MB (413), throttling (429), a crashed handler (500).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { RouteContract } from '../../shared/api/route.ts';
+import { type LocalKeys, verifyToken } from './jwt-keys.ts';
+
+type Handler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** API Gateway's payload limit for HTTP APIs. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface GatewayOptions {
+  readonly port: number;
+  readonly routes: readonly RouteContract[];
+  readonly loadHandler: (fn: string) => Promise<Handler>;
+  readonly keys: LocalKeys;
+  /** Extra local-only routes (the outbox), answered before the API routes. */
+  readonly extra?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** Stage throttling like the CDK default: steady requests per second and burst. */
+  readonly throttle?: { readonly ratePerSecond: number; readonly burst: number };
+}
+
+interface CompiledRoute {
+  readonly contract: RouteContract;
+  readonly pattern: RegExp;
+  readonly names: string[];
+}
+
+function compile(contract: RouteContract): CompiledRoute {
+  const names: string[] = [];
+  const source = contract.path
+    .split('/')
+    .map((part) => {
+      const param = /^\{(\w+)\+?\}$/.exec(part);
+      if (!param?.[1]) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(param[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { contract, pattern: new RegExp(`^${source}$`), names };
+}
+
+const gatewayError = (res: ServerResponse, status: number, message: string) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ message }));
+};
+
+/** API Gateway hands claims to the function as strings. */
+function stringifyClaims(payload: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(payload)) {
+    out[name] = Array.isArray(value)
+      ? `[${value.join(' ')}]`
+      : typeof value === 'string'
+        ? value
+        : JSON.stringify(value);
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function startGateway(options: GatewayOptions): Promise<Server> {
+  const routes = options.routes.map(compile);
+  let tokens = options.throttle?.burst ?? Number.POSITIVE_INFINITY;
+  let refilled = Date.now();
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+      if (options.extra && (await options.extra(req, res, url))) return;
+
+      if (options.throttle) {
+        const now = Date.now();
+        tokens = Math.min(
+          options.throttle.burst,
+          tokens + ((now - refilled) / 1000) * options.throttle.ratePerSecond,
+        );
+        refilled = now;
+        if (tokens < 1) return gatewayError(res, 429, 'Too Many Requests');
+        tokens -= 1;
+      }
+
+      const method = (req.method ?? 'GET').toUpperCase();
+      let match: { route: CompiledRoute; values: string[] } | undefined;
+      for (const route of routes) {
+        if (route.contract.method !== method) continue;
+        const found = route.pattern.exec(url.pathname);
+        if (found) {
+          match = { route, values: found.slice(1) };
+          break;
+        }
+      }
+      if (!match) return gatewayError(res, 404, 'Not Found');
+      const { contract } = match.route;
+
+      const body = await readBody(req);
+      if (body === 'too-large') return gatewayError(res, 413, 'Request Entity Too Large');
+
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+      }
+
+      let authorizer: { jwt: { claims: Record<string, string>; scopes: null } } | undefined;
+      if (contract.auth === 'jwt') {
+        const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+        const payload = bearer ? await verifyToken(options.keys, bearer) : undefined;
+        if (!payload) return gatewayError(res, 401, 'Unauthorized');
+        authorizer = { jwt: { claims: stringifyClaims(payload), scopes: null } };
+      }
+
+      const query: Record<string, string> = {};
+      for (const [name, value] of url.searchParams)
+        query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
+      const pathParameters = Object.fromEntries(
+        match.route.names.map((name, i) => [name, decodeURIComponent(match.values[i] ?? '')]),
+      );
+      const requestId = randomUUID();
+      const now = new Date();
+      const event = {
+        version: '2.0',
+        routeKey: `${contract.method} ${contract.path}`,
+        rawPath: url.pathname,
+        rawQueryString: url.search.replace(/^\?/, ''),
+        headers,
+        ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+        ...(match.route.names.length > 0 ? { pathParameters } : {}),
+        requestContext: {
+          accountId: 'local',
+          apiId: 'local',
+          domainName: headers.host ?? '127.0.0.1',
+          domainPrefix: 'local',
+          http: {
+            method,
+            path: url.pathname,
+            protocol: 'HTTP/1.1',
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+            userAgent: headers['user-agent'] ?? '',
+          },
+          requestId,
+          routeKey: `${contract.method} ${contract.path}`,
+          stage: '$default',
+          time: now.toISOString(),
+          timeEpoch: now.getTime(),
+          ...(authorizer ? { authorizer } : {}),
+        },
+        ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
+        isBase64Encoded: false,
+      } as unknown as APIGatewayProxyEventV2;
+      const context = {
+        awsRequestId: requestId,
+        functionName: contract.fn,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${contract.fn}`,
+        memoryLimitInMB: '512',
+        logGroupName: `/aws/lambda/${contract.fn}`,
+        logStreamName: 'local',
+        callbackWaitsForEmptyEventLoop: false,
+        getRemainingTimeInMillis: () => 29_000,
+        done: () => undefined,
+        fail: () => undefined,
+        succeed: () => undefined,
+      } as Context;
+
+      let result: APIGatewayProxyStructuredResultV2;
+      try {
+        const handler = await options.loadHandler(contract.fn);
+        result = await handler(event, context);
+      } catch {
+        return gatewayError(res, 500, 'Internal Server Error');
+      }
+      const outHeaders: Record<string, string> = {};
+      for (const [name, value] of Object.entries(result.headers ?? {})) outHeaders[name] = String(value);
+      res.writeHead(result.statusCode ?? 200, outHeaders);
+      res.end(
+        result.body === undefined
+          ? undefined
+          : result.isBase64Encoded
+            ? Buffer.from(result.body, 'base64')
+            : result.body,
+      );
+    } catch {
+      if (!res.headersSent) gatewayError(res, 500, 'Internal Server Error');
+      else res.end();
+    }
+  });
+  return new Promise((resolve) => server.listen(options.port, '127.0.0.1', () => resolve(server)));
+}

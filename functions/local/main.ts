@@ -1,0 +1,53 @@
+/**
+ * `npm start`: the whole system on this machine, state in `.local/`. Prints a line with `ready` and
+ * the URLs when it can serve; Ctrl-C (or SIGTERM) stops everything, DynamoDB Local's JVM included.
+ */
+import { resolve } from 'node:path';
+import { startLocalRuntime } from './runtime.ts';
+
+const port = Number(process.env.PORT ?? 8080);
+const simPort = Number(process.env.SIM_PORT ?? 8081);
+const dataDir = resolve(process.env.LOCAL_DIR ?? '.local');
+
+const runtime = await startLocalRuntime({
+  dataDir,
+  port,
+  simPort,
+  log: (line) => process.stderr.write(`[local] ${line}\n`),
+  ...(process.env.LOCAL_VISIBILITY_SECONDS
+    ? { visibilityTimeoutSeconds: Number(process.env.LOCAL_VISIBILITY_SECONDS) }
+    : {}),
+  ...(process.env.LOCAL_MAX_RECEIVE_COUNT
+    ? { maxReceiveCount: Number(process.env.LOCAL_MAX_RECEIVE_COUNT) }
+    : {}),
+  ...(process.env.EVENT_FIRST_POLL_SECONDS
+    ? { eventFirstPollSeconds: Number(process.env.EVENT_FIRST_POLL_SECONDS) }
+    : {}),
+  ...(process.env.EVENT_POLL_INTERVAL_SECONDS
+    ? { eventPollIntervalSeconds: Number(process.env.EVENT_POLL_INTERVAL_SECONDS) }
+    : {}),
+  ...(process.env.SIM_EVENT_DELAY_MS
+    ? { simulator: { eventDelayMs: Number(process.env.SIM_EVENT_DELAY_MS) } }
+    : {}),
+});
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`[local] ${signal}: stopping\n`);
+  runtime.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`[local] could not stop cleanly: ${(error as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGINT', () => stop('SIGINT'));
+process.once('SIGTERM', () => stop('SIGTERM'));
+
+process.stdout.write(
+  `VPP Manager ready: API ${runtime.apiUrl}/v1 · OpenAPI ${runtime.apiUrl}/v1/openapi.json · outbox ${runtime.apiUrl}/_local/outbox.html · ` +
+    `Apple simulator ${runtime.simulator.baseUrl} · tokens in ${dataDir}/tokens · get a JWT: npm run token -- --org demo --role org-admin --email admin@demo.test\n`,
+);
