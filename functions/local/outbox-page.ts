@@ -1,11 +1,6 @@
 /** The local outbox as a page: every mail the SES stand-in received, newest first. */
+import { escapeHtml as escape } from '../../shared/api/html.ts';
 import type { OutboxMail } from './engines/ses-local.ts';
-
-const escape = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 
 export function renderOutbox(mails: readonly OutboxMail[]): string {
   const items = mails
