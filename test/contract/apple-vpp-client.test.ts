@@ -5,7 +5,11 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppleVppHttpClient } from '../../shared/adapters/apple-vpp/apple-vpp-http-client.ts';
-import { type AppleSimulator, type FaultRule, startAppleSimulator } from '../../shared/apple-simulator/index.ts';
+import {
+  type AppleSimulator,
+  type FaultRule,
+  startAppleSimulator,
+} from '../../shared/apple-simulator/index.ts';
 import type { VppApiError } from '../../shared/application/ports/vpp-errors.ts';
 import type { ResponseMeta } from '../../shared/application/ports/vpp-schemas.ts';
 import { Secret } from '../../shared/domain/secret.ts';
@@ -399,19 +403,16 @@ describe('faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
   });
 
-  it.each([
-    [
-      'a 502 with an HTTP-date Retry-After',
-      { kind: 'server_error' as const, status: 502, retryAfter: 'DATE' },
-    ],
-    ['a 500 with 9603', { kind: 'server_error' as const, errorNumber: 9603 }],
-    ['503 with 9729', { kind: 'unavailable' as const }],
-    ['a dropped connection', { kind: 'drop_connection' as const }],
-    ['an answer slower than the timeout', { kind: 'slow' as const, delayMs: 1_500 }],
+  it.each<[string, FaultRule]>([
+    ['a 502 with an HTTP-date Retry-After', { kind: 'server_error', status: 502, retryAfter: 'DATE' }],
+    ['a 500 with 9603', { kind: 'server_error', errorNumber: 9603 }],
+    ['503 with 9729', { kind: 'unavailable' }],
+    ['a dropped connection', { kind: 'drop_connection' }],
+    ['an answer slower than the timeout', { kind: 'slow', delayMs: 1_500 }],
   ])('retries a read after %s', async (_name, fault) => {
     const retryAfter =
       fault.retryAfter === 'DATE' ? { retryAfter: new Date(Date.now() + 1_000).toUTCString() } : {};
-    sim.setFaults({ rules: [{ endpoint: 'GET users', times: 1, ...fault, ...retryAfter }] });
+    sim.setFaults({ rules: [{ ...fault, endpoint: 'GET users', times: 1, ...retryAfter }] });
     const read = await newClient({ requestTimeoutMs: 500 }).readUsers(token, {
       clientUserId: 'u-registered',
     });
