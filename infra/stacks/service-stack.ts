@@ -1,0 +1,166 @@
+/**
+ * What runs: one function per entry of shared/config/functions.ts, wired to its trigger (HTTP routes
+ * of shared/api, a queue, or a schedule) and given exactly the access its entry lists, plus the HTTP
+ * API, alarms and the dashboard. It holds no data, so it can be destroyed and re-created freely; it
+ * receives the stateful resources through typed props.
+ */
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ROUTES } from '../../shared/api/index.ts';
+import type { RouteContract } from '../../shared/api/route.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../shared/config/functions.ts';
+import { QUEUES } from '../../shared/config/queues.ts';
+import { SCHEDULES } from '../../shared/config/schedules.ts';
+import type { InfraConfig } from '../config.ts';
+import {
+  type AccessResources,
+  AppFunction,
+  type AppFunctionSettings,
+  bindAccess,
+  type CommonEnvKey,
+  pascalCase,
+} from '../constructs/app-function.ts';
+import { ServiceHttpApi } from '../constructs/http-api.ts';
+import { Monitoring } from '../constructs/monitoring.ts';
+import { QueueWorker } from '../constructs/queue-worker.ts';
+import { ScheduledJob } from '../constructs/scheduled-job.ts';
+import type { JwtAuthority } from './stateful-stack.ts';
+
+/** What the service stack needs from the stateful stack. */
+export interface StatefulResources extends AccessResources {
+  readonly jwt: JwtAuthority;
+}
+
+export interface ServiceStackProps extends StackProps {
+  readonly config: InfraConfig;
+  readonly stateful: StatefulResources;
+  /** @default FUNCTIONS of shared/config/functions.ts */
+  readonly functions?: readonly FunctionDefinition[];
+  /** @default ROUTES of shared/api */
+  readonly routes?: readonly RouteContract[];
+}
+
+export class ServiceStack extends Stack {
+  readonly api: ServiceHttpApi;
+  readonly functions: ReadonlyMap<string, AppFunction>;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const { config, stateful } = props;
+    const definitions = props.functions ?? FUNCTIONS;
+    const routes = props.routes ?? ROUTES;
+
+    this.api = new ServiceHttpApi(this, 'Http', {
+      issuer: stateful.jwt.issuer,
+      audience: stateful.jwt.audience,
+      throttle: config.apiThrottle,
+      logRetention: config.logRetentionDays,
+    });
+    const settings: AppFunctionSettings = {
+      environment: commonEnvironment(config, config.publicBaseUrl ?? this.api.url),
+      secretPrefix: config.secretPrefix,
+      logRetention: config.logRetentionDays,
+    };
+
+    const functions = new Map<string, AppFunction>();
+    for (const definition of definitions) {
+      if (functions.has(definition.id)) throw new Error(`Function id ${definition.id} appears twice.`);
+      const fn = new AppFunction(this, pascalCase(definition.id), { definition, settings });
+      bindAccess(fn, definition.access, stateful);
+      this.#connectTrigger(fn, definition, config, stateful);
+      functions.set(definition.id, fn);
+    }
+    this.functions = functions;
+    this.#addRoutes(routes, functions);
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stage: config.stage,
+      functions: [...functions.values()],
+      queues: QUEUES.map((q) => stateful.queues[q.id]),
+      api: this.api,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'PublicBaseUrl', {
+      value: settings.environment.publicBaseUrl,
+      description: 'Base URL of invitation links and of the Apple notification endpoint',
+    });
+  }
+
+  #connectTrigger(
+    fn: AppFunction,
+    definition: FunctionDefinition,
+    config: InfraConfig,
+    stateful: StatefulResources,
+  ): void {
+    const trigger = definition.trigger;
+    const name = pascalCase(definition.id);
+    switch (trigger.kind) {
+      case 'http':
+        return; // routes are added from the route contracts
+      case 'queue': {
+        const queue = stateful.queues[trigger.queue];
+        new QueueWorker(this, `${name}Worker`, { fn, queue, maxConcurrency: trigger.maxConcurrency });
+        return;
+      }
+      case 'schedule': {
+        const schedule = SCHEDULES.find((s) => s.id === trigger.schedule);
+        if (!schedule) throw new Error(`Function ${definition.id}: unknown schedule ${trigger.schedule}.`);
+        new ScheduledJob(this, `${name}Schedule`, {
+          fn,
+          schedule,
+          expression: config.schedules[schedule.id],
+        });
+        return;
+      }
+      default: {
+        const unknown: never = trigger;
+        throw new Error(`Function ${definition.id}: unknown trigger ${JSON.stringify(unknown)}.`);
+      }
+    }
+  }
+
+  #addRoutes(routes: readonly RouteContract[], functions: ReadonlyMap<string, AppFunction>): void {
+    const seen = new Set<string>();
+    const routed = new Set<string>();
+    for (const route of routes) {
+      const key = `${route.method} ${route.path}`;
+      if (seen.has(key)) throw new Error(`Route ${key} appears twice in the route contracts.`);
+      seen.add(key);
+      const fn = functions.get(route.fn);
+      if (!fn) throw new Error(`Route ${key} names function ${route.fn}, which is not in the function list.`);
+      if (fn.definition.trigger.kind !== 'http') {
+        throw new Error(`Route ${key} names function ${route.fn}, whose trigger is not http.`);
+      }
+      this.api.addRoute(route, fn);
+      routed.add(route.fn);
+    }
+    for (const [id, fn] of functions) {
+      if (fn.definition.trigger.kind === 'http' && !routed.has(id)) {
+        Annotations.of(fn).addWarningV2('vpp-manager:unrouted', `HTTP function ${id} has no route.`);
+      }
+    }
+  }
+}
+
+/**
+ * The variables every function gets. Typed by `CommonEnvKey`: a new key in shared/config/env-keys.ts
+ * fails to compile until it is set here or by a binding helper.
+ */
+export function commonEnvironment(config: InfraConfig, publicBaseUrl: string): Record<CommonEnvKey, string> {
+  return {
+    stage: config.stage,
+    publicBaseUrl,
+    vppBaseUrl: config.vppBaseUrl,
+    claimSub: config.claims.sub,
+    claimEmail: config.claims.email,
+    claimOrg: config.claims.org,
+    claimRole: config.claims.role,
+    eventFirstPollSeconds: String(config.eventFirstPollSeconds),
+    eventPollIntervalSeconds: String(config.eventPollIntervalSeconds),
+    // Apple requires https notification URLs; http is for the local simulator only.
+    allowHttpNotifications: 'false',
+  };
+}
