@@ -58,7 +58,11 @@ export async function handleAppleApi(
     reply(error.httpStatus, error.body(), headers);
 
   try {
-    if (faults.delayMs > 0) await sleep(faults.delayMs);
+    if (faults.delayMs > 0) await sleep(faults.delayMs, ctx.closing);
+    if (ctx.closing.aborted) {
+      req.socket.destroy();
+      return;
+    }
     if (faults.terminal) {
       answerFault(ctx, req, res, key, faults.terminal, faults);
       return;

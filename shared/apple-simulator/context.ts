@@ -40,6 +40,8 @@ export interface SimulatorContext {
   readonly rateLimiter: RateLimiter;
   /** Requests per endpoint key (`'GET assets'`). */
   readonly calls: Map<string, number>;
+  /** Aborted when the simulator closes: waits (slow faults) end at once. */
+  readonly closing: AbortSignal;
 }
 
 /** A limit by name, with Apple's example value when nobody overrode it. */

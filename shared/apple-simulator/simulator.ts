@@ -46,6 +46,8 @@ class SimulatorRuntime implements SimulatorContext {
   readonly events: EventEngine;
   readonly rateLimiter = new RateLimiter();
   readonly calls = new Map<string, number>();
+  readonly #closer = new AbortController();
+  readonly closing = this.#closer.signal;
   readonly #clock: () => Date;
   readonly #store: StateStore;
   readonly #quiet: boolean;
@@ -77,6 +79,11 @@ class SimulatorRuntime implements SimulatorContext {
 
   log(message: string): void {
     if (!this.#quiet) process.stderr.write(`[apple-sim] ${message}\n`);
+  }
+
+  /** Ends every wait in progress; the caller then stops timers and closes the server. */
+  abort(): void {
+    this.#closer.abort();
   }
 }
 
@@ -120,6 +127,7 @@ export async function startAppleSimulator(options: SimulatorOptions = {}): Promi
     close: () => {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        ctx.abort();
         ctx.events.close();
         await ctx.notifier.close();
         server.closeAllConnections();
