@@ -187,6 +187,7 @@ export function externalAssign(
   ctx.changed();
 }
 
+/** Removes an assignment made elsewhere: the licence is free again, no notification. */
 export function externalUnassign(
   ctx: SimulatorContext,
   locationId: string,
@@ -215,11 +216,13 @@ export function acceptInvitationOf(
   if (!outcome.ok) throw new SimulatorUsageError(`cannot accept: ${outcome.reason}`);
 }
 
+/** Apple expired the token early (password change...): it answers 9621 from now on. */
 export function expireToken(ctx: SimulatorContext, tokenFileContent: string): void {
   findToken(ctx, tokenFileContent).expired = true;
   ctx.changed();
 }
 
+/** Apple revoked the token: it answers 9625 from now on. */
 export function revokeToken(ctx: SimulatorContext, tokenFileContent: string): void {
   findToken(ctx, tokenFileContent).revoked = true;
   ctx.changed();

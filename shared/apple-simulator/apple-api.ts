@@ -21,10 +21,12 @@ import { APPLE_ROUTES } from './routes.ts';
 import type { LocationRecord, TokenRecord } from './state.ts';
 import type { FaultRule } from './types.ts';
 
+/** Counts one request for `calls()` under `'<METHOD> <path>'`. */
 export function countCall(ctx: SimulatorContext, key: string): void {
   ctx.calls.set(key, (ctx.calls.get(key) ?? 0) + 1);
 }
 
+/** The metadata every authenticated answer carries (reference §2.4). */
 export function responseMeta(location: LocationRecord, token: TokenRecord): object {
   return {
     uId: location.uId,
@@ -33,6 +35,7 @@ export function responseMeta(location: LocationRecord, token: TokenRecord): obje
   };
 }
 
+/** Serves one request under `/mdm/v2/`; `path` is relative to it. */
 export async function handleAppleApi(
   ctx: SimulatorContext,
   req: IncomingMessage,
@@ -116,7 +119,7 @@ function retryAfter(rule: FaultRule): Record<string, string> {
 }
 
 /** Answers for a fault that replaces the endpoint. */
-function answerFault(
+export function answerFault(
   ctx: SimulatorContext,
   req: IncomingMessage,
   res: ServerResponse,

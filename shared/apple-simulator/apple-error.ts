@@ -5,6 +5,7 @@
  */
 import { appleError } from '#application/ports/vpp-errors.ts';
 
+/** An Apple error answer: number, HTTP status (from the table unless overridden) and message. */
 export class AppleError extends Error {
   override readonly name = 'AppleError';
   readonly errorNumber: number;

@@ -7,6 +7,7 @@ import { AppleError } from './apple-error.ts';
 import type { SimulatorContext } from './context.ts';
 import type { LocationRecord, TokenRecord } from './state.ts';
 
+/** A request that passed routing, authentication, rate limit and body parsing. */
 export interface AppleRequest {
   readonly method: string;
   /** Relative to `/mdm/v2/`, e.g. `assets/associate`. */

@@ -28,6 +28,7 @@ import { newVersionLog } from './versions.ts';
 
 type ParsedLocation = z.infer<typeof SeedInputSchema>['organizations'][number]['locations'][number];
 
+/** Validates and applies a seed; returns the locations with their usable tokens. */
 export function applySeed(ctx: SimulatorContext, input: SeedInput): SeedResult {
   const parsed = SeedInputSchema.safeParse(input);
   if (!parsed.success) {

@@ -23,6 +23,7 @@ import {
 } from './ledger.ts';
 import { type AssignmentTask, activeUser, assignmentKey, type EventPayload } from './state.ts';
 
+/** The outcome of one asset task. */
 export interface AssetTaskResult {
   /** The task in Apple's assignment shape, for notifications and `errorInfo`. */
   readonly assignment: Assignment;
@@ -45,6 +46,7 @@ export function assetEventTasks(payload: EventPayload): AssignmentTask[] {
   return tasks;
 }
 
+/** Associate one asset with one user or device: consumes a licence unless already held. */
 export function runAssociate(
   change: LocationChange,
   task: AssignmentTask,
@@ -71,6 +73,7 @@ export function runAssociate(
   return { assignment };
 }
 
+/** Disassociate one asset from one user or device: frees the licence if held. */
 export function runDisassociate(
   change: LocationChange,
   task: AssignmentTask,

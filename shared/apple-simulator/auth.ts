@@ -9,6 +9,7 @@ import type { LocationRecord, TokenRecord } from './state.ts';
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
+/** The location and token behind an `Authorization` header, or the Apple error that refuses it. */
 export function authenticate(
   ctx: SimulatorContext,
   header: string | undefined,

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { LocationRecord } from './state.ts';
 import { bumpVersion } from './versions.ts';
 
+/** Collects the version bumps of one logical change of a location. */
 export class LocationChange {
   readonly location: LocationRecord;
   #usersStamp: number | undefined;

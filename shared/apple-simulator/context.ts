@@ -11,6 +11,7 @@ import type { RateLimiter } from './rate-limit.ts';
 import type { Rng } from './rng.ts';
 import type { SimState } from './state.ts';
 
+/** `SimulatorOptions` with every default applied. */
 export interface ResolvedOptions {
   readonly port: number;
   readonly stateDir: string | undefined;
@@ -24,6 +25,7 @@ export interface ResolvedOptions {
   readonly quiet: boolean;
 }
 
+/** The runtime shared by the server, the event engine, the notifier and the controls. */
 export interface SimulatorContext {
   readonly options: ResolvedOptions;
   readonly state: SimState;

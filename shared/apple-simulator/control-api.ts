@@ -99,6 +99,7 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   );
 }
 
+/** Serves one `/_sim/*` request by calling the in-process handle. */
 export async function handleControl(
   sim: AppleSimulator,
   req: IncomingMessage,

@@ -27,6 +27,7 @@ import { runCreateUser, runRetireUser, runUpdateUser, type UserTaskResult } from
 /** Apple sends at most this many elements per notification (reference §9.2). */
 export const NOTIFICATION_CHUNK = 100;
 
+/** Processes a pending event: tasks, final status, notifications. No-op unless pending. */
 export function processEvent(ctx: SimulatorContext, event: EventRecord): void {
   if (event.eventStatus !== 'PENDING') return;
   const location = ctx.state.locations.get(event.locationId);

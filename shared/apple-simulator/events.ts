@@ -10,6 +10,7 @@ import { processEvent } from './event-processor.ts';
 import { newUuid } from './identifiers.ts';
 import type { EventPayload, EventRecord, LocationRecord } from './state.ts';
 
+/** Schedules and processes asynchronous events. */
 export class EventEngine {
   readonly #ctx: SimulatorContext;
   readonly #timers = new Map<string, NodeJS.Timeout>();

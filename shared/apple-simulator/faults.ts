@@ -30,6 +30,7 @@ export interface FaultDecision {
 
 const NO_FAULT: FaultDecision = { delayMs: 0, legacy200: false };
 
+/** Holds the fault configuration and decides, request by request, which rules fire. */
 export class FaultController {
   readonly #rng: Rng;
   #config: FaultConfig = {};

@@ -7,10 +7,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** Bodies larger than this are refused: Apple's own limits keep real requests far below it. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** A request body beyond the size cap. */
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
+/** The whole request body, refusing more than 10 MB. */
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -23,6 +25,7 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Answers a JSON body. */
 export function sendJson(
   res: ServerResponse,
   status: number,
@@ -32,10 +35,12 @@ export function sendJson(
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(body), headers);
 }
 
+/** Answers an HTML page. */
 export function sendHtml(res: ServerResponse, status: number, html: string): void {
   send(res, status, 'text/html; charset=utf-8', html);
 }
 
+/** Answers a body of any type (ignored when the response is already sent or the socket gone). */
 export function send(
   res: ServerResponse,
   status: number,

@@ -6,8 +6,10 @@
 import { type ClientRequest, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
+/** The HTTP status of the answer, or why there was none. */
 export type PostResult = { readonly status: number } | { readonly error: string };
 
+/** POSTs JSON with a bearer; resolves (never rejects) with the status or the error. */
 export function postJson(
   url: string,
   bearer: string,

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 
+/** A random UUID (event, notification and version ids). */
 export function newUuid(): string {
   return randomUUID();
 }

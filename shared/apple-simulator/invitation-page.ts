@@ -72,6 +72,7 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
   );
 }
 
+/** Serves `GET` (the form) and `POST` (the acceptance) of `/invitation?inviteCode=`. */
 export async function handleInvitation(
   ctx: SimulatorContext,
   req: IncomingMessage,

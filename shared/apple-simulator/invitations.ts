@@ -10,6 +10,7 @@ import { userView } from './ledger.ts';
 import type { LocationRecord, UserRecord } from './state.ts';
 import { associateUser, userWithIdHash } from './user-registry.ts';
 
+/** An invitation code that is open, already used (or withdrawn), or unknown. */
 export type InvitationLookup =
   | { readonly kind: 'open' | 'used'; readonly location: LocationRecord; readonly user: UserRecord }
   | { readonly kind: 'unknown' };
@@ -28,10 +29,12 @@ export function findInvitation(ctx: SimulatorContext, inviteCode: string): Invit
   return { kind: 'unknown' };
 }
 
+/** Whether an acceptance went through, and why not. */
 export type AcceptOutcome =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: 'not_registered' | 'account_in_use' };
 
+/** Links a Registered user to an Apple Account; refuses an account another active user holds. */
 export function acceptInvitation(
   ctx: SimulatorContext,
   location: LocationRecord,

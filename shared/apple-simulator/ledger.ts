@@ -23,6 +23,7 @@ function targetKeyPart(target: LedgerTarget): { serialNumber?: string; userRef?:
   return 'serialNumber' in target ? { serialNumber: target.serialNumber } : { userRef: target.user.ref };
 }
 
+/** The asset record of an (adamId, pricingParam) pair in the location. */
 export function findAsset(
   location: LocationRecord,
   asset: { adamId: string; pricingParam: string },
@@ -30,6 +31,7 @@ export function findAsset(
   return location.assets.get(assetKey(asset));
 }
 
+/** The assignment of the asset to the target, if held. */
 export function findAssignment(
   location: LocationRecord,
   asset: AssetRecord,
@@ -76,6 +78,7 @@ export function removeAssignment(change: LocationChange, record: AssignmentRecor
   }
 }
 
+/** True when one more licence can be assigned. */
 export function hasFreeLicence(asset: AssetRecord): boolean {
   return availableCount(asset) > 0;
 }
@@ -92,6 +95,7 @@ export function releaseRevocable(change: LocationChange, user: UserRecord): Assi
   return released;
 }
 
+/** Apple's `Assignment`: the asset and exactly one target. */
 export function assignmentView(record: {
   adamId: string;
   pricingParam: AssignmentRecord['pricingParam'];
@@ -103,6 +107,7 @@ export function assignmentView(record: {
     : { adamId: record.adamId, pricingParam: record.pricingParam, clientUserId: record.clientUserId ?? '' };
 }
 
+/** Apple's `ResponseUser`. */
 export function userView(user: UserRecord): ResponseUser {
   const view: ResponseUser = { clientUserId: user.clientUserId, status: user.status };
   if (user.email !== undefined) view.email = user.email;

@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32, deflateSync } from 'node:zlib';
-import { countCall } from './apple-api.ts';
+import { answerFault, countCall } from './apple-api.ts';
 import type { SimulatorContext } from './context.ts';
-import { send, sendJson } from './http-io.ts';
+import { send, sendJson, sleep } from './http-io.ts';
 import type { AssetRecord } from './state.ts';
 
 const FAMILIES: Readonly<Record<string, string[]>> = {
@@ -35,13 +35,21 @@ function kindOf(asset: AssetRecord): string {
   return onlyMac ? 'macSoftware' : 'iosSoftware';
 }
 
-export function handleLookup(
+/** Serves `/lookup`; fault rules apply only when they name `'GET lookup'` explicitly. */
+export async function handleLookup(
   ctx: SimulatorContext,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
-): void {
-  countCall(ctx, `${(req.method ?? 'GET').toUpperCase()} lookup`);
+): Promise<void> {
+  const key = `${(req.method ?? 'GET').toUpperCase()} lookup`;
+  countCall(ctx, key);
+  const faults = ctx.faults.decide(key, false);
+  if (faults.delayMs > 0) await sleep(faults.delayMs, ctx.closing);
+  if (faults.terminal) {
+    answerFault(ctx, req, res, key, faults.terminal, faults);
+    return;
+  }
   if (req.method !== 'GET') {
     sendJson(res, 405, { errorNumber: 9726, errorMessage: 'HTTP method not supported on this endpoint.' });
     return;
@@ -68,6 +76,7 @@ export function handleLookup(
 
 const ARTWORK_PATH = /^\/artwork\/(\d+)\/(\d+)x(\d+)bb\.([a-z]+)$/;
 
+/** Serves `/artwork/<adamId>/<w>x<h>bb.<format>`. */
 export function handleArtwork(ctx: SimulatorContext, res: ServerResponse, path: string): void {
   const match = ARTWORK_PATH.exec(path);
   const asset = match?.[1] === undefined ? undefined : findProduct(ctx, match[1]);

@@ -31,8 +31,10 @@ export interface Delivery extends DeliveryLogEntry {
   sendTwice: boolean;
 }
 
+/** The notification types sent asynchronously (TEST_NOTIFICATION is sent by `sendTest`). */
 export type NotificationType = 'ASSET_MANAGEMENT' | 'USER_MANAGEMENT' | 'USER_ASSOCIATED' | 'ASSET_COUNT';
 
+/** Queues, sends, retries and logs notifications. */
 export class Notifier {
   readonly #ctx: SimulatorContext;
   readonly #timers = new Map<string, NodeJS.Timeout>();

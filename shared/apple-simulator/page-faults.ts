@@ -12,8 +12,10 @@ import type { PageMeta } from './paging.ts';
 import { assetKey, availableCount, type LocationRecord } from './state.ts';
 import { addUser } from './user-registry.ts';
 
+/** The data sets served page by page. */
 export type PagedDataSet = 'assets' | 'assignments' | 'users';
 
+/** Applies the paging faults once a page has been answered. */
 export function afterPageServed(
   ctx: SimulatorContext,
   location: LocationRecord,

@@ -7,6 +7,7 @@
 import { AppleError } from './apple-error.ts';
 import { integerParam } from './query.ts';
 
+/** The paging fields of Apple's list answers. */
 export interface PageMeta {
   readonly currentPageIndex: number;
   readonly nextPageIndex?: number;
@@ -14,12 +15,14 @@ export interface PageMeta {
   readonly totalPages: number;
 }
 
+/** The `pageIndex` asked for (default 0); negative is out of range (9650). */
 export function requestedPage(query: URLSearchParams): number {
   const pageIndex = integerParam(query, 'pageIndex') ?? 0;
   if (pageIndex < 0) throw new AppleError(9650);
   return pageIndex;
 }
 
+/** One page of the items, or 9650 when the index is beyond the last page. */
 export function paginate<T>(
   items: readonly T[],
   pageIndex: number,

@@ -4,6 +4,7 @@
  */
 import { AppleError } from './apple-error.ts';
 
+/** A boolean parameter, undefined when absent. */
 export function booleanParam(query: URLSearchParams, name: string): boolean | undefined {
   const raw = query.get(name);
   if (raw === null || raw === '') return undefined;
@@ -13,6 +14,7 @@ export function booleanParam(query: URLSearchParams, name: string): boolean | un
   throw new AppleError(9602, { message: `Invalid argument: ${name} must be true or false.` });
 }
 
+/** An integer parameter, undefined when absent. */
 export function integerParam(query: URLSearchParams, name: string): number | undefined {
   const raw = query.get(name);
   if (raw === null || raw === '') return undefined;
@@ -21,6 +23,7 @@ export function integerParam(query: URLSearchParams, name: string): number | und
   return Number(raw);
 }
 
+/** A text parameter; empty counts as absent. */
 export function stringParam(query: URLSearchParams, name: string): string | undefined {
   const raw = query.get(name);
   return raw === null || raw === '' ? undefined : raw;

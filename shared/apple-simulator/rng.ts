@@ -9,6 +9,7 @@ export interface Rng {
   chance(probability: number | undefined): boolean;
 }
 
+/** A generator from the seed (random when none is given). */
 export function createRng(seed: number = Math.floor(Math.random() * 2 ** 32)): Rng {
   let a = seed >>> 0;
   const next = (): number => {

@@ -12,11 +12,13 @@ import { getUsers } from './handlers/get-users.ts';
 import { associateAssets, disassociateAssets, revokeAssets } from './handlers/manage-assets.ts';
 import { createUsers, retireUsers, updateUsers } from './handlers/manage-users.ts';
 
+/** One Apple path: whether it needs a token, and its handler per method. */
 export interface AppleRoute {
   readonly authenticated: boolean;
   readonly methods: Readonly<Partial<Record<'GET' | 'POST', AppleHandler>>>;
 }
 
+/** Every Apple path the simulator serves. */
 export const APPLE_ROUTES: ReadonlyMap<string, AppleRoute> = new Map<string, AppleRoute>([
   // service/config is answered by the router itself: it needs no location.
   ['service/config', { authenticated: false, methods: {} }],

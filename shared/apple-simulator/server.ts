@@ -14,6 +14,7 @@ import type { AppleSimulator } from './types.ts';
 
 const APPLE_PREFIX = '/mdm/v2/';
 
+/** The node:http listener of a simulator. */
 export function requestListener(ctx: SimulatorContext, sim: AppleSimulator): RequestListener {
   return (req, res) => {
     dispatch(ctx, sim, req, res).catch((error: unknown) => {
@@ -45,7 +46,7 @@ async function dispatch(
   } else if (path === '/invitation') {
     await handleInvitation(ctx, req, res, url.searchParams);
   } else if (path === '/lookup') {
-    handleLookup(ctx, req, res, url.searchParams);
+    await handleLookup(ctx, req, res, url.searchParams);
   } else if (path.startsWith('/artwork/')) {
     handleArtwork(ctx, res, path);
   } else {

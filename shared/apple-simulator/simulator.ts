@@ -105,6 +105,10 @@ function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   };
 }
 
+/**
+ * Starts a simulator and resolves once it listens. Seeds it when the (loaded) state is empty and a
+ * seed is given. Close it with `close()`.
+ */
 export async function startAppleSimulator(options: SimulatorOptions = {}): Promise<AppleSimulator> {
   const resolved = resolveOptions(options);
   const quietLog = (message: string): void => {

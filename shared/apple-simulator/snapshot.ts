@@ -8,6 +8,7 @@ import { usableTokens } from './tokens.ts';
 import type { SimulatorSnapshot } from './types.ts';
 import { currentVersionId } from './versions.ts';
 
+/** A deep copy of the state in plain JSON. */
 export function buildSnapshot(ctx: SimulatorContext): SimulatorSnapshot {
   const state = ctx.state;
   const now = ctx.now().getTime();

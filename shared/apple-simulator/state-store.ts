@@ -170,6 +170,7 @@ const PersistedStateSchema = z.object({
   deliveries: z.array(DeliverySchema),
 });
 
+/** Loads and saves one simulator's state file (nothing at all without a state directory). */
 export class StateStore {
   readonly #file: string | undefined;
   readonly #dir: string | undefined;

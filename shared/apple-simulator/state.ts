@@ -17,12 +17,14 @@ import type { VersionLog } from './versions.ts';
 /** Apple reports unlimited assets with this `totalCount` when `unlimited` is omitted (reference §5.1). */
 export const INT32_MAX = 2_147_483_647;
 
+/** An organisation (Apple School Manager / Apple Business account). */
 export interface OrganizationRecord {
   readonly id: string;
   name: string;
   managedAppleIdDomain?: string;
 }
 
+/** An app or book a location holds, identified by (adamId, pricingParam). */
 export interface AssetRecord {
   readonly adamId: string;
   readonly pricingParam: PricingParam;
@@ -40,8 +42,10 @@ export interface AssetRecord {
   supportedPlatforms: string[];
 }
 
+/** The user states the simulator produces (`Deleted` is legacy, never produced). */
 export type UserStatus = 'Registered' | 'Associated' | 'Retired';
 
+/** One user entry of a location. */
 export interface UserRecord {
   /** Internal identity: a `clientUserId` can have several entries (retired ones plus one active). */
   readonly ref: string;
@@ -57,6 +61,7 @@ export interface UserRecord {
   version: number;
 }
 
+/** One licence assigned to a device or a user entry. */
 export interface AssignmentRecord {
   readonly adamId: string;
   readonly pricingParam: PricingParam;
@@ -67,6 +72,7 @@ export interface AssignmentRecord {
   version: number;
 }
 
+/** A location (library / org unit): what one content token manages. */
 export interface LocationRecord {
   readonly id: string;
   readonly organizationId: string;
@@ -93,6 +99,7 @@ export interface LocationRecord {
   nextUserRef: number;
 }
 
+/** A content token Apple issued for a location. */
 export interface TokenRecord {
   /** The whole `.vpptoken` file content: the bearer credential. */
   readonly content: string;
@@ -112,6 +119,7 @@ export interface AssignmentTask {
   readonly userRef?: string;
 }
 
+/** What an event was asked to do, kept until it is processed (and afterwards). */
 export type EventPayload =
   | {
       readonly kind: 'assets';
@@ -122,12 +130,14 @@ export type EventPayload =
   | { readonly kind: 'revoke'; readonly tasks: AssignmentTask[] }
   | { readonly kind: 'users'; readonly users: RequestUser[] };
 
+/** One entry of `StatusResponse.failures`: an error number and what it affected. */
 export interface StatusFailure {
   readonly errorNumber: number;
   readonly errorMessage: string;
   readonly errorInfo?: { assets?: AssetKey[]; clientUserIds?: string[]; serialNumbers?: string[] };
 }
 
+/** An asynchronous event and its status. */
 export interface EventRecord {
   readonly eventId: string;
   readonly locationId: string;
@@ -143,6 +153,7 @@ export interface EventRecord {
   completedAt?: string;
 }
 
+/** Everything the simulator knows; saved as a whole. */
 export interface SimState {
   readonly organizations: Map<string, OrganizationRecord>;
   readonly locations: Map<string, LocationRecord>;
@@ -153,6 +164,7 @@ export interface SimState {
   readonly deliveries: Delivery[];
 }
 
+/** A state with nothing in it. */
 export function emptyState(): SimState {
   return {
     organizations: new Map(),
@@ -163,6 +175,7 @@ export function emptyState(): SimState {
   };
 }
 
+/** Identity of an asset: `adamId:pricingParam`. */
 export function assetKey(asset: { adamId: string; pricingParam: string }): string {
   return `${asset.adamId}:${asset.pricingParam}`;
 }
@@ -182,6 +195,7 @@ export function availableCount(asset: AssetRecord): number {
   return (asset.unlimited ? INT32_MAX : asset.totalCount) - asset.assignedCount;
 }
 
+/** The active (non-retired) entry of a clientUserId. */
 export function activeUser(location: LocationRecord, clientUserId: string): UserRecord | undefined {
   const ref = location.activeUsers.get(clientUserId);
   return ref === undefined ? undefined : location.users.get(ref);
@@ -192,6 +206,7 @@ export class SimulatorUsageError extends Error {
   override readonly name = 'SimulatorUsageError';
 }
 
+/** The location, or a usage error naming the unknown id. */
 export function requireLocation(state: SimState, locationId: string): LocationRecord {
   const location = state.locations.get(locationId);
   if (!location) throw new SimulatorUsageError(`unknown location ${locationId}`);

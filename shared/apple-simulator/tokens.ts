@@ -10,6 +10,7 @@ import { requireLocation, SimulatorUsageError } from './state.ts';
 
 const ONE_YEAR_MS = 365 * 24 * 60 * 60 * 1000;
 
+/** Issues a new token file content for the location (default expiry: one year from `now()`). */
 export function issueToken(ctx: SimulatorContext, locationId: string, expiresAt?: Date): string {
   const location = requireLocation(ctx.state, locationId);
   const organization = ctx.state.organizations.get(location.organizationId);
@@ -33,6 +34,7 @@ export function issueToken(ctx: SimulatorContext, locationId: string, expiresAt?
   return content;
 }
 
+/** The record of a token file content, or a usage error. */
 export function findToken(ctx: SimulatorContext, content: string) {
   const token = ctx.state.tokens.get(content.trim());
   if (!token) throw new SimulatorUsageError('unknown token');

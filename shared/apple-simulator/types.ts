@@ -11,6 +11,7 @@ import {
   ProductTypeSchema,
 } from '#application/ports/vpp-schemas.ts';
 
+/** Platforms Apple lists in `supportedPlatforms`. */
 export const PlatformSchema = z.enum(['iOS', 'macOS', 'tvOS', 'watchOS', 'visionOS']);
 export type Platform = z.infer<typeof PlatformSchema>;
 
@@ -60,6 +61,7 @@ export const SeedAssetSchema = z
   });
 export type SeedAsset = z.infer<typeof SeedAssetSchema>;
 
+/** A user to seed. */
 export const SeedUserSchema = z.object({
   clientUserId: z.string().min(1),
   email: z.string().optional(),
@@ -72,6 +74,7 @@ export const SeedUserSchema = z.object({
 });
 export type SeedUser = z.infer<typeof SeedUserSchema>;
 
+/** An assignment to seed (the asset and user must be seeded too). */
 export const SeedAssignmentSchema = z
   .object({
     adamId: z.string().min(1),
@@ -84,6 +87,7 @@ export const SeedAssignmentSchema = z
   });
 export type SeedAssignment = z.infer<typeof SeedAssignmentSchema>;
 
+/** A location to seed, with its assets, users and assignments. */
 export const SeedLocationSchema = z.object({
   id: z.string().min(1),
   name: z.string().min(1),
@@ -99,6 +103,7 @@ export const SeedLocationSchema = z.object({
 });
 export type SeedLocation = z.input<typeof SeedLocationSchema>;
 
+/** Initial or additional data: organisations with their locations. */
 export const SeedInputSchema = z.object({
   organizations: z.array(
     z.object({
@@ -111,6 +116,7 @@ export const SeedInputSchema = z.object({
 });
 export type SeedInput = z.input<typeof SeedInputSchema>;
 
+/** What `seed()` created or extended. */
 export interface SeedResult {
   readonly locations: {
     readonly id: string;
@@ -134,8 +140,12 @@ export const FaultKindSchema = z.enum([
 ]);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
 
+/** One HTTP-level fault rule. */
 export const FaultRuleSchema = z.object({
-  /** `'GET assets'`, `'POST assets/associate'`, or a bare path for any method; omitted = every `/mdm/v2` endpoint. */
+  /**
+   * `'GET assets'`, `'POST assets/associate'`, or a bare path for any method; omitted = every `/mdm/v2`
+   * endpoint. The metadata lookup is affected only when named (`'GET lookup'`).
+   */
   endpoint: z.string().optional(),
   /** Fires on the next `times` matching requests, then retires. */
   times: z.number().int().positive().optional(),
@@ -150,6 +160,7 @@ export const FaultRuleSchema = z.object({
 });
 export type FaultRule = z.infer<typeof FaultRuleSchema>;
 
+/** The whole fault configuration (`setFaults` replaces it). */
 export const FaultConfigSchema = z.object({
   rules: z.array(FaultRuleSchema).optional(),
   notifications: z
@@ -190,6 +201,7 @@ export const DEFAULT_LIMITS: Readonly<Record<string, number>> = {
   maxSubscriptionClientUserIds: 1000,
 };
 
+/** Options of `startAppleSimulator`; every one is optional. */
 export interface SimulatorOptions {
   /** 0 = a random free port (default). The host is always 127.0.0.1. */
   port?: number;
@@ -256,6 +268,7 @@ export interface SimulatorSnapshot {
   readonly notifications: DeliveryLogEntry[];
 }
 
+/** One location in a snapshot, with its data and notification settings. */
 export interface SnapshotLocation {
   readonly id: string;
   readonly organizationId: string;
@@ -304,6 +317,7 @@ export interface SnapshotLocation {
   readonly usersVersionId: string;
 }
 
+/** One event in a snapshot. */
 export interface SnapshotEvent {
   readonly eventId: string;
   readonly locationId: string;
@@ -331,7 +345,11 @@ export interface AppleSimulator {
   /** Requests received per endpoint (`'GET assets'`, `'POST assets/associate'`, `'GET lookup'`, ...). */
   calls(): Record<string, number>;
   resetCalls(): void;
-  /** Processes every pending event now and waits for every due notification delivery, retries included. */
+  /**
+   * Processes every pending event now and waits until every due notification delivery has finished,
+   * retries included (their wait is skipped). Deliveries held back by a `notifications.delayMs` fault
+   * are not due yet: they arrive later, by their own timer.
+   */
   settle(): Promise<void>;
   purchase(locationId: string, asset: AssetKey, count: number, details?: AssetDetails): void;
   refund(locationId: string, asset: AssetKey, count: number): void;

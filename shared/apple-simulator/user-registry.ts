@@ -8,6 +8,7 @@ import { newInviteCode } from './identifiers.ts';
 import { releaseRevocable } from './ledger.ts';
 import type { AssignmentRecord, OrganizationRecord, UserRecord, UserStatus } from './state.ts';
 
+/** The fields of a user entry to add. */
 export interface NewUser {
   readonly clientUserId: string;
   readonly email?: string | undefined;
@@ -66,6 +67,7 @@ export function associateUser(change: LocationChange, user: UserRecord, idHash: 
   user.version = change.usersStamp();
 }
 
+/** Stamps the user as changed in the current version. */
 export function touchUser(change: LocationChange, user: UserRecord): void {
   user.version = change.usersStamp();
 }

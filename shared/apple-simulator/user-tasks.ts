@@ -24,6 +24,7 @@ import {
   userWithIdHash,
 } from './user-registry.ts';
 
+/** The outcome of one user task. */
 export interface UserTaskResult {
   readonly clientUserId: string;
   /** The user's entry after the task (on failure: the active entry, if any). */
@@ -36,6 +37,7 @@ function failure(change: LocationChange, clientUserId: string, error: number): U
   return current ? { clientUserId, user: userView(current), error } : { clientUserId, error };
 }
 
+/** Creates one user (see the module notes for the outcomes). */
 export function runCreateUser(
   change: LocationChange,
   organization: OrganizationRecord | undefined,
@@ -57,6 +59,7 @@ export function runCreateUser(
   return { clientUserId, user: userView(user) };
 }
 
+/** Updates one active user. */
 export function runUpdateUser(
   change: LocationChange,
   organization: OrganizationRecord | undefined,
@@ -83,6 +86,7 @@ export function runUpdateUser(
   return { clientUserId, user: userView(user) };
 }
 
+/** Retires one active user. */
 export function runRetireUser(
   change: LocationChange,
   request: RequestUser,

@@ -6,18 +6,21 @@
  */
 import { randomUUID } from 'node:crypto';
 
+/** The versions of one data set of one location, oldest first. */
 export interface VersionLog {
   /** `ids[i]` is version i; the last one is current. */
   readonly ids: string[];
   readonly index: Map<string, number>;
 }
 
+/** A log with the given ids (a fresh one with one new version by default). */
 export function newVersionLog(ids: readonly string[] = [randomUUID()]): VersionLog {
   const log: VersionLog = { ids: [...ids], index: new Map() };
   for (const [i, id] of log.ids.entries()) log.index.set(id, i);
   return log;
 }
 
+/** The `versionId` a read answers now. */
 export function currentVersionId(log: VersionLog): string {
   return log.ids[log.ids.length - 1] ?? '';
 }

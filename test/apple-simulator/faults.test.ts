@@ -82,6 +82,19 @@ describe('HTTP fault rules', () => {
     expect(lookup.status).toBe(200);
   });
 
+  it('applies rules to the metadata lookup only when they name it', async () => {
+    // Prepare
+    t.sim.setFaults({ rules: [{ endpoint: 'GET lookup', kind: 'server_error', status: 502, times: 1 }] });
+    // Act
+    const failed = await call(t.sim.url, 'GET', 'lookup', { query: { id: '1111111111' } });
+    const recovered = await call(t.sim.url, 'GET', 'lookup', { query: { id: '1111111111' } });
+    const apple = await apiFor(t.sim, t.token).get('assets');
+    // Assess
+    expect(failed.status).toBe(502);
+    expect(recovered.body.results['1111111111'].name).toBe('Alpha Maths');
+    expect(apple.status).toBe(200);
+  });
+
   it('slow: answers normally after the delay', async () => {
     // Prepare
     t.sim.setFaults({ rules: [{ endpoint: 'GET client/config', kind: 'slow', delayMs: 30, times: 1 }] });

@@ -16,6 +16,7 @@ import { limit } from '../context.ts';
 import type { LocationRecord } from '../state.ts';
 import { SERVICE_NOTIFICATION_TYPES } from './service-config.ts';
 
+/** Apple's `ClientConfigResponse` minus the common metadata the router adds. */
 export function clientConfigView(location: LocationRecord): object {
   return {
     countryISO2ACode: location.countryISO2ACode,
@@ -30,8 +31,10 @@ export function clientConfigView(location: LocationRecord): object {
   };
 }
 
+/** `GET client/config`. */
 export const getClientConfig: AppleHandler = (_ctx, req) => clientConfigView(req.location);
 
+/** `POST client/config`. */
 export const postClientConfig: AppleHandler = async (ctx, req) => {
   const request = parseBody(ClientConfigRequestSchema, bodyObject(req.body));
   const location = req.location;

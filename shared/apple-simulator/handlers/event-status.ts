@@ -6,6 +6,7 @@ import { AppleError } from '../apple-error.ts';
 import type { AppleHandler } from '../apple-request.ts';
 import { stringParam } from '../query.ts';
 
+/** `GET status?eventId=`. */
 export const eventStatus: AppleHandler = (ctx, req) => {
   const eventId = stringParam(req.query, 'eventId');
   if (eventId === undefined)

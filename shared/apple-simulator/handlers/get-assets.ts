@@ -11,6 +11,7 @@ import { paginate, requestedPage } from '../paging.ts';
 import { booleanParam, enumParam, integerParam, stringParam } from '../query.ts';
 import { type AssetRecord, availableCount } from '../state.ts';
 
+/** `GET assets`. */
 export const getAssets: AppleHandler = (ctx, req) => {
   const q = req.query;
   const pageIndex = requestedPage(q);

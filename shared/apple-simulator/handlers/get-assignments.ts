@@ -12,6 +12,7 @@ import { booleanParam, enumParam, stringParam } from '../query.ts';
 import type { AssignmentRecord } from '../state.ts';
 import { currentVersionId, versionIndex } from '../versions.ts';
 
+/** `GET assignments`. */
 export const getAssignments: AppleHandler = (ctx, req) => {
   const q = req.query;
   const location = req.location;

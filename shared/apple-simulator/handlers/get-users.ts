@@ -12,6 +12,7 @@ import { booleanParam, stringParam } from '../query.ts';
 import type { UserRecord } from '../state.ts';
 import { currentVersionId, versionIndex } from '../versions.ts';
 
+/** `GET users`. */
 export const getUsers: AppleHandler = (ctx, req) => {
   const q = req.query;
   const location = req.location;

@@ -74,7 +74,9 @@ function manageAssets(action: 'associate' | 'disassociate'): AppleHandler {
   };
 }
 
+/** `POST assets/associate`. */
 export const associateAssets = manageAssets('associate');
+/** `POST assets/disassociate`. */
 export const disassociateAssets = manageAssets('disassociate');
 
 /**

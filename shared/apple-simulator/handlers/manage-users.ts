@@ -31,6 +31,9 @@ function manageUsers(eventType: Extract<EventType, 'CREATE' | 'UPDATE' | 'RETIRE
   };
 }
 
+/** `POST users/create`. */
 export const createUsers = manageUsers('CREATE');
+/** `POST users/update`. */
 export const updateUsers = manageUsers('UPDATE');
+/** `POST users/retire`. */
 export const retireUsers = manageUsers('RETIRE');

@@ -13,6 +13,7 @@ export const SERVICE_NOTIFICATION_TYPES = [
   'ASSET_COUNT',
 ];
 
+/** The `ServiceConfigResponse` of this simulator. */
 export function serviceConfig(ctx: SimulatorContext): object {
   const base = `${ctx.url}/mdm/v2`;
   return {
