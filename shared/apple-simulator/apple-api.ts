@@ -16,7 +16,7 @@ import { authenticate } from './auth.ts';
 import { limit, type SimulatorContext } from './context.ts';
 import type { FaultDecision } from './faults.ts';
 import { serviceConfig } from './handlers/service-config.ts';
-import { readBody, send, sendJson, sleep } from './http-io.ts';
+import { BodyTooLargeError, readBody, send, sendJson, sleep } from './http-io.ts';
 import { APPLE_ROUTES } from './routes.ts';
 import type { LocationRecord, TokenRecord } from './state.ts';
 import type { FaultRule } from './types.ts';
@@ -70,7 +70,12 @@ export async function handleAppleApi(
       answerFault(ctx, req, res, key, faults.terminal, faults);
       return;
     }
-    const raw = await readBody(req);
+    const raw = await readBody(req).catch((error: unknown) => {
+      if (error instanceof BodyTooLargeError) {
+        throw new AppleError(9602, { httpStatus: 413, message: 'Invalid argument: the body is too large.' });
+      }
+      throw error;
+    });
     if (path === 'service/config') {
       if (method !== 'GET') throw new AppleError(9726);
       reply(200, serviceConfig(ctx));

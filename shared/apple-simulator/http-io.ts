@@ -12,16 +12,17 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
-/** The whole request body, refusing more than 10 MB. */
+/** The whole request body; more than 10 MB is refused once it has been read. */
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
-    chunks.push(buffer);
+    // Past the cap, keep draining without keeping: the client can then read the refusal.
+    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
   }
+  if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
   return Buffer.concat(chunks);
 }
 

@@ -165,13 +165,19 @@ export async function startAppleSimulator(options: SimulatorOptions = {}): Promi
   };
 
   const server = createServer(requestListener(ctx, sim));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(resolved.port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(resolved.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // Port taken, for instance: write what seeding produced and leave no timer behind.
+    await store.save();
+    throw error;
+  }
   ctx.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   ctx.events.resume();
   ctx.notifier.resume();

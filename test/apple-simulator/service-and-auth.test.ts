@@ -261,6 +261,17 @@ describe('request handling errors', () => {
     expectError(answer, 415, 9727);
   });
 
+  it('answers 413 for a body beyond 10 MB', async () => {
+    // Act
+    const answer = await call(t.sim.baseUrl, 'POST', 'users/create', {
+      token: t.token,
+      rawBody: `{"users":"${'x'.repeat(11 * 1024 * 1024)}"}`,
+      headers: { 'Content-Type': 'application/json' },
+    });
+    // Assess
+    expectError(answer, 413, 9602);
+  });
+
   it('answers 9602/400 for a body that is not JSON or not the documented shape', async () => {
     // Act
     const garbage = await call(t.sim.baseUrl, 'POST', 'users/create', {
@@ -274,6 +285,20 @@ describe('request handling errors', () => {
     expectError(garbage, 400, 9602);
     expectError(wrongShape, 400, 9602);
     expectError(badQuery, 400, 9602);
+  });
+});
+
+describe('startup', () => {
+  it('rejects when the port is taken', async () => {
+    // Prepare
+    const first = await startAppleSimulator({ quiet: true });
+    const port = Number(new URL(first.url).port);
+    try {
+      // Act + Assess
+      await expect(startAppleSimulator({ quiet: true, port })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
   });
 });
 
