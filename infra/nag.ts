@@ -17,7 +17,7 @@ export function enableNagChecks(app: App): void {
  * (`AwsSolutions-IAM5[Resource::...]`): a bare rule id does not match granular findings.
  */
 export function acknowledge(scope: IConstruct, id: `AwsSolutions-${string}`, reason: string): void {
-  Validations.of(scope).acknowledge({ id, reason });
+  Validations.of(scope).acknowledge({ id: `AwsSolutions::${id}`, reason });
 }
 
 /** The X-Ray statement CDK adds for active tracing: X-Ray has no resource-level permissions. */
