@@ -103,10 +103,10 @@ export async function handleAppleApi(
     }
     const answer = await handler(ctx, { method, path, query, body, location, token });
     if (faults.acceptThenFail) {
-      // The work is done (event accepted, config stored...) but the client learns nothing of it.
-      const rule = faults.acceptThenFail;
-      const error = new AppleError(rule.errorNumber ?? 9603, { httpStatus: rule.status ?? 500 });
-      fail(error, retryAfter(rule));
+      // The work is done (event accepted, config stored...) but the client learns nothing of it. An
+      // Apple error body would say "refused, nothing processed" (reference §8.1), so by default the
+      // answer is a bare server error page, as a failing front end would give.
+      answerServerError(ctx, res, key, faults.acceptThenFail, faults);
       return;
     }
     reply(200, { ...answer, ...responseMeta(location, token) });
@@ -150,23 +150,26 @@ export function answerFault(
       sendJson(res, status(error.httpStatus), error.body(), retryAfter(rule));
       return;
     }
-    default: {
-      // server_error: Apple's JSON when an error number is given, else a gateway's HTML page.
-      const code = rule.status ?? 500;
-      ctx.log(`${key} → ${code} (fault)`);
-      if (rule.errorNumber !== undefined) {
-        const error = new AppleError(rule.errorNumber, { httpStatus: code });
-        sendJson(res, status(code), error.body(), retryAfter(rule));
-      } else {
-        const text = `${code} ${STATUS_CODES[code] ?? 'Error'}`;
-        send(
-          res,
-          code,
-          'text/html; charset=utf-8',
-          `<html><body><h1>${text}</h1></body></html>`,
-          retryAfter(rule),
-        );
-      }
-    }
+    default:
+      answerServerError(ctx, res, key, rule, faults);
   }
+}
+
+/** A 5xx: Apple's JSON when the rule gives an error number, else a gateway's HTML page (no Apple body). */
+function answerServerError(
+  ctx: SimulatorContext,
+  res: ServerResponse,
+  key: string,
+  rule: FaultRule,
+  faults: FaultDecision,
+): void {
+  const code = rule.status ?? 500;
+  ctx.log(`${key} → ${code} (fault)`);
+  if (rule.errorNumber !== undefined) {
+    const error = new AppleError(rule.errorNumber, { httpStatus: code });
+    sendJson(res, faults.legacy200 ? 200 : code, error.body(), retryAfter(rule));
+    return;
+  }
+  const text = `${code} ${STATUS_CODES[code] ?? 'Error'}`;
+  send(res, code, 'text/html; charset=utf-8', `<html><body><h1>${text}</h1></body></html>`, retryAfter(rule));
 }

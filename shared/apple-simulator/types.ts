@@ -129,6 +129,12 @@ export interface SeedResult {
 
 // --- faults ----------------------------------------------------------------------------------------
 
+/**
+ * `throttle` 429/9646 · `server_error` 5xx (Apple JSON with `errorNumber`, else an HTML page) ·
+ * `unavailable` 503/9729 · `slow` delay, then normal · `legacy200` error bodies with HTTP 200 ·
+ * `drop_connection` socket closed, nothing processed · `accept_then_fail` processed, then a 5xx
+ * without an Apple body (the outcome is unknown to the client) unless `errorNumber` is given.
+ */
 export const FaultKindSchema = z.enum([
   'throttle',
   'server_error',
