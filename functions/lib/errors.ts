@@ -20,6 +20,7 @@ const STATUS: Record<ErrorKind, number> = {
   unsupported: 415,
   rule: 422,
   throttled: 429,
+  upstream: 502,
   unavailable: 503,
 };
 
@@ -130,7 +131,7 @@ export function toErrorAnswer(error: unknown): ErrorAnswer {
 
 /** Queue workers: an expected, permanent failure is recorded and dropped; anything else is retried (then DLQ). */
 export function isPermanent(error: unknown): boolean {
-  if (error instanceof DomainError) return !['throttled', 'unavailable'].includes(error.kind);
+  if (error instanceof DomainError) return !['throttled', 'unavailable', 'upstream'].includes(error.kind);
   if (error instanceof ZodError) return true;
   return false;
 }

@@ -31,6 +31,8 @@ export interface HttpRequest<C extends RouteContract> {
   readonly params: Output<C['params']>;
   readonly query: Output<C['query']>;
   readonly body: Output<C['body']>;
+  /** The body as sent (routes with `bodyType: 'raw'`). */
+  readonly rawBody: string | undefined;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
   readonly requestId: string;
@@ -145,6 +147,7 @@ function parseBody(
   const type = contract.bodyType ?? (contract.body ? 'json' : 'none');
   if (type === 'none') return {};
   const text = rawBody(event);
+  if (type === 'raw') return text ?? '';
   const contentType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const expected = { json: 'application/json', csv: 'text/csv', form: 'application/x-www-form-urlencoded' }[
     type
@@ -258,9 +261,11 @@ async function dispatch(
     params,
     query,
     body,
+    rawBody: rawBody(event),
     headers,
     requestId: context.awsRequestId,
-  } as HttpRequest<RouteContract>;
+  } satisfies Omit<HttpRequest<RouteContract>, 'principal' | 'params' | 'query' | 'body'> &
+    Record<string, unknown> as HttpRequest<RouteContract>;
 
   const key = headers['idempotency-key'];
   if (!contract.startsJob || key === undefined) return binding.handle(request);

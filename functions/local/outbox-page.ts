@@ -1,5 +1,5 @@
 /** The local outbox as a page: every mail the SES stand-in received, newest first. */
-import { escapeHtml as escape } from '../../shared/api/html.ts';
+import { escapeHtml as escape } from '../../shared/domain/html.ts';
 import type { OutboxMail } from './engines/ses-local.ts';
 
 export function renderOutbox(mails: readonly OutboxMail[]): string {

@@ -1,6 +1,14 @@
 /** Every route of the API: the OpenAPI document, the CDK routes and the local router read this list. */
+import { ACCOUNT_ROUTES } from './accounts.ts';
+import { receiveAppleNotification } from './apple.ts';
 import { getJob } from './jobs.ts';
 import type { RouteContract } from './route.ts';
 import { getHealth, getOpenApi } from './system.ts';
 
-export const ROUTES: readonly RouteContract[] = [getHealth, getOpenApi, getJob];
+export const ROUTES: readonly RouteContract[] = [
+  getHealth,
+  getOpenApi,
+  ...ACCOUNT_ROUTES,
+  getJob,
+  receiveAppleNotification,
+];

@@ -120,6 +120,7 @@ export function buildOpenApi(
       json: 'application/json',
       csv: 'text/csv',
       form: 'application/x-www-form-urlencoded',
+      raw: 'application/json',
       none: '',
     }[bodyType];
     const operations = paths[route.path] ?? {};

@@ -10,7 +10,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** How a route is authenticated: the JWT authorizer, nothing (public), or Apple's notification secret. */
 export type RouteAuth = 'jwt' | 'none' | 'apple-secret';
 
-export type BodyType = 'json' | 'csv' | 'form' | 'none';
+/** `raw`: the body as sent, whatever its type (a webhook that authenticates before it parses). */
+export type BodyType = 'json' | 'csv' | 'form' | 'raw' | 'none';
 
 export interface RouteContract {
   readonly id: string;

@@ -11,8 +11,11 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AppleVppHttpClient } from '../adapters/apple-vpp/apple-vpp-http-client.ts';
+import { DynamoAccountRepository } from '../adapters/dynamodb/dynamo-account-repository.ts';
 import { DynamoAuditLog } from '../adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoJobRepository } from '../adapters/dynamodb/dynamo-job-repository.ts';
+import { DynamoNotificationInbox } from '../adapters/dynamodb/dynamo-notification-inbox.ts';
+import { DynamoSyncStateRepository } from '../adapters/dynamodb/dynamo-sync-state-repository.ts';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager/secrets-manager-secret-store.ts';
 import { SesMailer } from '../adapters/ses/ses-mailer.ts';
 import { SqsMessageQueue } from '../adapters/sqs/sqs-message-queue.ts';
@@ -131,6 +134,10 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
     },
     jobs: () => overrides.jobs ?? new DynamoJobRepository(clients.dynamo, table('tableCore'), clock),
     audit: () => overrides.audit ?? new DynamoAuditLog(clients.dynamo, table('tableCore'), clock, ids),
+    accounts: () => overrides.accounts ?? new DynamoAccountRepository(clients.dynamo, table('tableCore')),
+    syncStates: () =>
+      overrides.syncStates ?? new DynamoSyncStateRepository(clients.dynamo, table('tableCore')),
+    inbox: () => overrides.inbox ?? new DynamoNotificationInbox(clients.dynamo, table('tableCore'), clock),
     idempotencyStore: () =>
       overrides.idempotencyStore ??
       new DynamoDBPersistenceLayer({

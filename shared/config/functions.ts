@@ -56,6 +56,38 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     trigger: { kind: 'http' },
     access: { tables: { core: 'read', assets: 'read', assignments: 'read' } },
   },
+  {
+    id: 'api-accounts',
+    entry: 'functions/http/api-accounts.ts',
+    description: 'VPP accounts: add, list, change, renew the token, remove, sync now',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    trigger: { kind: 'http' },
+    access: {
+      tables: { core: 'write', idempotency: 'write' },
+      secrets: 'write',
+      sendsTo: ['jobs'],
+      callsApple: true,
+    },
+  },
+  {
+    id: 'apple-notifications',
+    entry: 'functions/http/apple-notifications.ts',
+    description: "Apple's notifications: authenticate, answer, queue",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    trigger: { kind: 'http' },
+    access: { tables: { core: 'write' }, secrets: 'read', sendsTo: ['notifications'] },
+  },
+  {
+    id: 'token-health',
+    entry: 'functions/schedules/token-health.ts',
+    description: 'Daily token-health check and expiry alerts',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    trigger: { kind: 'schedule', schedule: 'token-health' },
+    access: { tables: { core: 'write' }, secrets: 'read', email: true, callsApple: true },
+  },
 ];
 
 export const functionById = (id: string): FunctionDefinition => {

@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'unsupported' // 415
   | 'rule' // 422
   | 'throttled' // 429
+  | 'upstream' // 502: Apple answered, but not as needed
   | 'unavailable'; // 503
 
 export class DomainError extends Error {

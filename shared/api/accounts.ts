@@ -1,0 +1,213 @@
+/** VPP accounts: content tokens of Apple locations (SPEC §4, §5.1, §5.2). */
+import { z } from 'zod';
+import { AccountStatusSchema } from '../domain/account.ts';
+import { JobViewSchema } from './jobs.ts';
+import { defineRoute } from './route.ts';
+
+const Email = z
+  .email()
+  .max(254)
+  .transform((e) => e.toLowerCase());
+const NetworkId = z.string().trim().min(1).max(128);
+const Name = z.string().trim().min(1).max(100);
+/** The content of the `.vpptoken` file; size-bounded, checked in depth by the use case. */
+const TokenText = z.string().max(16_384, 'The token is too long to be an Apple content token.');
+
+export const AccountParams = z.object({ accountId: z.string().min(1).max(64) });
+
+export const CreateAccountBody = z
+  .object({
+    name: Name,
+    email: Email,
+    token: TokenText,
+    allowedAdmins: z.array(Email).max(200).default([]),
+    assignableNetworks: z.array(NetworkId).max(1000).default([]),
+    takeOver: z.boolean().default(false),
+  })
+  .strict()
+  .meta({ id: 'CreateAccount' });
+
+export const UpdateAccountBody = z
+  .object({
+    name: Name.optional(),
+    email: Email.optional(),
+    allowedAdmins: z.array(Email).max(200).optional(),
+    assignableNetworks: z.array(NetworkId).max(1000).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, {
+    message: 'Give at least one of name, email, allowedAdmins, assignableNetworks.',
+  })
+  .meta({ id: 'UpdateAccount' });
+
+export const RenewTokenBody = z
+  .object({ token: TokenText, takeOver: z.boolean().default(false) })
+  .strict()
+  .meta({ id: 'RenewToken' });
+
+export const AccountViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    email: z.string(),
+    allowedAdmins: z.array(z.string()),
+    assignableNetworks: z.array(z.string()).meta({ description: 'Empty: every network.' }),
+    status: AccountStatusSchema,
+    claimedBy: z
+      .string()
+      .optional()
+      .meta({ description: 'The other MDM, when status is claimed-elsewhere.' }),
+    location: z.object({
+      uId: z.string(),
+      name: z.string(),
+      organizationName: z.string(),
+      countryISO2ACode: z.string().optional(),
+      websiteURL: z.string().optional(),
+    }),
+    tokenExpiresAt: z.string(),
+    lastSync: z
+      .object({ at: z.string(), jobId: z.string().optional(), full: z.boolean() })
+      .nullable()
+      .meta({ description: 'The last sync that completed.' }),
+    counts: z.object({
+      assets: z.number().int(),
+      licenses: z.object({
+        total: z.number().int(),
+        assigned: z.number().int(),
+        available: z.number().int(),
+      }),
+      users: z.number().int(),
+    }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Account' });
+export type AccountView = z.infer<typeof AccountViewSchema>;
+
+const tag = 'accounts';
+
+export const createAccount = defineRoute({
+  id: 'createAccount',
+  method: 'POST',
+  path: '/v1/accounts',
+  fn: 'api-accounts',
+  auth: 'jwt',
+  summary:
+    'Add a VPP account from a content token: validates it, claims the location at Apple, starts the first sync.',
+  tag,
+  body: CreateAccountBody,
+  response: { status: 201, schema: AccountViewSchema },
+  errors: [409, 422, 502],
+});
+
+export const listAccounts = defineRoute({
+  id: 'listAccounts',
+  method: 'GET',
+  path: '/v1/accounts',
+  fn: 'api-accounts',
+  auth: 'jwt',
+  summary: 'The accounts you may see, with status, expiry, location, last sync and counts.',
+  tag,
+  response: {
+    status: 200,
+    schema: z.object({ items: z.array(AccountViewSchema) }).meta({ id: 'AccountList' }),
+  },
+});
+
+export const getAccount = defineRoute({
+  id: 'getAccount',
+  method: 'GET',
+  path: '/v1/accounts/{accountId}',
+  fn: 'api-accounts',
+  auth: 'jwt',
+  summary: 'One account.',
+  tag,
+  params: AccountParams,
+  response: { status: 200, schema: AccountViewSchema },
+  errors: [404],
+});
+
+export const updateAccount = defineRoute({
+  id: 'updateAccount',
+  method: 'PATCH',
+  path: '/v1/accounts/{accountId}',
+  fn: 'api-accounts',
+  auth: 'jwt',
+  summary: 'Change name, contact e-mail, allowed admins or assignable networks.',
+  tag,
+  params: AccountParams,
+  body: UpdateAccountBody,
+  response: { status: 200, schema: AccountViewSchema },
+  errors: [404, 409],
+});
+
+export const renewToken = defineRoute({
+  id: 'renewToken',
+  method: 'PUT',
+  path: '/v1/accounts/{accountId}/token',
+  fn: 'api-accounts',
+  auth: 'jwt',
+  summary:
+    'Renew the content token in place (same location only); takeOver re-claims a location another MDM took.',
+  tag,
+  params: AccountParams,
+  body: RenewTokenBody,
+  response: { status: 200, schema: AccountViewSchema },
+  errors: [404, 409, 422, 502],
+});
+
+export const removeAccount = defineRoute({
+  id: 'removeAccount',
+  method: 'DELETE',
+  path: '/v1/accounts/{accountId}',
+  fn: 'api-accounts',
+  auth: 'jwt',
+  summary:
+    "Remove the account. Its token is scheduled for deletion; Apple's assignments stay (the answer says how many).",
+  tag,
+  params: AccountParams,
+  response: {
+    status: 200,
+    schema: z
+      .object({
+        id: z.string(),
+        removed: z.literal(true),
+        assignmentsKeptAtApple: z
+          .number()
+          .int()
+          .meta({ description: 'Licences still assigned at Apple, as last known.' }),
+      })
+      .meta({ id: 'AccountRemoved' }),
+  },
+  errors: [404],
+});
+
+export const syncAccount = defineRoute({
+  id: 'syncAccount',
+  method: 'POST',
+  path: '/v1/accounts/{accountId}/sync',
+  fn: 'api-accounts',
+  auth: 'jwt',
+  summary: 'Sync with Apple now (users, assets, assignments). ?full=true forces a full pass.',
+  tag,
+  params: AccountParams,
+  query: z.object({
+    full: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+  }),
+  response: { status: 202, schema: JobViewSchema },
+  errors: [404, 422],
+  startsJob: true,
+});
+
+export const ACCOUNT_ROUTES = [
+  createAccount,
+  listAccounts,
+  getAccount,
+  updateAccount,
+  renewToken,
+  removeAccount,
+  syncAccount,
+];

@@ -1,0 +1,77 @@
+/**
+ * The daily token-health check (SPEC §5.2), for every account of every organisation:
+ * 1. Ask Apple (`client/config`); the answer or the error keeps the status true (token-guard).
+ * 2. If the token expires within 30, 14, 7, 3 or 1 days, e-mail the contact once per threshold.
+ * Writes only what changed. One account's failure does not stop the others.
+ */
+import { dueExpiryAlert } from '../../domain/account.ts';
+import type { Actor } from '../../domain/principal.ts';
+import { isVppError } from '../ports/vpp-errors.ts';
+import type { AccountDeps } from './account-deps.ts';
+import { expiryWarning } from './account-emails.ts';
+import { observeApple, withAccountToken } from './token-guard.ts';
+
+const SCHEDULE: Actor = { type: 'schedule', id: 'token-health' };
+
+export interface TokenHealthReport {
+  readonly checked: number;
+  readonly statusChanges: number;
+  readonly alertsSent: number;
+  readonly errors: { accountId: string; reason: string }[];
+}
+
+export async function checkTokenHealth(deps: AccountDeps): Promise<TokenHealthReport> {
+  const report = {
+    checked: 0,
+    statusChanges: 0,
+    alertsSent: 0,
+    errors: [] as { accountId: string; reason: string }[],
+  };
+  for (const original of await deps.accounts.listAll()) {
+    report.checked++;
+    try {
+      let account = original;
+      try {
+        const config = await withAccountToken(deps, account, 'read', (token) =>
+          deps.vpp.getClientConfig(token),
+        );
+        account = await observeApple(deps, account, { meta: config }, SCHEDULE);
+      } catch (error) {
+        if (!isVppError(error) || !error.isTokenProblem) throw error;
+        account = (await deps.accounts.get(original.id)) ?? account;
+      }
+      if (account.status !== original.status) report.statusChanges++;
+
+      const due =
+        account.status === 'active' || account.status === 'expiring'
+          ? dueExpiryAlert(account, deps.clock.now())
+          : undefined;
+      if (due) {
+        await deps.mailer.send(expiryWarning(account, due.days));
+        const next = {
+          ...account,
+          expiryAlertsSent: [...new Set([...account.expiryAlertsSent, ...due.markSent])].sort(
+            (a, b) => b - a,
+          ),
+          updatedAt: deps.clock.now().toISOString(),
+        };
+        await deps.accounts.update(next, account.updatedAt);
+        await deps.audit.record({
+          orgId: account.orgId,
+          actor: SCHEDULE,
+          action: 'account.expiry_alert_sent',
+          target: `account:${account.id}`,
+          result: 'succeeded',
+          details: { daysLeft: due.days, to: account.email },
+        });
+        report.alertsSent++;
+      }
+    } catch (error) {
+      report.errors.push({
+        accountId: original.id,
+        reason: error instanceof Error ? error.message : 'unknown error',
+      });
+    }
+  }
+  return report;
+}

@@ -1,0 +1,175 @@
+/**
+ * Reading, changing, renewing and removing accounts (SPEC §4 accounts).
+ * - list/get: what the caller may see (admins: accounts that list them), with status and counts.
+ * - update: org-admin; name, contact e-mail, allowed admins, assignable networks.
+ * - renewToken: org-admin; a token of the same location only (409 token.location_mismatch); a
+ *   location another MDM took is re-claimed only with `takeOver`; the status starts afresh.
+ * - removeAccount: org-admin; the token and notification secret are scheduled for deletion, the
+ *   location is released; Apple's assignments stay and the answer says how many.
+ * - startAccountSync: admins of the account too; a job.
+ */
+import type { z } from 'zod';
+import type { AccountView, RenewTokenBody, UpdateAccountBody } from '../../api/accounts.ts';
+import type { JobView } from '../../api/jobs.ts';
+import { statusFromExpiry } from '../../domain/account.ts';
+import { parseAppleDate } from '../../domain/apple-date.ts';
+import { ConflictError } from '../../domain/errors.ts';
+import { actorOf, canReadAccount, type Principal } from '../../domain/principal.ts';
+import { loadAccountFor, toAccountView } from './account-access.ts';
+import type { AccountDeps } from './account-deps.ts';
+import { assertNotClaimedElsewhere, claimAtApple, readLocation, readTokenFile } from './claim-location.ts';
+import { requestSync } from './request-sync.ts';
+import { notificationSecretName, tokenSecretName } from './token-guard.ts';
+
+export async function listAccounts(deps: AccountDeps, principal: Principal): Promise<AccountView[]> {
+  const accounts = (await deps.accounts.listByOrg(principal.orgId)).filter((a) =>
+    canReadAccount(principal, a),
+  );
+  const views: AccountView[] = [];
+  for (const account of accounts.sort((a, b) => a.name.localeCompare(b.name))) {
+    views.push(toAccountView(account, await deps.syncStates.get(account.id)));
+  }
+  return views;
+}
+
+export async function getAccount(
+  deps: AccountDeps,
+  principal: Principal,
+  accountId: string,
+): Promise<AccountView> {
+  const account = await loadAccountFor(deps, principal, accountId, 'read');
+  return toAccountView(account, await deps.syncStates.get(account.id));
+}
+
+export async function updateAccount(
+  deps: AccountDeps,
+  principal: Principal,
+  accountId: string,
+  changes: z.output<typeof UpdateAccountBody>,
+): Promise<AccountView> {
+  const account = await loadAccountFor(deps, principal, accountId, 'administer');
+  const next = {
+    ...account,
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.email !== undefined ? { email: changes.email } : {}),
+    ...(changes.allowedAdmins !== undefined ? { allowedAdmins: [...new Set(changes.allowedAdmins)] } : {}),
+    ...(changes.assignableNetworks !== undefined
+      ? { assignableNetworks: [...new Set(changes.assignableNetworks)] }
+      : {}),
+    updatedAt: deps.clock.now().toISOString(),
+  };
+  await deps.accounts.update(next, account.updatedAt);
+  await deps.audit.record({
+    orgId: principal.orgId,
+    actor: actorOf(principal),
+    action: 'account.updated',
+    target: `account:${account.id}`,
+    result: 'succeeded',
+    details: { changed: Object.keys(changes) },
+  });
+  return toAccountView(next, await deps.syncStates.get(account.id));
+}
+
+export async function renewToken(
+  deps: AccountDeps,
+  principal: Principal,
+  accountId: string,
+  input: z.output<typeof RenewTokenBody>,
+): Promise<AccountView> {
+  const account = await loadAccountFor(deps, principal, accountId, 'administer');
+  const now = deps.clock.now();
+  const token = readTokenFile(input.token, now);
+  const config = await readLocation(deps, token.secret);
+  if (config.uId !== account.location.uId) {
+    throw new ConflictError(
+      'token.location_mismatch',
+      `This token belongs to another location (${config.locationName ?? config.uId}), not to "${account.location.name}". Add it as a new account instead.`,
+    );
+  }
+  assertNotClaimedElsewhere(config.mdmInfo, (id) => id === account.mdmId, input.takeOver);
+
+  const previous = await deps.secrets.get(tokenSecretName(account.id));
+  const notificationSecret = await deps.secrets.get(notificationSecretName(account.id));
+  if (!notificationSecret)
+    throw new ConflictError(
+      'account.incomplete',
+      'This account lost its notification secret: remove it and add it again.',
+    );
+  await deps.secrets.put(tokenSecretName(account.id), token.secret);
+  try {
+    await claimAtApple(deps, token.secret, account.id, notificationSecret);
+  } catch (error) {
+    if (previous) await deps.secrets.put(tokenSecretName(account.id), previous);
+    throw error;
+  }
+  const expiresAt =
+    (config.tokenExpirationDate && parseAppleDate(config.tokenExpirationDate)) || token.expiresAt;
+  const next = {
+    ...account,
+    tokenExpiresAt: expiresAt.toISOString(),
+    status: statusFromExpiry(expiresAt, now),
+    claimedBy: undefined,
+    expiryAlertsSent: [],
+    statusAlerted: undefined,
+    updatedAt: now.toISOString(),
+  };
+  await deps.accounts.update(next, account.updatedAt);
+  await deps.audit.record({
+    orgId: principal.orgId,
+    actor: actorOf(principal),
+    action: 'account.token_renewed',
+    target: `account:${account.id}`,
+    result: 'succeeded',
+    details: {
+      takeOver: input.takeOver,
+      previousStatus: account.status,
+      tokenExpiresAt: next.tokenExpiresAt,
+    },
+  });
+  return toAccountView(next, await deps.syncStates.get(account.id));
+}
+
+export async function removeAccount(
+  deps: AccountDeps,
+  principal: Principal,
+  accountId: string,
+): Promise<{ id: string; removed: true; assignmentsKeptAtApple: number }> {
+  const account = await loadAccountFor(deps, principal, accountId, 'administer');
+  const sync = await deps.syncStates.get(account.id);
+  await deps.accounts.remove(account);
+  await deps.secrets.remove(tokenSecretName(account.id));
+  await deps.secrets.remove(notificationSecretName(account.id));
+  await deps.syncStates.remove(account.id);
+  const kept = sync?.counts.assignments ?? 0;
+  await deps.audit.record({
+    orgId: principal.orgId,
+    actor: actorOf(principal),
+    action: 'account.removed',
+    target: `account:${account.id}`,
+    result: 'succeeded',
+    details: { name: account.name, uId: account.location.uId, assignmentsKeptAtApple: kept },
+  });
+  return { id: account.id, removed: true, assignmentsKeptAtApple: kept };
+}
+
+export async function startAccountSync(
+  deps: AccountDeps,
+  principal: Principal,
+  accountId: string,
+  full: boolean,
+): Promise<JobView> {
+  const account = await loadAccountFor(deps, principal, accountId, 'manage');
+  const actor = actorOf(principal);
+  const job = await requestSync(deps, { orgId: account.orgId, accountId: account.id, full, actor });
+  await deps.audit.record({
+    orgId: account.orgId,
+    actor,
+    action: 'account.sync_requested',
+    target: `account:${account.id}`,
+    result: 'accepted',
+    details: { full, ...(job ? { jobId: job.id } : {}) },
+  });
+  if (!job) throw new Error('a requested sync always has a job');
+  const { orgId: _org, ...view } = job;
+  return view;
+}

@@ -1,0 +1,17 @@
+/** Settings the use cases need from configuration (read once at start by the composition root). */
+export interface ServiceSettings {
+  readonly stage: string;
+  /** Where the service is reached from outside: invitation links and Apple's notification URL. */
+  readonly publicBaseUrl: string;
+  readonly claims: {
+    readonly sub: string;
+    readonly email: string;
+    readonly org: string;
+    readonly role: string;
+  };
+  /** Apple's event cadence (SPEC §5.4): first status poll after this many seconds, then every interval. */
+  readonly eventFirstPollSeconds: number;
+  readonly eventPollIntervalSeconds: number;
+  /** Local mode only: Apple (the simulator) may call an http:// notification URL. */
+  readonly allowHttpNotifications: boolean;
+}
