@@ -1,15 +1,15 @@
 /** The local outbox as a page: every mail the SES stand-in received, newest first. */
-import { escapeHtml as escape } from '../../shared/domain/html.ts';
+import { escapeHtml } from '../../shared/domain/html.ts';
 import type { OutboxMail } from './engines/ses-local.ts';
 
 export function renderOutbox(mails: readonly OutboxMail[]): string {
   const items = mails
     .map(
       (mail) => `<article>
-  <h2>${escape(mail.subject)}</h2>
-  <p class="meta">To ${escape(mail.destination.to.join(', '))} · from ${escape(mail.from)} · ${new Date(mail.at * 1000).toISOString()}</p>
-  ${mail.body.html ? `<iframe sandbox title="${escape(mail.subject)}" srcdoc="${escape(mail.body.html)}"></iframe>` : ''}
-  <details><summary>Text part</summary><pre>${escape(mail.body.text ?? '')}</pre></details>
+  <h2>${escapeHtml(mail.subject)}</h2>
+  <p class="meta">To ${escapeHtml(mail.destination.to.join(', '))} · from ${escapeHtml(mail.from)} · ${new Date(mail.at * 1000).toISOString()}</p>
+  ${mail.body.html ? `<iframe sandbox title="${escapeHtml(mail.subject)}" srcdoc="${escapeHtml(mail.body.html)}"></iframe>` : ''}
+  <details><summary>Text part</summary><pre>${escapeHtml(mail.body.text ?? '')}</pre></details>
 </article>`,
     )
     .join('\n');
