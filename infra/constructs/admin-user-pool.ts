@@ -4,7 +4,7 @@
  * the ID token as `custom:org` and `custom:role`. Users can never write them: the app client's
  * write attributes leave them out, so only AdminUpdateUserAttributes (IAM) can change them.
  */
-import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.ts';
@@ -72,14 +72,17 @@ export class AdminUserPool extends Construct {
     this.issuer = this.userPool.userPoolProviderUrl;
     this.audience = this.client.userPoolClientId;
 
-    new CfnOutput(this, 'UserPoolId', {
+    new CfnOutput(Stack.of(this), 'UserPoolId', {
       value: this.userPool.userPoolId,
       description: 'Cognito user pool of the API callers',
     });
-    new CfnOutput(this, 'UserPoolClientId', {
+    new CfnOutput(Stack.of(this), 'UserPoolClientId', {
       value: this.client.userPoolClientId,
       description: 'App client whose ID tokens the API accepts (audience)',
     });
-    new CfnOutput(this, 'JwtIssuer', { value: this.issuer, description: 'Issuer the JWT authorizer checks' });
+    new CfnOutput(Stack.of(this), 'JwtIssuer', {
+      value: this.issuer,
+      description: 'Issuer the JWT authorizer checks',
+    });
   }
 }

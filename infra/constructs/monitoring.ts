@@ -3,7 +3,7 @@
  * CloudWatch may publish to: each DLQ with a visible message, each function's errors and throttles,
  * and the API's 5xx answers. The dashboard shows the API, every function and every queue with its DLQ.
  */
-import { Aws, CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -108,11 +108,14 @@ export class Monitoring extends Construct {
     );
 
     this.dashboard = this.#dashboard(props);
-    new CfnOutput(this, 'AlarmTopicArn', {
+    new CfnOutput(Stack.of(this), 'AlarmTopicArn', {
       value: this.topic.topicArn,
       description: 'SNS topic of every alarm: subscribe e-mail, chat or paging to it',
     });
-    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });
+    new CfnOutput(Stack.of(this), 'DashboardName', {
+      value: this.dashboard.dashboardName,
+      description: 'CloudWatch dashboard of the service',
+    });
   }
 
   #alarm(id: string, name: string, metric: cloudwatch.IMetric, description: string): void {

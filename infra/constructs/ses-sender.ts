@@ -3,7 +3,7 @@
  * that requires TLS and suppresses bounces and complaints. Outputs what must be done outside CDK: the
  * DKIM CNAME records of a domain identity, or the verification e-mail of an address identity.
  */
-import { Aws, CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import type { EmailConfig } from '../config.ts';
@@ -45,7 +45,7 @@ export class SesSender extends Construct implements EmailBinding {
     this.configurationSetName = this.configurationSet.configurationSetName;
     this.configurationSetArn = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:configuration-set/${this.configurationSetName}`;
 
-    new CfnOutput(this, 'SesIdentity', {
+    new CfnOutput(Stack.of(this), 'SesIdentity', {
       description: 'The SES identity to verify before e-mail can be sent',
       value: email.identity,
     });
@@ -56,13 +56,13 @@ export class SesSender extends Construct implements EmailBinding {
         [this.identity.dkimDnsTokenName3, this.identity.dkimDnsTokenValue3],
       ] as const;
       records.forEach(([name, value], i) => {
-        new CfnOutput(this, `DkimRecord${i + 1}`, {
+        new CfnOutput(Stack.of(this), `SesDkimRecord${i + 1}`, {
           description: `DKIM record ${i + 1} of 3 to create in ${email.identity}'s DNS (CNAME name -> value)`,
           value: `CNAME ${name} ${value}`,
         });
       });
     } else {
-      new CfnOutput(this, 'SesVerification', {
+      new CfnOutput(Stack.of(this), 'SesVerification', {
         description: 'How to verify the sender',
         value: `Open the verification link that SES e-mails to ${email.identity}`,
       });

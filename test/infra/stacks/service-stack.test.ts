@@ -253,7 +253,10 @@ describe('ServiceStack', () => {
     });
 
     it('has a dashboard with a text widget, the API, every function and every queue with its DLQ', () => {
-      const [dashboard] = Object.values(resourcesOf(built.serviceTemplate, 'AWS::CloudWatch::Dashboard'));
+      const [[dashboardId, dashboard] = []] = Object.entries(
+        resourcesOf(built.serviceTemplate, 'AWS::CloudWatch::Dashboard'),
+      );
+      built.serviceTemplate.hasOutput('DashboardName', { Value: { Ref: dashboardId } });
       const body = JSON.stringify(dashboard?.Properties.DashboardBody);
       for (const text of [
         '"type\\":\\"text\\"',

@@ -150,7 +150,10 @@ describe('StatefulStack', () => {
           SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
         },
       });
-      built.statefulTemplate.hasOutput('*', { Value: Match.stringLikeRegexp('verification link') });
+      built.statefulTemplate.hasOutput('SesIdentity', { Value: 'no-reply@example.com' });
+      built.statefulTemplate.hasOutput('SesVerification', {
+        Value: Match.stringLikeRegexp('verification link'),
+      });
     });
 
     it('creates a domain identity and outputs its three DKIM records when sesIdentity is a domain', () => {
@@ -161,10 +164,12 @@ describe('StatefulStack', () => {
 
       // Assess
       statefulTemplate.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'example.org' });
-      const dkim = Object.values(statefulTemplate.findOutputs('*')).filter((o) =>
-        String(o.Description).startsWith('DKIM record'),
-      );
-      expect(dkim).toHaveLength(3);
+      for (const n of [1, 2, 3]) {
+        statefulTemplate.hasOutput(`SesDkimRecord${n}`, {
+          Value: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^CNAME ')])] },
+        });
+      }
+      expect(statefulTemplate.findOutputs('SesVerification')).toEqual({});
     });
   });
 

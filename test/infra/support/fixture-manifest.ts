@@ -73,8 +73,9 @@ const route = (
 
 export const FIXTURE_ROUTES: readonly RouteContract[] = [
   ...ROUTES,
-  route('GET', '/invitations/{token}', 'none'),
-  route('POST', '/invitations/{token}', 'none'),
-  route('POST', '/apple/notifications/{accountId}', 'apple-secret'),
+  // Paths of their own, so they never collide with the real routes.
+  route('GET', '/fixture/invitations/{token}', 'none'),
+  route('POST', '/fixture/invitations/{token}', 'none'),
+  route('POST', '/fixture/apple/{accountId}', 'apple-secret'),
   route('POST', '/v1/fixture/{thingId}', 'jwt'),
 ];
