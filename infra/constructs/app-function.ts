@@ -115,11 +115,6 @@ export interface AppFunctionProps {
   /** The function's entry of shared/config/functions.ts: entry, memory, timeout, description. */
   readonly definition: FunctionDefinition;
   readonly settings: AppFunctionSettings;
-  /**
-   * Override of the manifest's timeout (queue workers are capped below the visibility timeout).
-   * @default - `definition.timeoutSeconds`
-   */
-  readonly timeout?: Duration;
 }
 
 /** `api-public` → `ApiPublic`: construct ids derived from manifest ids. */
@@ -156,7 +151,7 @@ export class AppFunction extends NodejsFunction {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: definition.memoryMb,
-      timeout: props.timeout ?? Duration.seconds(definition.timeoutSeconds),
+      timeout: Duration.seconds(definition.timeoutSeconds),
       description: definition.description,
       tracing: lambda.Tracing.ACTIVE,
       role,
