@@ -222,7 +222,7 @@ function runIdempotently(
       expiresAfterSeconds: 24 * 60 * 60,
       throwOnNoIdempotencyKey: true,
     });
-    const persistenceStore = deps.idempotencyStore;
+    const persistenceStore = deps.idempotencyStore('http');
     idempotent = {
       config,
       run: makeIdempotent(async (_p: IdempotentPayload, go: () => Promise<HttpResult>) => go(), {

@@ -44,7 +44,7 @@ export function queueWorker<Q extends QueueName>(queue: Q, process: MessageProce
             receiveCount: Number(r.attributes.ApproximateReceiveCount ?? 1),
           });
         },
-        { persistenceStore: deps.idempotencyStore, config },
+        { persistenceStore: deps.idempotencyStore('worker'), config },
       );
       idempotent = { config, run };
     }

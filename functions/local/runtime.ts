@@ -25,7 +25,7 @@ import { provideDeps } from '../lib/deps.ts';
 import { startDynamoDbLocal } from './engines/dynamodb-local.ts';
 import { freePort } from './engines/net.ts';
 import { startSecretsManagerLocal } from './engines/secrets-manager-local.ts';
-import { startSesLocal } from './engines/ses-local.ts';
+import { type OutboxMail, startSesLocal } from './engines/ses-local.ts';
 import { startSqsLocal } from './engines/sqs-local.ts';
 import { startGateway } from './gateway.ts';
 import { issueToken, loadOrCreateKeys, type TokenClaims } from './jwt-keys.ts';
@@ -63,7 +63,11 @@ export interface LocalRuntime {
   readonly deps: Deps;
   readonly clients: AwsClients;
   readonly queueDepth: (id: QueueId, which?: 'queue' | 'dlq') => Promise<number>;
-  readonly outbox: () => Promise<unknown[]>;
+  readonly outbox: () => Promise<OutboxMail[]>;
+  /** Names (never values) of the secrets in the Secrets Manager stand-in. */
+  readonly secretNames: () => string[];
+  /** The tables' names, by id. */
+  readonly tables: Readonly<Record<string, string>>;
   token(claims: TokenClaims): Promise<string>;
   fireSchedule(id: string): Promise<void>;
   stop(): Promise<void>;
@@ -146,7 +150,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       { dynamodb: dynamoEndpoint, sqs: sqs.endpoint, ses: ses.endpoint, secretsManager: secrets.endpoint },
       options.overrides,
     );
-    await ensureTables(clients.dynamo as unknown as Parameters<typeof ensureTables>[0], prefix);
+    const tables = await ensureTables(
+      clients.dynamo as unknown as Parameters<typeof ensureTables>[0],
+      prefix,
+    );
     provideDeps(deps);
 
     const handlers = new Map<string, Promise<AnyHandler>>();
@@ -259,6 +266,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       clients,
       queueDepth: (id, which) => sqs.depth(id, which),
       outbox: () => ses.outbox(),
+      secretNames: () => secrets.names(),
+      tables,
       token: (claims) => issueToken(keys, claims),
       fireSchedule,
       stop: stopAll,

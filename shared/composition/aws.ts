@@ -12,16 +12,22 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AppleVppHttpClient } from '../adapters/apple-vpp/apple-vpp-http-client.ts';
 import { DynamoAccountRepository } from '../adapters/dynamodb/dynamo-account-repository.ts';
+import { DynamoAssetRepository } from '../adapters/dynamodb/dynamo-asset-repository.ts';
+import { DynamoAssignmentRepository } from '../adapters/dynamodb/dynamo-assignment-repository.ts';
 import { DynamoAuditLog } from '../adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoJobRepository } from '../adapters/dynamodb/dynamo-job-repository.ts';
 import { DynamoNotificationInbox } from '../adapters/dynamodb/dynamo-notification-inbox.ts';
 import { DynamoSyncStateRepository } from '../adapters/dynamodb/dynamo-sync-state-repository.ts';
+import { DynamoUserRepository } from '../adapters/dynamodb/dynamo-user-repository.ts';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager/secrets-manager-secret-store.ts';
 import { SesMailer } from '../adapters/ses/ses-mailer.ts';
 import { SqsMessageQueue } from '../adapters/sqs/sqs-message-queue.ts';
 import { cryptoIds, systemClock } from '../adapters/system/system-clock.ts';
+import type { QueueName } from '../application/messages.ts';
 import type { Clock } from '../application/ports/clock.ts';
 import { loadConfig } from '../config/config.ts';
+import { ENV } from '../config/env-keys.ts';
+import { QUEUES } from '../config/queues.ts';
 import type { Deps, ServiceSettings } from './deps.ts';
 
 type Env = Record<string, string | undefined>;
@@ -114,23 +120,12 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
       return overrides.mailer ?? new SesMailer(clients.ses, c.sesSender, c.sesConfigurationSet);
     },
     queue: () => {
-      const c = loadConfig(env, [
-        'queueGrants',
-        'queueRevocations',
-        'queueNotifications',
-        'queueEvents',
-        'queueJobs',
-      ]);
-      return (
-        overrides.queue ??
-        new SqsMessageQueue(clients.sqs, {
-          grants: c.queueGrants,
-          revocations: c.queueRevocations,
-          notifications: c.queueNotifications,
-          events: c.queueEvents,
-          jobs: c.queueJobs,
-        })
-      );
+      // Each function is given only the queue URLs it may send to (the env var comes with the grant).
+      const urls: Partial<Record<QueueName, string>> = {};
+      for (const q of QUEUES) {
+        if (env[ENV[q.envKey]]) urls[q.id] = loadConfig(env, [q.envKey])[q.envKey] as string;
+      }
+      return overrides.queue ?? new SqsMessageQueue(clients.sqs, urls);
     },
     jobs: () => overrides.jobs ?? new DynamoJobRepository(clients.dynamo, table('tableCore'), clock),
     audit: () => overrides.audit ?? new DynamoAuditLog(clients.dynamo, table('tableCore'), clock, ids),
@@ -138,12 +133,30 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
     syncStates: () =>
       overrides.syncStates ?? new DynamoSyncStateRepository(clients.dynamo, table('tableCore')),
     inbox: () => overrides.inbox ?? new DynamoNotificationInbox(clients.dynamo, table('tableCore'), clock),
-    idempotencyStore: () =>
-      overrides.idempotencyStore ??
-      new DynamoDBPersistenceLayer({
-        tableName: table('tableIdempotency'),
-        awsSdkV3Client: clients.dynamo as unknown as DynamoDBClient,
-      }),
+    assets: () =>
+      overrides.assets ??
+      new DynamoAssetRepository(clients.dynamo, loadConfig(env, ['tableAssets']).tableAssets),
+    users: () =>
+      overrides.users ?? new DynamoUserRepository(clients.dynamo, loadConfig(env, ['tableUsers']).tableUsers),
+    assignments: () =>
+      overrides.assignments ??
+      new DynamoAssignmentRepository(clients.dynamo, loadConfig(env, ['tableAssignments']).tableAssignments),
+    idempotencyStore: () => {
+      if (overrides.idempotencyStore) return overrides.idempotencyStore;
+      const stores = new Map<string, DynamoDBPersistenceLayer>();
+      return (use: 'http' | 'worker') => {
+        let store = stores.get(use);
+        if (!store) {
+          const tableName = table('tableIdempotency');
+          store = new DynamoDBPersistenceLayer({
+            tableName,
+            awsSdkV3Client: clients.dynamo as unknown as DynamoDBClient,
+          });
+          stores.set(use, store);
+        }
+        return store;
+      };
+    },
   });
 }
 

@@ -4,6 +4,8 @@
  */
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { AccountRepository } from '../application/ports/account-repository.ts';
+import type { AssetRepository } from '../application/ports/asset-repository.ts';
+import type { AssignmentRepository } from '../application/ports/assignment-repository.ts';
 import type { AuditLog } from '../application/ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../application/ports/clock.ts';
 import type { JobRepository } from '../application/ports/job-repository.ts';
@@ -13,6 +15,7 @@ import type { NotificationInbox } from '../application/ports/notification-inbox.
 import type { SecretStore } from '../application/ports/secret-store.ts';
 import type { ServiceSettings } from '../application/ports/settings.ts';
 import type { SyncStateRepository } from '../application/ports/sync-state-repository.ts';
+import type { UserRepository } from '../application/ports/user-repository.ts';
 import type { VppClient } from '../application/ports/vpp-client.ts';
 
 export type { ServiceSettings };
@@ -30,6 +33,12 @@ export interface Deps {
   readonly accounts: AccountRepository;
   readonly syncStates: SyncStateRepository;
   readonly inbox: NotificationInbox;
-  /** Powertools idempotency records (Idempotency-Key of the API, duplicate deliveries of workers). */
-  readonly idempotencyStore: BasePersistenceLayer;
+  readonly assets: AssetRepository;
+  readonly users: UserRepository;
+  readonly assignments: AssignmentRepository;
+  /**
+   * Powertools idempotency records, one store per use (`http`, `worker`): a Powertools store takes the
+   * configuration of its first use, so two uses must not share one.
+   */
+  readonly idempotencyStore: (use: 'http' | 'worker') => BasePersistenceLayer;
 }

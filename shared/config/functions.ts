@@ -88,6 +88,44 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     trigger: { kind: 'schedule', schedule: 'token-health' },
     access: { tables: { core: 'write' }, secrets: 'read', email: true, callsApple: true },
   },
+  {
+    id: 'nightly-sync',
+    entry: 'functions/schedules/nightly-sync.ts',
+    description: 'Queues a sync of every account',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    trigger: { kind: 'schedule', schedule: 'nightly-sync' },
+    access: { tables: { core: 'read' }, sendsTo: ['jobs'] },
+  },
+  {
+    id: 'job-worker',
+    entry: 'functions/workers/job-worker.ts',
+    description: 'Long jobs: syncs, invitations, retirements, reconciliations',
+    memoryMb: 1024,
+    timeoutSeconds: 750,
+    trigger: { kind: 'queue', queue: 'jobs', maxConcurrency: 2 },
+    access: {
+      tables: { core: 'write', assets: 'write', users: 'write', assignments: 'write', idempotency: 'write' },
+      secrets: 'read',
+      email: true,
+      sendsTo: ['grants', 'revocations', 'events', 'jobs'],
+      callsApple: true,
+    },
+  },
+  {
+    id: 'notification-worker',
+    entry: 'functions/workers/notification-worker.ts',
+    description: "Applies Apple's notifications",
+    memoryMb: 512,
+    timeoutSeconds: 100,
+    trigger: { kind: 'queue', queue: 'notifications', maxConcurrency: 2 },
+    access: {
+      tables: { core: 'write', assets: 'write', users: 'write', assignments: 'write', idempotency: 'write' },
+      secrets: 'read',
+      email: true,
+      callsApple: true,
+    },
+  },
 ];
 
 export const functionById = (id: string): FunctionDefinition => {

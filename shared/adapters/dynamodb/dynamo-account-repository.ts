@@ -82,15 +82,15 @@ export class DynamoAccountRepository implements AccountRepository {
     return answer.Item ? AccountSchema.parse(answer.Item) : undefined;
   }
 
-  async #query(prefix: string): Promise<Account[]> {
+  async #query(prefix: string | undefined): Promise<Account[]> {
     const accounts: Account[] = [];
     const pages = paginateQuery(
       { client: this.#db },
       {
         TableName: this.#table,
         IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': 'ACCOUNTS', ':prefix': prefix },
+        KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'ACCOUNTS', ...(prefix ? { ':prefix': prefix } : {}) },
       },
     );
     for await (const page of pages)
@@ -103,7 +103,7 @@ export class DynamoAccountRepository implements AccountRepository {
   }
 
   listAll(): Promise<Account[]> {
-    return this.#query('');
+    return this.#query(undefined);
   }
 
   async claimOf(uId: string): Promise<LocationClaim | undefined> {

@@ -73,6 +73,27 @@ export class DynamoJobRepository implements JobRepository {
     return { ...job, failures: (failures.Items ?? []).map((item) => FailureItemSchema.parse(item).failure) };
   }
 
+  async start(jobId: string): Promise<void> {
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key(jobId),
+          UpdateExpression: 'SET #state = :running, updatedAt = :now',
+          ConditionExpression: '#state = :queued',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':queued': 'queued',
+            ':now': this.#clock.now().toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
   async recordProgress(jobId: string, progress: JobProgress): Promise<Job> {
     const failures = progress.failures ?? [];
     if (failures.length > 0) await this.#putFailures(jobId, failures);

@@ -6,11 +6,17 @@ import type { MessageQueue, SendOptions } from '../../application/ports/message-
 
 export class SqsMessageQueue implements MessageQueue {
   readonly #client: SQSClient;
-  readonly #urls: Readonly<Record<QueueName, string>>;
+  readonly #urls: Readonly<Partial<Record<QueueName, string>>>;
 
-  constructor(client: SQSClient, urls: Readonly<Record<QueueName, string>>) {
+  constructor(client: SQSClient, urls: Readonly<Partial<Record<QueueName, string>>>) {
     this.#client = client;
     this.#urls = urls;
+  }
+
+  #url(queue: QueueName): string {
+    const url = this.#urls[queue];
+    if (!url) throw new Error(`This function may not send to the ${queue} queue (no URL configured).`);
+    return url;
   }
 
   async send<Q extends QueueName>(
@@ -21,7 +27,7 @@ export class SqsMessageQueue implements MessageQueue {
     const body = QUEUE_MESSAGES[queue].parse(message);
     await this.#client.send(
       new SendMessageCommand({
-        QueueUrl: this.#urls[queue],
+        QueueUrl: this.#url(queue),
         MessageBody: JSON.stringify(body),
         ...(options.delaySeconds ? { DelaySeconds: Math.min(900, Math.ceil(options.delaySeconds)) } : {}),
       }),
@@ -40,7 +46,7 @@ export class SqsMessageQueue implements MessageQueue {
         ...(options.delaySeconds ? { DelaySeconds: Math.min(900, Math.ceil(options.delaySeconds)) } : {}),
       }));
       const answer = await this.#client.send(
-        new SendMessageBatchCommand({ QueueUrl: this.#urls[queue], Entries: entries }),
+        new SendMessageBatchCommand({ QueueUrl: this.#url(queue), Entries: entries }),
       );
       if (answer.Failed && answer.Failed.length > 0) {
         throw new Error(

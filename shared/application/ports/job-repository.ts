@@ -15,6 +15,8 @@ export interface JobRepository {
   create(job: Job): Promise<void>;
   /** The job with its failures (the first `maxFailures` of them), or undefined. */
   get(jobId: string, options?: { maxFailures?: number }): Promise<Job | undefined>;
+  /** Moves a queued job to running (no-op otherwise). */
+  start(jobId: string): Promise<void>;
   /** Adds outcomes and moves the state on (queued → running → a final state when every item is done). */
   recordProgress(jobId: string, progress: JobProgress): Promise<Job>;
   /** Sets the state explicitly (a job that ends early, or fails as a whole) and the summary. */

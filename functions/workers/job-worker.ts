@@ -1,0 +1,13 @@
+/** The jobs queue: syncs (and, as they land, the other long jobs). */
+import { runSyncJob } from '../../shared/application/sync/run-sync-job.ts';
+import { QUEUES } from '../../shared/config/queues.ts';
+import { queueWorker } from '../lib/workers.ts';
+
+const maxReceiveCount = QUEUES.find((q) => q.id === 'jobs')?.maxReceiveCount ?? 3;
+
+export const handler = queueWorker('jobs', async (deps, message, record) => {
+  switch (message.type) {
+    case 'sync':
+      return runSyncJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
+  }
+});

@@ -1,0 +1,7 @@
+/** The notifications queue: Apple's notifications, applied. */
+import { applyAppleNotification } from '../../shared/application/notifications/apply-apple-notification.ts';
+import { queueWorker } from '../lib/workers.ts';
+
+export const handler = queueWorker('notifications', async (deps, message) => {
+  await applyAppleNotification(deps, message.accountId, message.notification);
+});

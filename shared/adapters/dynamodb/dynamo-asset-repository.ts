@@ -1,0 +1,162 @@
+/**
+ * `AssetRepository` on the assets table: `ACCOUNT#<id>`/`ASSET#<adamId>#<pricingParam>`. Reservations
+ * are conditional updates (`availableCount - pendingCount >= n`), so concurrent grants can never
+ * promise more licences than Apple says are available.
+ */
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AssetRepository } from '../../application/ports/asset-repository.ts';
+import { type AssetRecord, AssetRecordSchema, type PricingParam } from '../../domain/asset.ts';
+import { batchWrite, queryAll } from './batch.ts';
+
+const key = (accountId: string, adamId: string, pricingParam: string) => ({
+  pk: `ACCOUNT#${accountId}`,
+  sk: `ASSET#${adamId}#${pricingParam}`,
+});
+const isConditionFailure = (error: unknown) =>
+  (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+export class DynamoAssetRepository implements AssetRepository {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(db: DynamoDBDocumentClient, table: string) {
+    this.#db = db;
+    this.#table = table;
+  }
+
+  async listByAccount(accountId: string): Promise<AssetRecord[]> {
+    const items = await queryAll(this.#db, {
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :asset)',
+      ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':asset': 'ASSET#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => AssetRecordSchema.parse(item));
+  }
+
+  async findByAdamId(accountId: string, adamId: string): Promise<AssetRecord[]> {
+    const items = await queryAll(this.#db, {
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :asset)',
+      ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':asset': `ASSET#${adamId}#` },
+      ConsistentRead: true,
+    });
+    return items.map((item) => AssetRecordSchema.parse(item));
+  }
+
+  async get(accountId: string, adamId: string, pricingParam: PricingParam): Promise<AssetRecord | undefined> {
+    const answer = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: key(accountId, adamId, pricingParam),
+        ConsistentRead: true,
+      }),
+    );
+    return answer.Item ? AssetRecordSchema.parse(answer.Item) : undefined;
+  }
+
+  async saveAppleFacts(assets: readonly AssetRecord[]): Promise<void> {
+    for (const asset of assets) {
+      const {
+        pendingCount: _pending,
+        accountId: _a,
+        adamId: _id,
+        pricingParam: _pp,
+        ...facts
+      } = AssetRecordSchema.parse(asset);
+      const names = Object.keys(facts).filter((n) => facts[n as keyof typeof facts] !== undefined);
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key(asset.accountId, asset.adamId, asset.pricingParam),
+          UpdateExpression: `SET ${names.map((n, i) => `#f${i} = :v${i}`).join(', ')}, accountId = :account, adamId = :adam, pricingParam = :pp, pendingCount = if_not_exists(pendingCount, :zero)`,
+          ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+          ExpressionAttributeValues: {
+            ...Object.fromEntries(names.map((n, i) => [`:v${i}`, facts[n as keyof typeof facts]])),
+            ':account': asset.accountId,
+            ':adam': asset.adamId,
+            ':pp': asset.pricingParam,
+            ':zero': 0,
+          },
+        }),
+      );
+    }
+  }
+
+  async remove(accountId: string, adamId: string, pricingParam: PricingParam): Promise<void> {
+    await batchWrite(this.#db, this.#table, [
+      { DeleteRequest: { Key: key(accountId, adamId, pricingParam) } },
+    ]);
+  }
+
+  async reserve(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    wanted: number,
+  ): Promise<number> {
+    if (wanted <= 0) return 0;
+    // A few rounds: read what is free, try to take it; a concurrent reservation makes the condition
+    // fail and the next round sees the new numbers.
+    for (let round = 0; round < 20; round++) {
+      const asset = await this.get(accountId, adamId, pricingParam);
+      if (!asset) return 0;
+      const free = asset.unlimited ? wanted : Math.max(0, asset.availableCount - asset.pendingCount);
+      const take = Math.min(wanted, free);
+      if (take === 0) return 0;
+      try {
+        await this.#db.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: key(accountId, adamId, pricingParam),
+            UpdateExpression: 'SET pendingCount = pendingCount + :n',
+            ConditionExpression: asset.unlimited
+              ? 'attribute_exists(pk)'
+              : 'availableCount - pendingCount >= :n',
+            ExpressionAttributeValues: { ':n': take },
+          }),
+        );
+        return take;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return 0;
+  }
+
+  async settle(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    counts: { granted?: number; refused?: number; revoked?: number },
+  ): Promise<void> {
+    const granted = counts.granted ?? 0;
+    const unreserve = granted + (counts.refused ?? 0);
+    const revoked = counts.revoked ?? 0;
+    if (unreserve + revoked === 0) return;
+    const availableDelta = revoked - granted;
+    const update = (pending: 'delta' | 'zero') =>
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: key(accountId, adamId, pricingParam),
+        UpdateExpression:
+          `SET pendingCount = ${pending === 'delta' ? 'pendingCount - :unreserve' : ':zero'}, ` +
+          'availableCount = availableCount + :available, assignedCount = assignedCount + :assigned',
+        ConditionExpression: pending === 'delta' ? 'pendingCount >= :unreserve' : 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':available': availableDelta,
+          ':assigned': -availableDelta,
+          ...(pending === 'delta' ? { ':unreserve': unreserve } : { ':zero': 0 }),
+        },
+      });
+    try {
+      await this.#db.send(update('delta'));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // The reservation is never below zero (a sync may have reset it): take what is left.
+      await this.#db.send(update('zero')).catch((e: unknown) => {
+        if (!isConditionFailure(e)) throw e;
+      });
+    }
+  }
+}

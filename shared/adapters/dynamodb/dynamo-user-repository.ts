@@ -1,0 +1,154 @@
+/**
+ * `UserRepository` on the users table: `ACCOUNT#<id>`/`USER#<userId>`, and one `ACCOUNT#<id>`/
+ * `EMAIL#<email>` item per user that claims its e-mail, written in the same transaction, so two
+ * requests can never add the same e-mail twice to one account.
+ */
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { UserRepository } from '../../application/ports/user-repository.ts';
+import { type VppUser, VppUserSchema } from '../../domain/vpp-user.ts';
+import { batchGet, batchWrite, queryAll } from './batch.ts';
+
+const userKey = (accountId: string, userId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `USER#${userId}` });
+const emailKey = (accountId: string, email: string) => ({
+  pk: `ACCOUNT#${accountId}`,
+  sk: `EMAIL#${email.toLowerCase()}`,
+});
+const isCancelled = (error: unknown) => (error as { name?: string }).name === 'TransactionCanceledException';
+
+export class DynamoUserRepository implements UserRepository {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(db: DynamoDBDocumentClient, table: string) {
+    this.#db = db;
+    this.#table = table;
+  }
+
+  async listByAccount(accountId: string): Promise<VppUser[]> {
+    const items = await queryAll(this.#db, {
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
+      ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':user': 'USER#' },
+    });
+    return items.map((item) => VppUserSchema.parse(item));
+  }
+
+  async get(accountId: string, userId: string): Promise<VppUser | undefined> {
+    const answer = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: userKey(accountId, userId), ConsistentRead: true }),
+    );
+    return answer.Item ? VppUserSchema.parse(answer.Item) : undefined;
+  }
+
+  async getMany(accountId: string, userIds: readonly string[]): Promise<VppUser[]> {
+    const items = await batchGet(
+      this.#db,
+      this.#table,
+      [...new Set(userIds)].map((id) => userKey(accountId, id)),
+    );
+    return items.map((item) => VppUserSchema.parse(item));
+  }
+
+  async findByEmail(accountId: string, email: string): Promise<VppUser | undefined> {
+    const claim = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: emailKey(accountId, email), ConsistentRead: true }),
+    );
+    const userId = claim.Item?.userId;
+    return typeof userId === 'string' ? this.get(accountId, userId) : undefined;
+  }
+
+  async addMany(users: readonly VppUser[]): Promise<{ added: VppUser[]; duplicateEmails: string[] }> {
+    const added: VppUser[] = [];
+    const duplicateEmails: string[] = [];
+    // One transaction per user (user + e-mail claim): a taken e-mail fails only that user.
+    for (const user of users) {
+      if (!user.email) throw new Error('addMany needs users with an e-mail');
+      try {
+        await this.#db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.#table,
+                  Item: { ...emailKey(user.accountId, user.email), userId: user.id },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.#table,
+                  Item: { ...userKey(user.accountId, user.id), ...VppUserSchema.parse(user) },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        );
+        added.push(user);
+      } catch (error) {
+        if (!isCancelled(error)) throw error;
+        duplicateEmails.push(user.email);
+      }
+    }
+    return { added, duplicateEmails };
+  }
+
+  async saveFromApple(users: readonly VppUser[]): Promise<void> {
+    await batchWrite(
+      this.#db,
+      this.#table,
+      users.flatMap((user) => [
+        { PutRequest: { Item: { ...userKey(user.accountId, user.id), ...VppUserSchema.parse(user) } } },
+        ...(user.email
+          ? [{ PutRequest: { Item: { ...emailKey(user.accountId, user.email), userId: user.id } } }]
+          : []),
+      ]),
+    );
+  }
+
+  async putMany(changes: readonly { before: VppUser; after: VppUser }[]): Promise<void> {
+    for (const { before, after } of changes) {
+      const emailChanged = (before.email ?? '') !== (after.email ?? '');
+      await this.#db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.#table,
+                Item: { ...userKey(after.accountId, after.id), ...VppUserSchema.parse(after) },
+              },
+            },
+            ...(emailChanged
+              ? [
+                  ...(after.email
+                    ? [
+                        {
+                          Put: {
+                            TableName: this.#table,
+                            Item: { ...emailKey(after.accountId, after.email), userId: after.id },
+                            ConditionExpression: 'attribute_not_exists(pk) OR userId = :id',
+                            ExpressionAttributeValues: { ':id': after.id },
+                          },
+                        },
+                      ]
+                    : []),
+                  ...(before.email
+                    ? [
+                        {
+                          Delete: {
+                            TableName: this.#table,
+                            Key: emailKey(before.accountId, before.email),
+                            ConditionExpression: 'attribute_not_exists(pk) OR userId = :id',
+                            ExpressionAttributeValues: { ':id': before.id },
+                          },
+                        },
+                      ]
+                    : []),
+                ]
+              : []),
+          ],
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * Applies one of Apple's notifications (SPEC §5.6), taken from the notifications queue. Every branch
+ * is idempotent and order-independent: it moves records only from the state Apple's answer settles,
+ * or re-reads the truth from Apple.
+ * - ASSET_MANAGEMENT: settles the assignments waiting for that event. A success for a holding the
+ *   service does not know as in flight (made elsewhere, or settled already another way) is checked by
+ *   re-reading that asset's assignments from Apple.
+ * - ASSET_COUNT: re-reads the asset's counts from Apple (adding the delta would count twice when a
+ *   notification comes late or twice).
+ * - USER_MANAGEMENT, USER_ASSOCIATED: move user states (registered users get their invitation code,
+ *   accepted ones become Associated).
+ */
+import type { Account } from '../../domain/account.ts';
+import { assetKeyOf, UNLIMITED_TOTAL } from '../../domain/asset.ts';
+import { type AssignmentRecord, IN_FLIGHT } from '../../domain/assignment.ts';
+import type { Actor } from '../../domain/principal.ts';
+import type { Secret } from '../../domain/secret.ts';
+import { statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
+import { withAccountToken } from '../accounts/token-guard.ts';
+import { type SettleDeps, settleTasks } from '../licenses/settle-event.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
+import {
+  type AppleNotification,
+  type AssetKey,
+  NotificationSchema,
+  type ResponseUser,
+} from '../ports/vpp-schemas.ts';
+import type { SyncDeps } from '../sync/sync-account.ts';
+
+export interface NotificationWorkerDeps extends SyncDeps, SettleDeps {
+  readonly audit: AuditLog;
+  /** Called for users Apple has just registered (the invitation flow sends their e-mail). */
+  readonly onUsersRegistered?: (account: Account, users: VppUser[]) => Promise<void>;
+}
+
+const APPLE: Actor = { type: 'apple', id: 'notification' };
+
+type Target = {
+  adamId: string;
+  pricingParam: string;
+  serialNumber?: string | undefined;
+  clientUserId?: string | undefined;
+};
+const subjectOf = (t: Target) =>
+  t.serialNumber
+    ? { subjectType: 'device' as const, subjectId: t.serialNumber }
+    : { subjectType: 'user' as const, subjectId: t.clientUserId ?? '' };
+
+/** Re-reads one asset's holdings from Apple and makes ours match (never touching operations in flight). */
+export async function resyncAssetAssignments(
+  deps: NotificationWorkerDeps,
+  account: Account,
+  token: Secret,
+  asset: AssetKey,
+): Promise<number> {
+  const apple = await deps.vpp.readAssignments(token, {
+    adamId: asset.adamId,
+    pricingParam: asset.pricingParam,
+  });
+  const ours = new Map(
+    (await deps.assignments.listByAsset(account.id, asset.adamId, asset.pricingParam)).map((a) => [
+      `${a.subjectType}:${a.subjectId}`,
+      a,
+    ]),
+  );
+  const now = deps.clock.now().toISOString();
+  const writes: AssignmentRecord[] = [];
+  const held = new Set<string>();
+  for (const item of apple.items) {
+    const subject = subjectOf(item);
+    const k = `${subject.subjectType}:${subject.subjectId}`;
+    held.add(k);
+    const existing = ours.get(k);
+    if (existing && (IN_FLIGHT.has(existing.state) || existing.state === 'granted')) continue;
+    writes.push({
+      orgId: account.orgId,
+      accountId: account.id,
+      adamId: asset.adamId,
+      pricingParam: asset.pricingParam,
+      ...subject,
+      state: 'granted',
+      source: existing?.source ?? 'apple',
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    });
+  }
+  if (apple.consistent) {
+    for (const [k, existing] of ours)
+      if (!held.has(k) && existing.state === 'granted')
+        writes.push({ ...existing, state: 'revoked', updatedAt: now });
+  }
+  if (writes.length > 0) await deps.assignments.putMany(writes);
+  return writes.length;
+}
+
+async function applyAssetManagement(
+  deps: NotificationWorkerDeps,
+  account: Account,
+  n: Extract<AppleNotification, { notificationType: 'ASSET_MANAGEMENT' }>['notification'],
+): Promise<void> {
+  const outcomes = [];
+  const unexplained = new Map<string, AssetKey>();
+  for (const item of n.assignments) {
+    const subject = subjectOf(item);
+    const record = await deps.assignments.get(
+      account.id,
+      item.adamId,
+      item.pricingParam,
+      subject.subjectType,
+      subject.subjectId,
+    );
+    if (record && record.eventId === n.eventId && IN_FLIGHT.has(record.state)) {
+      outcomes.push({
+        record,
+        ...(n.result === 'FAILURE'
+          ? { error: { errorNumber: n.error?.errorNumber ?? 9603, errorMessage: n.error?.errorMessage } }
+          : {}),
+      });
+      continue;
+    }
+    // Already settled this way (a repeated or late notification): nothing to do.
+    const success = n.result === 'SUCCESS';
+    const expected = n.type === 'ASSOCIATE' ? 'granted' : 'revoked';
+    if (success && record?.state === expected) continue;
+    if (!success) continue;
+    unexplained.set(assetKeyOf(item), { adamId: item.adamId, pricingParam: item.pricingParam });
+  }
+  await settleTasks(deps, n.eventId, outcomes);
+  if (unexplained.size > 0) {
+    await withAccountToken(deps, account, 'read', async (token) => {
+      for (const asset of unexplained.values()) await resyncAssetAssignments(deps, account, token, asset);
+    });
+  }
+}
+
+async function applyAssetCount(
+  deps: NotificationWorkerDeps,
+  account: Account,
+  asset: AssetKey,
+): Promise<void> {
+  const read = await withAccountToken(deps, account, 'read', (token) =>
+    deps.vpp.readAssets(token, { adamId: asset.adamId, pricingParam: asset.pricingParam }),
+  );
+  const apple = read.items.find((a) => a.adamId === asset.adamId && a.pricingParam === asset.pricingParam);
+  const existing = await deps.assets.get(account.id, asset.adamId, asset.pricingParam);
+  if (!apple) {
+    if (existing) await deps.assets.remove(account.id, asset.adamId, asset.pricingParam);
+    return;
+  }
+  const facts = {
+    totalCount: apple.totalCount,
+    assignedCount: apple.assignedCount,
+    availableCount: apple.availableCount,
+    retiredCount: apple.retiredCount,
+  };
+  if (existing && Object.entries(facts).every(([k, v]) => existing[k as keyof typeof facts] === v)) return;
+  await deps.assets.saveAppleFacts([
+    {
+      accountId: account.id,
+      adamId: apple.adamId,
+      pricingParam: apple.pricingParam,
+      productType: apple.productType,
+      ...(existing?.name ? { name: existing.name } : {}),
+      ...(existing?.iconUrl ? { iconUrl: existing.iconUrl } : {}),
+      deviceAssignable: apple.productType === 'Book' ? false : apple.deviceAssignable,
+      revocable: apple.productType === 'Book' ? false : apple.revocable,
+      supportedPlatforms: apple.supportedPlatforms,
+      unlimited: apple.totalCount >= UNLIMITED_TOTAL,
+      ...facts,
+      pendingCount: existing?.pendingCount ?? 0,
+      updatedAt: deps.clock.now().toISOString(),
+    },
+  ]);
+  await deps.audit.record({
+    orgId: account.orgId,
+    actor: APPLE,
+    action: 'asset.counts_changed',
+    target: `asset:${account.id}/${asset.adamId}`,
+    result: 'succeeded',
+    details: {
+      pricingParam: asset.pricingParam,
+      totalCount: apple.totalCount,
+      availableCount: apple.availableCount,
+    },
+  });
+}
+
+/** Moves users to what Apple says; returns the users that changed. */
+async function applyUsers(
+  deps: NotificationWorkerDeps,
+  account: Account,
+  appleUsers: readonly ResponseUser[],
+  action: string,
+): Promise<VppUser[]> {
+  const now = deps.clock.now().toISOString();
+  const existing = new Map(
+    (
+      await deps.users.getMany(
+        account.id,
+        appleUsers.map((u) => u.clientUserId),
+      )
+    ).map((u) => [u.id, u]),
+  );
+  const changes: { before: VppUser; after: VppUser }[] = [];
+  for (const apple of appleUsers) {
+    const before = existing.get(apple.clientUserId);
+    if (!before) continue;
+    const after: VppUser = {
+      ...before,
+      status: statusFromApple(apple.status, before.status),
+      appleStatus: apple.status,
+      inviteCode: apple.status === 'Registered' ? (apple.inviteCode ?? before.inviteCode) : undefined,
+      idHash: apple.idHash ?? before.idHash,
+      updatedAt: now,
+    };
+    if (
+      after.status === before.status &&
+      after.appleStatus === before.appleStatus &&
+      after.inviteCode === before.inviteCode &&
+      after.idHash === before.idHash
+    )
+      continue;
+    changes.push({ before, after });
+  }
+  if (changes.length === 0) return [];
+  await deps.users.putMany(changes);
+  for (const { before, after } of changes) {
+    if (before.status === after.status) continue;
+    await deps.audit.record({
+      orgId: account.orgId,
+      actor: APPLE,
+      action,
+      target: `user:${account.id}/${after.id}`,
+      result: 'succeeded',
+      details: { from: before.status, to: after.status },
+    });
+  }
+  return changes.map((c) => c.after);
+}
+
+export async function applyAppleNotification(
+  deps: NotificationWorkerDeps,
+  accountId: string,
+  raw: unknown,
+): Promise<'applied' | 'ignored'> {
+  const account = await deps.accounts.get(accountId);
+  const parsed = NotificationSchema.safeParse(raw);
+  if (!account || !parsed.success) return 'ignored';
+  const envelope = parsed.data;
+  switch (envelope.notificationType) {
+    case 'ASSET_MANAGEMENT':
+      await applyAssetManagement(deps, account, envelope.notification);
+      return 'applied';
+    case 'ASSET_COUNT':
+      await applyAssetCount(deps, account, envelope.notification);
+      return 'applied';
+    case 'USER_MANAGEMENT': {
+      const changed = await applyUsers(deps, account, envelope.notification.users, 'user.status_changed');
+      const registered = changed.filter((u) => u.appleStatus === 'Registered' && u.inviteCode);
+      if (registered.length > 0 && deps.onUsersRegistered) await deps.onUsersRegistered(account, registered);
+      return 'applied';
+    }
+    case 'USER_ASSOCIATED':
+      await applyUsers(deps, account, envelope.notification.associatedUsers, 'user.associated');
+      return 'applied';
+    default:
+      return 'ignored';
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Who holds what. State changes are conditional writes on the state the caller saw, so two workers,
+ * or a worker and a sync, can never both move the same assignment.
+ */
+import type { PricingParam } from '../../domain/asset.ts';
+import type { AssignmentRecord, AssignmentState, SubjectType } from '../../domain/assignment.ts';
+
+export interface AssignmentRepository {
+  listByAccount(accountId: string): Promise<AssignmentRecord[]>;
+  listByAsset(accountId: string, adamId: string, pricingParam: PricingParam): Promise<AssignmentRecord[]>;
+  /** A device's assignments in every account of the organisation, or a user's in its account. */
+  listBySubject(
+    orgId: string,
+    accountId: string | undefined,
+    subjectType: SubjectType,
+    subjectId: string,
+  ): Promise<AssignmentRecord[]>;
+  listByEvent(eventId: string): Promise<AssignmentRecord[]>;
+  get(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    subjectType: SubjectType,
+    subjectId: string,
+  ): Promise<AssignmentRecord | undefined>;
+  /** Writes many records as they are (sync), batched. */
+  putMany(records: readonly AssignmentRecord[]): Promise<void>;
+  /**
+   * Moves one record from one of `from` to `next`; returns false when its state was not in `from`
+   * (someone else moved it first). `from: 'absent'` creates it only if it does not exist.
+   */
+  transition(next: AssignmentRecord, from: readonly (AssignmentState | 'absent')[]): Promise<boolean>;
+}

@@ -1,0 +1,18 @@
+/** The VPP users of each account. E-mails are unique per account (case-insensitive). */
+import type { VppUser } from '../../domain/vpp-user.ts';
+
+export interface UserRepository {
+  listByAccount(accountId: string): Promise<VppUser[]>;
+  get(accountId: string, userId: string): Promise<VppUser | undefined>;
+  getMany(accountId: string, userIds: readonly string[]): Promise<VppUser[]>;
+  findByEmail(accountId: string, email: string): Promise<VppUser | undefined>;
+  /**
+   * Adds new users, each with its e-mail claimed in the same write. Returns the users that were added
+   * and the e-mails that another user already had (those users were not added).
+   */
+  addMany(users: readonly VppUser[]): Promise<{ added: VppUser[]; duplicateEmails: string[] }>;
+  /** Writes users found at Apple as they are, with their e-mail claims, in batches (sync). */
+  saveFromApple(users: readonly VppUser[]): Promise<void>;
+  /** Replaces users that exist (a changed e-mail moves its claim). */
+  putMany(users: readonly { before: VppUser; after: VppUser }[]): Promise<void>;
+}

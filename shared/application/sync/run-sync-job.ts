@@ -1,0 +1,139 @@
+/**
+ * Runs a sync job from the jobs queue.
+ * 1. The account must still exist (else the job fails, saying so).
+ * 2. A requested sync moves its job through running to succeeded, with the drift report as summary.
+ * 3. A scheduled sync has no job until it finds something: then it leaves a succeeded job with the
+ *    report (and an audit entry); with nothing new it leaves nothing.
+ * 4. Apple faults that may pass (throttling, outages) are retried through the queue; on the last
+ *    attempt, or for an error that will not pass, the job ends `failed` with Apple's number and reason.
+ */
+import type { Job } from '../../domain/job.ts';
+import type { Actor } from '../../domain/principal.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
+import type { IdGenerator } from '../ports/clock.ts';
+import type { JobRepository } from '../ports/job-repository.ts';
+import { isVppError } from '../ports/vpp-errors.ts';
+import { driftFound, type SyncDeps, syncAccount } from './sync-account.ts';
+
+export interface SyncJobDeps extends SyncDeps {
+  readonly jobs: JobRepository;
+  readonly audit: AuditLog;
+  readonly ids: IdGenerator;
+}
+
+export interface SyncJobMessage {
+  readonly orgId: string;
+  readonly accountId: string;
+  readonly jobId: string;
+  readonly full: boolean;
+  readonly scheduled: boolean;
+}
+
+const TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network', 'outcome_unknown']);
+
+/** Thrown to have the queue deliver the message again. */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+}
+
+export async function runSyncJob(
+  deps: SyncJobDeps,
+  message: SyncJobMessage,
+  attempt: { receiveCount: number; maxReceiveCount: number },
+): Promise<void> {
+  const actor: Actor = message.scheduled
+    ? { type: 'schedule', id: 'nightly-sync' }
+    : { type: 'system', id: 'sync' };
+  const now = () => deps.clock.now().toISOString();
+  const ensureJob = async (state: Job['state'], summary?: Record<string, unknown>) => {
+    if (!message.scheduled) return;
+    if (await deps.jobs.get(message.jobId, { maxFailures: 0 })) return;
+    await deps.jobs.create({
+      id: message.jobId,
+      orgId: message.orgId,
+      accountId: message.accountId,
+      type: 'sync',
+      state,
+      requested: 3,
+      completed: state === 'succeeded' ? 3 : 0,
+      failed: 0,
+      failures: [],
+      ...(summary ? { summary } : {}),
+      createdBy: 'schedule:nightly-sync',
+      createdAt: now(),
+      updatedAt: now(),
+    });
+  };
+
+  const account = await deps.accounts.get(message.accountId);
+  if (!account || account.orgId !== message.orgId) {
+    if (!message.scheduled) {
+      await deps.jobs.recordProgress(message.jobId, {
+        failures: [
+          {
+            subject: `account:${message.accountId}`,
+            code: 'account.not_found',
+            reason: 'The account was removed before the sync ran.',
+          },
+        ],
+      });
+      await deps.jobs.finish(message.jobId, 'failed');
+    }
+    return;
+  }
+  if (!message.scheduled) await deps.jobs.start(message.jobId);
+
+  try {
+    const report = await syncAccount(deps, account, { full: message.full, actor });
+    const changed = driftFound(report);
+    if (message.scheduled) {
+      if (!changed) return;
+      await ensureJob('succeeded', { drift: report });
+    } else {
+      await deps.jobs.recordProgress(message.jobId, { completed: 3 });
+      await deps.jobs.setSummary(message.jobId, { drift: report });
+    }
+    if (changed) {
+      await deps.audit.record({
+        orgId: account.orgId,
+        actor,
+        action: 'account.synced',
+        target: `account:${account.id}`,
+        result: 'succeeded',
+        details: {
+          jobId: message.jobId,
+          full: report.full,
+          users: report.users,
+          assets: report.assets,
+          assignments: report.assignments,
+        },
+      });
+    }
+  } catch (error) {
+    const transient = isVppError(error) && TRANSIENT.has(error.kind);
+    const lastAttempt = attempt.receiveCount >= attempt.maxReceiveCount;
+    if (transient && !lastAttempt)
+      throw new RetryLaterError(`Apple is unavailable for now (${error.message}); the sync will be retried.`);
+    const failure = {
+      subject: `account:${account.id}`,
+      code: isVppError(error) ? `apple.${error.kind}` : 'sync.failed',
+      reason: error instanceof Error ? error.message : 'The sync failed.',
+      ...(isVppError(error) && error.errorNumber !== undefined
+        ? { appleError: { errorNumber: error.errorNumber, errorMessage: error.message } }
+        : {}),
+    };
+    if (message.scheduled) await ensureJob('failed');
+    await deps.jobs.recordProgress(message.jobId, { failures: [failure] });
+    await deps.jobs.finish(message.jobId, 'failed');
+    await deps.audit.record({
+      orgId: account.orgId,
+      actor,
+      action: 'account.synced',
+      target: `account:${account.id}`,
+      result: 'failed',
+      details: { jobId: message.jobId, code: failure.code },
+    });
+    // An outage that outlasted every retry: let the message reach the dead-letter queue (alarmed) too.
+    if (transient) throw error;
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * Syncs one account with Apple (SPEC §5.3): users, then assets, then assignments.
+ * 1. Users and assignments are read incrementally from the last `versionId`; a full pass runs when
+ *    asked, weekly, or when Apple no longer knows the version (9721).
+ * 2. Apple is the source of truth for who holds what: a holding found at Apple is recorded (source
+ *    `apple`), and in a full pass a holding Apple no longer has is marked revoked. Operations in flight
+ *    (`pending-grant`, `pending-revoke`) are never touched: only Apple's answer to them settles them.
+ * 3. Every record is written only when something in it changed; new assets get their name and icon
+ *    from Apple's content metadata lookup. The account's sync record (versions, time, counts) is the
+ *    only write of a sync with nothing new.
+ * 4. A full pass whose read was not stable (Apple's data kept changing) marks nothing as gone.
+ * Returns the drift found; Apple errors are passed on (token errors after updating the account).
+ */
+import type { Account } from '../../domain/account.ts';
+import { APPLE_ASSET_FIELDS, type AssetRecord, assetKeyOf, UNLIMITED_TOTAL } from '../../domain/asset.ts';
+import { type AssignmentRecord, assignmentKey, IN_FLIGHT } from '../../domain/assignment.ts';
+import type { Actor } from '../../domain/principal.ts';
+import type { Secret } from '../../domain/secret.ts';
+import { statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
+import { observeApple, type TokenGuardDeps, withAccountToken } from '../accounts/token-guard.ts';
+import type { AssetRepository } from '../ports/asset-repository.ts';
+import type { AssignmentRepository } from '../ports/assignment-repository.ts';
+import type { SyncStateRepository } from '../ports/sync-state-repository.ts';
+import type { UserRepository } from '../ports/user-repository.ts';
+import type { VppClient, VppReadResult } from '../ports/vpp-client.ts';
+import { isVppError } from '../ports/vpp-errors.ts';
+import type { ResponseAsset, ResponseUser } from '../ports/vpp-schemas.ts';
+
+export interface SyncDeps extends TokenGuardDeps {
+  readonly vpp: VppClient;
+  readonly syncStates: SyncStateRepository;
+  readonly assets: AssetRepository;
+  readonly users: UserRepository;
+  readonly assignments: AssignmentRepository;
+}
+
+export interface DriftReport {
+  readonly full: boolean;
+  readonly users: { added: number; updated: number };
+  readonly assets: { added: number; updated: number; removed: number };
+  readonly assignments: { foundAtApple: number; goneAtApple: number; inFlightLeftAlone: number };
+  /** A full read during which Apple's data kept changing: nothing was marked gone. */
+  readonly unstableRead: boolean;
+  readonly metadataLookupFailed?: boolean;
+}
+
+const FULL_SYNC_EVERY_MS = 7 * 24 * 3600 * 1000;
+
+export const driftFound = (r: DriftReport): boolean =>
+  r.users.added +
+    r.users.updated +
+    r.assets.added +
+    r.assets.updated +
+    r.assets.removed +
+    r.assignments.foundAtApple +
+    r.assignments.goneAtApple >
+  0;
+
+/** Reads incrementally from `since` when there is one, fully otherwise or when Apple forgot the version. */
+async function readVersioned<T>(
+  read: (since: string | undefined) => Promise<VppReadResult<T>>,
+  since: string | undefined,
+): Promise<{ result: VppReadResult<T>; full: boolean }> {
+  if (since === undefined) return { result: await read(undefined), full: true };
+  try {
+    return { result: await read(since), full: false };
+  } catch (error) {
+    if (!isVppError(error, 'unknown_version')) throw error;
+    return { result: await read(undefined), full: true };
+  }
+}
+
+/** Apple may list a clientUserId several times (retired entries and at most one active one). */
+function latestPerUser(users: readonly ResponseUser[]): Map<string, ResponseUser> {
+  const byId = new Map<string, ResponseUser>();
+  for (const user of users) {
+    const seen = byId.get(user.clientUserId);
+    const active = user.status !== 'Retired' && user.status !== 'Deleted';
+    if (!seen || active) byId.set(user.clientUserId, user);
+  }
+  return byId;
+}
+
+function sameUser(a: VppUser, b: VppUser): boolean {
+  return (
+    a.status === b.status &&
+    a.appleStatus === b.appleStatus &&
+    a.inviteCode === b.inviteCode &&
+    a.idHash === b.idHash &&
+    a.email === b.email
+  );
+}
+
+async function syncUsers(
+  deps: SyncDeps,
+  account: Account,
+  token: Secret,
+  since: string | undefined,
+  full: boolean,
+  now: string,
+) {
+  const { result, full: wasFull } = await readVersioned(
+    (v) => deps.vpp.readUsers(token, v === undefined ? {} : { sinceVersionId: v }),
+    full ? undefined : since,
+  );
+  const ours = new Map((await deps.users.listByAccount(account.id)).map((u) => [u.id, u]));
+  const added: VppUser[] = [];
+  const updated: { before: VppUser; after: VppUser }[] = [];
+  for (const apple of latestPerUser(result.items).values()) {
+    const existing = ours.get(apple.clientUserId);
+    const status = statusFromApple(apple.status, existing?.status);
+    const inviteCode = apple.status === 'Registered' ? (apple.inviteCode ?? existing?.inviteCode) : undefined;
+    if (!existing) {
+      added.push({
+        accountId: account.id,
+        id: apple.clientUserId,
+        ...(apple.email ? { email: apple.email.toLowerCase() } : {}),
+        tags: [],
+        status,
+        appleStatus: apple.status,
+        ...(inviteCode ? { inviteCode } : {}),
+        ...(apple.idHash ? { idHash: apple.idHash } : {}),
+        source: 'apple',
+        createdAt: now,
+        updatedAt: now,
+      });
+      continue;
+    }
+    // A user we have not registered yet (`New`) is not Apple's business; our e-mail stays ours.
+    const after: VppUser = {
+      ...existing,
+      status,
+      appleStatus: apple.status,
+      inviteCode,
+      idHash: apple.idHash ?? existing.idHash,
+    };
+    if (!sameUser(existing, after)) updated.push({ before: existing, after: { ...after, updatedAt: now } });
+  }
+  if (added.length > 0) await deps.users.saveFromApple(added);
+  if (updated.length > 0) await deps.users.putMany(updated);
+  return {
+    result,
+    full: wasFull,
+    added: added.length,
+    updated: updated.length,
+    ours: ours.size + added.length,
+  };
+}
+
+function assetFromApple(
+  account: Account,
+  apple: ResponseAsset,
+  existing: AssetRecord | undefined,
+  now: string,
+): AssetRecord {
+  return {
+    accountId: account.id,
+    adamId: apple.adamId,
+    pricingParam: apple.pricingParam,
+    productType: apple.productType,
+    ...(existing?.name ? { name: existing.name } : {}),
+    ...(existing?.iconUrl ? { iconUrl: existing.iconUrl } : {}),
+    // Books are never revocable, whatever a field says.
+    deviceAssignable: apple.productType === 'Book' ? false : apple.deviceAssignable,
+    revocable: apple.productType === 'Book' ? false : apple.revocable,
+    supportedPlatforms: apple.supportedPlatforms,
+    unlimited: apple.totalCount >= UNLIMITED_TOTAL,
+    totalCount: apple.totalCount,
+    assignedCount: apple.assignedCount,
+    availableCount: apple.availableCount,
+    retiredCount: apple.retiredCount,
+    pendingCount: existing?.pendingCount ?? 0,
+    updatedAt: now,
+  };
+}
+
+const assetChanged = (a: AssetRecord, b: AssetRecord) =>
+  APPLE_ASSET_FIELDS.some((f) => a[f] !== b[f]) ||
+  a.supportedPlatforms.join(',') !== b.supportedPlatforms.join(',');
+
+async function syncAssets(deps: SyncDeps, account: Account, token: Secret, now: string) {
+  const read = await deps.vpp.readAssets(token);
+  const ours = new Map((await deps.assets.listByAccount(account.id)).map((a) => [assetKeyOf(a), a]));
+  const changed: AssetRecord[] = [];
+  let added = 0;
+  for (const apple of read.items) {
+    const existing = ours.get(assetKeyOf(apple));
+    const next = assetFromApple(account, apple, existing, now);
+    if (!existing) added++;
+    if (!existing || assetChanged(existing, next) || !existing.name) changed.push(next);
+    ours.delete(assetKeyOf(apple));
+  }
+  let metadataLookupFailed = false;
+  const unnamed = changed.filter((a) => !a.name);
+  if (unnamed.length > 0) {
+    try {
+      const found = await deps.vpp.contentMetadata(
+        token,
+        unnamed.map((a) => a.adamId),
+        {
+          country: account.location.countryISO2ACode ?? 'US',
+          platform: account.location.defaultPlatform ?? 'volumestore',
+        },
+      );
+      for (const asset of unnamed) {
+        const meta = found.get(asset.adamId);
+        if (meta)
+          Object.assign(asset, { name: meta.name, ...(meta.iconUrl ? { iconUrl: meta.iconUrl } : {}) });
+      }
+    } catch {
+      // Names are cosmetic: a failed lookup must not fail the sync; the next one tries again.
+      metadataLookupFailed = true;
+    }
+  }
+  if (changed.length > 0) await deps.assets.saveAppleFacts(changed);
+  // Assets Apple no longer lists (transferred away, refunded).
+  for (const gone of ours.values()) await deps.assets.remove(account.id, gone.adamId, gone.pricingParam);
+  const all = read.items;
+  const limited = all.filter((a) => a.totalCount < UNLIMITED_TOTAL);
+  return {
+    added,
+    updated: changed.length - added,
+    removed: ours.size,
+    metadataLookupFailed,
+    counts: {
+      assets: all.length,
+      licenses: {
+        total: limited.reduce((n, a) => n + a.totalCount, 0),
+        assigned: all.reduce((n, a) => n + a.assignedCount, 0),
+        available: limited.reduce((n, a) => n + a.availableCount, 0),
+      },
+    },
+  };
+}
+
+async function syncAssignments(
+  deps: SyncDeps,
+  account: Account,
+  token: Secret,
+  since: string | undefined,
+  full: boolean,
+  now: string,
+) {
+  const { result, full: wasFull } = await readVersioned(
+    (v) => deps.vpp.readAssignments(token, v === undefined ? {} : { sinceVersionId: v }),
+    full ? undefined : since,
+  );
+  const ours = new Map((await deps.assignments.listByAccount(account.id)).map((a) => [assignmentKey(a), a]));
+  const writes: AssignmentRecord[] = [];
+  const seen = new Set<string>();
+  let foundAtApple = 0;
+  let inFlightLeftAlone = 0;
+  for (const apple of result.items) {
+    const subjectType = apple.serialNumber ? 'device' : 'user';
+    const subjectId = apple.serialNumber ?? apple.clientUserId ?? '';
+    const k = assignmentKey({
+      adamId: apple.adamId,
+      pricingParam: apple.pricingParam,
+      subjectType,
+      subjectId,
+    });
+    seen.add(k);
+    const existing = ours.get(k);
+    if (existing && IN_FLIGHT.has(existing.state)) {
+      inFlightLeftAlone++;
+      continue;
+    }
+    if (existing?.state === 'granted') continue;
+    foundAtApple++;
+    writes.push({
+      orgId: account.orgId,
+      accountId: account.id,
+      adamId: apple.adamId,
+      pricingParam: apple.pricingParam,
+      subjectType,
+      subjectId,
+      state: 'granted',
+      source: existing?.source ?? 'apple',
+      ...(existing?.jobId ? { jobId: existing.jobId } : {}),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    });
+  }
+  let goneAtApple = 0;
+  // Removals are invisible in an incremental read; only a full, stable read shows them.
+  if (wasFull && result.consistent) {
+    for (const [k, existing] of ours) {
+      if (seen.has(k) || existing.state !== 'granted') continue;
+      goneAtApple++;
+      writes.push({ ...existing, state: 'revoked', updatedAt: now });
+    }
+  }
+  if (writes.length > 0) await deps.assignments.putMany(writes);
+  let holding = 0;
+  for (const [k, a] of ours) if (a.state === 'granted' || (seen.has(k) && !IN_FLIGHT.has(a.state))) holding++;
+  holding += [...seen].filter((k) => !ours.has(k)).length;
+  return {
+    result,
+    full: wasFull,
+    foundAtApple,
+    goneAtApple,
+    inFlightLeftAlone,
+    unstable: wasFull && !result.consistent,
+    holding,
+  };
+}
+
+export async function syncAccount(
+  deps: SyncDeps,
+  account: Account,
+  options: { full: boolean; actor: Actor },
+): Promise<DriftReport> {
+  const now = deps.clock.now();
+  const stamp = now.toISOString();
+  const state = await deps.syncStates.get(account.id);
+  const full =
+    options.full ||
+    !state?.lastFullSyncAt ||
+    now.getTime() - new Date(state.lastFullSyncAt).getTime() >= FULL_SYNC_EVERY_MS;
+
+  return withAccountToken(deps, account, 'read', async (token) => {
+    const users = await syncUsers(deps, account, token, state?.usersVersionId, full, stamp);
+    const current = await observeApple(deps, account, { meta: users.result.meta }, options.actor);
+    const assets = await syncAssets(deps, current, token, stamp);
+    const assignments = await syncAssignments(deps, current, token, state?.assignmentsVersionId, full, stamp);
+    const wasFull = users.full && assignments.full;
+    await deps.syncStates.put({
+      accountId: account.id,
+      usersVersionId: users.result.versionId,
+      assignmentsVersionId: assignments.result.versionId,
+      lastSyncAt: stamp,
+      ...(wasFull
+        ? { lastFullSyncAt: stamp }
+        : state?.lastFullSyncAt
+          ? { lastFullSyncAt: state.lastFullSyncAt }
+          : {}),
+      counts: { ...assets.counts, users: users.ours, assignments: assignments.holding },
+    });
+    return {
+      full: wasFull,
+      users: { added: users.added, updated: users.updated },
+      assets: { added: assets.added, updated: assets.updated, removed: assets.removed },
+      assignments: {
+        foundAtApple: assignments.foundAtApple,
+        goneAtApple: assignments.goneAtApple,
+        inFlightLeftAlone: assignments.inFlightLeftAlone,
+      },
+      unstableRead: assignments.unstable,
+      ...(assets.metadataLookupFailed ? { metadataLookupFailed: true } : {}),
+    };
+  });
+}

@@ -1,0 +1,436 @@
+/**
+ * VPP accounts through the API, in local mode against the Apple simulator: every rule of SPEC §5.1
+ * with its status and code, what a success stores where, and who may do what (SPEC §4).
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { encodeContentToken } from '../../shared/domain/content-token.ts';
+import {
+  type Caller,
+  eventually,
+  ORG_ADMIN,
+  startTestRuntime,
+  type TestRuntime,
+} from '../support/runtime.ts';
+
+let rt: TestRuntime;
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+
+const VIEWER: Caller = { org: 'demo', role: 'viewer', email: 'viewer@demo.test' };
+const LISTED_ADMIN: Caller = { org: 'demo', role: 'admin', email: 'listed@demo.test' };
+const OTHER_ADMIN: Caller = { org: 'demo', role: 'admin', email: 'other@demo.test' };
+const OTHER_ORG: Caller = { org: 'acme', role: 'org-admin', email: 'boss@acme.test' };
+
+async function everyItem(): Promise<unknown[]> {
+  const items: unknown[] = [];
+  for (const table of Object.values(rt.tables)) {
+    const scan = await rt.clients.dynamo.send(new ScanCommand({ TableName: table }));
+    items.push(...(scan.Items ?? []));
+  }
+  return items;
+}
+
+async function addNorth(extra: Record<string, unknown> = {}, as: Caller = ORG_ADMIN) {
+  return rt.call('POST', '/v1/accounts', {
+    as,
+    body: {
+      name: 'North',
+      email: 'it@demo.test',
+      token: rt.tokenFile('demo-north'),
+      allowedAdmins: [LISTED_ADMIN.email],
+      ...extra,
+    },
+  });
+}
+
+async function removeAll() {
+  for (const org of ['demo', 'acme']) {
+    for (const account of await rt.deps.accounts.listByOrg(org)) {
+      await rt.call('DELETE', `/v1/accounts/${account.id}`, { as: org === 'demo' ? ORG_ADMIN : OTHER_ORG });
+    }
+  }
+}
+
+beforeAll(async () => {
+  rt = await startTestRuntime();
+});
+afterAll(async () => {
+  await rt?.stop();
+});
+
+describe('adding a token: SPEC §5.1', () => {
+  beforeEach(removeAll);
+
+  const rejected = async (token: string, status: number, code: string, message: RegExp) => {
+    const before = rt.secretNames().length;
+    const auditBefore = (await rt.deps.audit.list('demo', { limit: 100 })).items.length;
+    const answer = await rt.call('POST', '/v1/accounts', {
+      body: { name: 'X', email: 'x@demo.test', token },
+    });
+    expect(answer.status).toBe(status);
+    expect(answer.body.error.code).toBe(code);
+    expect(answer.body.error.message).toMatch(message);
+    // A rejected request writes nothing.
+    expect(await rt.deps.accounts.listByOrg('demo')).toEqual([]);
+    expect(rt.secretNames()).toHaveLength(before);
+    expect((await rt.deps.audit.list('demo', { limit: 100 })).items).toHaveLength(auditBefore);
+  };
+
+  it.each([
+    ['blank', '', 400, 'token.blank', /can't be blank/],
+    ['whitespace only', '  \n', 400, 'token.blank', /can't be blank/],
+    ['not base64', 'not a token at all!', 400, 'token.malformed', /not base64/],
+    [
+      'base64 that is not JSON',
+      Buffer.from('hello').toString('base64'),
+      400,
+      'token.malformed',
+      /does not decode to JSON/,
+    ],
+    ['JSON without the fields', b64({ token: 'x' }), 400, 'token.malformed', /missing expDate, orgName/],
+    [
+      'a device enrolment (DEP) token',
+      b64({ consumer_key: 'CK_x', consumer_secret: 'CS', access_token: 'AT', access_secret: 'AS' }),
+      400,
+      'token.malformed',
+      /device enrolment/,
+    ],
+    [
+      'an S/MIME DEP file',
+      '-----BEGIN MESSAGE-----\nMIAGCSqGSIb3DQEHA6CAMIACAQAxggFQ\n-----END MESSAGE-----',
+      400,
+      'token.malformed',
+      /device enrolment/,
+    ],
+  ])('refuses %s', async (_name, token, status, code, message) => {
+    await rejected(token, status, code, message);
+  });
+
+  it('refuses a token whose expiry date has passed, without asking Apple', async () => {
+    rt.simulator.resetCalls();
+    const expired = encodeContentToken({
+      token: 'old',
+      expiresAt: new Date('2026-01-01T00:00:00Z'),
+      orgName: 'Demo',
+    });
+    await rejected(expired, 422, 'token.expired', /expired on 2026-01-01/);
+    expect(rt.simulator.calls()['GET client/config'] ?? 0).toBe(0);
+  });
+
+  it.each([
+    ['expired at Apple', (t: string) => rt.simulator.expireToken(t), 'token.expired', /9621/],
+    ['revoked', (t: string) => rt.simulator.revokeToken(t), 'token.revoked', /9625/],
+  ])('refuses a token Apple says is %s', async (_name, act, code, message) => {
+    const token = rt.simulator.issueToken('demo-south');
+    act(token);
+    await rejected(token, 422, code, message);
+  });
+
+  it('refuses a well-formed token Apple does not know', async () => {
+    const unknown = encodeContentToken({
+      token: 'never-issued',
+      expiresAt: new Date('2030-01-01T00:00:00Z'),
+      orgName: 'Demo',
+    });
+    await rejected(unknown, 422, 'token.invalid', /does not accept/);
+  });
+
+  it('refuses a location another MDM holds, naming it, and takes it over when asked', async () => {
+    rt.simulator.claimByOtherMdm('demo-north', { id: 'jamf-123', name: 'Jamf Pro', metadata: 'x' });
+    const refused = await addNorth();
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'token.claimed_elsewhere',
+      message: expect.stringContaining('Jamf Pro'),
+    });
+    expect(await rt.deps.accounts.listByOrg('demo')).toEqual([]);
+
+    const taken = await addNorth({ takeOver: true });
+    expect(taken.status).toBe(201);
+    const location = rt.simulator.snapshot().locations.find((l) => l.id === 'demo-north');
+    expect(location?.mdmInfo?.id).toBe(`vpp-manager:local:${taken.body.id}`);
+  });
+
+  it('refuses the same location twice in one organisation', async () => {
+    expect((await addNorth()).status).toBe(201);
+    const again = await addNorth({ name: 'North again' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('token.duplicate_location');
+    expect(await rt.deps.accounts.listByOrg('demo')).toHaveLength(1);
+  });
+
+  it('refuses a location another organisation of this service holds, naming nothing', async () => {
+    expect((await addNorth()).status).toBe(201);
+    const other = await rt.call('POST', '/v1/accounts', {
+      as: OTHER_ORG,
+      body: { name: 'Mine', email: 'x@acme.test', token: rt.tokenFile('demo-north'), takeOver: true },
+    });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('token.claimed_elsewhere');
+    expect(JSON.stringify(other.body)).not.toMatch(/demo|North|vpp-manager/i);
+  });
+
+  it('stores the token and a notification secret in the secret store, never in a table, and claims the location', async () => {
+    const token = rt.tokenFile('demo-north');
+    const created = await addNorth();
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    expect(created.body).toMatchObject({
+      status: 'active',
+      location: { uId: '3300000000000101', name: 'North Campus', organizationName: 'Demo School District' },
+    });
+    expect(JSON.stringify(created.body)).not.toContain(token);
+    expect(rt.secretNames()).toEqual(
+      expect.arrayContaining([
+        `vpp-manager/local/accounts/${id}/token`,
+        `vpp-manager/local/accounts/${id}/notification-secret`,
+      ]),
+    );
+    expect((await rt.deps.secrets.get(`accounts/${id}/token`))?.reveal()).toBe(token);
+
+    const stored = JSON.stringify(await everyItem());
+    const secret = (await rt.deps.secrets.get(`accounts/${id}/notification-secret`))?.reveal() ?? '';
+    expect(secret.length).toBeGreaterThanOrEqual(22);
+    expect(stored).not.toContain(token);
+    expect(stored).not.toContain(secret);
+
+    const location = rt.simulator.snapshot().locations.find((l) => l.id === 'demo-north');
+    expect(location).toMatchObject({
+      mdmInfo: { id: `vpp-manager:local:${id}`, name: 'VPP Manager' },
+      notificationUrl: `${rt.apiUrl}/apple/notifications/${id}`,
+      notificationAuthToken: secret,
+    });
+    expect([...(location?.subscribedNotificationTypes ?? [])].sort()).toEqual([
+      'ASSET_COUNT',
+      'ASSET_MANAGEMENT',
+      'USER_ASSOCIATED',
+      'USER_MANAGEMENT',
+    ]);
+    const test = rt.simulator
+      .snapshot()
+      .notifications.filter((n) => n.notificationType === 'TEST_NOTIFICATION' && n.url.endsWith(id));
+    expect(test.at(-1)?.outcome).toBe('delivered');
+  });
+
+  it('starts the first sync, which fills in the assets and counts', async () => {
+    const created = await addNorth();
+    const id = created.body.id as string;
+    const synced = await eventually(
+      async () => {
+        const account = await rt.call('GET', `/v1/accounts/${id}`);
+        return account.body.lastSync ? account.body : undefined;
+      },
+      20_000,
+      'the first sync',
+    );
+    expect(synced.counts.assets).toBeGreaterThan(3);
+    expect(synced.lastSync.full).toBe(true);
+    const assets = await rt.deps.assets.listByAccount(id);
+    expect(assets.find((a) => a.adamId === '361309726')).toMatchObject({
+      name: 'Pages',
+      productType: 'App',
+      deviceAssignable: true,
+    });
+  });
+});
+
+describe('renewing a token', () => {
+  let id: string;
+  beforeAll(async () => {
+    await removeAll();
+    id = (await addNorth()).body.id;
+  });
+
+  it('refuses a token of another location (409 token.location_mismatch) and keeps the old one', async () => {
+    const before = (await rt.deps.secrets.get(`accounts/${id}/token`))?.reveal();
+    const answer = await rt.call('PUT', `/v1/accounts/${id}/token`, {
+      body: { token: rt.tokenFile('demo-south') },
+    });
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatchObject({
+      code: 'token.location_mismatch',
+      message: expect.stringContaining('South Campus'),
+    });
+    expect((await rt.deps.secrets.get(`accounts/${id}/token`))?.reveal()).toBe(before);
+  });
+
+  it('replaces a revoked token in place, and the account is active again', async () => {
+    const old = (await rt.deps.secrets.get(`accounts/${id}/token`))?.reveal() ?? '';
+    rt.simulator.revokeToken(old);
+    await rt.fireSchedule('token-health');
+    expect((await rt.call('GET', `/v1/accounts/${id}`)).body.status).toBe('revoked');
+    const fresh = rt.simulator.issueToken('demo-north');
+    const renewed = await rt.call('PUT', `/v1/accounts/${id}/token`, { body: { token: fresh } });
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.status).toBe('active');
+    expect((await rt.deps.secrets.get(`accounts/${id}/token`))?.reveal()).toBe(fresh);
+  });
+
+  it('re-claims a location another MDM took only with takeOver', async () => {
+    rt.simulator.claimByOtherMdm('demo-north', { id: 'other', name: 'Other MDM', metadata: '' });
+    const token = rt.tokenFile('demo-north');
+    const refused = await rt.call('PUT', `/v1/accounts/${id}/token`, { body: { token } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('token.claimed_elsewhere');
+    const taken = await rt.call('PUT', `/v1/accounts/${id}/token`, { body: { token, takeOver: true } });
+    expect(taken.status).toBe(200);
+    expect(rt.simulator.snapshot().locations.find((l) => l.id === 'demo-north')?.mdmInfo?.id).toBe(
+      `vpp-manager:local:${id}`,
+    );
+  });
+});
+
+describe('who may do what: SPEC §4', () => {
+  let id: string;
+  beforeAll(async () => {
+    await removeAll();
+    id = (await addNorth()).body.id;
+  });
+
+  it.each<[string, Caller, number]>([
+    ['org-admin', ORG_ADMIN, 200],
+    ['a listed admin', LISTED_ADMIN, 200],
+    ['a viewer', VIEWER, 200],
+    ['an admin not listed', OTHER_ADMIN, 404],
+    ['another organisation', OTHER_ORG, 404],
+  ])('GET an account as %s: %i', async (_who, as, status) => {
+    const answer = await rt.call('GET', `/v1/accounts/${id}`, { as });
+    expect(answer.status).toBe(status);
+    if (status === 404) expect(answer.body.error.code).toBe('account.not_found');
+  });
+
+  it.each<[string, Caller, number]>([
+    ['org-admin', ORG_ADMIN, 1],
+    ['a listed admin', LISTED_ADMIN, 1],
+    ['a viewer', VIEWER, 1],
+    ['an admin not listed', OTHER_ADMIN, 0],
+    ['another organisation', OTHER_ORG, 0],
+  ])('lists accounts as %s: sees %i', async (_who, as, count) => {
+    const answer = await rt.call('GET', '/v1/accounts', { as });
+    expect(answer.status).toBe(200);
+    expect(answer.body.items).toHaveLength(count);
+  });
+
+  const writes: [string, string, (accountId: string) => string, unknown][] = [
+    ['PATCH', 'change', (a) => `/v1/accounts/${a}`, { name: 'Renamed' }],
+    ['PUT', 'renew the token', (a) => `/v1/accounts/${a}/token`, { token: 'irrelevant' }],
+    ['DELETE', 'remove', (a) => `/v1/accounts/${a}`, undefined],
+  ];
+  it.each(writes)('%s (%s) is for org-admins only', async (method, _what, path, body) => {
+    for (const [as, status] of [
+      [VIEWER, 403],
+      [LISTED_ADMIN, 403],
+      [OTHER_ADMIN, 404],
+      [OTHER_ORG, 404],
+    ] as const) {
+      const answer = await rt.call(method, path(id), { as, ...(body === undefined ? {} : { body }) });
+      expect(answer.status, `${as.role} ${as.email}`).toBe(status);
+    }
+    expect((await rt.call('GET', `/v1/accounts/${id}`)).body.name).toBe('North');
+  });
+
+  it('adding an account is for org-admins only', async () => {
+    for (const as of [VIEWER, LISTED_ADMIN]) {
+      const answer = await rt.call('POST', '/v1/accounts', {
+        as,
+        body: { name: 'X', email: 'x@demo.test', token: rt.tokenFile('demo-south') },
+      });
+      expect(answer.status).toBe(403);
+      expect(answer.body.error.code).toBe('auth.forbidden');
+    }
+  });
+
+  it('a sync may be started by org-admins and listed admins, not by viewers', async () => {
+    expect((await rt.call('POST', `/v1/accounts/${id}/sync`, { as: VIEWER })).status).toBe(403);
+    expect((await rt.call('POST', `/v1/accounts/${id}/sync`, { as: OTHER_ADMIN })).status).toBe(404);
+    const started = await rt.call('POST', `/v1/accounts/${id}/sync`, { as: LISTED_ADMIN });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ type: 'sync', state: 'queued', createdBy: LISTED_ADMIN.email });
+    const job = await eventually(
+      async () => {
+        const read = await rt.call('GET', `/v1/jobs/${started.body.id}`, { as: LISTED_ADMIN });
+        return read.body.state === 'succeeded' ? read.body : undefined;
+      },
+      20_000,
+      'the sync job',
+    );
+    expect(job.summary.drift).toBeDefined();
+    expect((await rt.call('GET', `/v1/jobs/${started.body.id}`, { as: OTHER_ORG })).status).toBe(404);
+  });
+
+  it('the same Idempotency-Key returns the same job, and another body with it is refused', async () => {
+    const headers = { 'idempotency-key': 'sync-once-123' };
+    const first = await rt.call('POST', `/v1/accounts/${id}/sync`, { headers });
+    const second = await rt.call('POST', `/v1/accounts/${id}/sync`, { headers });
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.body.id).toBe(first.body.id);
+    const otherQuery = await rt.call('POST', `/v1/accounts/${id}/sync?full=true`, { headers });
+    expect(otherQuery.status).toBe(422);
+    expect(otherQuery.body.error.code).toBe('idempotency.key_reused');
+  });
+
+  it('changes name, contact, admins and networks, and records who did it', async () => {
+    const changed = await rt.call('PATCH', `/v1/accounts/${id}`, {
+      body: {
+        name: 'North Campus Apps',
+        allowedAdmins: [LISTED_ADMIN.email, 'NEW@demo.test'],
+        assignableNetworks: ['net-a', 'net-b'],
+      },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({
+      name: 'North Campus Apps',
+      allowedAdmins: [LISTED_ADMIN.email, 'new@demo.test'],
+      assignableNetworks: ['net-a', 'net-b'],
+    });
+    const audit = await rt.call('GET', '/v1/audit');
+    if (audit.status === 200) {
+      expect(audit.body.items[0]).toMatchObject({
+        action: 'account.updated',
+        actor: { email: ORG_ADMIN.email },
+      });
+    } else {
+      const entries = await rt.deps.audit.list('demo', { limit: 5 });
+      expect(entries.items[0]).toMatchObject({
+        action: 'account.updated',
+        actor: { type: 'user', email: ORG_ADMIN.email },
+      });
+    }
+  });
+
+  it('refuses bad input with a clear 400 and changes nothing', async () => {
+    for (const body of [
+      {},
+      { name: '' },
+      { email: 'not-an-email' },
+      { allowedAdmins: 'x' },
+      { unknown: 1 },
+    ]) {
+      const answer = await rt.call('PATCH', `/v1/accounts/${id}`, { body });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.code).toBe('request.invalid');
+    }
+    const malformed = await rt.call('PATCH', `/v1/accounts/${id}`, {
+      raw: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('request.malformed_json');
+    const text = await rt.call('PATCH', `/v1/accounts/${id}`, {
+      raw: 'name=x',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(text.status).toBe(415);
+    expect((await rt.call('GET', `/v1/accounts/${id}`)).body.name).toBe('North Campus Apps');
+  });
+
+  it('removes the account, says how many assignments stay at Apple, and releases the location', async () => {
+    const removed = await rt.call('DELETE', `/v1/accounts/${id}`);
+    expect(removed.status).toBe(200);
+    expect(removed.body).toMatchObject({ id, removed: true, assignmentsKeptAtApple: expect.any(Number) });
+    expect(rt.secretNames().filter((n) => n.includes(id))).toEqual([]);
+    expect((await rt.call('GET', `/v1/accounts/${id}`)).status).toBe(404);
+    expect((await addNorth()).status).toBe(201);
+  });
+});
