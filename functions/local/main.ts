@@ -3,7 +3,13 @@
  * the URLs when it can serve; Ctrl-C (or SIGTERM) stops everything, DynamoDB Local's JVM included.
  */
 import { resolve } from 'node:path';
-import { startLocalRuntime } from './runtime.ts';
+
+// Before any handler module loads: Powertools reads these once. Logs stay JSON, warnings and errors
+// only unless POWERTOOLS_LOG_LEVEL says otherwise; metrics are not printed (no CloudWatch here).
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { startLocalRuntime } = await import('./runtime.ts');
 
 const port = Number(process.env.PORT ?? 8080);
 const simPort = Number(process.env.SIM_PORT ?? 8081);

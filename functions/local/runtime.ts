@@ -46,7 +46,6 @@ export interface LocalRuntimeOptions {
   readonly tablePrefix?: string;
   /** Shorter than in AWS so that local retries and dead-lettering happen in seconds. */
   readonly visibilityTimeoutSeconds?: number;
-  readonly maxReceiveCount?: number;
   readonly eventFirstPollSeconds?: number;
   readonly eventPollIntervalSeconds?: number;
   readonly simulator?: Partial<SimulatorOptions>;
@@ -100,7 +99,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(options.visibilityTimeoutSeconds
         ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }
         : {}),
-      ...(options.maxReceiveCount ? { maxReceiveCount: options.maxReceiveCount } : {}),
     });
     stops.push(() => sqs.stop());
     const ses = await startSesLocal(
@@ -237,6 +235,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'",
         });
         res.end(renderOutbox(await ses.outbox()));
+        return true;
+      }
+      if (url.pathname === '/_local/queues' && req.method === 'GET') {
+        const depths: Record<string, { queue: number; dlq: number }> = {};
+        for (const q of QUEUES)
+          depths[q.id] = { queue: await sqs.depth(q.id), dlq: await sqs.depth(q.id, 'dlq') };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(depths));
         return true;
       }
       const fire = /^\/_local\/schedules\/([\w-]+)$/.exec(url.pathname);

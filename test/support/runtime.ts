@@ -36,7 +36,6 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
     tablePrefix: `t${randomUUID().slice(0, 8)}-`,
     scheduleTimers: false,
     visibilityTimeoutSeconds: 1,
-    maxReceiveCount: 3,
     eventFirstPollSeconds: 1,
     eventPollIntervalSeconds: 1,
     ...options,

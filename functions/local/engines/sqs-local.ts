@@ -74,7 +74,7 @@ export async function startSqsLocal(
           VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? q.visibilityTimeoutSeconds),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: dlqArn,
-            maxReceiveCount: options.maxReceiveCount ?? q.maxReceiveCount,
+            maxReceiveCount: q.maxReceiveCount,
           }),
         },
       }),
