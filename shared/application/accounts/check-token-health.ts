@@ -32,9 +32,7 @@ export async function checkTokenHealth(deps: AccountDeps): Promise<TokenHealthRe
     try {
       let account = original;
       try {
-        const config = await withAccountToken(deps, account, 'read', (token) =>
-          deps.vpp.getClientConfig(token),
-        );
+        const config = await withAccountToken(deps, account, 'read', (token) => deps.vpp.getClientConfig(token), SCHEDULE);
         account = await observeApple(deps, account, { meta: config }, SCHEDULE);
       } catch (error) {
         if (!isVppError(error) || !error.isTokenProblem) throw error;

@@ -97,6 +97,7 @@ export async function withAccountToken<T>(
   account: Account,
   mode: 'read' | 'write',
   call: (token: Secret) => Promise<T>,
+  actor: Actor = SYSTEM,
 ): Promise<T> {
   if (mode === 'write' && BLOCKING_STATUSES.has(account.status)) {
     throw new RuleViolationError(
@@ -115,7 +116,7 @@ export async function withAccountToken<T>(
   try {
     return await call(token);
   } catch (error) {
-    if (isVppError(error) && error.isTokenProblem) await observeApple(deps, account, { error });
+    if (isVppError(error) && error.isTokenProblem) await observeApple(deps, account, { error }, actor);
     throw error;
   }
 }

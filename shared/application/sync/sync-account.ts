@@ -348,5 +348,5 @@ export async function syncAccount(
       unstableRead: assignments.unstable,
       ...(assets.metadataLookupFailed ? { metadataLookupFailed: true } : {}),
     };
-  });
+  }, options.actor);
 }

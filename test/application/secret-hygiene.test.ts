@@ -1,0 +1,123 @@
+/**
+ * A whole account scenario with every log line captured (debug level), proving that no content token
+ * and no notification secret appears in any log line, API answer, audit entry or e-mail (SPEC §5.8).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestRuntime } from '../support/runtime.ts';
+
+const captured: string[] = [];
+const originals = {
+  out: process.stdout.write.bind(process.stdout),
+  err: process.stderr.write.bind(process.stderr),
+};
+let rt: TestRuntime;
+
+beforeAll(async () => {
+  // Every log line, at the most talkative level, before any handler module is loaded.
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+  const capture = (chunk: unknown) => {
+    captured.push(
+      typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk),
+    );
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  // Powertools prints through the global console in dev mode (and vitest wraps the console).
+  for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
+    console[level] = (...args: unknown[]) => {
+      captured.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+    };
+  }
+  const { startTestRuntime } = await import('../support/runtime.ts');
+  rt = await startTestRuntime({ log: (line) => captured.push(line) });
+});
+
+afterAll(async () => {
+  await rt?.stop();
+  process.stdout.write = originals.out;
+  process.stderr.write = originals.err;
+});
+
+describe('secret hygiene', () => {
+  it('never lets a content token or notification secret out', async () => {
+    const answers: string[] = [];
+    const call = async (...args: Parameters<TestRuntime['call']>) => {
+      const answer = await rt.call(...args);
+      answers.push(JSON.stringify(answer.body), JSON.stringify([...answer.headers.entries()]));
+      return answer;
+    };
+    const { eventually } = await import('../support/runtime.ts');
+
+    // Prepare: two tokens of one location (the second renews the first), one of another.
+    const first = rt.tokenFile('demo-north');
+    const second = rt.simulator.issueToken('demo-north');
+    const other = rt.tokenFile('demo-south');
+
+    // Act: add, read, change, sync, renew, a refused renewal, notifications good and bad, health, remove.
+    const created = await call('POST', '/v1/accounts', {
+      body: { name: 'North', email: 'it@demo.test', token: first },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const secret = (await rt.deps.secrets.get(`accounts/${id}/notification-secret`))?.reveal() ?? '';
+    expect(secret).not.toBe('');
+    await call('GET', `/v1/accounts/${id}`);
+    await call('GET', '/v1/accounts');
+    await call('PATCH', `/v1/accounts/${id}`, { body: { name: 'North Campus' } });
+    const sync = await call('POST', `/v1/accounts/${id}/sync`);
+    await eventually(
+      async () => (await call('GET', `/v1/jobs/${sync.body.id}`)).body.state === 'succeeded',
+      20_000,
+      'sync',
+    );
+    await call('PUT', `/v1/accounts/${id}/token`, { body: { token: other } });
+    await call('PUT', `/v1/accounts/${id}/token`, { body: { token: second } });
+    await call('POST', '/v1/accounts', { body: { name: 'Dup', email: 'x@demo.test', token: second } });
+    await call('POST', '/v1/accounts', {
+      body: { name: 'Bad', email: 'x@demo.test', token: `${second.slice(0, 20)}!!` },
+    });
+    for (const authorization of [`Bearer ${secret}`, `Bearer ${secret}x`, secret]) {
+      const response = await fetch(`${rt.apiUrl}/apple/notifications/${id}`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          notificationId: crypto.randomUUID(),
+          notificationType: 'ASSET_COUNT',
+          notification: { adamId: '361309726', pricingParam: 'STDQ', countDelta: 1 },
+        }),
+      });
+      answers.push(await response.text());
+    }
+    rt.simulator.purchase('demo-north', { adamId: '361309726', pricingParam: 'STDQ' }, 5);
+    await rt.simulator.settle();
+    rt.simulator.revokeToken(second);
+    await rt.fireSchedule('token-health');
+    await call('DELETE', `/v1/accounts/${id}`);
+
+    // Assess
+    const audit = JSON.stringify((await rt.deps.audit.list('demo', { limit: 1000 })).items);
+    const mail = JSON.stringify(await rt.outbox());
+    const logs = captured.join('');
+    expect(logs.length).toBeGreaterThan(1000);
+    expect(audit).toContain('account.created');
+    expect(mail).toContain('revoked');
+    const inner = (file: string) => JSON.parse(Buffer.from(file, 'base64').toString('utf8')).token as string;
+    for (const [what, value] of [
+      ['first token', first],
+      ['second token', second],
+      ['other token', other],
+      ['inner token', inner(first)],
+      ['notification secret', secret],
+    ] as const) {
+      for (const [where, text] of [
+        ['logs', logs],
+        ['answers', answers.join('\n')],
+        ['audit', audit],
+        ['mail', mail],
+      ] as const) {
+        expect(text.includes(value), `${what} in ${where}`).toBe(false);
+      }
+    }
+  });
+});
