@@ -27,26 +27,36 @@ export type MessageProcessor<Q extends QueueName> = (
   record: { readonly messageId: string; readonly receiveCount: number },
 ) => Promise<void>;
 
-/** Builds the Lambda handler of a queue's worker. */
-export function queueWorker<Q extends QueueName>(queue: Q, process: MessageProcessor<Q>) {
+/**
+ * Builds the Lambda handler of a queue's worker. `deduplicate` adds Powertools idempotency on the
+ * message id (a record per message in the idempotency table); workers whose processing is idempotent
+ * by itself (a sync, a notification applied from Apple's answer) go without, and write nothing extra.
+ */
+export function queueWorker<Q extends QueueName>(
+  queue: Q,
+  process: MessageProcessor<Q>,
+  options: { deduplicate?: boolean } = {},
+) {
   const processor = new BatchProcessor(EventType.SQS);
   let idempotent: { config: IdempotencyConfig; run: (record: SQSRecord) => Promise<void> } | undefined;
 
+  const run = async (deps: Deps, record: SQSRecord) => {
+    const message = QUEUE_MESSAGES[queue].parse(JSON.parse(record.body)) as ParsedQueueMessage<Q>;
+    await process(deps, message, {
+      messageId: record.messageId,
+      receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1),
+    });
+  };
   const handle = async (record: SQSRecord): Promise<void> => {
     const deps = await getDeps();
+    if (!options.deduplicate) return run(deps, record);
     if (!idempotent) {
       const config = new IdempotencyConfig({ eventKeyJmesPath: 'messageId', expiresAfterSeconds: 3600 });
-      const run = makeIdempotent(
-        async (r: SQSRecord) => {
-          const message = QUEUE_MESSAGES[queue].parse(JSON.parse(r.body)) as ParsedQueueMessage<Q>;
-          await process(deps, message, {
-            messageId: r.messageId,
-            receiveCount: Number(r.attributes.ApproximateReceiveCount ?? 1),
-          });
-        },
-        { persistenceStore: deps.idempotencyStore('worker'), config },
-      );
-      idempotent = { config, run };
+      const persistenceStore = deps.idempotencyStore('worker');
+      idempotent = {
+        config,
+        run: makeIdempotent((r: SQSRecord) => run(deps, r), { persistenceStore, config }),
+      };
     }
     await idempotent.run(record);
   };

@@ -1,6 +1,7 @@
 /** Every route of the API: the OpenAPI document, the CDK routes and the local router read this list. */
 import { ACCOUNT_ROUTES } from './accounts.ts';
 import { receiveAppleNotification } from './apple.ts';
+import { ASSET_READ_ROUTES } from './assets.ts';
 import { getJob } from './jobs.ts';
 import type { RouteContract } from './route.ts';
 import { getHealth, getOpenApi } from './system.ts';
@@ -9,6 +10,7 @@ export const ROUTES: readonly RouteContract[] = [
   getHealth,
   getOpenApi,
   ...ACCOUNT_ROUTES,
+  ...ASSET_READ_ROUTES,
   getJob,
   receiveAppleNotification,
 ];

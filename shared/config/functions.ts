@@ -71,6 +71,15 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     },
   },
   {
+    id: 'api-assets',
+    entry: 'functions/http/api-assets.ts',
+    description: 'Assets, holders, grants, revocations and deployments',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    trigger: { kind: 'http' },
+    access: { tables: { core: 'read', assets: 'read', assignments: 'read' } },
+  },
+  {
     id: 'apple-notifications',
     entry: 'functions/http/apple-notifications.ts',
     description: "Apple's notifications: authenticate, answer, queue",

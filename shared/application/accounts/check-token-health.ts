@@ -4,7 +4,8 @@
  * 2. If the token expires within 30, 14, 7, 3 or 1 days, e-mail the contact once per threshold.
  * Writes only what changed. One account's failure does not stop the others.
  */
-import { dueExpiryAlert } from '../../domain/account.ts';
+import { type Account, dueExpiryAlert } from '../../domain/account.ts';
+import { ConflictError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/principal.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
 import type { AccountDeps } from './account-deps.ts';
@@ -20,6 +21,49 @@ export interface TokenHealthReport {
   readonly errors: { accountId: string; reason: string }[];
 }
 
+async function checkOne(
+  deps: AccountDeps,
+  original: Account,
+): Promise<{ statusChanged: boolean; alertSent: boolean }> {
+  let account = original;
+  try {
+    const config = await withAccountToken(
+      deps,
+      account,
+      'read',
+      (token) => deps.vpp.getClientConfig(token),
+      SCHEDULE,
+    );
+    account = await observeApple(deps, account, { meta: config }, SCHEDULE);
+  } catch (error) {
+    if (!isVppError(error) || !error.isTokenProblem) throw error;
+    account = (await deps.accounts.get(original.id)) ?? account;
+  }
+  const due =
+    account.status === 'active' || account.status === 'expiring'
+      ? dueExpiryAlert(account, deps.clock.now())
+      : undefined;
+  if (due) {
+    const next = {
+      ...account,
+      expiryAlertsSent: [...new Set([...account.expiryAlertsSent, ...due.markSent])].sort((a, b) => b - a),
+      updatedAt: deps.clock.now().toISOString(),
+    };
+    // Marked first: a conflict here retries the check, and the e-mail is never sent twice.
+    await deps.accounts.update(next, account.updatedAt);
+    await deps.mailer.send(expiryWarning(account, due.days));
+    await deps.audit.record({
+      orgId: account.orgId,
+      actor: SCHEDULE,
+      action: 'account.expiry_alert_sent',
+      target: `account:${account.id}`,
+      result: 'succeeded',
+      details: { daysLeft: due.days, to: account.email },
+    });
+  }
+  return { statusChanged: account.status !== original.status, alertSent: due !== undefined };
+}
+
 export async function checkTokenHealth(deps: AccountDeps): Promise<TokenHealthReport> {
   const report = {
     checked: 0,
@@ -27,48 +71,24 @@ export async function checkTokenHealth(deps: AccountDeps): Promise<TokenHealthRe
     alertsSent: 0,
     errors: [] as { accountId: string; reason: string }[],
   };
-  for (const original of await deps.accounts.listAll()) {
+  for (const listed of await deps.accounts.listAll()) {
     report.checked++;
-    try {
-      let account = original;
+    // A concurrent change of the account (a sync noticing the same thing) makes the write conflict:
+    // read it again and check again.
+    for (let attempt = 1; ; attempt++) {
       try {
-        const config = await withAccountToken(deps, account, 'read', (token) => deps.vpp.getClientConfig(token), SCHEDULE);
-        account = await observeApple(deps, account, { meta: config }, SCHEDULE);
+        const outcome = await checkOne(deps, (await deps.accounts.get(listed.id)) ?? listed);
+        if (outcome.statusChanged) report.statusChanges++;
+        if (outcome.alertSent) report.alertsSent++;
+        break;
       } catch (error) {
-        if (!isVppError(error) || !error.isTokenProblem) throw error;
-        account = (await deps.accounts.get(original.id)) ?? account;
-      }
-      if (account.status !== original.status) report.statusChanges++;
-
-      const due =
-        account.status === 'active' || account.status === 'expiring'
-          ? dueExpiryAlert(account, deps.clock.now())
-          : undefined;
-      if (due) {
-        await deps.mailer.send(expiryWarning(account, due.days));
-        const next = {
-          ...account,
-          expiryAlertsSent: [...new Set([...account.expiryAlertsSent, ...due.markSent])].sort(
-            (a, b) => b - a,
-          ),
-          updatedAt: deps.clock.now().toISOString(),
-        };
-        await deps.accounts.update(next, account.updatedAt);
-        await deps.audit.record({
-          orgId: account.orgId,
-          actor: SCHEDULE,
-          action: 'account.expiry_alert_sent',
-          target: `account:${account.id}`,
-          result: 'succeeded',
-          details: { daysLeft: due.days, to: account.email },
+        if (error instanceof ConflictError && attempt < 3) continue;
+        report.errors.push({
+          accountId: listed.id,
+          reason: error instanceof Error ? error.message : 'unknown error',
         });
-        report.alertsSent++;
+        break;
       }
-    } catch (error) {
-      report.errors.push({
-        accountId: original.id,
-        reason: error instanceof Error ? error.message : 'unknown error',
-      });
     }
   }
   return report;

@@ -6,7 +6,7 @@
  */
 import { type Account, BLOCKING_STATUSES, currentStatus, statusFromExpiry } from '../../domain/account.ts';
 import { parseAppleDate } from '../../domain/apple-date.ts';
-import { RuleViolationError } from '../../domain/errors.ts';
+import { ConflictError, RuleViolationError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
@@ -40,6 +40,7 @@ export async function observeApple(
   account: Account,
   said: { meta?: ResponseMeta; error?: VppApiError },
   actor: Actor = SYSTEM,
+  retries = 3,
 ): Promise<Account> {
   const now = deps.clock.now();
   let next: Account = { ...account };
@@ -69,7 +70,15 @@ export async function observeApple(
       : undefined;
   if (alert) next.statusAlerted = next.status;
   next = { ...next, updatedAt: now.toISOString() };
-  await deps.accounts.update(next, account.updatedAt);
+  try {
+    await deps.accounts.update(next, account.updatedAt);
+  } catch (error) {
+    // Someone changed the account meanwhile (a rename, another worker): apply the same facts to theirs.
+    const fresh =
+      error instanceof ConflictError && retries > 0 ? await deps.accounts.get(account.id) : undefined;
+    if (!fresh) throw error;
+    return observeApple(deps, fresh, said, actor, retries - 1);
+  }
   if (next.status !== account.status) {
     await deps.audit.record({
       orgId: account.orgId,

@@ -318,35 +318,48 @@ export async function syncAccount(
     !state?.lastFullSyncAt ||
     now.getTime() - new Date(state.lastFullSyncAt).getTime() >= FULL_SYNC_EVERY_MS;
 
-  return withAccountToken(deps, account, 'read', async (token) => {
-    const users = await syncUsers(deps, account, token, state?.usersVersionId, full, stamp);
-    const current = await observeApple(deps, account, { meta: users.result.meta }, options.actor);
-    const assets = await syncAssets(deps, current, token, stamp);
-    const assignments = await syncAssignments(deps, current, token, state?.assignmentsVersionId, full, stamp);
-    const wasFull = users.full && assignments.full;
-    await deps.syncStates.put({
-      accountId: account.id,
-      usersVersionId: users.result.versionId,
-      assignmentsVersionId: assignments.result.versionId,
-      lastSyncAt: stamp,
-      ...(wasFull
-        ? { lastFullSyncAt: stamp }
-        : state?.lastFullSyncAt
-          ? { lastFullSyncAt: state.lastFullSyncAt }
-          : {}),
-      counts: { ...assets.counts, users: users.ours, assignments: assignments.holding },
-    });
-    return {
-      full: wasFull,
-      users: { added: users.added, updated: users.updated },
-      assets: { added: assets.added, updated: assets.updated, removed: assets.removed },
-      assignments: {
-        foundAtApple: assignments.foundAtApple,
-        goneAtApple: assignments.goneAtApple,
-        inFlightLeftAlone: assignments.inFlightLeftAlone,
-      },
-      unstableRead: assignments.unstable,
-      ...(assets.metadataLookupFailed ? { metadataLookupFailed: true } : {}),
-    };
-  }, options.actor);
+  return withAccountToken(
+    deps,
+    account,
+    'read',
+    async (token) => {
+      const users = await syncUsers(deps, account, token, state?.usersVersionId, full, stamp);
+      const current = await observeApple(deps, account, { meta: users.result.meta }, options.actor);
+      const assets = await syncAssets(deps, current, token, stamp);
+      const assignments = await syncAssignments(
+        deps,
+        current,
+        token,
+        state?.assignmentsVersionId,
+        full,
+        stamp,
+      );
+      const wasFull = users.full && assignments.full;
+      await deps.syncStates.put({
+        accountId: account.id,
+        usersVersionId: users.result.versionId,
+        assignmentsVersionId: assignments.result.versionId,
+        lastSyncAt: stamp,
+        ...(wasFull
+          ? { lastFullSyncAt: stamp }
+          : state?.lastFullSyncAt
+            ? { lastFullSyncAt: state.lastFullSyncAt }
+            : {}),
+        counts: { ...assets.counts, users: users.ours, assignments: assignments.holding },
+      });
+      return {
+        full: wasFull,
+        users: { added: users.added, updated: users.updated },
+        assets: { added: assets.added, updated: assets.updated, removed: assets.removed },
+        assignments: {
+          foundAtApple: assignments.foundAtApple,
+          goneAtApple: assignments.goneAtApple,
+          inFlightLeftAlone: assignments.inFlightLeftAlone,
+        },
+        unstableRead: assignments.unstable,
+        ...(assets.metadataLookupFailed ? { metadataLookupFailed: true } : {}),
+      };
+    },
+    options.actor,
+  );
 }

@@ -1,0 +1,16 @@
+/** Assets, their holders, grants, revocations and deployments. */
+import { getAsset, listAssetAssignments, listAssets } from '../../shared/api/assets.ts';
+import * as assets from '../../shared/application/assets/read-assets.ts';
+import { bind, httpFunction } from '../lib/http.ts';
+
+export const handler = httpFunction(
+  bind(listAssets, async ({ deps, principal, params, query }) => ({
+    body: await assets.listAssets(deps, principal, params.accountId, query),
+  })),
+  bind(getAsset, async ({ deps, principal, params, query }) => ({
+    body: await assets.getAsset(deps, principal, params.accountId, params.adamId, query.pricingParam),
+  })),
+  bind(listAssetAssignments, async ({ deps, principal, params, query }) => ({
+    body: await assets.listAssetAssignments(deps, principal, params.accountId, params.adamId, query),
+  })),
+);

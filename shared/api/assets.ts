@@ -1,0 +1,119 @@
+/** Licensed apps and books and who holds them (SPEC §4 assets). */
+import { z } from 'zod';
+import { PricingParamSchema } from '../domain/asset.ts';
+import { AssignmentSourceSchema, AssignmentStateSchema, SubjectTypeSchema } from '../domain/assignment.ts';
+import { AccountParams } from './accounts.ts';
+import { defineRoute, PageQueryShape, pageOf } from './route.ts';
+
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const AssetParams = AccountParams.extend({
+  adamId: z.string().regex(/^\d{1,20}$/, 'adamId is Apple’s numeric product id'),
+});
+export const PricingQueryShape = { pricingParam: PricingParamSchema.optional() };
+
+export const AssetViewSchema = z
+  .object({
+    adamId: z.string(),
+    pricingParam: PricingParamSchema,
+    productType: z.enum(['App', 'Book']),
+    name: z.string().optional(),
+    iconUrl: z.string().optional(),
+    deviceAssignable: z.boolean(),
+    revocable: z.boolean(),
+    supportedPlatforms: z.array(z.string()),
+    unlimited: z.boolean(),
+    totalCount: z.number().int(),
+    assignedCount: z.number().int(),
+    availableCount: z.number().int(),
+    pendingCount: z.number().int().meta({ description: 'Licences reserved by grants in flight.' }),
+    retiredCount: z.number().int(),
+  })
+  .meta({ id: 'Asset' });
+export type AssetView = z.infer<typeof AssetViewSchema>;
+
+export const AssignmentViewSchema = z
+  .object({
+    adamId: z.string(),
+    pricingParam: PricingParamSchema,
+    subjectType: SubjectTypeSchema,
+    subjectId: z.string().meta({ description: 'A serial number, or a VPP user id.' }),
+    state: AssignmentStateSchema,
+    source: AssignmentSourceSchema,
+    jobId: z.string().optional(),
+    error: z
+      .object({ errorNumber: z.number().int().optional(), code: z.string(), reason: z.string() })
+      .optional(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Assignment' });
+export type AssignmentView = z.infer<typeof AssignmentViewSchema>;
+
+export const AssetDetailSchema = AssetViewSchema.extend({
+  assignments: z
+    .object({
+      granted: z.number().int(),
+      pendingGrant: z.number().int(),
+      pendingRevoke: z.number().int(),
+      failed: z.number().int(),
+      revoked: z.number().int(),
+    })
+    .meta({ description: 'How many assignments are in each state.' }),
+  deployment: z.unknown().nullable().meta({ description: 'How the asset reaches its scope (null: none).' }),
+}).meta({ id: 'AssetDetail' });
+
+const tag = 'assets';
+
+export const listAssets = defineRoute({
+  id: 'listAssets',
+  method: 'GET',
+  path: '/v1/accounts/{accountId}/assets',
+  fn: 'api-assets',
+  auth: 'jwt',
+  summary: 'Licensed apps and books with counts; filters productType and deviceAssignable.',
+  tag,
+  params: AccountParams,
+  query: z.object({
+    ...PageQueryShape,
+    productType: z.enum(['App', 'Book']).optional(),
+    deviceAssignable: bool.optional(),
+  }),
+  response: { status: 200, schema: pageOf(AssetViewSchema, 'AssetPage') },
+  errors: [404],
+});
+
+export const getAsset = defineRoute({
+  id: 'getAsset',
+  method: 'GET',
+  path: '/v1/accounts/{accountId}/assets/{adamId}',
+  fn: 'api-assets',
+  auth: 'jwt',
+  summary:
+    'One asset with its deployment and a summary of its assignments (?pricingParam= when the adamId is held with both).',
+  tag,
+  params: AssetParams,
+  query: z.object(PricingQueryShape),
+  response: { status: 200, schema: AssetDetailSchema },
+  errors: [404, 409],
+});
+
+export const listAssetAssignments = defineRoute({
+  id: 'listAssetAssignments',
+  method: 'GET',
+  path: '/v1/accounts/{accountId}/assets/{adamId}/assignments',
+  fn: 'api-assets',
+  auth: 'jwt',
+  summary: 'Who holds the asset; filters state and source.',
+  tag,
+  params: AssetParams,
+  query: z.object({
+    ...PageQueryShape,
+    ...PricingQueryShape,
+    state: AssignmentStateSchema.optional(),
+    source: AssignmentSourceSchema.optional(),
+  }),
+  response: { status: 200, schema: pageOf(AssignmentViewSchema, 'AssignmentPage') },
+  errors: [404, 409],
+});
+
+export const ASSET_READ_ROUTES = [listAssets, getAsset, listAssetAssignments];

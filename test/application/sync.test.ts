@@ -1,0 +1,472 @@
+/**
+ * Licence sync and Apple's notifications (SPEC §5.3, §5.6) against the simulator: synced state equals
+ * Apple's after random changes made elsewhere and with faults on; a sync with nothing new makes one
+ * read per endpoint and one write; operations in flight are left alone; notifications late, repeated
+ * or lost end in the same state.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AssignmentRecord } from '../../shared/domain/assignment.ts';
+import { Secret } from '../../shared/domain/secret.ts';
+import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { countWrites, type WriteCounter } from '../support/write-counter.ts';
+
+let rt: TestRuntime;
+let writes: WriteCounter;
+let accountId: string;
+let appleToken: Secret;
+
+const LOCATION = 'sync-main';
+const OTHER = 'sync-other';
+const APP = { adamId: '2000000001', pricingParam: 'STDQ' as const };
+const SCARCE = { adamId: '2000000002', pricingParam: 'STDQ' as const };
+const BOOK = { adamId: '2000000003', pricingParam: 'STDQ' as const };
+const BOOK_PLUS = { adamId: '2000000003', pricingParam: 'PLUS' as const };
+
+function seed() {
+  const serials = Array.from({ length: 60 }, (_, i) => `SYNC${String(i).padStart(4, '0')}`);
+  return {
+    organizations: [
+      {
+        id: 'sync-org',
+        name: 'Sync Schools',
+        managedAppleIdDomain: 'sync.appleaccount.example',
+        locations: [
+          {
+            id: LOCATION,
+            name: 'Sync Main',
+            assets: [
+              {
+                ...APP,
+                productType: 'App' as const,
+                name: 'Big App',
+                totalCount: 500,
+                deviceAssignable: true,
+              },
+              {
+                ...SCARCE,
+                productType: 'App' as const,
+                name: 'Scarce App',
+                totalCount: 5,
+                deviceAssignable: true,
+              },
+              {
+                ...BOOK,
+                productType: 'Book' as const,
+                name: 'Reader',
+                totalCount: 30,
+                deviceAssignable: false,
+              },
+              {
+                ...BOOK_PLUS,
+                productType: 'Book' as const,
+                name: 'Reader HQ',
+                totalCount: 10,
+                deviceAssignable: false,
+              },
+            ],
+            users: [
+              { clientUserId: 'u-1', email: 'one@sync.test' },
+              { clientUserId: 'u-2', email: 'two@sync.test', status: 'Associated' as const },
+              { clientUserId: 'u-3', email: 'three@sync.test', status: 'Retired' as const },
+            ],
+            assignments: [
+              ...serials.map((serialNumber) => ({ ...APP, serialNumber })),
+              { ...BOOK, clientUserId: 'u-2' },
+              { ...SCARCE, serialNumber: 'SYNC0001' },
+            ],
+          },
+          {
+            id: OTHER,
+            name: 'Sync Other',
+            assets: [
+              {
+                ...APP,
+                productType: 'App' as const,
+                name: 'Big App',
+                totalCount: 100,
+                deviceAssignable: true,
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Our state compared with the simulator's, field by field. */
+async function expectSameAsApple() {
+  const location = rt.simulator.snapshot().locations.find((l) => l.id === LOCATION);
+  if (!location) throw new Error('no location');
+  const ours = await rt.deps.assets.listByAccount(accountId);
+  expect(ours.map((a) => `${a.adamId}:${a.pricingParam}`).sort()).toEqual(
+    location.assets.map((a) => `${a.adamId}:${a.pricingParam}`).sort(),
+  );
+  for (const apple of location.assets) {
+    const asset = ours.find((a) => a.adamId === apple.adamId && a.pricingParam === apple.pricingParam);
+    expect(asset, `${apple.adamId}`).toMatchObject({
+      totalCount: apple.totalCount,
+      assignedCount: apple.assignedCount,
+      availableCount: apple.availableCount,
+      retiredCount: apple.retiredCount,
+      deviceAssignable: apple.deviceAssignable,
+      revocable: apple.revocable,
+    });
+  }
+  const held = (await rt.deps.assignments.listByAccount(accountId)).filter((a) => a.state === 'granted');
+  const key = (a: { adamId: string; pricingParam: string; serialNumber?: string; clientUserId?: string }) =>
+    `${a.adamId}:${a.pricingParam}:${a.serialNumber ? `device:${a.serialNumber}` : `user:${a.clientUserId}`}`;
+  expect(held.map((a) => `${a.adamId}:${a.pricingParam}:${a.subjectType}:${a.subjectId}`).sort()).toEqual(
+    location.assignments.map(key).sort(),
+  );
+  const users = await rt.deps.users.listByAccount(accountId);
+  const expected = new Map<string, string>();
+  for (const u of location.users) {
+    if (u.status !== 'Retired' || !expected.has(u.clientUserId)) expected.set(u.clientUserId, u.status);
+  }
+  const mapped: Record<string, string> = {
+    Registered: 'Invited',
+    Associated: 'Associated',
+    Retired: 'Retired',
+    Deleted: 'Retired',
+  };
+  for (const [id, status] of expected)
+    expect(users.find((u) => u.id === id)?.status, id).toBe(mapped[status]);
+}
+
+async function syncNow(full = false) {
+  const started = await rt.call('POST', `/v1/accounts/${accountId}/sync${full ? '?full=true' : ''}`);
+  expect(started.status).toBe(202);
+  return eventually(
+    async () => {
+      const job = (await rt.call('GET', `/v1/jobs/${started.body.id}`)).body;
+      return job.state === 'succeeded' || job.state === 'failed' ? job : undefined;
+    },
+    60_000,
+    'the sync job',
+  );
+}
+
+beforeAll(async () => {
+  rt = await startTestRuntime({ simulator: { pageSize: 25, seed: 'demo' } });
+  const seeded = rt.simulator.seed(seed());
+  const file = seeded.locations.find((l) => l.id === LOCATION)?.tokens[0] ?? '';
+  appleToken = new Secret(file);
+  const created = await rt.call('POST', '/v1/accounts', {
+    body: { name: 'Sync', email: 'sync@demo.test', token: file },
+  });
+  expect(created.status).toBe(201);
+  accountId = created.body.id;
+  writes = countWrites(rt.clients.dynamo);
+  await eventually(
+    async () => (await rt.deps.syncStates.get(accountId))?.lastFullSyncAt,
+    30_000,
+    'the first sync',
+  );
+});
+afterAll(async () => {
+  await rt?.stop();
+});
+
+describe('the first sync', () => {
+  it('copies assets, users and holdings, and names the assets', async () => {
+    await expectSameAsApple();
+    const assets = await rt.deps.assets.listByAccount(accountId);
+    expect(assets.find((a) => a.adamId === APP.adamId)).toMatchObject({
+      name: 'Big App',
+      iconUrl: expect.stringContaining('/artwork/'),
+    });
+    const apple = (await rt.deps.assignments.listByAccount(accountId)).filter((a) => a.source === 'apple');
+    expect(apple).toHaveLength(62);
+  });
+});
+
+describe('a sync with nothing new', () => {
+  it('makes one read per endpoint, writes only the sync record and leaves no job', async () => {
+    const before = await rt.deps.syncStates.get(accountId);
+    rt.simulator.resetCalls();
+    writes.reset();
+    await rt.fireSchedule('nightly-sync');
+    await eventually(
+      async () => (await rt.deps.syncStates.get(accountId))?.lastSyncAt !== before?.lastSyncAt,
+      20_000,
+      'the nightly sync',
+    );
+    // Other accounts synced too (the demo org has none here): only this account's location counts.
+    const calls = rt.simulator.calls();
+    expect(calls['GET users']).toBe(1);
+    expect(calls['GET assets']).toBe(1);
+    expect(calls['GET assignments']).toBe(1);
+    expect(calls['GET lookup'] ?? 0).toBe(0);
+    expect(Object.keys(calls).filter((k) => k.startsWith('POST'))).toEqual([]);
+    expect(writes.total()).toBe(1);
+    expect(writes.byCommand()).toEqual({ PutItemCommand: 1 });
+  });
+});
+
+describe('drift', () => {
+  it('finds holdings made elsewhere incrementally, and removals in a full pass', async () => {
+    rt.simulator.externalAssign(LOCATION, APP, { serialNumber: 'ELSEWHERE-1' });
+    rt.simulator.externalUnassign(LOCATION, APP, { serialNumber: 'SYNC0005' });
+    const incremental = await syncNow();
+    expect(incremental.summary.drift).toMatchObject({
+      full: false,
+      assignments: { foundAtApple: 1, goneAtApple: 0 },
+    });
+    const full = await syncNow(true);
+    expect(full.summary.drift).toMatchObject({
+      full: true,
+      assignments: { foundAtApple: 0, goneAtApple: 1 },
+    });
+    expect(
+      (await rt.deps.assignments.get(accountId, APP.adamId, APP.pricingParam, 'device', 'SYNC0005'))?.state,
+    ).toBe('revoked');
+    await expectSameAsApple();
+  });
+
+  it('falls back to a full pass when Apple no longer knows the version (9721)', async () => {
+    const state = await rt.deps.syncStates.get(accountId);
+    if (!state) throw new Error('no sync state');
+    await rt.deps.syncStates.put({
+      ...state,
+      usersVersionId: 'forgotten',
+      assignmentsVersionId: 'forgotten',
+    });
+    const job = await syncNow();
+    expect(job.summary.drift.full).toBe(true);
+  });
+
+  it('never touches an operation in flight', async () => {
+    const now = new Date().toISOString();
+    const inFlight: AssignmentRecord[] = [
+      // Apple does not have it yet: a grant in flight must not be marked gone.
+      {
+        orgId: 'demo',
+        accountId,
+        ...SCARCE,
+        subjectType: 'device',
+        subjectId: 'FLIGHT-1',
+        state: 'pending-grant',
+        source: 'manual',
+        eventId: 'ev-1',
+        createdAt: now,
+        updatedAt: now,
+      },
+      // Apple still has it: a revocation in flight must not be marked granted.
+      {
+        orgId: 'demo',
+        accountId,
+        ...APP,
+        subjectType: 'device',
+        subjectId: 'SYNC0010',
+        state: 'pending-revoke',
+        source: 'manual',
+        eventId: 'ev-2',
+        createdAt: now,
+        updatedAt: now,
+      },
+    ];
+    await rt.deps.assignments.putMany(inFlight);
+    const job = await syncNow(true);
+    expect(job.summary.drift.assignments.inFlightLeftAlone).toBe(1);
+    expect(
+      (await rt.deps.assignments.get(accountId, SCARCE.adamId, SCARCE.pricingParam, 'device', 'FLIGHT-1'))
+        ?.state,
+    ).toBe('pending-grant');
+    expect(
+      (await rt.deps.assignments.get(accountId, APP.adamId, APP.pricingParam, 'device', 'SYNC0010'))?.state,
+    ).toBe('pending-revoke');
+    // Settle them back as Apple's state says, for the tests that follow.
+    await rt.deps.assignments.putMany([
+      { ...(inFlight[0] as AssignmentRecord), state: 'revoked', eventId: undefined },
+      { ...(inFlight[1] as AssignmentRecord), state: 'granted', eventId: undefined },
+    ]);
+  });
+});
+
+describe('notifications', () => {
+  it('re-reads the counts on ASSET_COUNT instead of adding the delta, even when it arrives twice or late', async () => {
+    rt.simulator.setFaults({ notifications: { duplicateProbability: 1, delayMs: 300 } });
+    rt.simulator.purchase(LOCATION, APP, 25);
+    rt.simulator.transfer(LOCATION, OTHER, APP, 10);
+    await rt.simulator.settle();
+    const total = rt.simulator
+      .snapshot()
+      .locations.find((l) => l.id === LOCATION)
+      ?.assets.find((a) => a.adamId === APP.adamId)?.totalCount;
+    expect(total).toBe(515);
+    await eventually(
+      async () => (await rt.deps.assets.get(accountId, APP.adamId, APP.pricingParam))?.totalCount === 515,
+      20_000,
+      'counts re-read',
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await rt.deps.assets.get(accountId, APP.adamId, APP.pricingParam))?.totalCount).toBe(515);
+    rt.simulator.clearFaults();
+  });
+
+  it('moves a user to Associated on USER_ASSOCIATED, and a lost notification is repaired by the next sync', async () => {
+    rt.simulator.acceptInvitation(LOCATION, 'u-1', 'one@icloud.example');
+    await rt.simulator.settle();
+    await eventually(
+      async () => (await rt.deps.users.get(accountId, 'u-1'))?.status === 'Associated',
+      20_000,
+      'USER_ASSOCIATED',
+    );
+
+    rt.simulator.setFaults({ notifications: { dropAll: true } });
+    await rt.deps.vpp.createUsers(appleToken, [{ clientUserId: 'u-4', email: 'four@sync.test' }]);
+    await rt.simulator.settle();
+    rt.simulator.acceptInvitation(LOCATION, 'u-4');
+    await rt.simulator.settle();
+    rt.simulator.clearFaults();
+    expect(await rt.deps.users.get(accountId, 'u-4')).toBeUndefined();
+    await syncNow();
+    expect((await rt.deps.users.get(accountId, 'u-4'))?.status).toBe('Associated');
+  });
+
+  it('answers 401 to anyone without the account secret, and drops a repeated notificationId', async () => {
+    const post = (authorization: string, id: string) =>
+      fetch(`${rt.apiUrl}/apple/notifications/${accountId}`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          notificationId: id,
+          notificationType: 'ASSET_COUNT',
+          notification: { ...SCARCE, countDelta: 1 },
+        }),
+      });
+    const secret = (await rt.deps.secrets.get(`accounts/${accountId}/notification-secret`))?.reveal() ?? '';
+    for (const bad of [
+      '',
+      'Bearer',
+      `Bearer ${secret.slice(1)}`,
+      `Basic ${secret}`,
+      `Bearer ${secret}${secret}`,
+      secret,
+    ]) {
+      const answer = await post(bad, crypto.randomUUID());
+      expect(answer.status, bad.slice(0, 8)).toBe(401);
+      expect(await answer.text()).not.toContain('secret');
+    }
+    const id = crypto.randomUUID();
+    expect((await post(`Bearer ${secret}`, id)).status).toBe(200);
+    const depth = await rt.queueDepth('notifications');
+    expect((await post(`Bearer ${secret}`, id)).status).toBe(200);
+    expect(await rt.queueDepth('notifications')).toBeLessThanOrEqual(depth);
+    expect(await rt.deps.inbox.seen(accountId, id)).toBe(true);
+  });
+});
+
+describe('with Apple faults on and changes made elsewhere', () => {
+  it('ends with our state equal to the simulator’s', async () => {
+    const random = (() => {
+      let x = 42;
+      return () => {
+        x = (x * 1103515245 + 12345) % 2 ** 31;
+        return x / 2 ** 31;
+      };
+    })();
+    rt.simulator.setFaults({
+      rules: [
+        { kind: 'throttle', probability: 0.15, retryAfter: '0' },
+        { kind: 'server_error', status: 503, probability: 0.1, retryAfter: '0' },
+      ],
+      notifications: { dropProbability: 0.3, duplicateProbability: 0.3 },
+    });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 12; i++) {
+        const r = random();
+        const serial = `RAND-${round}-${i}`;
+        if (r < 0.3) rt.simulator.externalAssign(LOCATION, APP, { serialNumber: serial });
+        else if (r < 0.45)
+          rt.simulator.externalUnassign(LOCATION, APP, {
+            serialNumber: `SYNC00${String(20 + i).padStart(2, '0')}`,
+          });
+        else if (r < 0.6) rt.simulator.purchase(LOCATION, SCARCE, 1 + Math.floor(random() * 3));
+        else if (r < 0.7) rt.simulator.transfer(LOCATION, OTHER, APP, 1);
+        else if (r < 0.8)
+          rt.simulator.purchase(LOCATION, { adamId: `30000000${round}${i}`, pricingParam: 'STDQ' }, 7, {
+            productType: 'App',
+            name: `New ${round}-${i}`,
+            deviceAssignable: true,
+          });
+        else
+          await rt.deps.vpp
+            .createUsers(appleToken, [{ clientUserId: `x-${round}-${i}`, email: `x${round}${i}@sync.test` }])
+            .catch(() => undefined);
+      }
+      await rt.simulator.settle();
+      rt.simulator.setFaults({
+        versionChangeBetweenPages: round === 1,
+        rules: [{ kind: 'throttle', probability: 0.15, retryAfter: '0' }],
+      });
+      const job = await syncNow(round === 2);
+      expect(job.state).toBe('succeeded');
+      if (round === 1) expect(job.summary.drift.assignments.goneAtApple).toBe(0);
+    }
+    rt.simulator.clearFaults();
+    await syncNow(true);
+    await expectSameAsApple();
+  });
+});
+
+describe('reading assets', () => {
+  it('lists assets with filters and paging', async () => {
+    const books = await rt.call('GET', `/v1/accounts/${accountId}/assets?productType=Book`);
+    expect(books.body.items.map((a: { pricingParam: string }) => a.pricingParam).sort()).toEqual([
+      'PLUS',
+      'STDQ',
+    ]);
+    const devices = await rt.call('GET', `/v1/accounts/${accountId}/assets?deviceAssignable=true`);
+    expect(devices.body.items.every((a: { deviceAssignable: boolean }) => a.deviceAssignable)).toBe(true);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await rt.call(
+        'GET',
+        `/v1/accounts/${accountId}/assets?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(
+        ...page.body.items.map(
+          (a: { adamId: string; pricingParam: string }) => `${a.adamId}:${a.pricingParam}`,
+        ),
+      );
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe((await rt.deps.assets.listByAccount(accountId)).length);
+    expect((await rt.call('GET', `/v1/accounts/${accountId}/assets?cursor=garbage`)).body.error.code).toBe(
+      'cursor.invalid',
+    );
+  });
+
+  it('needs pricingParam for an adamId held with both, and summarises the holders', async () => {
+    const ambiguous = await rt.call('GET', `/v1/accounts/${accountId}/assets/${BOOK.adamId}`);
+    expect(ambiguous.status).toBe(409);
+    expect(ambiguous.body.error.code).toBe('asset.ambiguous');
+    const book = await rt.call('GET', `/v1/accounts/${accountId}/assets/${BOOK.adamId}?pricingParam=STDQ`);
+    expect(book.status).toBe(200);
+    expect(book.body).toMatchObject({ productType: 'Book', revocable: false, assignments: { granted: 1 } });
+    const app = await rt.call('GET', `/v1/accounts/${accountId}/assets/${APP.adamId}`);
+    expect(app.body.assignments.granted).toBeGreaterThan(50);
+    expect((await rt.call('GET', `/v1/accounts/${accountId}/assets/999999`)).status).toBe(404);
+  });
+
+  it('lists holders by state and source', async () => {
+    const revoked = await rt.call(
+      'GET',
+      `/v1/accounts/${accountId}/assets/${APP.adamId}/assignments?state=revoked&limit=1000`,
+    );
+    expect(revoked.body.items.length).toBeGreaterThan(0);
+    expect(revoked.body.items.every((a: { state: string }) => a.state === 'revoked')).toBe(true);
+    const fromApple = await rt.call(
+      'GET',
+      `/v1/accounts/${accountId}/assets/${APP.adamId}/assignments?source=apple&limit=1000`,
+    );
+    expect(fromApple.body.items.every((a: { source: string }) => a.source === 'apple')).toBe(true);
+    expect(
+      (await rt.call('GET', `/v1/accounts/${accountId}/assets/${APP.adamId}/assignments?state=bogus`)).status,
+    ).toBe(400);
+  });
+});
