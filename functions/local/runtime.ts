@@ -49,6 +49,8 @@ export interface LocalRuntimeOptions {
   readonly eventFirstPollSeconds?: number;
   readonly eventPollIntervalSeconds?: number;
   readonly simulator?: Partial<SimulatorOptions>;
+  /** Poll the queues into the workers (default); off for benchmarks that drive the use cases directly. */
+  readonly pollQueues?: boolean;
   /** Run the schedules on their timers (npm start) or only when fired (tests). */
   readonly scheduleTimers?: boolean;
   readonly scheduleExpressions?: Partial<Record<string, string>>;
@@ -174,7 +176,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const pollers: Poller[] = [];
     for (const fn of FUNCTIONS) {
-      if (fn.trigger.kind !== 'queue') continue;
+      if (fn.trigger.kind !== 'queue' || options.pollQueues === false) continue;
       const queueId = fn.trigger.queue;
       const definition = QUEUES.find((q) => q.id === queueId);
       const queue = sqs.queues[queueId];

@@ -1,0 +1,48 @@
+/** The bench's output: rows of figures, printed as one aligned table. */
+export interface BenchRow {
+  readonly area: string;
+  readonly measure: string;
+  readonly value: string | number;
+  readonly unit?: string;
+  readonly note?: string;
+}
+
+export function printTable(rows: readonly BenchRow[]): void {
+  const cells = rows.map((r) => [
+    r.area,
+    r.measure,
+    typeof r.value === 'number' ? formatNumber(r.value) : r.value,
+    r.unit ?? '',
+    r.note ?? '',
+  ]);
+  const header = ['area', 'measure', 'value', 'unit', 'note'];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => String(c[i]).length)));
+  const line = (c: readonly (string | number)[]) =>
+    `| ${c.map((v, i) => (i === 2 ? String(v).padStart(widths[i] ?? 0) : String(v).padEnd(widths[i] ?? 0))).join(' | ')} |`;
+  process.stdout.write(
+    `${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${cells.map(line).join('\n')}\n`,
+  );
+}
+
+function formatNumber(n: number): string {
+  if (Number.isInteger(n)) return n.toLocaleString('en-US');
+  return n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
+/** Samples the process's memory while `work` runs; returns the result and the peak RSS seen. */
+export async function withPeakMemory<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; peakRssMb: number; ms: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const started = performance.now();
+  try {
+    const result = await work();
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { result, peakRssMb: peak / 1024 / 1024, ms: performance.now() - started };
+  } finally {
+    clearInterval(timer);
+  }
+}
