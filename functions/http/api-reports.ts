@@ -1,5 +1,7 @@
 /** Jobs, licence reports and the audit log. */
+import { listAudit } from '../../shared/api/audit.ts';
 import { getJob } from '../../shared/api/jobs.ts';
+import { listAudit as readAudit } from '../../shared/application/audit/list-audit.ts';
 import { getJob as readJob } from '../../shared/application/jobs/get-job.ts';
 import { bind, httpFunction } from '../lib/http.ts';
 
@@ -7,4 +9,5 @@ export const handler = httpFunction(
   bind(getJob, async ({ deps, principal, params }) => ({
     body: await readJob(deps, principal, params.jobId),
   })),
+  bind(listAudit, async ({ deps, principal, query }) => ({ body: await readAudit(deps, principal, query) })),
 );

@@ -2,6 +2,7 @@
 import { ACCOUNT_ROUTES } from './accounts.ts';
 import { receiveAppleNotification } from './apple.ts';
 import { ASSET_READ_ROUTES } from './assets.ts';
+import { listAudit } from './audit.ts';
 import { getJob } from './jobs.ts';
 import type { RouteContract } from './route.ts';
 import { getHealth, getOpenApi } from './system.ts';
@@ -12,5 +13,6 @@ export const ROUTES: readonly RouteContract[] = [
   ...ACCOUNT_ROUTES,
   ...ASSET_READ_ROUTES,
   getJob,
+  listAudit,
   receiveAppleNotification,
 ];

@@ -140,7 +140,8 @@ async function syncNow(full = false) {
   return eventually(
     async () => {
       const job = (await rt.call('GET', `/v1/jobs/${started.body.id}`)).body;
-      return job.state === 'succeeded' || job.state === 'failed' ? job : undefined;
+      if (job.state === 'failed') throw new Error(`sync failed: ${JSON.stringify(job.failures)}`);
+      return job.state === 'succeeded' ? job : undefined;
     },
     60_000,
     'the sync job',
@@ -325,16 +326,34 @@ describe('notifications', () => {
     expect((await rt.deps.users.get(accountId, 'u-4'))?.status).toBe('Associated');
   });
 
-  it('answers 401 to anyone without the account secret, and drops a repeated notificationId', async () => {
+  it('re-reads the asset from Apple when a notification reports a holding the service did not start', async () => {
+    // Someone else with the same token (another tool) assigns a licence: Apple notifies us of an event we never made.
+    const submitted = await rt.deps.vpp.associateAssets(appleToken, {
+      assets: [APP],
+      serialNumbers: ['OTHER-TOOL-1'],
+    });
+    expect(submitted.events).toHaveLength(1);
+    await rt.simulator.settle();
+    const record = await eventually(
+      async () => rt.deps.assignments.get(accountId, APP.adamId, APP.pricingParam, 'device', 'OTHER-TOOL-1'),
+      20_000,
+      'the re-read of the asset',
+    );
+    expect(record).toMatchObject({ state: 'granted', source: 'apple' });
+  });
+
+  it('answers 401 to anyone without the account secret, and takes each notificationId once', async () => {
+    const body = (id: string) =>
+      JSON.stringify({
+        notificationId: id,
+        notificationType: 'ASSET_COUNT',
+        notification: { ...SCARCE, countDelta: 1 },
+      });
     const post = (authorization: string, id: string) =>
       fetch(`${rt.apiUrl}/apple/notifications/${accountId}`, {
         method: 'POST',
         headers: { authorization, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          notificationId: id,
-          notificationType: 'ASSET_COUNT',
-          notification: { ...SCARCE, countDelta: 1 },
-        }),
+        body: body(id),
       });
     const secret = (await rt.deps.secrets.get(`accounts/${accountId}/notification-secret`))?.reveal() ?? '';
     for (const bad of [
@@ -347,14 +366,27 @@ describe('notifications', () => {
     ]) {
       const answer = await post(bad, crypto.randomUUID());
       expect(answer.status, bad.slice(0, 8)).toBe(401);
-      expect(await answer.text()).not.toContain('secret');
+      expect(await answer.json()).toEqual({ error: { code: 'auth.unauthorized', message: 'Unauthorized.' } });
     }
+    expect((await post(`Bearer ${secret}`, crypto.randomUUID())).status).toBe(200);
+    // The same notification delivered twice is queued once.
+    const queued: unknown[] = [];
+    const deps = {
+      ...rt.deps,
+      accounts: rt.deps.accounts,
+      secrets: rt.deps.secrets,
+      inbox: rt.deps.inbox,
+      clock: rt.deps.clock,
+      queue: { send: async (_q: string, m: unknown) => void queued.push(m), sendMany: async () => undefined },
+    };
+    const { receiveAppleNotification } = await import(
+      '../../shared/application/accounts/receive-apple-notification.ts'
+    );
     const id = crypto.randomUUID();
-    expect((await post(`Bearer ${secret}`, id)).status).toBe(200);
-    const depth = await rt.queueDepth('notifications');
-    expect((await post(`Bearer ${secret}`, id)).status).toBe(200);
-    expect(await rt.queueDepth('notifications')).toBeLessThanOrEqual(depth);
-    expect(await rt.deps.inbox.seen(accountId, id)).toBe(true);
+    const input = { accountId, authorization: `Bearer ${secret}`, body: body(id) };
+    expect(await receiveAppleNotification(deps, input)).toBe('queued');
+    expect(await receiveAppleNotification(deps, input)).toBe('duplicate');
+    expect(queued).toHaveLength(1);
   });
 });
 

@@ -36,7 +36,11 @@ export async function benchSync(scale = 1): Promise<BenchRow[]> {
     const holdings = Array.from({ length: assignments }, (_, i) => {
       const asset = assetList[i % assets] as (typeof assetList)[number];
       return i % 5 === 0
-        ? { adamId: asset.adamId, pricingParam: asset.pricingParam, clientUserId: `user-${i % users}` }
+        ? {
+            adamId: asset.adamId,
+            pricingParam: asset.pricingParam,
+            clientUserId: `user-${Math.floor(i / 5) % users}`,
+          }
         : { adamId: asset.adamId, pricingParam: asset.pricingParam, serialNumber: `SN${i}` };
     });
     const seeded = rt.simulator.seed({

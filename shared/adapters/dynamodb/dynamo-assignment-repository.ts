@@ -13,7 +13,7 @@ import {
   type AssignmentState,
   type SubjectType,
 } from '../../domain/assignment.ts';
-import { batchWrite, queryAll } from './batch.ts';
+import { batchGet, batchWrite, queryAll } from './batch.ts';
 
 const subjectPart = (type: SubjectType, id: string) => `${type === 'device' ? 'D' : 'U'}#${id}`;
 const key = (accountId: string, adamId: string, pp: string, type: SubjectType, id: string) => ({
@@ -130,6 +130,26 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
       }),
     );
     return answer.Item ? AssignmentRecordSchema.parse(answer.Item) : undefined;
+  }
+
+  async getMany(
+    accountId: string,
+    keys: readonly {
+      adamId: string;
+      pricingParam: PricingParam;
+      subjectType: SubjectType;
+      subjectId: string;
+    }[],
+  ): Promise<AssignmentRecord[]> {
+    const unique = new Map(
+      keys.map((k) => [`${k.adamId}#${k.pricingParam}#${subjectPart(k.subjectType, k.subjectId)}`, k]),
+    );
+    const items = await batchGet(
+      this.#db,
+      this.#table,
+      [...unique.values()].map((k) => key(accountId, k.adamId, k.pricingParam, k.subjectType, k.subjectId)),
+    );
+    return parse(items);
   }
 
   async putMany(records: readonly AssignmentRecord[]): Promise<void> {

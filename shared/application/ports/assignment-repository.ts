@@ -23,6 +23,16 @@ export interface AssignmentRepository {
     subjectType: SubjectType,
     subjectId: string,
   ): Promise<AssignmentRecord | undefined>;
+  /** The records of the given keys that exist (batched reads). */
+  getMany(
+    accountId: string,
+    keys: readonly {
+      adamId: string;
+      pricingParam: PricingParam;
+      subjectType: SubjectType;
+      subjectId: string;
+    }[],
+  ): Promise<AssignmentRecord[]>;
   /** Writes many records as they are (sync), batched. */
   putMany(records: readonly AssignmentRecord[]): Promise<void>;
   /**

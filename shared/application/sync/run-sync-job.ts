@@ -90,8 +90,9 @@ export async function runSyncJob(
       if (!changed) return;
       await ensureJob('succeeded', { drift: report });
     } else {
-      await deps.jobs.recordProgress(message.jobId, { completed: 3 });
+      // The summary first: whoever sees the job succeeded also sees its report.
       await deps.jobs.setSummary(message.jobId, { drift: report });
+      await deps.jobs.recordProgress(message.jobId, { completed: 3 });
     }
     if (changed) {
       await deps.audit.record({

@@ -98,15 +98,21 @@ async function syncUsers(
   since: string | undefined,
   full: boolean,
   now: string,
+  previousUsers: number | undefined,
 ) {
   const { result, full: wasFull } = await readVersioned(
     (v) => deps.vpp.readUsers(token, v === undefined ? {} : { sinceVersionId: v }),
     full ? undefined : since,
   );
-  const ours = new Map((await deps.users.listByAccount(account.id)).map((u) => [u.id, u]));
+  const appleUsers = latestPerUser(result.items);
+  // A full pass compares with everyone; an incremental one only needs the users Apple returned.
+  const known = wasFull
+    ? await deps.users.listByAccount(account.id)
+    : await deps.users.getMany(account.id, [...appleUsers.keys()]);
+  const ours = new Map(known.map((u) => [u.id, u]));
   const added: VppUser[] = [];
   const updated: { before: VppUser; after: VppUser }[] = [];
-  for (const apple of latestPerUser(result.items).values()) {
+  for (const apple of appleUsers.values()) {
     const existing = ours.get(apple.clientUserId);
     const status = statusFromApple(apple.status, existing?.status);
     const inviteCode = apple.status === 'Registered' ? (apple.inviteCode ?? existing?.inviteCode) : undefined;
@@ -143,7 +149,7 @@ async function syncUsers(
     full: wasFull,
     added: added.length,
     updated: updated.length,
-    ours: ours.size + added.length,
+    ours: wasFull ? ours.size + added.length : (previousUsers ?? ours.size) + added.length,
   };
 }
 
@@ -240,12 +246,24 @@ async function syncAssignments(
   since: string | undefined,
   full: boolean,
   now: string,
+  previousHolding: number | undefined,
 ) {
   const { result, full: wasFull } = await readVersioned(
     (v) => deps.vpp.readAssignments(token, v === undefined ? {} : { sinceVersionId: v }),
     full ? undefined : since,
   );
-  const ours = new Map((await deps.assignments.listByAccount(account.id)).map((a) => [assignmentKey(a), a]));
+  const subjectOf = (a: { serialNumber?: string | undefined; clientUserId?: string | undefined }) =>
+    a.serialNumber
+      ? { subjectType: 'device' as const, subjectId: a.serialNumber }
+      : { subjectType: 'user' as const, subjectId: a.clientUserId ?? '' };
+  // A full pass compares with every holding; an incremental one only needs the holdings Apple returned.
+  const known = wasFull
+    ? await deps.assignments.listByAccount(account.id)
+    : await deps.assignments.getMany(
+        account.id,
+        result.items.map((a) => ({ adamId: a.adamId, pricingParam: a.pricingParam, ...subjectOf(a) })),
+      );
+  const ours = new Map(known.map((a) => [assignmentKey(a), a]));
   const writes: AssignmentRecord[] = [];
   const seen = new Set<string>();
   let foundAtApple = 0;
@@ -292,8 +310,13 @@ async function syncAssignments(
   }
   if (writes.length > 0) await deps.assignments.putMany(writes);
   let holding = 0;
-  for (const [k, a] of ours) if (a.state === 'granted' || (seen.has(k) && !IN_FLIGHT.has(a.state))) holding++;
-  holding += [...seen].filter((k) => !ours.has(k)).length;
+  if (wasFull) {
+    for (const [k, a] of ours)
+      if (a.state === 'granted' || (seen.has(k) && !IN_FLIGHT.has(a.state))) holding++;
+    holding += [...seen].filter((k) => !ours.has(k)).length;
+  } else {
+    holding = (previousHolding ?? 0) + foundAtApple;
+  }
   return {
     result,
     full: wasFull,
@@ -323,7 +346,15 @@ export async function syncAccount(
     account,
     'read',
     async (token) => {
-      const users = await syncUsers(deps, account, token, state?.usersVersionId, full, stamp);
+      const users = await syncUsers(
+        deps,
+        account,
+        token,
+        state?.usersVersionId,
+        full,
+        stamp,
+        state?.counts.users,
+      );
       const current = await observeApple(deps, account, { meta: users.result.meta }, options.actor);
       const assets = await syncAssets(deps, current, token, stamp);
       const assignments = await syncAssignments(
@@ -333,6 +364,7 @@ export async function syncAccount(
         state?.assignmentsVersionId,
         full,
         stamp,
+        state?.counts.assignments,
       );
       const wasFull = users.full && assignments.full;
       await deps.syncStates.put({

@@ -1,0 +1,37 @@
+/** The audit log (SPEC §4, §5.8). */
+import { z } from 'zod';
+import { defineRoute, PageQueryShape, pageOf } from './route.ts';
+
+export const AuditEntrySchema = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    actor: z.union([
+      z.object({ type: z.literal('user'), id: z.string(), email: z.string(), role: z.string() }),
+      z.object({ type: z.enum(['schedule', 'apple', 'system']), id: z.string() }),
+    ]),
+    action: z
+      .string()
+      .meta({ description: 'A dotted verb: account.created, license.granted, user.invited, ...' }),
+    target: z
+      .string()
+      .meta({
+        description:
+          'What it acted on: account:<id>, asset:<accountId>/<adamId>, user:<accountId>/<userId>, device:<serial>',
+      }),
+    result: z.enum(['succeeded', 'failed', 'accepted']),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const listAudit = defineRoute({
+  id: 'listAudit',
+  method: 'GET',
+  path: '/v1/audit',
+  fn: 'api-reports',
+  auth: 'jwt',
+  summary: 'Every change, newest first: who or what did it, what, when, and the result.',
+  tag: 'audit',
+  query: z.object(PageQueryShape),
+  response: { status: 200, schema: pageOf(AuditEntrySchema, 'AuditPage') },
+});
