@@ -13,12 +13,10 @@ export const AuditEntrySchema = z
     action: z
       .string()
       .meta({ description: 'A dotted verb: account.created, license.granted, user.invited, ...' }),
-    target: z
-      .string()
-      .meta({
-        description:
-          'What it acted on: account:<id>, asset:<accountId>/<adamId>, user:<accountId>/<userId>, device:<serial>',
-      }),
+    target: z.string().meta({
+      description:
+        'What it acted on: account:<id>, asset:<accountId>/<adamId>, user:<accountId>/<userId>, device:<serial>',
+    }),
     result: z.enum(['succeeded', 'failed', 'accepted']),
     details: z.record(z.string(), z.unknown()).optional(),
   })
