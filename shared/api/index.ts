@@ -6,12 +6,14 @@ import { listAudit } from './audit.ts';
 import { getJob } from './jobs.ts';
 import type { RouteContract } from './route.ts';
 import { getHealth, getOpenApi } from './system.ts';
+import { USER_ROUTES } from './users.ts';
 
 export const ROUTES: readonly RouteContract[] = [
   getHealth,
   getOpenApi,
   ...ACCOUNT_ROUTES,
   ...ASSET_READ_ROUTES,
+  ...USER_ROUTES,
   getJob,
   listAudit,
   receiveAppleNotification,

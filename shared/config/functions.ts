@@ -135,6 +135,20 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       callsApple: true,
     },
   },
+  {
+    id: 'api-users',
+    entry: 'functions/http/api-users.ts',
+    description: 'VPP users: add, import from CSV, list, read with their licences, change',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    trigger: { kind: 'http' },
+    access: {
+      tables: { core: 'write', users: 'write', assignments: 'read', idempotency: 'write' },
+      secrets: 'read',
+      callsApple: true,
+      sendsTo: ['jobs'],
+    },
+  },
 ];
 
 export const functionById = (id: string): FunctionDefinition => {

@@ -1,0 +1,52 @@
+/**
+ * Adds one user to an account (SPEC §4 `POST .../users`).
+ * 1. The caller must manage the account (404 for an account they cannot see, 403 for a viewer).
+ * 2. Build the user: a new UUID as its `clientUserId`, status `New`, source `api`. Nothing goes to
+ *    Apple yet: an invitation registers the user there.
+ * 3. Write it with its e-mail claimed in the same conditional write, so two requests can never add
+ *    the same e-mail to one account.
+ * 4. Record `user.created` in the audit log.
+ * Errors: request.invalid (400); auth.forbidden (403); account.not_found (404); user.email_taken (409).
+ */
+import type { z } from 'zod';
+import type { CreateUserBody, UserView } from '../../api/users.ts';
+import { ConflictError } from '../../domain/errors.ts';
+import { actorOf, type Principal } from '../../domain/principal.ts';
+import type { VppUser } from '../../domain/vpp-user.ts';
+import { loadAccountFor } from '../accounts/account-access.ts';
+import { toUserView, type UserDeps } from './user-deps.ts';
+
+export async function addUser(
+  deps: Pick<UserDeps, 'accounts' | 'users' | 'audit' | 'clock' | 'ids'>,
+  principal: Principal,
+  accountId: string,
+  input: z.output<typeof CreateUserBody>,
+): Promise<UserView> {
+  const account = await loadAccountFor(deps, principal, accountId, 'manage');
+  const now = deps.clock.now().toISOString();
+  const user: VppUser = {
+    accountId: account.id,
+    id: deps.ids.newId(),
+    email: input.email,
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.managedAppleId !== undefined ? { managedAppleId: input.managedAppleId } : {}),
+    tags: input.tags,
+    status: 'New',
+    source: 'api',
+    createdAt: now,
+    updatedAt: now,
+  };
+  const { added } = await deps.users.addMany([user]);
+  if (added.length === 0) {
+    throw new ConflictError('user.email_taken', `This account already has a user with ${input.email}.`);
+  }
+  await deps.audit.record({
+    orgId: account.orgId,
+    actor: actorOf(principal),
+    action: 'user.created',
+    target: `user:${account.id}/${user.id}`,
+    result: 'succeeded',
+    details: { email: user.email, source: 'api' },
+  });
+  return toUserView(user);
+}

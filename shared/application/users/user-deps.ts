@@ -1,0 +1,42 @@
+/** What the user use cases depend on, and the user as the API shows it. */
+import type { UserView } from '../../api/users.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import type { VppUser } from '../../domain/vpp-user.ts';
+import type { TokenGuardDeps } from '../accounts/token-guard.ts';
+import type { AssignmentRepository } from '../ports/assignment-repository.ts';
+import type { IdGenerator } from '../ports/clock.ts';
+import type { UserRepository } from '../ports/user-repository.ts';
+import type { VppClient } from '../ports/vpp-client.ts';
+
+export interface UserDeps extends TokenGuardDeps {
+  readonly users: UserRepository;
+  readonly assignments: AssignmentRepository;
+  readonly vpp: VppClient;
+  readonly ids: IdGenerator;
+}
+
+/** The user as answers show it: never Apple's `inviteCode` or `idHash`. */
+export function toUserView(user: VppUser): UserView {
+  return {
+    id: user.id,
+    ...(user.email !== undefined ? { email: user.email } : {}),
+    ...(user.name !== undefined ? { name: user.name } : {}),
+    ...(user.managedAppleId !== undefined ? { managedAppleId: user.managedAppleId } : {}),
+    tags: user.tags,
+    status: user.status,
+    source: user.source,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
+}
+
+/** A user of the account, or 404 `user.not_found`. */
+export async function loadUser(
+  deps: { users: UserRepository },
+  accountId: string,
+  userId: string,
+): Promise<VppUser> {
+  const user = await deps.users.get(accountId, userId);
+  if (!user) throw new NotFoundError('User');
+  return user;
+}
