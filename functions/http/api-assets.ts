@@ -1,6 +1,8 @@
 /** Assets, their holders, grants, revocations and deployments. */
 import { getAsset, listAssetAssignments, listAssets } from '../../shared/api/assets.ts';
+import { grantLicenses, revokeLicenses } from '../../shared/api/licenses.ts';
 import * as assets from '../../shared/application/assets/read-assets.ts';
+import { requestLicensesFor } from '../../shared/application/licenses/license-requests.ts';
 import { bind, httpFunction } from '../lib/http.ts';
 
 export const handler = httpFunction(
@@ -12,5 +14,13 @@ export const handler = httpFunction(
   })),
   bind(listAssetAssignments, async ({ deps, principal, params, query }) => ({
     body: await assets.listAssetAssignments(deps, principal, params.accountId, params.adamId, query),
+  })),
+  bind(grantLicenses, async ({ deps, principal, params, query, body }) => ({
+    status: 202,
+    body: await requestLicensesFor(deps, principal, 'grant', { ...params, ...query, ...body }),
+  })),
+  bind(revokeLicenses, async ({ deps, principal, params, query, body }) => ({
+    status: 202,
+    body: await requestLicensesFor(deps, principal, 'revoke', { ...params, ...query, ...body }),
   })),
 );

@@ -6,6 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
@@ -24,6 +25,12 @@ export interface PollerOptions {
   readonly load: () => Promise<Worker>;
   readonly functionName: string;
   readonly idleMs?: number;
+  /**
+   * The queue's visibility timeout. While a batch runs, the poller keeps its messages invisible (as
+   * Lambda's timeout, shorter than the visibility timeout, does in AWS): a message comes back only
+   * when the worker failed or died, however short the local timeout is set for fast retries.
+   */
+  readonly visibilitySeconds?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -83,6 +90,24 @@ export function startPoller(options: PollerOptions): Poller {
       }
       const records = messages.map((m) => toRecord(m, options.queueArn));
       let failed = new Set(records.map((r) => r.messageId));
+      const visibility = options.visibilitySeconds ?? 30;
+      const heartbeat = setInterval(
+        () => {
+          options.client
+            .send(
+              new ChangeMessageVisibilityBatchCommand({
+                QueueUrl: options.queueUrl,
+                Entries: records.map((r, i) => ({
+                  Id: String(i),
+                  ReceiptHandle: r.receiptHandle,
+                  VisibilityTimeout: visibility,
+                })),
+              }),
+            )
+            .catch(() => undefined);
+        },
+        Math.max(200, (visibility * 1000) / 3),
+      );
       try {
         const worker = await options.load();
         const response = await worker({ Records: records }, {
@@ -93,6 +118,8 @@ export function startPoller(options: PollerOptions): Poller {
         failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       } catch (error) {
         options.onError?.(error);
+      } finally {
+        clearInterval(heartbeat);
       }
       const done = records.filter((r) => !failed.has(r.messageId));
       if (done.length > 0) {

@@ -188,6 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           batchSize: definition?.batchSize ?? 10,
           concurrency: Math.min(2, fn.trigger.maxConcurrency),
           functionName: fn.id,
+          visibilitySeconds: options.visibilityTimeoutSeconds ?? definition?.visibilityTimeoutSeconds ?? 30,
           load: () => load(fn) as never,
           onError: (error) => log(`worker ${fn.id} failed: ${(error as Error).message}`),
         }),

@@ -1,4 +1,5 @@
 /** The jobs queue: syncs (and, as they land, the other long jobs). */
+import { reclaimDevice } from '../../shared/application/licenses/revoke-all.ts';
 import { runSyncJob } from '../../shared/application/sync/run-sync-job.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
 import { queueWorker } from '../lib/workers.ts';
@@ -9,5 +10,7 @@ export const handler = queueWorker('jobs', async (deps, message, record) => {
   switch (message.type) {
     case 'sync':
       return runSyncJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
+    case 'device-removal':
+      return reclaimDevice(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
   }
 });

@@ -3,7 +3,9 @@ import { ACCOUNT_ROUTES } from './accounts.ts';
 import { receiveAppleNotification } from './apple.ts';
 import { ASSET_READ_ROUTES } from './assets.ts';
 import { listAudit } from './audit.ts';
+import { DEVICE_ROUTES } from './devices.ts';
 import { getJob } from './jobs.ts';
+import { LICENSE_ROUTES } from './licenses.ts';
 import type { RouteContract } from './route.ts';
 import { getHealth, getOpenApi } from './system.ts';
 import { USER_ROUTES } from './users.ts';
@@ -13,6 +15,8 @@ export const ROUTES: readonly RouteContract[] = [
   getOpenApi,
   ...ACCOUNT_ROUTES,
   ...ASSET_READ_ROUTES,
+  ...LICENSE_ROUTES,
+  ...DEVICE_ROUTES,
   ...USER_ROUTES,
   getJob,
   listAudit,

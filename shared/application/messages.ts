@@ -9,7 +9,7 @@ const SubjectSchema = z.object({ type: z.enum(['device', 'user']), id: z.string(
 export type SubjectRef = z.infer<typeof SubjectSchema>;
 
 /** Grant or revoke one asset for some subjects (already reserved and marked pending). */
-const LicenseOperationSchema = z.object({
+export const LicenseOperationSchema = z.object({
   orgId: z.string(),
   accountId: z.string(),
   jobId: z.string(),
@@ -27,12 +27,29 @@ export const JobMessageSchema = z.discriminatedUnion('type', [
     scheduled: z.boolean().default(false),
   }),
   z.object({
-    type: z.literal('probe'),
+    type: z.literal('device-removal'),
     orgId: z.string(),
     jobId: z.string(),
-    fail: z.boolean().default(false),
+    serialNumber: z.string(),
+  }),
+  z.object({
+    type: z.literal('invitation'),
+    orgId: z.string(),
+    accountId: z.string(),
+    jobId: z.string(),
+    userIds: z.array(z.string()).min(1),
+  }),
+  z.object({
+    type: z.literal('retirement'),
+    orgId: z.string(),
+    accountId: z.string(),
+    jobId: z.string(),
+    userIds: z.array(z.string()).min(1),
   }),
 ]);
+
+/** What to do once an event has ended (a retirement retires the users after their licences are revoked). */
+const ContinuationSchema = z.object({ retireUsers: z.array(z.string()).min(1) });
 
 export const QUEUE_MESSAGES = {
   grants: LicenseOperationSchema,
@@ -46,6 +63,7 @@ export const QUEUE_MESSAGES = {
     jobId: z.string().optional(),
     submittedAt: z.string(),
     polls: z.number().int().nonnegative().default(0),
+    then: ContinuationSchema.optional(),
   }),
   jobs: JobMessageSchema,
 } as const;

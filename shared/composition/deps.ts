@@ -8,6 +8,7 @@ import type { AssetRepository } from '../application/ports/asset-repository.ts';
 import type { AssignmentRepository } from '../application/ports/assignment-repository.ts';
 import type { AuditLog } from '../application/ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../application/ports/clock.ts';
+import type { DeviceRepository } from '../application/ports/device-repository.ts';
 import type { JobRepository } from '../application/ports/job-repository.ts';
 import type { Mailer } from '../application/ports/mailer.ts';
 import type { MessageQueue } from '../application/ports/message-queue.ts';
@@ -36,6 +37,7 @@ export interface Deps {
   readonly assets: AssetRepository;
   readonly users: UserRepository;
   readonly assignments: AssignmentRepository;
+  readonly devices: DeviceRepository;
   /**
    * Powertools idempotency records, one store per use (`http`, `worker`): a Powertools store takes the
    * configuration of its first use, so two uses must not share one.

@@ -149,6 +149,63 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       sendsTo: ['jobs'],
     },
   },
+  {
+    id: 'api-devices',
+    entry: 'functions/http/api-devices.ts',
+    description: 'The device inventory',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    trigger: { kind: 'http' },
+    access: {
+      tables: { core: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
+      sendsTo: ['jobs'],
+    },
+  },
+  {
+    id: 'grant-worker',
+    entry: 'functions/workers/grant-worker.ts',
+    description: "Sends grants to Apple's associate",
+    memoryMb: 512,
+    timeoutSeconds: 150,
+    trigger: { kind: 'queue', queue: 'grants', maxConcurrency: 2 },
+    access: {
+      tables: { core: 'write', assets: 'write', assignments: 'write', idempotency: 'write' },
+      secrets: 'read',
+      email: true,
+      sendsTo: ['events'],
+      callsApple: true,
+    },
+  },
+  {
+    id: 'revoke-worker',
+    entry: 'functions/workers/revoke-worker.ts',
+    description: "Sends revocations to Apple's disassociate",
+    memoryMb: 512,
+    timeoutSeconds: 150,
+    trigger: { kind: 'queue', queue: 'revocations', maxConcurrency: 2 },
+    access: {
+      tables: { core: 'write', assets: 'write', assignments: 'write', idempotency: 'write' },
+      secrets: 'read',
+      email: true,
+      sendsTo: ['events'],
+      callsApple: true,
+    },
+  },
+  {
+    id: 'event-worker',
+    entry: 'functions/workers/event-worker.ts',
+    description: 'Follows Apple events whose notification is late',
+    memoryMb: 512,
+    timeoutSeconds: 100,
+    trigger: { kind: 'queue', queue: 'events', maxConcurrency: 2 },
+    access: {
+      tables: { core: 'write', assets: 'write', users: 'write', assignments: 'write', idempotency: 'write' },
+      secrets: 'read',
+      email: true,
+      sendsTo: ['events', 'jobs'],
+      callsApple: true,
+    },
+  },
 ];
 
 export const functionById = (id: string): FunctionDefinition => {

@@ -96,9 +96,10 @@ export class DynamoAssetRepository implements AssetRepository {
     wanted: number,
   ): Promise<number> {
     if (wanted <= 0) return 0;
-    // A few rounds: read what is free, try to take it; a concurrent reservation makes the condition
-    // fail and the next round sees the new numbers.
-    for (let round = 0; round < 20; round++) {
+    // Read what is free, then take it on the condition that Apple's count is unchanged and the
+    // reservations leave room (conditions cannot do arithmetic, so the bound is computed here).
+    // A concurrent reservation makes the condition fail; the next round sees the new numbers.
+    for (let round = 0; round < 60; round++) {
       const asset = await this.get(accountId, adamId, pricingParam);
       if (!asset) return 0;
       const free = asset.unlimited ? wanted : Math.max(0, asset.availableCount - asset.pendingCount);
@@ -112,13 +113,16 @@ export class DynamoAssetRepository implements AssetRepository {
             UpdateExpression: 'SET pendingCount = pendingCount + :n',
             ConditionExpression: asset.unlimited
               ? 'attribute_exists(pk)'
-              : 'availableCount - pendingCount >= :n',
-            ExpressionAttributeValues: { ':n': take },
+              : 'availableCount = :available AND pendingCount <= :bound',
+            ExpressionAttributeValues: asset.unlimited
+              ? { ':n': take }
+              : { ':n': take, ':available': asset.availableCount, ':bound': asset.availableCount - take },
           }),
         );
         return take;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(round + 1, 10)));
       }
     }
     return 0;

@@ -4,7 +4,7 @@
  * query and an asset's with a prefix. gsi1 finds a subject's holdings (a device across the
  * organisation's accounts); gsi2, sparse, finds the assignments waiting for one Apple event.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AssignmentRepository } from '../../application/ports/assignment-repository.ts';
 import type { PricingParam } from '../../domain/asset.ts';
 import {
@@ -158,6 +158,31 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
       this.#table,
       records.map((record) => ({ PutRequest: { Item: toItem(record) } })),
     );
+  }
+
+  async claim(record: AssignmentRecord, claimId: string): Promise<boolean> {
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key(
+            record.accountId,
+            record.adamId,
+            record.pricingParam,
+            record.subjectType,
+            record.subjectId,
+          ),
+          UpdateExpression: 'SET eventId = :claim',
+          ConditionExpression: '#state = :state AND (attribute_not_exists(eventId) OR eventId = :claim)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':claim': claimId, ':state': record.state },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   async transition(next: AssignmentRecord, from: readonly (AssignmentState | 'absent')[]): Promise<boolean> {

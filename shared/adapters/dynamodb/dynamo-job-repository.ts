@@ -22,6 +22,7 @@ import {
   type JobState,
   stateFromCounts,
 } from '../../domain/job.ts';
+import { batchWrite } from './batch.ts';
 
 const key = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
 
@@ -176,13 +177,14 @@ export class DynamoJobRepository implements JobRepository {
   }
 
   async #putFailures(jobId: string, failures: readonly z.infer<typeof JobFailureSchema>[]): Promise<void> {
-    for (const failure of failures) {
-      await this.#db.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: { pk: `JOB#${jobId}`, sk: `FAILURE#${failure.subject}`, failure },
-        }),
-      );
-    }
+    // One item per subject: a repeated failure of the same subject replaces the first.
+    const unique = new Map(failures.map((f) => [f.subject, f]));
+    await batchWrite(
+      this.#db,
+      this.#table,
+      [...unique.values()].map((failure) => ({
+        PutRequest: { Item: { pk: `JOB#${jobId}`, sk: `FAILURE#${failure.subject}`, failure } },
+      })),
+    );
   }
 }

@@ -8,6 +8,7 @@
  */
 import type { AssignmentRecord } from '../../domain/assignment.ts';
 import type { JobFailure } from '../../domain/job.ts';
+import { mapLimit } from '../concurrency.ts';
 import type { AssetRepository } from '../ports/asset-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -23,8 +24,8 @@ export interface SettleDeps {
 
 export interface TaskOutcome {
   readonly record: AssignmentRecord;
-  /** Undefined: the task succeeded. */
-  readonly error?: { readonly errorNumber: number; readonly errorMessage?: string };
+  /** Undefined: the task succeeded. `code` names a failure that is not Apple's (a removed account). */
+  readonly error?: { readonly errorNumber?: number; readonly errorMessage?: string; readonly code?: string };
 }
 
 /** A reason a person can act on, for each Apple number a task can fail with. */
@@ -47,10 +48,13 @@ export function reasonFor(errorNumber: number, fallback?: string): { code: strin
 export const subjectLabel = (r: Pick<AssignmentRecord, 'subjectType' | 'subjectId'>) =>
   `${r.subjectType === 'device' ? 'device' : 'user'}:${r.subjectId}`;
 
-/** Applies task outcomes to records still waiting for `eventId`. Returns how many moved. */
+/**
+ * Applies task outcomes to records still waiting for `eventId` (undefined: records never sent, settled
+ * without an event). Returns how many moved.
+ */
 export async function settleTasks(
   deps: SettleDeps,
-  eventId: string,
+  eventId: string | undefined,
   outcomes: readonly TaskOutcome[],
 ): Promise<number> {
   const now = deps.clock.now().toISOString();
@@ -66,20 +70,36 @@ export async function settleTasks(
       revoked: number;
     }
   >();
+  const planned = outcomes
+    .filter(
+      ({ record }) =>
+        record.eventId === eventId && (record.state === 'pending-grant' || record.state === 'pending-revoke'),
+    )
+    .map(({ record, error }) => {
+      const granting = record.state === 'pending-grant';
+      const why = !error
+        ? undefined
+        : error.code || error.errorNumber === undefined
+          ? { code: error.code ?? 'operation.failed', reason: error.errorMessage ?? 'The operation failed.' }
+          : reasonFor(error.errorNumber, error.errorMessage);
+      const next: AssignmentRecord = {
+        ...record,
+        state: error ? (granting ? 'failed' : 'granted') : granting ? 'granted' : 'revoked',
+        eventId: undefined,
+        error:
+          error && why
+            ? { ...(error.errorNumber === undefined ? {} : { errorNumber: error.errorNumber }), ...why }
+            : undefined,
+        updatedAt: now,
+      };
+      return { record, error, granting, why, next };
+    });
+  const done = await mapLimit(planned, 25, ({ record, next }) =>
+    deps.assignments.transition(next, [record.state]),
+  );
   let moved = 0;
-  for (const { record, error } of outcomes) {
-    if (record.eventId !== eventId || (record.state !== 'pending-grant' && record.state !== 'pending-revoke'))
-      continue;
-    const granting = record.state === 'pending-grant';
-    const why = error ? reasonFor(error.errorNumber, error.errorMessage) : undefined;
-    const next: AssignmentRecord = {
-      ...record,
-      state: error ? (granting ? 'failed' : 'granted') : granting ? 'granted' : 'revoked',
-      eventId: undefined,
-      ...(error && why ? { error: { errorNumber: error.errorNumber, ...why } } : { error: undefined }),
-      updatedAt: now,
-    };
-    if (!(await deps.assignments.transition(next, [record.state]))) continue;
+  planned.forEach(({ record, error, granting, why }, index) => {
+    if (!done[index]) return;
     moved++;
     const k = `${record.accountId}|${record.adamId}|${record.pricingParam}`;
     const entry = counts.get(k) ?? {
@@ -100,15 +120,19 @@ export async function settleTasks(
         progress.failures.push({
           subject: subjectLabel(record),
           ...why,
-          appleError: {
-            errorNumber: error.errorNumber,
-            errorMessage: error.errorMessage ?? appleError(error.errorNumber)?.message ?? '',
-          },
+          ...(error.errorNumber === undefined
+            ? {}
+            : {
+                appleError: {
+                  errorNumber: error.errorNumber,
+                  errorMessage: error.errorMessage ?? appleError(error.errorNumber)?.message ?? '',
+                },
+              }),
         });
       } else progress.completed++;
       perJob.set(record.jobId, progress);
     }
-  }
+  });
   for (const c of counts.values()) await deps.assets.settle(c.accountId, c.adamId, c.pricingParam, c);
   for (const [jobId, progress] of perJob) await deps.jobs.recordProgress(jobId, progress);
   return moved;

@@ -40,4 +40,9 @@ export interface AssignmentRepository {
    * (someone else moved it first). `from: 'absent'` creates it only if it does not exist.
    */
   transition(next: AssignmentRecord, from: readonly (AssignmentState | 'absent')[]): Promise<boolean>;
+  /**
+   * Marks a record in flight as being sent by one worker (`claimId` in its event field), unless
+   * another worker claimed or sent it first. The same claim may be taken again (a retried message).
+   */
+  claim(record: AssignmentRecord, claimId: string): Promise<boolean>;
 }

@@ -1,0 +1,128 @@
+/**
+ * The events worker (SPEC §5.4, §5b): follows an Apple event to its end when the notification is late
+ * or lost, without waiting inside a call. Each message is one status read; while Apple says PENDING the
+ * message comes back after the poll interval (Apple: at most every 30 s), and after 10 minutes the
+ * event is given up as failed (Apple's advice is to send the request again).
+ * - Nothing left waiting for the event (the notification settled it): done.
+ * - COMPLETE / FAILED: each waiting record settles from Apple's failures (a failure without subjects
+ *   covers every record); the rest succeeded.
+ * - Apple no longer knows the event (9708): the holdings are re-read and settle as they are.
+ */
+import type { AssignmentRecord } from '../../domain/assignment.ts';
+import { withAccountToken } from '../accounts/token-guard.ts';
+import type { ParsedQueueMessage } from '../messages.ts';
+import type { EventOutcome } from '../ports/vpp-client.ts';
+import { isVppError } from '../ports/vpp-errors.ts';
+import { settleTasks, type TaskOutcome } from './settle-event.ts';
+import type { SubmitDeps } from './submit-licenses.ts';
+
+/** Apple: "if still PENDING after 10 minutes, retry the request". */
+export const EVENT_GIVE_UP_MS = 10 * 60 * 1000;
+
+export type EventMessage = ParsedQueueMessage<'events'>;
+
+/** Which waiting records a finished event failed, from Apple's failures. */
+export function outcomesOf(records: readonly AssignmentRecord[], outcome: EventOutcome): TaskOutcome[] {
+  return records.map((record) => {
+    const failure = outcome.failures.find((f) => {
+      const assetMatches =
+        f.assets.length === 0 ||
+        f.assets.some((a) => a.adamId === record.adamId && a.pricingParam === record.pricingParam);
+      const named = f.serialNumbers.length + f.clientUserIds.length > 0;
+      const subjectMatches =
+        !named ||
+        (record.subjectType === 'device'
+          ? f.serialNumbers.includes(record.subjectId)
+          : f.clientUserIds.includes(record.subjectId));
+      return assetMatches && subjectMatches;
+    });
+    // An event that failed with nothing completed and no failure naming subjects failed for all.
+    if (!failure && outcome.state === 'failed' && outcome.failures.length === 0) {
+      return {
+        record,
+        error: { errorNumber: 9603, errorMessage: 'Apple reported the event as failed without details.' },
+      };
+    }
+    return failure
+      ? { record, error: { errorNumber: failure.errorNumber, errorMessage: failure.errorMessage } }
+      : { record };
+  });
+}
+
+export async function followAssetEvent(deps: SubmitDeps, message: EventMessage): Promise<void> {
+  const waiting = await deps.assignments.listByEvent(message.eventId);
+  if (waiting.length === 0) return;
+  const account = await deps.accounts.get(message.accountId);
+  if (!account) {
+    await settleTasks(
+      deps,
+      message.eventId,
+      waiting.map((record) => ({
+        record,
+        error: { code: 'account.not_found', errorMessage: 'The account was removed.' },
+      })),
+    );
+    return;
+  }
+  await withAccountToken(deps, account, 'read', async (token) => {
+    let outcome: EventOutcome;
+    try {
+      outcome = await deps.vpp.eventStatus(token, message.eventId);
+    } catch (error) {
+      if (!isVppError(error, 'event_not_found')) throw error;
+      // Apple forgot the event: what it holds now is the answer.
+      const outcomes: TaskOutcome[] = [];
+      for (const key of new Set(waiting.map((r) => `${r.adamId}|${r.pricingParam}`))) {
+        const [adamId = '', pricingParam = 'STDQ'] = key.split('|');
+        const held = await deps.vpp.readAssignments(token, {
+          adamId,
+          pricingParam: pricingParam as 'STDQ' | 'PLUS',
+        });
+        const holds = new Set(
+          held.items.map((a) => (a.serialNumber ? `device:${a.serialNumber}` : `user:${a.clientUserId}`)),
+        );
+        for (const record of waiting.filter((r) => r.adamId === adamId && r.pricingParam === pricingParam)) {
+          const taken =
+            holds.has(`${record.subjectType}:${record.subjectId}`) === (record.state === 'pending-grant');
+          outcomes.push(
+            taken
+              ? { record }
+              : {
+                  record,
+                  error: {
+                    code: 'apple.event_lost',
+                    errorMessage: 'Apple lost track of the request and did not apply it: send it again.',
+                  },
+                },
+          );
+        }
+      }
+      await settleTasks(deps, message.eventId, outcomes);
+      return;
+    }
+    if (outcome.state === 'pending') {
+      const age = deps.clock.now().getTime() - new Date(message.submittedAt).getTime();
+      if (age < EVENT_GIVE_UP_MS) {
+        await deps.queue.send(
+          'events',
+          { ...message, polls: message.polls + 1 },
+          { delaySeconds: deps.settings.eventPollIntervalSeconds },
+        );
+        return;
+      }
+      await settleTasks(
+        deps,
+        message.eventId,
+        waiting.map((record) => ({
+          record,
+          error: {
+            code: 'apple.event_timeout',
+            errorMessage: 'Apple did not finish the request within 10 minutes: send it again.',
+          },
+        })),
+      );
+      return;
+    }
+    await settleTasks(deps, message.eventId, outcomesOf(waiting, outcome));
+  });
+}

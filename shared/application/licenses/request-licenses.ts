@@ -1,0 +1,308 @@
+/**
+ * Grants or revokes one asset for devices and users (SPEC §4, §5.4). The request is validated and
+ * answered at once; the work goes to the grants or revocations queue.
+ * 1. Every subject is checked: a device must be in the inventory and in one of the account's
+ *    assignable networks, and the asset device-assignable; a user must be Invited or Associated;
+ *    a grant needs a subject that does not hold the asset, a revocation one that does; books are
+ *    never revoked (`asset.irrevocable`).
+ * 2. Grants reserve licences atomically: subjects beyond what is free are rejected with
+ *    `licenses.exhausted`, in the order given (so the service never promises more than Apple has).
+ * 3. Each accepted subject moves to `pending-grant` / `pending-revoke` with a conditional write (a
+ *    concurrent request for the same subject loses and gets `license.already_assigned`).
+ * 4. A job counts the accepted subjects; queue messages of at most 1,000 subjects each carry them
+ *    to the workers (one Apple call per message at Apple's limits).
+ * Answers `{job, rejected}`; with nothing accepted, 422 `license.nothing_to_do` and nothing written.
+ */
+import { type Account, BLOCKING_STATUSES } from '../../domain/account.ts';
+import type { AssetRecord } from '../../domain/asset.ts';
+import type { AssignmentRecord, AssignmentSource, SubjectType } from '../../domain/assignment.ts';
+import { normaliseSerial } from '../../domain/device.ts';
+import { RuleViolationError } from '../../domain/errors.ts';
+import type { Job } from '../../domain/job.ts';
+import type { Actor } from '../../domain/principal.ts';
+import { actorName } from '../accounts/request-sync.ts';
+import { mapLimit } from '../concurrency.ts';
+import type { SubjectRef } from '../messages.ts';
+import type { AccountRepository } from '../ports/account-repository.ts';
+import type { AssetRepository } from '../ports/asset-repository.ts';
+import type { AssignmentRepository } from '../ports/assignment-repository.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
+import type { Clock, IdGenerator } from '../ports/clock.ts';
+import type { DeviceRepository } from '../ports/device-repository.ts';
+import type { JobRepository } from '../ports/job-repository.ts';
+import type { MessageQueue } from '../ports/message-queue.ts';
+import type { UserRepository } from '../ports/user-repository.ts';
+
+export interface LicenseDeps {
+  readonly accounts: AccountRepository;
+  readonly assets: AssetRepository;
+  readonly assignments: AssignmentRepository;
+  readonly devices: DeviceRepository;
+  readonly users: UserRepository;
+  readonly jobs: JobRepository;
+  readonly queue: MessageQueue;
+  readonly audit: AuditLog;
+  readonly ids: IdGenerator;
+  readonly clock: Clock;
+}
+
+export interface Rejection {
+  readonly subject: string;
+  readonly code: string;
+  readonly reason: string;
+}
+
+export interface LicenseRequest {
+  readonly kind: 'grant' | 'revoke';
+  readonly account: Account;
+  readonly asset: AssetRecord;
+  readonly serialNumbers: readonly string[];
+  readonly userIds: readonly string[];
+  readonly actor: Actor;
+  readonly source: AssignmentSource;
+}
+
+/** Subjects per queue message: Apple's per-call limit for serial numbers and user ids. */
+export const SUBJECTS_PER_MESSAGE = 1000;
+
+const label = (type: SubjectType, id: string) => `${type}:${id}`;
+
+/** Why a subject cannot take part, or undefined when it can. */
+async function checkSubjects(
+  deps: LicenseDeps,
+  request: LicenseRequest,
+): Promise<{ accepted: SubjectRef[]; rejected: Rejection[] }> {
+  const { account, asset, kind } = request;
+  const rejected: Rejection[] = [];
+  const candidates: SubjectRef[] = [];
+  const serials = [...new Set(request.serialNumbers.map(normaliseSerial))];
+  const devices = new Map(
+    (await deps.devices.getMany(account.orgId, serials)).map((d) => [d.serialNumber, d]),
+  );
+  for (const serial of serials) {
+    const device = devices.get(serial);
+    if (kind === 'grant') {
+      if (!device) {
+        rejected.push({
+          subject: label('device', serial),
+          code: 'device.not_found',
+          reason: 'This serial number is not in the device inventory (PUT /v1/devices).',
+        });
+        continue;
+      }
+      if (account.assignableNetworks.length > 0 && !account.assignableNetworks.includes(device.networkId)) {
+        rejected.push({
+          subject: label('device', serial),
+          code: 'device.network_not_assignable',
+          reason: `Network ${device.networkId} is not one of this account's assignable networks.`,
+        });
+        continue;
+      }
+      if (!asset.deviceAssignable) {
+        rejected.push({
+          subject: label('device', serial),
+          code: 'asset.not_device_assignable',
+          reason: 'This asset can only be assigned to users.',
+        });
+        continue;
+      }
+    }
+    candidates.push({ type: 'device', id: serial });
+  }
+  const userIds = [...new Set(request.userIds)];
+  const users = new Map((await deps.users.getMany(account.id, userIds)).map((u) => [u.id, u]));
+  for (const id of userIds) {
+    const user = users.get(id);
+    if (!user) {
+      rejected.push({
+        subject: label('user', id),
+        code: 'user.not_found',
+        reason: 'No such user in this account.',
+      });
+      continue;
+    }
+    if (kind === 'grant' && user.status !== 'Invited' && user.status !== 'Associated') {
+      rejected.push({
+        subject: label('user', id),
+        code: 'user.not_invited',
+        reason: `The user is ${user.status}: invite them first (only Invited or Associated users get licences).`,
+      });
+      continue;
+    }
+    candidates.push({ type: 'user', id });
+  }
+
+  const held = new Map(
+    (
+      await deps.assignments.getMany(
+        account.id,
+        candidates.map((c) => ({
+          adamId: asset.adamId,
+          pricingParam: asset.pricingParam,
+          subjectType: c.type,
+          subjectId: c.id,
+        })),
+      )
+    ).map((r) => [label(r.subjectType, r.subjectId), r]),
+  );
+  const accepted: SubjectRef[] = [];
+  for (const subject of candidates) {
+    const record = held.get(label(subject.type, subject.id));
+    const state = record?.state;
+    if (state === 'pending-grant' || state === 'pending-revoke') {
+      rejected.push({
+        subject: label(subject.type, subject.id),
+        code: 'assignment.in_flight',
+        reason: 'An operation for this subject is still in progress at Apple.',
+      });
+    } else if (kind === 'grant' && state === 'granted') {
+      rejected.push({
+        subject: label(subject.type, subject.id),
+        code: 'license.already_assigned',
+        reason: 'The subject already holds this asset.',
+      });
+    } else if (kind === 'revoke' && state !== 'granted') {
+      rejected.push({
+        subject: label(subject.type, subject.id),
+        code: 'license.not_assigned',
+        reason: 'The subject does not hold this asset.',
+      });
+    } else accepted.push(subject);
+  }
+  return { accepted, rejected };
+}
+
+export async function requestLicenses(
+  deps: LicenseDeps,
+  request: LicenseRequest,
+): Promise<{ job: Job; rejected: Rejection[] }> {
+  const { account, asset, kind } = request;
+  if (BLOCKING_STATUSES.has(account.status) || account.status === 'expired') {
+    throw new RuleViolationError(
+      `account.${account.status.replace('-', '_')}`,
+      `The account's token is ${account.status}: no licence can change until an admin acts (PUT /v1/accounts/${account.id}/token).`,
+    );
+  }
+  if (kind === 'revoke' && !asset.revocable) {
+    const subjects = [
+      ...request.serialNumbers.map((s) => label('device', s)),
+      ...request.userIds.map((u) => label('user', u)),
+    ];
+    throw new RuleViolationError(
+      'asset.irrevocable',
+      'Books (and other irrevocable assets) cannot be taken back.',
+      {
+        rejected: subjects.map((subject) => ({
+          subject,
+          code: 'asset.irrevocable',
+          reason: 'This asset cannot be revoked.',
+        })),
+      },
+    );
+  }
+  const { accepted: checked, rejected } = await checkSubjects(deps, request);
+
+  let accepted = checked;
+  if (kind === 'grant' && checked.length > 0) {
+    const reserved = await deps.assets.reserve(account.id, asset.adamId, asset.pricingParam, checked.length);
+    accepted = checked.slice(0, reserved);
+    for (const subject of checked.slice(reserved)) {
+      rejected.push({
+        subject: label(subject.type, subject.id),
+        code: 'licenses.exhausted',
+        reason: 'No licence of this asset is free for this subject.',
+      });
+    }
+  }
+
+  const jobId = deps.ids.newId();
+  const now = deps.clock.now().toISOString();
+  const moved: SubjectRef[] = [];
+  // Conditional writes, 25 at a time: a request of 10,000 subjects must answer within the API's time.
+  const results = await mapLimit(accepted, 25, async (subject) => {
+    const record: AssignmentRecord = {
+      orgId: account.orgId,
+      accountId: account.id,
+      adamId: asset.adamId,
+      pricingParam: asset.pricingParam,
+      subjectType: subject.type,
+      subjectId: subject.id,
+      state: kind === 'grant' ? 'pending-grant' : 'pending-revoke',
+      source: request.source,
+      jobId,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return deps.assignments.transition(
+      record,
+      kind === 'grant' ? ['absent', 'revoked', 'failed'] : ['granted'],
+    );
+  });
+  accepted.forEach((subject, i) => {
+    if (results[i]) moved.push(subject);
+    else
+      rejected.push({
+        subject: label(subject.type, subject.id),
+        code: 'license.already_assigned',
+        reason: 'Another request changed this subject at the same time.',
+      });
+  });
+  if (kind === 'grant' && moved.length < accepted.length) {
+    await deps.assets.settle(account.id, asset.adamId, asset.pricingParam, {
+      refused: accepted.length - moved.length,
+    });
+  }
+  if (moved.length === 0) {
+    throw new RuleViolationError(
+      'license.nothing_to_do',
+      `No subject can be ${kind === 'grant' ? 'granted' : 'revoked'} this asset: see details.rejected.`,
+      {
+        rejected,
+      },
+    );
+  }
+
+  const job: Job = {
+    id: jobId,
+    orgId: account.orgId,
+    accountId: account.id,
+    type: kind === 'grant' ? 'grant' : 'revocation',
+    state: 'queued',
+    requested: moved.length,
+    completed: 0,
+    failed: 0,
+    failures: [],
+    summary: { adamId: asset.adamId, pricingParam: asset.pricingParam, rejected: rejected.length },
+    createdBy: actorName(request.actor),
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.jobs.create(job);
+  const messages = [];
+  for (let i = 0; i < moved.length; i += SUBJECTS_PER_MESSAGE) {
+    messages.push({
+      orgId: account.orgId,
+      accountId: account.id,
+      jobId,
+      asset: { adamId: asset.adamId, pricingParam: asset.pricingParam },
+      subjects: moved.slice(i, i + SUBJECTS_PER_MESSAGE),
+    });
+  }
+  await deps.queue.sendMany(kind === 'grant' ? 'grants' : 'revocations', messages);
+  await deps.audit.record({
+    orgId: account.orgId,
+    actor: request.actor,
+    action: kind === 'grant' ? 'license.grant_requested' : 'license.revoke_requested',
+    target: `asset:${account.id}/${asset.adamId}`,
+    result: 'accepted',
+    details: {
+      jobId,
+      pricingParam: asset.pricingParam,
+      source: request.source,
+      accepted: moved.length,
+      rejected: rejected.length,
+      subjects: moved.slice(0, 20).map((s) => label(s.type, s.id)),
+    },
+  });
+  return { job, rejected };
+}

@@ -1,0 +1,140 @@
+/**
+ * Apple's `assets/revoke`: takes back every revocable licence of some devices or users in one account.
+ * Used only for a removed device and a retired user (SPEC §5.4). The holdings were moved to
+ * `pending-revoke` for the job beforehand; this sends them, writes the event id on them and schedules
+ * the status poll. Apple's refusals settle them as failed (they stay granted, with the reason);
+ * outages retry the message, and on its last attempt settle as failed.
+ */
+import type { AssignmentRecord } from '../../domain/assignment.ts';
+import { withAccountToken } from '../accounts/token-guard.ts';
+import { isVppError } from '../ports/vpp-errors.ts';
+import { RetryLaterError } from '../sync/run-sync-job.ts';
+import { settleTasks } from './settle-event.ts';
+import type { SubmitDeps } from './submit-licenses.ts';
+
+const TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network', 'outcome_unknown']);
+
+export async function revokeAll(
+  deps: SubmitDeps,
+  input: {
+    accountId: string;
+    jobId: string;
+    records: readonly AssignmentRecord[];
+    then?: { retireUsers: string[] };
+  },
+  attempt: { receiveCount: number; maxReceiveCount: number },
+): Promise<'sent' | 'nothing'> {
+  const records = input.records.filter(
+    (r) => r.state === 'pending-revoke' && r.jobId === input.jobId && !r.eventId,
+  );
+  if (records.length === 0) return 'nothing';
+  const account = await deps.accounts.get(input.accountId);
+  if (!account) {
+    await settleTasks(
+      deps,
+      undefined,
+      records.map((record) => ({
+        record,
+        error: { code: 'account.not_found', errorMessage: 'The account was removed.' },
+      })),
+    );
+    return 'nothing';
+  }
+  const serialNumbers = [
+    ...new Set(records.filter((r) => r.subjectType === 'device').map((r) => r.subjectId)),
+  ];
+  const clientUserIds = [...new Set(records.filter((r) => r.subjectType === 'user').map((r) => r.subjectId))];
+  try {
+    await withAccountToken(deps, account, 'write', async (token) => {
+      const submission = await deps.vpp.revokeAssets(token, { serialNumbers, clientUserIds });
+      const now = deps.clock.now().toISOString();
+      for (const event of submission.events) {
+        const devices = new Set(event.request.serialNumbers ?? []);
+        const users = new Set(event.request.clientUserIds ?? []);
+        for (const record of records) {
+          if (!(record.subjectType === 'device' ? devices : users).has(record.subjectId)) continue;
+          await deps.assignments.transition(
+            { ...record, eventId: event.eventId, error: undefined, updatedAt: now },
+            ['pending-revoke'],
+          );
+        }
+        await deps.queue.send(
+          'events',
+          {
+            orgId: account.orgId,
+            accountId: account.id,
+            eventId: event.eventId,
+            eventType: 'REVOKE',
+            jobId: input.jobId,
+            submittedAt: now,
+            polls: 0,
+            ...(input.then ? { then: input.then } : {}),
+          },
+          { delaySeconds: deps.settings.eventFirstPollSeconds },
+        );
+      }
+      for (const { request, error } of submission.rejected) {
+        if (TRANSIENT.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
+          throw new RetryLaterError(
+            `Apple did not take the revocation (${error.message}); it will be sent again.`,
+          );
+        }
+        const devices = new Set(request.serialNumbers ?? []);
+        const users = new Set(request.clientUserIds ?? []);
+        const affected = records.filter((r) =>
+          (r.subjectType === 'device' ? devices : users).has(r.subjectId),
+        );
+        await settleTasks(
+          deps,
+          undefined,
+          affected.map((record) => ({
+            record,
+            error: { errorNumber: error.errorNumber ?? 9603, errorMessage: error.message },
+          })),
+        );
+      }
+    });
+  } catch (error) {
+    if (error instanceof RetryLaterError) throw error;
+    if (isVppError(error) && TRANSIENT.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
+      throw new RetryLaterError(
+        `Apple is unavailable (${error.message}); the revocation will be sent again.`,
+      );
+    }
+    const reason = error instanceof Error ? error.message : 'The revocation could not be sent.';
+    await settleTasks(
+      deps,
+      undefined,
+      records.map((record) => ({
+        record,
+        error:
+          isVppError(error) && error.errorNumber !== undefined
+            ? { errorNumber: error.errorNumber, errorMessage: reason }
+            : { code: 'account.blocked', errorMessage: reason },
+      })),
+    );
+  }
+  return 'sent';
+}
+
+/** The device-removal job: its holdings in every account, one revoke per account. */
+export async function reclaimDevice(
+  deps: SubmitDeps,
+  message: { orgId: string; jobId: string; serialNumber: string },
+  attempt: { receiveCount: number; maxReceiveCount: number },
+): Promise<void> {
+  await deps.jobs.start(message.jobId);
+  const records = await deps.assignments.listBySubject(
+    message.orgId,
+    undefined,
+    'device',
+    message.serialNumber,
+  );
+  for (const accountId of new Set(records.map((r) => r.accountId))) {
+    await revokeAll(
+      deps,
+      { accountId, jobId: message.jobId, records: records.filter((r) => r.accountId === accountId) },
+      attempt,
+    );
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The grants and revocations workers (SPEC §5.4, §5b): send one queue message's subjects to Apple and
+ * leave the rest to Apple's answer.
+ * 1. Only records still waiting for this job and not yet sent are sent (a duplicate delivery or a
+ *    retried batch finds them sent and does nothing: no licence is ever assigned twice).
+ * 2. A record whose earlier send had an unknown outcome is first checked against Apple's holdings:
+ *    found (or, for a revocation, gone) means Apple took it; only the rest is sent again.
+ * 3. Each accepted request's event id is written on its records, and a delayed message on the events
+ *    queue polls the status if Apple's notification is late (Apple's cadence: first after 5 minutes).
+ * 4. Apple's refusals settle the records as failed with Apple's number; throttling and outages retry
+ *    the message; on the last attempt they settle as failed too, so the job always ends.
+ */
+import type { AssignmentRecord } from '../../domain/assignment.ts';
+import { RuleViolationError } from '../../domain/errors.ts';
+import type { TokenGuardDeps } from '../accounts/token-guard.ts';
+import { withAccountToken } from '../accounts/token-guard.ts';
+import { mapLimit } from '../concurrency.ts';
+import type { ParsedQueueMessage } from '../messages.ts';
+import type { ServiceSettings } from '../ports/settings.ts';
+import type { VppClient } from '../ports/vpp-client.ts';
+import { isVppError, type VppApiError } from '../ports/vpp-errors.ts';
+import { RetryLaterError } from '../sync/run-sync-job.ts';
+import type { LicenseDeps } from './request-licenses.ts';
+import { type SettleDeps, settleTasks, type TaskOutcome } from './settle-event.ts';
+
+export interface SubmitDeps extends LicenseDeps, SettleDeps, TokenGuardDeps {
+  readonly vpp: VppClient;
+  readonly settings: ServiceSettings;
+}
+
+const TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network']);
+const UNKNOWN = 'apple.outcome_unknown';
+
+const subjectsOf = (records: readonly AssignmentRecord[]) => ({
+  serialNumbers: records.filter((r) => r.subjectType === 'device').map((r) => r.subjectId),
+  clientUserIds: records.filter((r) => r.subjectType === 'user').map((r) => r.subjectId),
+});
+
+const errorOutcome = (records: readonly AssignmentRecord[], error: VppApiError): TaskOutcome[] =>
+  records.map((record) => ({
+    record,
+    error: { errorNumber: error.errorNumber ?? 9603, errorMessage: error.message },
+  }));
+
+export async function submitLicenses(
+  deps: SubmitDeps,
+  kind: 'grant' | 'revoke',
+  message: ParsedQueueMessage<'grants'>,
+  attempt: { messageId: string; receiveCount: number; maxReceiveCount: number },
+): Promise<void> {
+  const pendingState = kind === 'grant' ? 'pending-grant' : 'pending-revoke';
+  // This delivery's claim: a duplicate message (another id) finds the records claimed and stops; a
+  // redelivery of this very message (a crash, a retry) takes its own claim again.
+  const claimId = `claim:${attempt.messageId}`;
+  const candidates = (
+    await deps.assignments.getMany(
+      message.accountId,
+      message.subjects.map((s) => ({ ...message.asset, subjectType: s.type, subjectId: s.id })),
+    )
+  ).filter(
+    (r) => r.state === pendingState && r.jobId === message.jobId && (!r.eventId || r.eventId === claimId),
+  );
+  const claimed = await mapLimit(candidates, 25, (record) => deps.assignments.claim(record, claimId));
+  const records: AssignmentRecord[] = candidates
+    .filter((_, i) => claimed[i])
+    .map((record) => ({ ...record, eventId: claimId }));
+  if (records.length === 0) return;
+
+  const account = await deps.accounts.get(message.accountId);
+  if (!account) {
+    await settleTasks(
+      deps,
+      claimId,
+      records.map((record) => ({
+        record,
+        error: {
+          code: 'account.not_found',
+          errorMessage: 'The account was removed before the request reached Apple.',
+        },
+      })),
+    );
+    return;
+  }
+
+  let toSend = records;
+  try {
+    await withAccountToken(deps, account, 'write', async (token) => {
+      // 2. Earlier sends with an unknown outcome: ask Apple what it holds before sending again.
+      const unconfirmed = records.filter((r) => r.error?.code === UNKNOWN);
+      if (unconfirmed.length > 0) {
+        const held = await deps.vpp.readAssignments(token, message.asset);
+        const holds = new Set(
+          held.items.map((a) => (a.serialNumber ? `device:${a.serialNumber}` : `user:${a.clientUserId}`)),
+        );
+        const done = unconfirmed.filter(
+          (r) => holds.has(`${r.subjectType}:${r.subjectId}`) === (kind === 'grant'),
+        );
+        await settleTasks(
+          deps,
+          claimId,
+          done.map((record) => ({ record })),
+        );
+        const settled = new Set(done);
+        toSend = records.filter((r) => !settled.has(r));
+      }
+      if (toSend.length === 0) return;
+
+      // 1, 3. Send, then mark each record with its event and schedule a status poll.
+      const request = { assets: [message.asset], ...subjectsOf(toSend) };
+      const submission =
+        kind === 'grant'
+          ? await deps.vpp.associateAssets(token, request)
+          : await deps.vpp.disassociateAssets(token, request);
+      const bySubject = new Map(toSend.map((r) => [`${r.subjectType}:${r.subjectId}`, r]));
+      const now = deps.clock.now().toISOString();
+      for (const event of submission.events) {
+        const inEvent = [
+          ...(event.request.serialNumbers ?? []).map((s) => bySubject.get(`device:${s}`)),
+          ...(event.request.clientUserIds ?? []).map((u) => bySubject.get(`user:${u}`)),
+        ].filter((r): r is AssignmentRecord => r !== undefined);
+        await mapLimit(inEvent, 25, (record) =>
+          deps.assignments.transition(
+            { ...record, eventId: event.eventId, error: undefined, updatedAt: now },
+            [pendingState],
+          ),
+        );
+        await deps.queue.send(
+          'events',
+          {
+            orgId: message.orgId,
+            accountId: message.accountId,
+            eventId: event.eventId,
+            eventType: kind === 'grant' ? 'ASSOCIATE' : 'DISASSOCIATE',
+            jobId: message.jobId,
+            submittedAt: now,
+            polls: 0,
+          },
+          { delaySeconds: deps.settings.eventFirstPollSeconds },
+        );
+      }
+
+      // 4. What Apple refused.
+      let retry: VppApiError | undefined;
+      for (const { request: refused, error } of submission.rejected) {
+        const affected = [
+          ...(refused.serialNumbers ?? []).map((s) => bySubject.get(`device:${s}`)),
+          ...(refused.clientUserIds ?? []).map((u) => bySubject.get(`user:${u}`)),
+        ].filter((r): r is AssignmentRecord => r !== undefined);
+        if (error.kind === 'outcome_unknown') {
+          // Apple may have taken it: remember to check before any new send.
+          for (const record of affected) {
+            await deps.assignments.transition(
+              {
+                ...record,
+                eventId: claimId,
+                error: { code: UNKNOWN, reason: error.message },
+                updatedAt: now,
+              },
+              [pendingState],
+            );
+          }
+          retry = error;
+        } else if (TRANSIENT.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
+          retry = error;
+        } else {
+          await settleTasks(deps, claimId, errorOutcome(affected, error));
+        }
+      }
+      if (retry && attempt.receiveCount < attempt.maxReceiveCount) {
+        throw new RetryLaterError(
+          `Apple did not take every request (${retry.message}); the rest will be sent again.`,
+        );
+      }
+      if (retry) {
+        // The last attempt: end what is still unsent as failed, so the job ends; the message goes to the DLQ too.
+        const unsent = (
+          await deps.assignments.getMany(
+            account.id,
+            toSend.map((r) => ({ ...message.asset, subjectType: r.subjectType, subjectId: r.subjectId })),
+          )
+        ).filter((r) => r.state === pendingState && r.eventId === claimId);
+        await settleTasks(deps, claimId, errorOutcome(unsent, retry));
+        throw retry;
+      }
+    });
+  } catch (error) {
+    if (error instanceof RetryLaterError) throw error;
+    // A blocked account or a token Apple refuses: nothing can be sent; the job says why.
+    if (error instanceof RuleViolationError || (isVppError(error) && error.isTokenProblem)) {
+      const reason = error instanceof Error ? error.message : 'The token cannot be used.';
+      const failure =
+        isVppError(error) && error.errorNumber !== undefined
+          ? { errorNumber: error.errorNumber, errorMessage: reason }
+          : { code: 'account.blocked', errorMessage: reason };
+      await settleTasks(
+        deps,
+        claimId,
+        toSend.map((record) => ({ record, error: failure })),
+      );
+      return;
+    }
+    if (isVppError(error) && TRANSIENT.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
+      throw new RetryLaterError(`Apple is unavailable (${error.message}); the request will be sent again.`);
+    }
+    throw error;
+  }
+}
