@@ -63,7 +63,7 @@ export const QUEUE_MESSAGES = {
     jobId: z.string().optional(),
     submittedAt: z.string(),
     polls: z.number().int().nonnegative().default(0),
-    then: ContinuationSchema.optional(),
+    afterwards: ContinuationSchema.optional(),
   }),
   jobs: JobMessageSchema,
 } as const;

@@ -20,7 +20,7 @@ export async function revokeAll(
     accountId: string;
     jobId: string;
     records: readonly AssignmentRecord[];
-    then?: { retireUsers: string[] };
+    afterwards?: { retireUsers: string[] };
   },
   attempt: { receiveCount: number; maxReceiveCount: number },
 ): Promise<'sent' | 'nothing'> {
@@ -68,7 +68,7 @@ export async function revokeAll(
             jobId: input.jobId,
             submittedAt: now,
             polls: 0,
-            ...(input.then ? { then: input.then } : {}),
+            ...(input.afterwards ? { afterwards: input.afterwards } : {}),
           },
           { delaySeconds: deps.settings.eventFirstPollSeconds },
         );
