@@ -1,8 +1,11 @@
 /** VPP users: add, import from CSV, list, read with their licences, change. */
+import { inviteUsers, retireUsers } from '../../shared/api/invitations.ts';
 import { createUser, getUser, importUsers, listUsers, updateUser } from '../../shared/api/users.ts';
 import { addUser } from '../../shared/application/users/add-user.ts';
 import * as importing from '../../shared/application/users/import-users.ts';
+import { requestInvitations } from '../../shared/application/users/invitations.ts';
 import * as reading from '../../shared/application/users/read-users.ts';
+import { requestRetirements } from '../../shared/application/users/retirements.ts';
 import { updateUser as changeUser } from '../../shared/application/users/update-user.ts';
 import { bind, httpFunction } from '../lib/http.ts';
 
@@ -24,4 +27,14 @@ export const handler = httpFunction(
   bind(updateUser, async ({ deps, principal, params, body }) => ({
     body: await changeUser(deps, principal, params.accountId, params.userId, body),
   })),
+  bind(inviteUsers, async ({ deps, principal, params, body }) => {
+    const { job, rejected } = await requestInvitations(deps, principal, params.accountId, body.userIds);
+    const { orgId: _org, ...view } = job;
+    return { status: 202, body: { job: view, rejected } };
+  }),
+  bind(retireUsers, async ({ deps, principal, params, body }) => {
+    const { job, rejected } = await requestRetirements(deps, principal, params.accountId, body.userIds);
+    const { orgId: _org, ...view } = job;
+    return { status: 202, body: { job: view, rejected } };
+  }),
 );

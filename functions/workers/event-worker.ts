@@ -1,17 +1,28 @@
 /** The events queue: Apple events followed to their end when the notification is late. */
 import { followAssetEvent } from '../../shared/application/licenses/follow-event.ts';
+import { followUserEvent } from '../../shared/application/users/follow-user-event.ts';
+import { retireAtApple } from '../../shared/application/users/retirements.ts';
+import { QUEUES } from '../../shared/config/queues.ts';
 import { queueWorker } from '../lib/workers.ts';
+
+const maxReceiveCount = QUEUES.find((q) => q.id === 'events')?.maxReceiveCount ?? 5;
 
 export const handler = queueWorker(
   'events',
-  async (deps, message) => {
-    if (
-      message.eventType === 'ASSOCIATE' ||
-      message.eventType === 'DISASSOCIATE' ||
-      message.eventType === 'REVOKE'
-    ) {
-      await followAssetEvent(deps, message);
+  async (deps, message, record) => {
+    if (message.eventType === 'CREATE' || message.eventType === 'UPDATE' || message.eventType === 'RETIRE') {
+      await followUserEvent(deps, message);
+      return;
     }
+    // A retirement's revocation, once ended, goes on to retire the users at Apple.
+    await followAssetEvent(deps, message, async (ended) => {
+      if (ended.afterwards && ended.jobId) {
+        await retireAtApple(deps, ended.accountId, ended.jobId, ended.afterwards.retireUsers, {
+          receiveCount: record.receiveCount,
+          maxReceiveCount,
+        });
+      }
+    });
   },
   { deduplicate: true },
 );

@@ -1,6 +1,8 @@
 /** The jobs queue: syncs (and, as they land, the other long jobs). */
 import { reclaimDevice } from '../../shared/application/licenses/revoke-all.ts';
 import { runSyncJob } from '../../shared/application/sync/run-sync-job.ts';
+import { runInvitationJob } from '../../shared/application/users/invitations.ts';
+import { runRetirementJob } from '../../shared/application/users/retirements.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
 import { queueWorker } from '../lib/workers.ts';
 
@@ -12,5 +14,9 @@ export const handler = queueWorker('jobs', async (deps, message, record) => {
       return runSyncJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
     case 'device-removal':
       return reclaimDevice(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
+    case 'invitation':
+      return runInvitationJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
+    case 'retirement':
+      return runRetirementJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
   }
 });

@@ -4,6 +4,7 @@ import { receiveAppleNotification } from './apple.ts';
 import { ASSET_READ_ROUTES } from './assets.ts';
 import { listAudit } from './audit.ts';
 import { DEVICE_ROUTES } from './devices.ts';
+import { INVITATION_ROUTES } from './invitations.ts';
 import { getJob } from './jobs.ts';
 import { LICENSE_ROUTES } from './licenses.ts';
 import type { RouteContract } from './route.ts';
@@ -18,6 +19,7 @@ export const ROUTES: readonly RouteContract[] = [
   ...LICENSE_ROUTES,
   ...DEVICE_ROUTES,
   ...USER_ROUTES,
+  ...INVITATION_ROUTES,
   getJob,
   listAudit,
   receiveAppleNotification,

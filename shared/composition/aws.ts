@@ -16,6 +16,7 @@ import { DynamoAssetRepository } from '../adapters/dynamodb/dynamo-asset-reposit
 import { DynamoAssignmentRepository } from '../adapters/dynamodb/dynamo-assignment-repository.ts';
 import { DynamoAuditLog } from '../adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoDeviceRepository } from '../adapters/dynamodb/dynamo-device-repository.ts';
+import { DynamoInvitationRepository } from '../adapters/dynamodb/dynamo-invitation-repository.ts';
 import { DynamoJobRepository } from '../adapters/dynamodb/dynamo-job-repository.ts';
 import { DynamoNotificationInbox } from '../adapters/dynamodb/dynamo-notification-inbox.ts';
 import { DynamoSyncStateRepository } from '../adapters/dynamodb/dynamo-sync-state-repository.ts';
@@ -143,6 +144,8 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
       overrides.assignments ??
       new DynamoAssignmentRepository(clients.dynamo, loadConfig(env, ['tableAssignments']).tableAssignments),
     devices: () => overrides.devices ?? new DynamoDeviceRepository(clients.dynamo, table('tableCore')),
+    invitations: () =>
+      overrides.invitations ?? new DynamoInvitationRepository(clients.dynamo, table('tableCore')),
     idempotencyStore: () => {
       if (overrides.idempotencyStore) return overrides.idempotencyStore;
       const stores = new Map<string, DynamoDBPersistenceLayer>();

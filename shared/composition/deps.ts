@@ -9,6 +9,7 @@ import type { AssignmentRepository } from '../application/ports/assignment-repos
 import type { AuditLog } from '../application/ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../application/ports/clock.ts';
 import type { DeviceRepository } from '../application/ports/device-repository.ts';
+import type { InvitationRepository } from '../application/ports/invitation-repository.ts';
 import type { JobRepository } from '../application/ports/job-repository.ts';
 import type { Mailer } from '../application/ports/mailer.ts';
 import type { MessageQueue } from '../application/ports/message-queue.ts';
@@ -38,6 +39,7 @@ export interface Deps {
   readonly users: UserRepository;
   readonly assignments: AssignmentRepository;
   readonly devices: DeviceRepository;
+  readonly invitations: InvitationRepository;
   /**
    * Powertools idempotency records, one store per use (`http`, `worker`): a Powertools store takes the
    * configuration of its first use, so two uses must not share one.

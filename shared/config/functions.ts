@@ -143,7 +143,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 29,
     trigger: { kind: 'http' },
     access: {
-      tables: { core: 'write', users: 'write', assignments: 'read', idempotency: 'write' },
+      tables: { core: 'write', users: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
       secrets: 'read',
       callsApple: true,
       sendsTo: ['jobs'],
@@ -205,6 +205,15 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       sendsTo: ['events', 'jobs'],
       callsApple: true,
     },
+  },
+  {
+    id: 'invitation-pages',
+    entry: 'functions/http/invitation-pages.ts',
+    description: 'The pages behind the invitation link',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    trigger: { kind: 'http' },
+    access: { tables: { core: 'write', users: 'read' }, callsApple: true },
   },
 ];
 

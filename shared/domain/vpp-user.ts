@@ -23,6 +23,12 @@ export const VppUserSchema = z.object({
   inviteCode: z.string().optional(),
   idHash: z.string().optional(),
   source: z.enum(['api', 'import', 'apple']),
+  /** A job waiting for Apple about this user (an invitation or a retirement), and the Apple event if sent. */
+  pending: z
+    .object({ kind: z.enum(['invitation', 'retirement']), jobId: z.string(), eventId: z.string().optional() })
+    .optional(),
+  /** The hash of the user's current invitation link (a new invitation voids the previous link). */
+  invitationLink: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

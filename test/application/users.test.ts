@@ -692,6 +692,7 @@ Lines",${fresh('multi')},,`, // 13-14
       addMany: (u) => real.addMany(u),
       saveFromApple: (u) => real.saveFromApple(u),
       putMany: (c) => real.putMany(c),
+      replace: (b, a) => real.replace(b, a),
     };
     const principal: Principal = { userId: 'u-1', email: ORG_ADMIN.email, orgId: 'demo', role: 'org-admin' };
     const other = fresh('other');

@@ -3,7 +3,12 @@
  * `EMAIL#<email>` item per user that claims its e-mail, written in the same transaction, so two
  * requests can never add the same e-mail twice to one account.
  */
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { UserRepository } from '../../application/ports/user-repository.ts';
 import { type VppUser, VppUserSchema } from '../../domain/vpp-user.ts';
 import { batchGet, batchWrite, queryAll } from './batch.ts';
@@ -91,6 +96,23 @@ export class DynamoUserRepository implements UserRepository {
       }
     }
     return { added, duplicateEmails };
+  }
+
+  async replace(before: VppUser, after: VppUser): Promise<boolean> {
+    try {
+      await this.#db.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { ...userKey(after.accountId, after.id), ...VppUserSchema.parse(after) },
+          ConditionExpression: 'updatedAt = :seen',
+          ExpressionAttributeValues: { ':seen': before.updatedAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   async saveFromApple(users: readonly VppUser[]): Promise<void> {

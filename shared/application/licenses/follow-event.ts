@@ -49,22 +49,35 @@ export function outcomesOf(records: readonly AssignmentRecord[], outcome: EventO
   });
 }
 
-export async function followAssetEvent(deps: SubmitDeps, message: EventMessage): Promise<void> {
+/** What to do once the event has ended: Apple's users/retire for a retirement whose licences are back. */
+export type Continuation = (message: EventMessage) => Promise<void>;
+
+export async function followAssetEvent(
+  deps: SubmitDeps,
+  message: EventMessage,
+  afterwards?: Continuation,
+): Promise<void> {
+  const ended = await lookOnce(deps, message);
+  if (ended && message.afterwards && afterwards) await afterwards(message);
+}
+
+const failAll = (records: readonly AssignmentRecord[], code: string, errorMessage: string): TaskOutcome[] =>
+  records.map((record) => ({ record, error: { code, errorMessage } }));
+
+/** One look at the event; true when it has ended (settled now, or before by a notification). */
+async function lookOnce(deps: SubmitDeps, message: EventMessage): Promise<boolean> {
   const waiting = await deps.assignments.listByEvent(message.eventId);
-  if (waiting.length === 0) return;
+  if (waiting.length === 0) return true;
   const account = await deps.accounts.get(message.accountId);
   if (!account) {
     await settleTasks(
       deps,
       message.eventId,
-      waiting.map((record) => ({
-        record,
-        error: { code: 'account.not_found', errorMessage: 'The account was removed.' },
-      })),
+      failAll(waiting, 'account.not_found', 'The account was removed.'),
     );
-    return;
+    return true;
   }
-  await withAccountToken(deps, account, 'read', async (token) => {
+  return withAccountToken(deps, account, 'read', async (token): Promise<boolean> => {
     let outcome: EventOutcome;
     try {
       outcome = await deps.vpp.eventStatus(token, message.eventId);
@@ -87,42 +100,38 @@ export async function followAssetEvent(deps: SubmitDeps, message: EventMessage):
           outcomes.push(
             taken
               ? { record }
-              : {
-                  record,
-                  error: {
-                    code: 'apple.event_lost',
-                    errorMessage: 'Apple lost track of the request and did not apply it: send it again.',
-                  },
-                },
+              : (failAll(
+                  [record],
+                  'apple.event_lost',
+                  'Apple lost track of the request and did not apply it: send it again.',
+                )[0] as TaskOutcome),
           );
         }
       }
       await settleTasks(deps, message.eventId, outcomes);
-      return;
+      return true;
     }
     if (outcome.state === 'pending') {
-      const age = deps.clock.now().getTime() - new Date(message.submittedAt).getTime();
-      if (age < EVENT_GIVE_UP_MS) {
+      if (deps.clock.now().getTime() - new Date(message.submittedAt).getTime() < EVENT_GIVE_UP_MS) {
         await deps.queue.send(
           'events',
           { ...message, polls: message.polls + 1 },
           { delaySeconds: deps.settings.eventPollIntervalSeconds },
         );
-        return;
+        return false;
       }
       await settleTasks(
         deps,
         message.eventId,
-        waiting.map((record) => ({
-          record,
-          error: {
-            code: 'apple.event_timeout',
-            errorMessage: 'Apple did not finish the request within 10 minutes: send it again.',
-          },
-        })),
+        failAll(
+          waiting,
+          'apple.event_timeout',
+          'Apple did not finish the request within 10 minutes: send it again.',
+        ),
       );
-      return;
+      return true;
     }
     await settleTasks(deps, message.eventId, outcomesOf(waiting, outcome));
+    return true;
   });
 }

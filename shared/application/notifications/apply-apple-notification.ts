@@ -26,11 +26,10 @@ import {
   type ResponseUser,
 } from '../ports/vpp-schemas.ts';
 import type { SyncDeps } from '../sync/sync-account.ts';
+import { applyAppleUsers, failUsers, type UserEventDeps } from '../users/user-events.ts';
 
-export interface NotificationWorkerDeps extends SyncDeps, SettleDeps {
+export interface NotificationWorkerDeps extends SyncDeps, SettleDeps, UserEventDeps {
   readonly audit: AuditLog;
-  /** Called for users Apple has just registered (the invitation flow sends their e-mail). */
-  readonly onUsersRegistered?: (account: Account, users: VppUser[]) => Promise<void>;
 }
 
 const APPLE: Actor = { type: 'apple', id: 'notification' };
@@ -185,59 +184,6 @@ async function applyAssetCount(
   });
 }
 
-/** Moves users to what Apple says; returns the users that changed. */
-async function applyUsers(
-  deps: NotificationWorkerDeps,
-  account: Account,
-  appleUsers: readonly ResponseUser[],
-  action: string,
-): Promise<VppUser[]> {
-  const now = deps.clock.now().toISOString();
-  const existing = new Map(
-    (
-      await deps.users.getMany(
-        account.id,
-        appleUsers.map((u) => u.clientUserId),
-      )
-    ).map((u) => [u.id, u]),
-  );
-  const changes: { before: VppUser; after: VppUser }[] = [];
-  for (const apple of appleUsers) {
-    const before = existing.get(apple.clientUserId);
-    if (!before) continue;
-    const after: VppUser = {
-      ...before,
-      status: statusFromApple(apple.status, before.status),
-      appleStatus: apple.status,
-      inviteCode: apple.status === 'Registered' ? (apple.inviteCode ?? before.inviteCode) : undefined,
-      idHash: apple.idHash ?? before.idHash,
-      updatedAt: now,
-    };
-    if (
-      after.status === before.status &&
-      after.appleStatus === before.appleStatus &&
-      after.inviteCode === before.inviteCode &&
-      after.idHash === before.idHash
-    )
-      continue;
-    changes.push({ before, after });
-  }
-  if (changes.length === 0) return [];
-  await deps.users.putMany(changes);
-  for (const { before, after } of changes) {
-    if (before.status === after.status) continue;
-    await deps.audit.record({
-      orgId: account.orgId,
-      actor: APPLE,
-      action,
-      target: `user:${account.id}/${after.id}`,
-      result: 'succeeded',
-      details: { from: before.status, to: after.status },
-    });
-  }
-  return changes.map((c) => c.after);
-}
-
 export async function applyAppleNotification(
   deps: NotificationWorkerDeps,
   accountId: string,
@@ -255,13 +201,21 @@ export async function applyAppleNotification(
       await applyAssetCount(deps, account, envelope.notification);
       return 'applied';
     case 'USER_MANAGEMENT': {
-      const changed = await applyUsers(deps, account, envelope.notification.users, 'user.status_changed');
-      const registered = changed.filter((u) => u.appleStatus === 'Registered' && u.inviteCode);
-      if (registered.length > 0 && deps.onUsersRegistered) await deps.onUsersRegistered(account, registered);
+      const n = envelope.notification;
+      if (n.result === 'SUCCESS') await applyAppleUsers(deps, account, n.users);
+      else {
+        const failed = n.error?.errorInfo?.clientUserIds ?? n.users.map((u) => u.clientUserId);
+        await failUsers(
+          deps,
+          account,
+          failed,
+          n.error ?? { errorNumber: 9603, errorMessage: 'Apple refused the request.' },
+        );
+      }
       return 'applied';
     }
     case 'USER_ASSOCIATED':
-      await applyUsers(deps, account, envelope.notification.associatedUsers, 'user.associated');
+      await applyAppleUsers(deps, account, envelope.notification.associatedUsers, 'user.associated');
       return 'applied';
     default:
       return 'ignored';

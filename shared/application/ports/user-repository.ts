@@ -13,6 +13,11 @@ export interface UserRepository {
   addMany(users: readonly VppUser[]): Promise<{ added: VppUser[]; duplicateEmails: string[] }>;
   /** Writes users found at Apple as they are, with their e-mail claims, in batches (sync). */
   saveFromApple(users: readonly VppUser[]): Promise<void>;
+  /**
+   * Replaces one user if nobody changed it since `before` was read (same `updatedAt`); false otherwise.
+   * The e-mail must be unchanged (use `putMany` to move a claim).
+   */
+  replace(before: VppUser, after: VppUser): Promise<boolean>;
   /** Replaces users that exist (a changed e-mail moves its claim). */
   putMany(users: readonly { before: VppUser; after: VppUser }[]): Promise<void>;
 }

@@ -1,0 +1,81 @@
+/** Inviting and retiring users (SPEC §4, §5.5), and the pages behind the link in the e-mail. */
+import { z } from 'zod';
+import { AccountParams } from './accounts.ts';
+import { JobViewSchema } from './jobs.ts';
+import { RejectionSchema } from './licenses.ts';
+import { defineRoute } from './route.ts';
+
+const UserIdsBody = z
+  .object({ userIds: z.array(z.string().min(1).max(256)).min(1).max(10_000) })
+  .strict()
+  .meta({ id: 'UserIds' });
+const UserJobAnswer = z
+  .object({ job: JobViewSchema, rejected: z.array(RejectionSchema) })
+  .meta({ id: 'UserJob' });
+
+export const inviteUsers = defineRoute({
+  id: 'inviteUsers',
+  method: 'POST',
+  path: '/v1/accounts/{accountId}/users/invitations',
+  fn: 'api-users',
+  auth: 'jwt',
+  summary:
+    'Register the users at Apple and e-mail each a unique invitation link (a new invitation voids the old link).',
+  tag: 'users',
+  params: AccountParams,
+  body: UserIdsBody,
+  response: { status: 202, schema: UserJobAnswer },
+  errors: [404, 422],
+  startsJob: true,
+});
+
+export const retireUsers = defineRoute({
+  id: 'retireUsers',
+  method: 'POST',
+  path: '/v1/accounts/{accountId}/users/retirements',
+  fn: 'api-users',
+  auth: 'jwt',
+  summary:
+    "Take back the users' revocable licences (Apple's revoke) and retire them at Apple; books stay and are reported.",
+  tag: 'users',
+  params: AccountParams,
+  body: UserIdsBody,
+  response: { status: 202, schema: UserJobAnswer },
+  errors: [404, 422],
+  startsJob: true,
+});
+
+const TokenParams = z.object({ token: z.string().min(1).max(200) });
+
+export const openInvitation = defineRoute({
+  id: 'openInvitation',
+  method: 'GET',
+  path: '/invitations/{token}',
+  fn: 'invitation-pages',
+  auth: 'none',
+  summary: 'The page behind the e-mail link: names the account, with one button (opening it uses nothing).',
+  tag: 'invitations',
+  params: TokenParams,
+  response: {
+    status: 200,
+    contentType: 'text/html',
+    description: 'An HTML page (410 when used, voided or expired, 404 when unknown).',
+  },
+  errors: [404, 410],
+});
+
+export const acceptInvitation = defineRoute({
+  id: 'acceptInvitation',
+  method: 'POST',
+  path: '/invitations/{token}',
+  fn: 'invitation-pages',
+  auth: 'none',
+  summary: "The page's button: uses the link and redirects (303) to Apple's invitation.",
+  tag: 'invitations',
+  params: TokenParams,
+  bodyType: 'form',
+  response: { status: 303, description: "Redirect to Apple's invitation page." },
+  errors: [404, 410],
+});
+
+export const INVITATION_ROUTES = [inviteUsers, retireUsers, openInvitation, acceptInvitation];

@@ -1,0 +1,204 @@
+/**
+ * Retiring users (SPEC §4 retirements).
+ * - requestRetirements: the caller manages the account; users not yet retired are accepted. A user
+ *   Apple never knew (New) is retired here at once. For the others, their revocable licences move to
+ *   pending-revoke; the job counts those licences and the users. Books stay with the person (Apple
+ *   cannot take them back) and are reported in the job's summary.
+ * - runRetirementJob: Apple's `assets/revoke` for the users' licences; when that event has ended, Apple's
+ *   `users/retire` (continueAfterRevoke); users become Retired when Apple says so.
+ */
+import { NotFoundError, RuleViolationError } from '../../domain/errors.ts';
+import type { Job } from '../../domain/job.ts';
+import { actorOf, type Principal } from '../../domain/principal.ts';
+import type { VppUser } from '../../domain/vpp-user.ts';
+import { loadAccountFor } from '../accounts/account-access.ts';
+import { withAccountToken } from '../accounts/token-guard.ts';
+import type { Rejection } from '../licenses/request-licenses.ts';
+import { revokeAll } from '../licenses/revoke-all.ts';
+import type { SubmitDeps } from '../licenses/submit-licenses.ts';
+import type { ParsedQueueMessage } from '../messages.ts';
+import { RetryLaterError } from '../sync/run-sync-job.ts';
+import { type InvitationDeps, startUserJob } from './invitations.ts';
+import { failUsers } from './user-events.ts';
+
+export type RetirementDeps = InvitationDeps & SubmitDeps;
+
+const TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network']);
+
+export async function requestRetirements(
+  deps: RetirementDeps,
+  principal: Principal,
+  accountId: string,
+  userIds: readonly string[],
+): Promise<{ job: Job; rejected: Rejection[] }> {
+  const account = await loadAccountFor(deps, principal, accountId, 'manage');
+  const found = new Map((await deps.users.getMany(account.id, userIds)).map((u) => [u.id, u]));
+  const rejected: Rejection[] = [];
+  const accepted: VppUser[] = [];
+  for (const id of new Set(userIds)) {
+    const user = found.get(id);
+    const subject = `user:${id}`;
+    if (!user) rejected.push({ subject, code: 'user.not_found', reason: 'No such user in this account.' });
+    else if (user.status === 'Retired')
+      rejected.push({ subject, code: 'user.already_retired', reason: 'The user is already retired.' });
+    else if (user.pending?.kind === 'retirement')
+      rejected.push({ subject, code: 'user.busy', reason: 'The user is already being retired.' });
+    else accepted.push(user);
+  }
+  if (accepted.length === 0)
+    throw new RuleViolationError(
+      'retirement.nothing_to_do',
+      'No user can be retired: see details.rejected.',
+      { rejected },
+    );
+
+  const now = deps.clock.now().toISOString();
+  const registered = accepted.filter((u) => u.status !== 'New');
+  const holdings = [];
+  let booksKept = 0;
+  for (const user of registered) {
+    for (const record of await deps.assignments.listBySubject(account.orgId, account.id, 'user', user.id)) {
+      if (record.state !== 'granted') continue;
+      const asset = await deps.assets.get(account.id, record.adamId, record.pricingParam);
+      if (asset && !asset.revocable) booksKept++;
+      else holdings.push(record);
+    }
+  }
+  const job = await startUserJob(deps, account, principal, 'retirement', registered, {
+    requested: accepted.length + holdings.length,
+    summary: { users: accepted.length, licencesToRevoke: holdings.length, booksKept },
+  });
+  // Users Apple never knew: retired here and now.
+  for (const user of accepted.filter((u) => u.status === 'New')) {
+    await deps.users.replace(user, { ...user, status: 'Retired', updatedAt: now });
+    await deps.jobs.recordProgress(job.id, { completed: 1 });
+  }
+  for (const record of holdings) {
+    await deps.assignments.transition(
+      { ...record, state: 'pending-revoke', jobId: job.id, eventId: undefined, updatedAt: now },
+      ['granted'],
+    );
+  }
+  if (registered.length > 0) {
+    await deps.queue.send('jobs', {
+      type: 'retirement',
+      orgId: account.orgId,
+      accountId: account.id,
+      jobId: job.id,
+      userIds: registered.map((u) => u.id),
+    });
+  }
+  await deps.audit.record({
+    orgId: account.orgId,
+    actor: actorOf(principal),
+    action: 'user.retirements_requested',
+    target: `account:${account.id}`,
+    result: 'accepted',
+    details: {
+      jobId: job.id,
+      users: accepted.length,
+      licencesToRevoke: holdings.length,
+      booksKept,
+      rejected: rejected.length,
+    },
+  });
+  return { job, rejected };
+}
+
+/** Apple's `users/retire` for users whose licences have been taken back. */
+export async function retireAtApple(
+  deps: RetirementDeps,
+  accountId: string,
+  jobId: string,
+  userIds: readonly string[],
+  attempt: { receiveCount: number; maxReceiveCount: number },
+): Promise<void> {
+  const account = await deps.accounts.get(accountId);
+  if (!account) throw new NotFoundError('Account');
+  const users = (await deps.users.getMany(account.id, userIds)).filter(
+    (u) => u.pending?.kind === 'retirement' && u.pending.jobId === jobId && !u.pending.eventId,
+  );
+  if (users.length === 0) return;
+  try {
+    await withAccountToken(deps, account, 'write', async (token) => {
+      const submission = await deps.vpp.retireUsers(
+        token,
+        users.map((u) => ({ clientUserId: u.id })),
+      );
+      const now = deps.clock.now().toISOString();
+      const byId = new Map(users.map((u) => [u.id, u]));
+      for (const event of submission.events) {
+        for (const request of event.request) {
+          const user = byId.get(request.clientUserId);
+          if (user?.pending)
+            await deps.users.replace(user, {
+              ...user,
+              pending: { ...user.pending, eventId: event.eventId },
+              updatedAt: now,
+            });
+        }
+        await deps.queue.send(
+          'events',
+          {
+            orgId: account.orgId,
+            accountId: account.id,
+            eventId: event.eventId,
+            eventType: 'RETIRE',
+            jobId,
+            submittedAt: now,
+            polls: 0,
+          },
+          { delaySeconds: deps.settings.eventFirstPollSeconds },
+        );
+      }
+      for (const { request, error } of submission.rejected) {
+        if (TRANSIENT.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
+          throw new RetryLaterError(
+            `Apple did not take the retirement (${error.message}); it will be sent again.`,
+          );
+        }
+        await failUsers(
+          deps,
+          account,
+          request.map((u) => u.clientUserId),
+          { errorNumber: error.errorNumber ?? 9603, errorMessage: error.message },
+        );
+      }
+    });
+  } catch (error) {
+    if (error instanceof RetryLaterError) throw error;
+    await failUsers(
+      deps,
+      account,
+      users.map((u) => u.id),
+      {
+        code: 'retirement.failed',
+        reason: error instanceof Error ? error.message : 'The retirement failed.',
+      },
+    );
+  }
+}
+
+export async function runRetirementJob(
+  deps: RetirementDeps,
+  message: ParsedQueueMessage<'jobs'> & { type: 'retirement' },
+  attempt: { receiveCount: number; maxReceiveCount: number },
+): Promise<void> {
+  await deps.jobs.start(message.jobId);
+  const records = [];
+  for (const userId of message.userIds)
+    records.push(...(await deps.assignments.listBySubject(message.orgId, message.accountId, 'user', userId)));
+  const sent = await revokeAll(
+    deps,
+    {
+      accountId: message.accountId,
+      jobId: message.jobId,
+      records,
+      afterwards: { retireUsers: message.userIds },
+    },
+    attempt,
+  );
+  // Nothing to revoke (or already revoked): retire now.
+  if (sent === 'nothing')
+    await retireAtApple(deps, message.accountId, message.jobId, message.userIds, attempt);
+}
