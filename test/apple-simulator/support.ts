@@ -18,7 +18,6 @@ import {
  * JSON bodies are asserted with `expect(...)` rather than typed: the simulator is what is under test.
  * Where a shape matters, tests also parse it with the shared wire schemas (`expectParses`).
  */
-// biome-ignore lint/suspicious/noExplicitAny: answers under test are checked by assertions, not types.
 export type Json = any;
 
 export const LOC = 'loc-1';

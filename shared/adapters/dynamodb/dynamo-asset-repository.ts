@@ -69,7 +69,7 @@ export class DynamoAssetRepository implements AssetRepository {
         new UpdateCommand({
           TableName: this.#table,
           Key: key(asset.accountId, asset.adamId, asset.pricingParam),
-          UpdateExpression: `SET ${names.map((n, i) => `#f${i} = :v${i}`).join(', ')}, accountId = :account, adamId = :adam, pricingParam = :pp, pendingCount = if_not_exists(pendingCount, :zero)`,
+          UpdateExpression: `SET ${names.map((_n, i) => `#f${i} = :v${i}`).join(', ')}, accountId = :account, adamId = :adam, pricingParam = :pp, pendingCount = if_not_exists(pendingCount, :zero)`,
           ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
           ExpressionAttributeValues: {
             ...Object.fromEntries(names.map((n, i) => [`:v${i}`, facts[n as keyof typeof facts]])),

@@ -15,16 +15,10 @@ import { assetKeyOf, UNLIMITED_TOTAL } from '../../domain/asset.ts';
 import { type AssignmentRecord, IN_FLIGHT } from '../../domain/assignment.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
-import { statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
 import { type SettleDeps, settleTasks } from '../licenses/settle-event.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
-import {
-  type AppleNotification,
-  type AssetKey,
-  NotificationSchema,
-  type ResponseUser,
-} from '../ports/vpp-schemas.ts';
+import { type AppleNotification, type AssetKey, NotificationSchema } from '../ports/vpp-schemas.ts';
 import type { SyncDeps } from '../sync/sync-account.ts';
 import { applyAppleUsers, failUsers, type UserEventDeps } from '../users/user-events.ts';
 
