@@ -39,6 +39,7 @@ export const COMMON_ENV_KEYS = [
   'eventFirstPollSeconds',
   'eventPollIntervalSeconds',
   'allowHttpNotifications',
+  'appleRateShare',
 ] as const satisfies readonly EnvKey[];
 export type CommonEnvKey = (typeof COMMON_ENV_KEYS)[number];
 

@@ -110,6 +110,7 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
       overrides.vpp ??
       new AppleVppHttpClient({
         baseUrl: loadConfig(env, ['vppBaseUrl']).vppBaseUrl,
+        rateShare: loadConfig(env, ['appleRateShare']).appleRateShare,
         userAgent: 'vpp-manager/0.1',
       }),
     secrets: () =>

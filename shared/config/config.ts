@@ -31,6 +31,8 @@ const SCHEMA = {
   claimRole: z.string().min(1).default('role'),
   eventFirstPollSeconds: seconds.default(300),
   eventPollIntervalSeconds: seconds.default(30),
+  /** How many processes may call Apple at once: each keeps to maxRequestPerSecond divided by it. */
+  appleRateShare: z.coerce.number().int().min(1).default(1),
   allowHttpNotifications: z
     .enum(['true', 'false'])
     .default('false')

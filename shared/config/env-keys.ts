@@ -26,6 +26,7 @@ export const ENV = {
   eventFirstPollSeconds: 'EVENT_FIRST_POLL_SECONDS',
   eventPollIntervalSeconds: 'EVENT_POLL_INTERVAL_SECONDS',
   allowHttpNotifications: 'ALLOW_HTTP_NOTIFICATIONS',
+  appleRateShare: 'APPLE_RATE_SHARE',
 } as const;
 
 export type EnvKey = keyof typeof ENV;

@@ -217,6 +217,19 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
 ];
 
+/**
+ * How many processes may call Apple at the same time: each queue worker up to its `maxConcurrency`,
+ * each other Apple-calling function counted once. Every process keeps to Apple's
+ * `maxRequestPerSecond` divided by this number, so all together stay under it (SPEC §5.4).
+ */
+export function appleRateShare(functions: readonly FunctionDefinition[] = FUNCTIONS): number {
+  return (
+    functions
+      .filter((f) => f.access.callsApple)
+      .reduce((n, f) => n + (f.trigger.kind === 'queue' ? f.trigger.maxConcurrency : 1), 0) || 1
+  );
+}
+
 export const functionById = (id: string): FunctionDefinition => {
   const found = FUNCTIONS.find((f) => f.id === id);
   if (!found) throw new Error(`No function ${id} in shared/config/functions.ts`);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the figures of SPEC §8, printed as one table. `-- --only batching,bundles,sync`
+ * `npm run bench`: the figures of SPEC §8, printed as one table. `-- --only batching,bundles,sync,grants`
  * picks sections; `-- --scale 0.1` shrinks the large data sets (for a quick look).
  */
 import { parseArgs } from 'node:util';
@@ -18,6 +18,7 @@ const sections: Record<string, () => Promise<BenchRow[]>> = {
   batching: async () => (await import('./batching.bench.ts')).benchBatching(),
   bundles: async () => (await import('./bundles.bench.ts')).benchBundles(),
   sync: async () => (await import('./sync.bench.ts')).benchSync(scale),
+  grants: async () => (await import('./grants.bench.ts')).benchGrants(Math.round(10_000 * scale)),
 };
 const chosen = values.only ? values.only.split(',') : Object.keys(sections);
 const rows: BenchRow[] = [];

@@ -13,12 +13,24 @@ let rt: TestRuntime;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error('Chromium is missing: run `sudo apt-get install -y chromium` (npm test does it when it runs as root).');
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      'Chromium is missing: run `sudo apt-get install -y chromium` (npm test does it when it runs as root).',
+    );
   rt = await startTestRuntime({ simulator: { seed: 'demo', eventDelayMs: 30 } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 });
 
@@ -30,15 +42,27 @@ afterAll(async () => {
 describe('accepting an invitation in a browser', () => {
   it('goes from the e-mail link to Apple and back to Associated', async () => {
     // Prepare: an account, a user, an invitation.
-    const account = await rt.call('POST', '/v1/accounts', { body: { name: 'Hillside School', email: 'it@demo.test', token: rt.tokenFile('demo-north') } });
+    const account = await rt.call('POST', '/v1/accounts', {
+      body: { name: 'Hillside School', email: 'it@demo.test', token: rt.tokenFile('demo-north') },
+    });
     expect(account.status).toBe(201);
-    const user = await rt.call('POST', `/v1/accounts/${account.body.id}/users`, { body: { email: 'alex@pupils.test', name: 'Alex' } });
-    const invited = await rt.call('POST', `/v1/accounts/${account.body.id}/users/invitations`, { body: { userIds: [user.body.id] } });
+    const user = await rt.call('POST', `/v1/accounts/${account.body.id}/users`, {
+      body: { email: 'alex@pupils.test', name: 'Alex' },
+    });
+    const invited = await rt.call('POST', `/v1/accounts/${account.body.id}/users/invitations`, {
+      body: { userIds: [user.body.id] },
+    });
     expect(invited.status).toBe(202);
-    const mail = await eventually(async () => {
-      const outbox = (await (await fetch(`${rt.apiUrl}/_local/outbox`)).json()) as { items: { destination: { to: string[] }; body: { html?: string } }[] };
-      return outbox.items.find((m) => m.destination.to.includes('alex@pupils.test'));
-    }, 30_000, 'the invitation e-mail');
+    const mail = await eventually(
+      async () => {
+        const outbox = (await (await fetch(`${rt.apiUrl}/_local/outbox`)).json()) as {
+          items: { destination: { to: string[] }; body: { html?: string } }[];
+        };
+        return outbox.items.find((m) => m.destination.to.includes('alex@pupils.test'));
+      },
+      30_000,
+      'the invitation e-mail',
+    );
     const link = /href="([^"]+\/invitations\/[^"]+)"/.exec(mail.body.html ?? '')?.[1];
     expect(link).toBeDefined();
 
@@ -53,10 +77,14 @@ describe('accepting an invitation in a browser', () => {
     await expect.poll(() => page.textContent('h1')).toContain("You're all set");
 
     // Assess: Apple told the service, and the API shows the user Associated.
-    await eventually(async () => {
-      const read = await rt.call('GET', `/v1/accounts/${account.body.id}/users/${user.body.id}`);
-      return read.body.status === 'Associated' ? read.body : undefined;
-    }, 30_000, 'the user to be Associated');
+    await eventually(
+      async () => {
+        const read = await rt.call('GET', `/v1/accounts/${account.body.id}/users/${user.body.id}`);
+        return read.body.status === 'Associated' ? read.body : undefined;
+      },
+      30_000,
+      'the user to be Associated',
+    );
     // The link has done its work.
     const reopened = await page.goto(link ?? '');
     expect(reopened?.status()).toBe(410);

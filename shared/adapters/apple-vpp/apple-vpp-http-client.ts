@@ -107,6 +107,8 @@ export interface AppleVppHttpClientOptions {
   readonly random?: () => number;
   readonly fetch?: typeof fetch;
   readonly observer?: VppObserver;
+  /** How many processes share Apple's per-token rate: this one uses its part (SPEC §5.4). */
+  readonly rateShare?: number;
 }
 
 interface CallOptions {
@@ -536,7 +538,9 @@ export class AppleVppHttpClient implements VppClient {
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
-    const perSecond = token ? (await this.limits()).maxRequestPerSecond : Number.POSITIVE_INFINITY;
+    const perSecond = token
+      ? (await this.limits()).maxRequestPerSecond / (this.#options.rateShare ?? 1)
+      : Number.POSITIVE_INFINITY;
     const started = this.#clock.now();
 
     for (let attempt = 1; ; attempt++) {

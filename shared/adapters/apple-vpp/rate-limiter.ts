@@ -22,7 +22,7 @@ export class PerTokenRateLimiter {
    * can bunch evenly spaced requests together on arrival, and Apple counts arrivals.
    */
   async acquire(tokenKey: string, perSecond: number): Promise<void> {
-    const spacing = 1000 / Math.max(1, perSecond * 0.9);
+    const spacing = 1000 / Math.max(0.1, perSecond * 0.9);
     const now = this.#clock.now();
     const slot = Math.max(now, this.#nextSlot.get(tokenKey) ?? now);
     this.#nextSlot.set(tokenKey, slot + spacing);

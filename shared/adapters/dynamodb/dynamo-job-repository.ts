@@ -63,6 +63,7 @@ export class DynamoJobRepository implements JobRepository {
     );
     if (!answer.Item) return undefined;
     const job = JobItemSchema.parse(answer.Item);
+    if (options.maxFailures === 0) return { ...job, failures: [] };
     const failures = await this.#db.send(
       new QueryCommand({
         TableName: this.#table,

@@ -210,6 +210,22 @@ describe('AppleVppHttpClient', () => {
     expect(clock.now() - started).toBeGreaterThanOrEqual(1_250);
   });
 
+  it('keeps to its share of the rate when several processes call Apple (SPEC §5.4)', async () => {
+    const clock = fakeClock();
+    const fake = scriptedFetch({ assets: Array.from({ length: 6 }, () => ({ body: page([app]) })) });
+    const vpp = new AppleVppHttpClient({
+      baseUrl: BASE,
+      fetch: fake.fetch,
+      clock,
+      random: () => 0,
+      rateShare: 2,
+    });
+    const started = clock.now();
+    for (let i = 0; i < 6; i++) await vpp.readAssets(token);
+    // 4 per second shared by 2 processes: 2 per second here, so six requests need five gaps of 500 ms.
+    expect(clock.now() - started).toBeGreaterThanOrEqual(2_500);
+  });
+
   it('keeps the token out of every error message', async () => {
     const { vpp } = client({
       assets: [{ status: 401, body: { errorNumber: 9625 } }],
