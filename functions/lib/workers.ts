@@ -38,7 +38,8 @@ export function queueWorker<Q extends QueueName>(
   options: { deduplicate?: boolean } = {},
 ) {
   const processor = new BatchProcessor(EventType.SQS);
-  let idempotent: { config: IdempotencyConfig; run: (record: SQSRecord) => Promise<void> } | undefined;
+  const config = new IdempotencyConfig({ eventKeyJmesPath: 'messageId', expiresAfterSeconds: 3600 });
+  let idempotent: ((record: SQSRecord) => Promise<void>) | undefined;
 
   const run = async (deps: Deps, record: SQSRecord) => {
     const message = QUEUE_MESSAGES[queue].parse(JSON.parse(record.body)) as ParsedQueueMessage<Q>;
@@ -50,15 +51,11 @@ export function queueWorker<Q extends QueueName>(
   const handle = async (record: SQSRecord): Promise<void> => {
     const deps = await getDeps();
     if (!options.deduplicate) return run(deps, record);
-    if (!idempotent) {
-      const config = new IdempotencyConfig({ eventKeyJmesPath: 'messageId', expiresAfterSeconds: 3600 });
-      const persistenceStore = deps.idempotencyStore('worker');
-      idempotent = {
-        config,
-        run: makeIdempotent((r: SQSRecord) => run(deps, r), { persistenceStore, config }),
-      };
-    }
-    await idempotent.run(record);
+    idempotent ??= makeIdempotent((r: SQSRecord) => run(deps, r), {
+      persistenceStore: deps.idempotencyStore('worker'),
+      config,
+    });
+    await idempotent(record);
   };
 
   return middy<SQSEvent, SQSBatchResponse>()
@@ -67,7 +64,8 @@ export function queueWorker<Q extends QueueName>(
     .use(logMetrics(metrics))
     .handler(async (event, context: Context) => {
       logger.appendKeys({ queue });
-      idempotent?.config.registerLambdaContext(context);
+      // An in-progress record of a crashed invocation expires with the Lambda's remaining time.
+      config.registerLambdaContext(context);
       const response = await processPartialResponse(event, handle, processor, {
         context,
         throwOnFullBatchFailure: false,
