@@ -1,7 +1,14 @@
 /** Assets, their holders, grants, revocations and deployments. */
 import { getAsset, listAssetAssignments, listAssets } from '../../shared/api/assets.ts';
+import {
+  deleteDeployment,
+  getDeploymentPlan,
+  putDeployment,
+  reconcileDeployment,
+} from '../../shared/api/deployments.ts';
 import { grantLicenses, revokeLicenses } from '../../shared/api/licenses.ts';
 import * as assets from '../../shared/application/assets/read-assets.ts';
+import * as deployments from '../../shared/application/deployments/manage-deployments.ts';
 import { requestLicensesFor } from '../../shared/application/licenses/license-requests.ts';
 import { bind, httpFunction } from '../lib/http.ts';
 
@@ -22,5 +29,30 @@ export const handler = httpFunction(
   bind(revokeLicenses, async ({ deps, principal, params, query, body }) => ({
     status: 202,
     body: await requestLicensesFor(deps, principal, 'revoke', { ...params, ...query, ...body }),
+  })),
+  bind(putDeployment, async ({ deps, principal, params, query, body }) => ({
+    body: await deployments.putDeployment(deps, principal, { ...params, ...query, ...body }),
+  })),
+  bind(deleteDeployment, async ({ deps, principal, params, query }) => ({
+    body: await deployments.removeDeployment(
+      deps,
+      principal,
+      params.accountId,
+      params.adamId,
+      query.pricingParam,
+    ),
+  })),
+  bind(getDeploymentPlan, async ({ deps, principal, params, query }) => ({
+    body: await deployments.getPlan(deps, principal, params.accountId, params.adamId, query.pricingParam),
+  })),
+  bind(reconcileDeployment, async ({ deps, principal, params, query }) => ({
+    status: 202,
+    body: await deployments.requestReconcile(
+      deps,
+      principal,
+      params.accountId,
+      params.adamId,
+      query.pricingParam,
+    ),
   })),
 );

@@ -1,7 +1,9 @@
 /** Jobs, licence reports and the audit log. */
 import { listAudit } from '../../shared/api/audit.ts';
 import { getJob } from '../../shared/api/jobs.ts';
+import { getLicenseReport } from '../../shared/api/reports.ts';
 import { listAudit as readAudit } from '../../shared/application/audit/list-audit.ts';
+import { licenseReport, toCsv } from '../../shared/application/deployments/license-report.ts';
 import { getJob as readJob } from '../../shared/application/jobs/get-job.ts';
 import { bind, httpFunction } from '../lib/http.ts';
 
@@ -10,4 +12,10 @@ export const handler = httpFunction(
     body: await readJob(deps, principal, params.jobId),
   })),
   bind(listAudit, async ({ deps, principal, query }) => ({ body: await readAudit(deps, principal, query) })),
+  bind(getLicenseReport, async ({ deps, principal, query }) => {
+    const rows = await licenseReport(deps, principal, query.accountId);
+    return query.format === 'csv'
+      ? { csv: { filename: 'licenses.csv', content: toCsv(rows) } }
+      : { body: { items: rows } };
+  }),
 );

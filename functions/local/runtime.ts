@@ -48,6 +48,8 @@ export interface LocalRuntimeOptions {
   readonly visibilityTimeoutSeconds?: number;
   readonly eventFirstPollSeconds?: number;
   readonly eventPollIntervalSeconds?: number;
+  /** The debounce of reconciliations after changes (AWS: 60 s). */
+  readonly reconcileDebounceSeconds?: number;
   readonly simulator?: Partial<SimulatorOptions>;
   /** Poll the queues into the workers (default); off for benchmarks that drive the use cases directly. */
   readonly pollQueues?: boolean;
@@ -144,6 +146,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       eventFirstPollSeconds: String(options.eventFirstPollSeconds ?? 300),
       eventPollIntervalSeconds: String(options.eventPollIntervalSeconds ?? 30),
       allowHttpNotifications: 'true',
+      reconcileDebounceSeconds: String(options.reconcileDebounceSeconds ?? 10),
     });
     const { deps, clients } = buildLocalDeps(
       env,

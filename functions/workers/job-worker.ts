@@ -1,4 +1,5 @@
 /** The jobs queue: syncs (and, as they land, the other long jobs). */
+import { runReconcileJob } from '../../shared/application/deployments/run-reconcile.ts';
 import { reclaimDevice } from '../../shared/application/licenses/revoke-all.ts';
 import { runSyncJob } from '../../shared/application/sync/run-sync-job.ts';
 import { runInvitationJob } from '../../shared/application/users/invitations.ts';
@@ -16,6 +17,8 @@ export const handler = queueWorker('jobs', async (deps, message, record) => {
       return reclaimDevice(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
     case 'invitation':
       return runInvitationJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
+    case 'reconcile':
+      return runReconcileJob(deps, message);
     case 'retirement':
       return runRetirementJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
   }

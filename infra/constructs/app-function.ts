@@ -40,6 +40,7 @@ export const COMMON_ENV_KEYS = [
   'eventPollIntervalSeconds',
   'allowHttpNotifications',
   'appleRateShare',
+  'reconcileDebounceSeconds',
 ] as const satisfies readonly EnvKey[];
 export type CommonEnvKey = (typeof COMMON_ENV_KEYS)[number];
 

@@ -163,5 +163,6 @@ export function commonEnvironment(config: InfraConfig, publicBaseUrl: string): R
     // Apple requires https notification URLs; http is for the local simulator only.
     allowHttpNotifications: 'false',
     appleRateShare: String(appleRateShare()),
+    reconcileDebounceSeconds: '60',
   };
 }

@@ -3,10 +3,12 @@ import { ACCOUNT_ROUTES } from './accounts.ts';
 import { receiveAppleNotification } from './apple.ts';
 import { ASSET_READ_ROUTES } from './assets.ts';
 import { listAudit } from './audit.ts';
+import { DEPLOYMENT_ROUTES } from './deployments.ts';
 import { DEVICE_ROUTES } from './devices.ts';
 import { INVITATION_ROUTES } from './invitations.ts';
 import { getJob } from './jobs.ts';
 import { LICENSE_ROUTES } from './licenses.ts';
+import { getLicenseReport } from './reports.ts';
 import type { RouteContract } from './route.ts';
 import { getHealth, getOpenApi } from './system.ts';
 import { USER_ROUTES } from './users.ts';
@@ -18,9 +20,11 @@ export const ROUTES: readonly RouteContract[] = [
   ...ASSET_READ_ROUTES,
   ...LICENSE_ROUTES,
   ...DEVICE_ROUTES,
+  ...DEPLOYMENT_ROUTES,
   ...USER_ROUTES,
   ...INVITATION_ROUTES,
   getJob,
   listAudit,
+  getLicenseReport,
   receiveAppleNotification,
 ];

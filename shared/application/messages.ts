@@ -40,6 +40,15 @@ export const JobMessageSchema = z.discriminatedUnion('type', [
     userIds: z.array(z.string()).min(1),
   }),
   z.object({
+    type: z.literal('reconcile'),
+    orgId: z.string(),
+    jobId: z.string().optional(),
+    accountId: z.string().optional(),
+    adamId: z.string().optional(),
+    pricingParam: z.enum(['STDQ', 'PLUS']).optional(),
+    debounceKey: z.string().optional(),
+  }),
+  z.object({
     type: z.literal('retirement'),
     orgId: z.string(),
     accountId: z.string(),

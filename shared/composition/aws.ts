@@ -15,6 +15,8 @@ import { DynamoAccountRepository } from '../adapters/dynamodb/dynamo-account-rep
 import { DynamoAssetRepository } from '../adapters/dynamodb/dynamo-asset-repository.ts';
 import { DynamoAssignmentRepository } from '../adapters/dynamodb/dynamo-assignment-repository.ts';
 import { DynamoAuditLog } from '../adapters/dynamodb/dynamo-audit-log.ts';
+import { DynamoDebouncer } from '../adapters/dynamodb/dynamo-debouncer.ts';
+import { DynamoDeploymentRepository } from '../adapters/dynamodb/dynamo-deployment-repository.ts';
 import { DynamoDeviceRepository } from '../adapters/dynamodb/dynamo-device-repository.ts';
 import { DynamoInvitationRepository } from '../adapters/dynamodb/dynamo-invitation-repository.ts';
 import { DynamoJobRepository } from '../adapters/dynamodb/dynamo-job-repository.ts';
@@ -86,6 +88,7 @@ export function settingsFrom(env: Env): ServiceSettings {
     'eventFirstPollSeconds',
     'eventPollIntervalSeconds',
     'allowHttpNotifications',
+    'reconcileDebounceSeconds',
   ]);
   return {
     stage: c.stage,
@@ -94,6 +97,7 @@ export function settingsFrom(env: Env): ServiceSettings {
     eventFirstPollSeconds: c.eventFirstPollSeconds,
     eventPollIntervalSeconds: c.eventPollIntervalSeconds,
     allowHttpNotifications: c.allowHttpNotifications,
+    reconcileDebounceSeconds: c.reconcileDebounceSeconds,
   };
 }
 
@@ -147,6 +151,10 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
     devices: () => overrides.devices ?? new DynamoDeviceRepository(clients.dynamo, table('tableCore')),
     invitations: () =>
       overrides.invitations ?? new DynamoInvitationRepository(clients.dynamo, table('tableCore')),
+    deployments: () =>
+      overrides.deployments ??
+      new DynamoDeploymentRepository(clients.dynamo, loadConfig(env, ['tableAssets']).tableAssets),
+    debouncer: () => overrides.debouncer ?? new DynamoDebouncer(clients.dynamo, table('tableCore'), clock),
     idempotencyStore: () => {
       if (overrides.idempotencyStore) return overrides.idempotencyStore;
       const stores = new Map<string, DynamoDBPersistenceLayer>();

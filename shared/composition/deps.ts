@@ -8,6 +8,8 @@ import type { AssetRepository } from '../application/ports/asset-repository.ts';
 import type { AssignmentRepository } from '../application/ports/assignment-repository.ts';
 import type { AuditLog } from '../application/ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../application/ports/clock.ts';
+import type { Debouncer } from '../application/ports/debouncer.ts';
+import type { DeploymentRepository } from '../application/ports/deployment-repository.ts';
 import type { DeviceRepository } from '../application/ports/device-repository.ts';
 import type { InvitationRepository } from '../application/ports/invitation-repository.ts';
 import type { JobRepository } from '../application/ports/job-repository.ts';
@@ -39,6 +41,8 @@ export interface Deps {
   readonly users: UserRepository;
   readonly assignments: AssignmentRepository;
   readonly devices: DeviceRepository;
+  readonly deployments: DeploymentRepository;
+  readonly debouncer: Debouncer;
   readonly invitations: InvitationRepository;
   /**
    * Powertools idempotency records, one store per use (`http`, `worker`): a Powertools store takes the

@@ -32,6 +32,8 @@ const SCHEMA = {
   eventFirstPollSeconds: seconds.default(300),
   eventPollIntervalSeconds: seconds.default(30),
   /** How many processes may call Apple at once: each keeps to maxRequestPerSecond divided by it. */
+  /** Changes to inventory, users or deployments start a reconciliation this long after the first. */
+  reconcileDebounceSeconds: z.coerce.number().int().min(0).max(900).default(60),
   appleRateShare: z.coerce.number().int().min(1).default(1),
   allowHttpNotifications: z
     .enum(['true', 'false'])

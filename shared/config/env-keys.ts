@@ -27,6 +27,7 @@ export const ENV = {
   eventPollIntervalSeconds: 'EVENT_POLL_INTERVAL_SECONDS',
   allowHttpNotifications: 'ALLOW_HTTP_NOTIFICATIONS',
   appleRateShare: 'APPLE_RATE_SHARE',
+  reconcileDebounceSeconds: 'RECONCILE_DEBOUNCE_SECONDS',
 } as const;
 
 export type EnvKey = keyof typeof ENV;

@@ -54,7 +54,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     timeoutSeconds: 29,
     trigger: { kind: 'http' },
-    access: { tables: { core: 'read', assets: 'read', assignments: 'read' } },
+    access: { tables: { core: 'read', assets: 'read', users: 'read', assignments: 'read' } },
   },
   {
     id: 'api-accounts',
@@ -74,10 +74,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'api-assets',
     entry: 'functions/http/api-assets.ts',
     description: 'Assets, holders, grants, revocations and deployments',
-    memoryMb: 512,
+    memoryMb: 1024,
     timeoutSeconds: 29,
     trigger: { kind: 'http' },
-    access: { tables: { core: 'read', assets: 'read', assignments: 'read' } },
+    access: {
+      tables: { core: 'write', assets: 'write', users: 'read', assignments: 'write', idempotency: 'write' },
+      sendsTo: ['grants', 'revocations', 'jobs'],
+    },
   },
   {
     id: 'apple-notifications',
@@ -132,6 +135,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       tables: { core: 'write', assets: 'write', users: 'write', assignments: 'write', idempotency: 'write' },
       secrets: 'read',
       email: true,
+      sendsTo: ['jobs'],
       callsApple: true,
     },
   },
@@ -214,6 +218,19 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 10,
     trigger: { kind: 'http' },
     access: { tables: { core: 'write', users: 'read' }, callsApple: true },
+  },
+  {
+    id: 'reconcile',
+    entry: 'functions/schedules/reconcile.ts',
+    description: 'Hourly scope reconciliation of every deployment',
+    memoryMb: 1024,
+    timeoutSeconds: 600,
+    trigger: { kind: 'schedule', schedule: 'reconcile' },
+    access: {
+      tables: { core: 'write', assets: 'write', users: 'read', assignments: 'write' },
+      email: true,
+      sendsTo: ['grants', 'revocations'],
+    },
   },
 ];
 

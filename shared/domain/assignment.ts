@@ -35,6 +35,8 @@ export const AssignmentRecordSchema = z.object({
   error: z
     .object({ errorNumber: z.number().int().optional(), code: z.string(), reason: z.string() })
     .optional(),
+  /** When a deployment's holder left its scope (the grace period counts from here). */
+  outOfScopeSince: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

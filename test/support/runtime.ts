@@ -38,6 +38,7 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
     visibilityTimeoutSeconds: 1,
     eventFirstPollSeconds: 1,
     eventPollIntervalSeconds: 1,
+    reconcileDebounceSeconds: 1,
     ...options,
     simulator: { eventDelayMs: 20, notificationRetryMs: 20, ...options.simulator },
   });

@@ -13,6 +13,7 @@ import type { Job } from '../../domain/job.ts';
 import { actorOf, canReadAccount, type Principal, requireRole } from '../../domain/principal.ts';
 import { actorName } from '../accounts/request-sync.ts';
 import { toAssignmentView } from '../assets/read-assets.ts';
+import { type ReconcileTrigger, scheduleReconciliation } from '../deployments/manage-deployments.ts';
 import type { LicenseDeps } from '../licenses/request-licenses.ts';
 import { type Page, pageOf } from '../paging.ts';
 
@@ -24,7 +25,7 @@ export function toDeviceView(d: Device) {
 }
 
 export async function putDevices(
-  deps: LicenseDeps,
+  deps: LicenseDeps & ReconcileTrigger,
   principal: Principal,
   input: readonly DeviceInput[],
 ): Promise<{ created: number; updated: number }> {
@@ -47,6 +48,8 @@ export async function putDevices(
   }));
   await deps.devices.putMany(devices);
   const created = devices.filter((d) => !existing.has(d.serialNumber)).length;
+  // Networks and tags decide the deployments a device falls in.
+  await scheduleReconciliation(deps, principal.orgId);
   await deps.audit.record({
     orgId: principal.orgId,
     actor: actorOf(principal),

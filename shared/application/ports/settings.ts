@@ -14,4 +14,6 @@ export interface ServiceSettings {
   readonly eventPollIntervalSeconds: number;
   /** Local mode only: Apple (the simulator) may call an http:// notification URL. */
   readonly allowHttpNotifications: boolean;
+  /** Changes start a reconciliation this long after the first one (SPEC §5.7, debounced). */
+  readonly reconcileDebounceSeconds: number;
 }

@@ -13,6 +13,7 @@
  * user.email_taken (409); account.* (422, the account may not write to Apple); token.* (422, Apple
  * refused the token); apple.throttled (503); apple.update_refused (502, Apple refused the update).
  */
+
 import type { z } from 'zod';
 import type { UpdateUserBody, UserView } from '../../api/users.ts';
 import type { Account } from '../../domain/account.ts';
@@ -21,6 +22,7 @@ import { type Actor, actorOf, type Principal } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { observeApple, withAccountToken } from '../accounts/token-guard.ts';
+import { scheduleReconciliation } from '../deployments/manage-deployments.ts';
 import { loadUser, toUserView, type UserDeps } from './user-deps.ts';
 
 const emailTaken = (email: string) =>
@@ -130,5 +132,7 @@ export async function updateUser(
     result: 'succeeded',
     details: { changed, ...(appleEventId ? { appleEventId } : {}) },
   });
+  // Tags and e-mail decide which user deployments the user falls in.
+  await scheduleReconciliation(deps, account.orgId);
   return toUserView(next);
 }

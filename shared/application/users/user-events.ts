@@ -14,17 +14,22 @@ import { hashInvitationToken, INVITATION_VALID_DAYS } from '../../domain/invitat
 import type { JobFailure } from '../../domain/job.ts';
 import type { Actor } from '../../domain/principal.ts';
 import { statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
+import { scheduleReconciliation } from '../deployments/manage-deployments.ts';
 import { reasonFor } from '../licenses/settle-event.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../ports/clock.ts';
+import type { Debouncer } from '../ports/debouncer.ts';
 import type { InvitationRepository } from '../ports/invitation-repository.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
 import type { Mailer } from '../ports/mailer.ts';
+import type { MessageQueue } from '../ports/message-queue.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
 import type { UserRepository } from '../ports/user-repository.ts';
 import type { ErrorResponse, ResponseUser } from '../ports/vpp-schemas.ts';
 
 export interface UserEventDeps {
+  readonly debouncer: Debouncer;
+  readonly queue: MessageQueue;
   readonly users: UserRepository;
   readonly invitations: InvitationRepository;
   readonly jobs: JobRepository;
@@ -192,6 +197,9 @@ export async function applyAppleUsers(
     }
   }
   await deliverInvitations(deps, account, changed);
+  // Invited, Associated and Retired users enter and leave user deployments.
+  if (changed.some((u) => existing.get(u.id)?.status !== u.status))
+    await scheduleReconciliation(deps, account.orgId);
   return changed;
 }
 

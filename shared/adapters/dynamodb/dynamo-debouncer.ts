@@ -1,0 +1,42 @@
+/** `Debouncer` on the core table: `DEBOUNCE#<key>`/`HOLD`, taken with a condition on its expiry. */
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../../application/ports/clock.ts';
+import type { Debouncer } from '../../application/ports/debouncer.ts';
+
+const key = (k: string) => ({ pk: `DEBOUNCE#${k}`, sk: 'HOLD' });
+
+export class DynamoDebouncer implements Debouncer {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #clock: Clock;
+
+  constructor(db: DynamoDBDocumentClient, table: string, clock: Clock) {
+    this.#db = db;
+    this.#table = table;
+    this.#clock = clock;
+  }
+
+  async take(k: string, windowSeconds: number): Promise<boolean> {
+    const now = Math.floor(this.#clock.now().getTime() / 1000);
+    try {
+      await this.#db.send(
+        new PutCommand({
+          TableName: this.#table,
+          // Held a little longer than the window: the delayed run releases it.
+          Item: { ...key(k), ttl: now + windowSeconds * 4 + 60 },
+          ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async release(k: string): Promise<void> {
+    await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: key(k) }));
+  }
+}

@@ -1,0 +1,131 @@
+/** Deployments: how an asset reaches its scope (SPEC §3, §4, §5.7). */
+import { z } from 'zod';
+import { AssetParams, PricingQueryShape } from './assets.ts';
+import { JobViewSchema } from './jobs.ts';
+import { defineRoute } from './route.ts';
+
+const Tag = z.string().trim().min(1).max(64);
+
+export const DeploymentBody = z
+  .object({
+    method: z.enum(['device', 'user']),
+    scope: z
+      .object({
+        networks: z
+          .array(z.string().trim().min(1).max(128))
+          .max(500)
+          .default([])
+          .meta({ description: 'Empty: any network.' }),
+        tags: z
+          .array(Tag)
+          .max(100)
+          .default([])
+          .meta({ description: 'Empty: any tags (devices); users then need to own an in-scope device.' }),
+      })
+      .strict(),
+    autoAssign: z.boolean(),
+    autoRevoke: z.boolean(),
+    revokeGraceHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 90)
+      .default(0),
+  })
+  .strict()
+  .meta({ id: 'DeploymentInput' });
+
+export const DeploymentViewSchema = z
+  .object({
+    adamId: z.string(),
+    pricingParam: z.enum(['STDQ', 'PLUS']),
+    method: z.enum(['device', 'user']),
+    scope: z.object({ networks: z.array(z.string()), tags: z.array(z.string()) }),
+    autoAssign: z.boolean(),
+    autoRevoke: z.boolean(),
+    revokeGraceHours: z.number().int(),
+    shortage: z.object({ count: z.number().int(), alertedAt: z.string() }).optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    updatedBy: z.string(),
+  })
+  .meta({ id: 'Deployment' });
+
+const PlanSchema = z
+  .object({
+    deployment: DeploymentViewSchema,
+    inScope: z.number().int(),
+    freeLicenses: z.number().int().nullable().meta({ description: 'null: unlimited.' }),
+    grant: z
+      .array(z.string())
+      .meta({ description: 'Would be granted now, in the stable order (oldest in the inventory first).' }),
+    revoke: z.array(z.object({ subject: z.string(), graceEndedAt: z.string() })),
+    inGrace: z.array(z.object({ subject: z.string(), graceEndsAt: z.string() })),
+    shortage: z.object({ count: z.number().int(), subjects: z.array(z.string()) }),
+  })
+  .meta({ id: 'DeploymentPlan' });
+
+const tag = 'deployments';
+const query = z.object(PricingQueryShape);
+
+export const putDeployment = defineRoute({
+  id: 'putDeployment',
+  method: 'PUT',
+  path: '/v1/accounts/{accountId}/assets/{adamId}/deployment',
+  fn: 'api-assets',
+  auth: 'jwt',
+  summary:
+    'Create or replace the deployment of an asset: method, scope (networks and tags), autoAssign, autoRevoke, grace period.',
+  tag,
+  params: AssetParams,
+  query,
+  body: DeploymentBody,
+  response: { status: 200, schema: DeploymentViewSchema },
+  errors: [404, 409, 422],
+});
+
+export const deleteDeployment = defineRoute({
+  id: 'deleteDeployment',
+  method: 'DELETE',
+  path: '/v1/accounts/{accountId}/assets/{adamId}/deployment',
+  fn: 'api-assets',
+  auth: 'jwt',
+  summary: 'Remove the deployment; holders keep their licences.',
+  tag,
+  params: AssetParams,
+  query,
+  response: { status: 200, schema: z.object({ removed: z.literal(true) }).meta({ id: 'DeploymentRemoved' }) },
+  errors: [404, 409],
+});
+
+export const getDeploymentPlan = defineRoute({
+  id: 'getDeploymentPlan',
+  method: 'GET',
+  path: '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan',
+  fn: 'api-assets',
+  auth: 'jwt',
+  summary:
+    'Dry run of the reconciliation: who would be granted, who revoked (and when the grace ends), the shortage.',
+  tag,
+  params: AssetParams,
+  query,
+  response: { status: 200, schema: PlanSchema },
+  errors: [404, 409],
+});
+
+export const reconcileDeployment = defineRoute({
+  id: 'reconcileDeployment',
+  method: 'POST',
+  path: '/v1/accounts/{accountId}/assets/{adamId}/deployment/reconcile',
+  fn: 'api-assets',
+  auth: 'jwt',
+  summary: 'Reconcile this deployment now (a job).',
+  tag,
+  params: AssetParams,
+  query,
+  response: { status: 202, schema: JobViewSchema },
+  errors: [404, 409],
+  startsJob: true,
+});
+
+export const DEPLOYMENT_ROUTES = [putDeployment, deleteDeployment, getDeploymentPlan, reconcileDeployment];

@@ -1,0 +1,39 @@
+/** The licence report (SPEC §4, §5.7). */
+import { z } from 'zod';
+import { defineRoute } from './route.ts';
+
+export const LicenseReportRowSchema = z
+  .object({
+    accountId: z.string(),
+    accountName: z.string(),
+    adamId: z.string(),
+    pricingParam: z.enum(['STDQ', 'PLUS']),
+    name: z.string().optional(),
+    productType: z.enum(['App', 'Book']),
+    total: z.number().int().nullable().meta({ description: 'null: unlimited.' }),
+    assigned: z.number().int(),
+    available: z.number().int().nullable(),
+    pending: z.number().int(),
+    inScope: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'Subjects in the deployment scope (null: no deployment).' }),
+    shortage: z.number().int().meta({ description: 'In scope but without a licence, beyond what is free.' }),
+  })
+  .meta({ id: 'LicenseReportRow' });
+
+export const getLicenseReport = defineRoute({
+  id: 'getLicenseReport',
+  method: 'GET',
+  path: '/v1/reports/licenses',
+  fn: 'api-reports',
+  auth: 'jwt',
+  summary: 'Per asset: total, assigned, available, pending, in scope, shortage. ?format=csv for a CSV file.',
+  tag: 'reports',
+  query: z.object({ format: z.enum(['json', 'csv']).default('json'), accountId: z.string().optional() }),
+  response: {
+    status: 200,
+    schema: z.object({ items: z.array(LicenseReportRowSchema) }).meta({ id: 'LicenseReport' }),
+  },
+});

@@ -1,0 +1,88 @@
+/**
+ * The licence report: one row per asset of the accounts the caller may see, with the deployment's
+ * scope and shortage computed the way the reconciler plans them.
+ */
+
+import type { z } from 'zod';
+import type { LicenseReportRowSchema } from '../../api/reports.ts';
+import type { Device } from '../../domain/device.ts';
+import { canReadAccount, type Principal } from '../../domain/principal.ts';
+import type { DeploymentDeps } from './manage-deployments.ts';
+import { planFor } from './reconcile.ts';
+
+type Row = z.infer<typeof LicenseReportRowSchema>;
+
+export async function licenseReport(
+  deps: DeploymentDeps,
+  principal: Principal,
+  accountId?: string,
+): Promise<Row[]> {
+  const accounts = (await deps.accounts.listByOrg(principal.orgId)).filter(
+    (a) => canReadAccount(principal, a) && (!accountId || a.id === accountId),
+  );
+  const rows: Row[] = [];
+  let devices: Device[] | undefined;
+  for (const account of accounts.sort((a, b) => a.name.localeCompare(b.name))) {
+    const deployments = new Map(
+      (await deps.deployments.list(account.orgId))
+        .filter((d) => d.accountId === account.id)
+        .map((d) => [`${d.adamId}:${d.pricingParam}`, d]),
+    );
+    const users = [...deployments.values()].some((d) => d.method === 'user')
+      ? await deps.users.listByAccount(account.id)
+      : [];
+    for (const asset of await deps.assets.listByAccount(account.id)) {
+      const deployment = deployments.get(`${asset.adamId}:${asset.pricingParam}`);
+      let inScope: number | null = null;
+      let shortage = 0;
+      if (deployment) {
+        devices ??= await deps.devices.listByOrg(account.orgId);
+        const planned = await planFor(deps, account, deployment, { devices, users });
+        inScope = planned?.plan.inScope ?? 0;
+        shortage = planned?.plan.shortage.length ?? 0;
+      }
+      rows.push({
+        accountId: account.id,
+        accountName: account.name,
+        adamId: asset.adamId,
+        pricingParam: asset.pricingParam,
+        ...(asset.name ? { name: asset.name } : {}),
+        productType: asset.productType,
+        total: asset.unlimited ? null : asset.totalCount,
+        assigned: asset.assignedCount,
+        available: asset.unlimited ? null : asset.availableCount,
+        pending: asset.pendingCount,
+        inScope,
+        shortage,
+      });
+    }
+  }
+  return rows;
+}
+
+/** RFC 4180 CSV: quoted where needed, CRLF line ends, a header row. */
+export function toCsv(rows: readonly Row[]): string {
+  const columns = [
+    'accountId',
+    'accountName',
+    'adamId',
+    'pricingParam',
+    'name',
+    'productType',
+    'total',
+    'assigned',
+    'available',
+    'pending',
+    'inScope',
+    'shortage',
+  ] as const;
+  const cell = (value: unknown) => {
+    const text = value === null || value === undefined ? '' : String(value);
+    // A leading =, +, - or @ would run as a formula in a spreadsheet.
+    const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
+    return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  };
+  return (
+    [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n'
+  );
+}

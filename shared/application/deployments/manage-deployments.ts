@@ -1,0 +1,196 @@
+/**
+ * Deployments through the API (SPEC §4): put and remove (admins of the account), the plan (a dry run,
+ * for anyone who may read the account), and reconcile now (a job). Changes to the inventory, users or
+ * a deployment ask for a debounced reconciliation of the organisation (`scheduleReconciliation`).
+ */
+import type { z } from 'zod';
+import type { DeploymentBody } from '../../api/deployments.ts';
+import type { JobView } from '../../api/jobs.ts';
+import type { PricingParam } from '../../domain/asset.ts';
+import type { Deployment } from '../../domain/deployment.ts';
+import { NotFoundError, RuleViolationError } from '../../domain/errors.ts';
+import type { Job } from '../../domain/job.ts';
+import { actorOf, type Principal } from '../../domain/principal.ts';
+import { loadAccountFor } from '../accounts/account-access.ts';
+import { actorName } from '../accounts/request-sync.ts';
+import { resolveAsset } from '../assets/read-assets.ts';
+import type { Debouncer } from '../ports/debouncer.ts';
+import type { MessageQueue } from '../ports/message-queue.ts';
+import type { ServiceSettings } from '../ports/settings.ts';
+import { planFor, type ReconcileDeps } from './reconcile.ts';
+
+export interface DeploymentDeps extends ReconcileDeps {
+  readonly debouncer: Debouncer;
+  readonly settings: ServiceSettings;
+}
+
+export interface ReconcileTrigger {
+  readonly debouncer: Debouncer;
+  readonly queue: MessageQueue;
+  readonly settings: ServiceSettings;
+}
+
+/** Asks for a reconciliation of the organisation a little later; changes in the meantime join it. */
+export async function scheduleReconciliation(deps: ReconcileTrigger, orgId: string): Promise<void> {
+  const key = `reconcile:${orgId}`;
+  if (!(await deps.debouncer.take(key, deps.settings.reconcileDebounceSeconds))) return;
+  await deps.queue.send(
+    'jobs',
+    { type: 'reconcile', orgId, debounceKey: key },
+    { delaySeconds: deps.settings.reconcileDebounceSeconds },
+  );
+}
+
+export function toDeploymentView(d: Deployment) {
+  const { orgId: _o, accountId: _a, ...view } = d;
+  return view;
+}
+
+export async function putDeployment(
+  deps: DeploymentDeps,
+  principal: Principal,
+  input: { accountId: string; adamId: string; pricingParam?: PricingParam | undefined } & z.output<
+    typeof DeploymentBody
+  >,
+) {
+  const account = await loadAccountFor(deps, principal, input.accountId, 'manage');
+  const asset = await resolveAsset(deps, account.id, input.adamId, input.pricingParam);
+  if (input.method === 'device' && !asset.deviceAssignable) {
+    throw new RuleViolationError(
+      'deployment.not_device_assignable',
+      'This asset cannot be assigned to devices: deploy it to users.',
+    );
+  }
+  if (input.autoRevoke && !asset.revocable) {
+    throw new RuleViolationError(
+      'asset.irrevocable',
+      'This asset cannot be taken back, so autoRevoke cannot be on.',
+    );
+  }
+  const now = deps.clock.now().toISOString();
+  const existing = await deps.deployments.get(account.id, asset.adamId, asset.pricingParam);
+  const deployment: Deployment = {
+    orgId: account.orgId,
+    accountId: account.id,
+    adamId: asset.adamId,
+    pricingParam: asset.pricingParam,
+    method: input.method,
+    scope: { networks: [...new Set(input.scope.networks)], tags: [...new Set(input.scope.tags)] },
+    autoAssign: input.autoAssign,
+    autoRevoke: input.autoRevoke,
+    revokeGraceHours: input.revokeGraceHours,
+    ...(existing?.shortage ? { shortage: existing.shortage } : {}),
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+    updatedBy: principal.email,
+  };
+  await deps.deployments.put(deployment);
+  await deps.audit.record({
+    orgId: account.orgId,
+    actor: actorOf(principal),
+    action: existing ? 'deployment.updated' : 'deployment.created',
+    target: `asset:${account.id}/${asset.adamId}`,
+    result: 'succeeded',
+    details: {
+      pricingParam: asset.pricingParam,
+      method: input.method,
+      scope: deployment.scope,
+      autoAssign: input.autoAssign,
+      autoRevoke: input.autoRevoke,
+      revokeGraceHours: input.revokeGraceHours,
+    },
+  });
+  await scheduleReconciliation(deps, account.orgId);
+  return toDeploymentView(deployment);
+}
+
+export async function removeDeployment(
+  deps: DeploymentDeps,
+  principal: Principal,
+  accountId: string,
+  adamId: string,
+  pricingParam?: PricingParam,
+) {
+  const account = await loadAccountFor(deps, principal, accountId, 'manage');
+  const asset = await resolveAsset(deps, account.id, adamId, pricingParam);
+  const existing = await deps.deployments.get(account.id, asset.adamId, asset.pricingParam);
+  if (!existing) throw new NotFoundError('Deployment');
+  await deps.deployments.remove(account.id, asset.adamId, asset.pricingParam);
+  await deps.audit.record({
+    orgId: account.orgId,
+    actor: actorOf(principal),
+    action: 'deployment.removed',
+    target: `asset:${account.id}/${asset.adamId}`,
+    result: 'succeeded',
+    details: { pricingParam: asset.pricingParam, holdersKeepTheirLicences: true },
+  });
+  return { removed: true as const };
+}
+
+const label = (s: { type: string; id: string }) => `${s.type}:${s.id}`;
+
+export async function getPlan(
+  deps: DeploymentDeps,
+  principal: Principal,
+  accountId: string,
+  adamId: string,
+  pricingParam?: PricingParam,
+) {
+  const account = await loadAccountFor(deps, principal, accountId, 'read');
+  const asset = await resolveAsset(deps, account.id, adamId, pricingParam);
+  const deployment = await deps.deployments.get(account.id, asset.adamId, asset.pricingParam);
+  if (!deployment) throw new NotFoundError('Deployment');
+  const devices = await deps.devices.listByOrg(account.orgId);
+  const users = deployment.method === 'user' ? await deps.users.listByAccount(account.id) : [];
+  const planned = await planFor(deps, account, deployment, { devices, users });
+  if (!planned) throw new NotFoundError('Asset');
+  const { plan, free } = planned;
+  return {
+    deployment: toDeploymentView(deployment),
+    inScope: plan.inScope,
+    freeLicenses: Number.isFinite(free) ? free : null,
+    grant: plan.grant.map(label),
+    revoke: plan.revoke.map((r) => ({ subject: label(r.subject), graceEndedAt: r.graceEndedAt })),
+    inGrace: plan.inGrace.map((r) => ({ subject: label(r.subject), graceEndsAt: r.graceEndsAt })),
+    shortage: { count: plan.shortage.length, subjects: plan.shortage.slice(0, 1000).map(label) },
+  };
+}
+
+export async function requestReconcile(
+  deps: DeploymentDeps,
+  principal: Principal,
+  accountId: string,
+  adamId: string,
+  pricingParam?: PricingParam,
+): Promise<JobView> {
+  const account = await loadAccountFor(deps, principal, accountId, 'manage');
+  const asset = await resolveAsset(deps, account.id, adamId, pricingParam);
+  if (!(await deps.deployments.get(account.id, asset.adamId, asset.pricingParam)))
+    throw new NotFoundError('Deployment');
+  const now = deps.clock.now().toISOString();
+  const job: Job = {
+    id: deps.ids.newId(),
+    orgId: account.orgId,
+    accountId: account.id,
+    type: 'reconciliation',
+    state: 'queued',
+    requested: 1,
+    completed: 0,
+    failed: 0,
+    failures: [],
+    createdBy: actorName(actorOf(principal)),
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.jobs.create(job);
+  await deps.queue.send('jobs', {
+    type: 'reconcile',
+    orgId: account.orgId,
+    jobId: job.id,
+    accountId: account.id,
+    adamId: asset.adamId,
+    pricingParam: asset.pricingParam,
+  });
+  const { orgId: _org, ...view } = job;
+  return view;
+}

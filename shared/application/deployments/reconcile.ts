@@ -1,0 +1,216 @@
+/**
+ * Scope reconciliation (SPEC §5.7): each deployment with `autoAssign` or `autoRevoke` compares who
+ * should hold its asset with who does.
+ * 1. The plan (domain/deployment.ts): grants in a stable order as far as licences last, the rest is
+ *    the shortage; holders the deployment granted that left the scope are revoked once the grace
+ *    period has passed (the time they left is recorded when first seen).
+ * 2. Grants and revocations go through the same pipeline as manual ones (`requestLicenses`, source
+ *    `deployment`): reservations, the queues, the workers.
+ * 3. A shortage e-mails the account's contact once, until it is resolved.
+ * 4. Nothing to change writes nothing: every write above happens only for a change.
+ */
+import type { Account } from '../../domain/account.ts';
+import { freeLicenses } from '../../domain/asset.ts';
+import {
+  type Deployment,
+  planReconciliation,
+  type ReconciliationPlan,
+  subjectsInScope,
+} from '../../domain/deployment.ts';
+import type { Device } from '../../domain/device.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { escapeHtml } from '../../domain/html.ts';
+import type { Actor } from '../../domain/principal.ts';
+import type { VppUser } from '../../domain/vpp-user.ts';
+import { type LicenseDeps, requestLicenses } from '../licenses/request-licenses.ts';
+import type { DeploymentRepository } from '../ports/deployment-repository.ts';
+import type { Mailer } from '../ports/mailer.ts';
+
+export interface ReconcileDeps extends LicenseDeps {
+  readonly deployments: DeploymentRepository;
+  readonly mailer: Mailer;
+}
+
+export interface ReconcileResult {
+  readonly deployments: number;
+  readonly granted: number;
+  readonly revoked: number;
+  readonly shortage: number;
+  readonly jobIds: string[];
+}
+
+const EMPTY: ReconcileResult = { deployments: 0, granted: 0, revoked: 0, shortage: 0, jobIds: [] };
+
+export const add = (a: ReconcileResult, b: ReconcileResult): ReconcileResult => ({
+  deployments: a.deployments + b.deployments,
+  granted: a.granted + b.granted,
+  revoked: a.revoked + b.revoked,
+  shortage: a.shortage + b.shortage,
+  jobIds: [...a.jobIds, ...b.jobIds],
+});
+
+function shortageEmail(account: Account, deployment: Deployment, assetName: string, count: number) {
+  const lines = [
+    `The deployment of "${assetName}" (${deployment.adamId}) in "${account.name}" needs ${count} more licence${count === 1 ? '' : 's'} than are free.`,
+    'The devices or users beyond the free licences will get one as soon as licences are bought or freed; the plan (GET .../deployment/plan) lists them.',
+  ];
+  return {
+    to: account.email,
+    subject: `[VPP Manager] ${account.name}: ${count} licence${count === 1 ? '' : 's'} short for ${assetName}`,
+    text: `${lines.join('\n\n')}\n\n— VPP Manager`,
+    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif">${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</body></html>`,
+  };
+}
+
+/** The plan of one deployment, with the subjects it needs (read-only). */
+export async function planFor(
+  deps: ReconcileDeps,
+  account: Account,
+  deployment: Deployment,
+  subjects: { devices: readonly Device[]; users: readonly VppUser[] },
+): Promise<{ plan: ReconciliationPlan; free: number; assetName: string } | undefined> {
+  const asset = await deps.assets.get(account.id, deployment.adamId, deployment.pricingParam);
+  if (!asset) return undefined;
+  const inScope = subjectsInScope(deployment, subjects.devices, subjects.users, account.assignableNetworks);
+  const holders = await deps.assignments.listByAsset(account.id, deployment.adamId, deployment.pricingParam);
+  const free = freeLicenses(asset);
+  return {
+    plan: planReconciliation({ deployment, inScope, holders, freeLicenses: free, now: deps.clock.now() }),
+    free,
+    assetName: asset.name ?? asset.adamId,
+  };
+}
+
+export async function reconcileDeployment(
+  deps: ReconcileDeps,
+  account: Account,
+  deployment: Deployment,
+  subjects: { devices: readonly Device[]; users: readonly VppUser[] },
+  actor: Actor,
+): Promise<ReconcileResult> {
+  if (!deployment.autoAssign && !deployment.autoRevoke) return EMPTY;
+  const planned = await planFor(deps, account, deployment, subjects);
+  if (!planned) return EMPTY;
+  const { plan, assetName } = planned;
+  const now = deps.clock.now().toISOString();
+
+  if (plan.leftScope.length > 0)
+    await deps.assignments.putMany(
+      plan.leftScope.map((h) => ({ ...h, outOfScopeSince: now, updatedAt: now })),
+    );
+  if (plan.backInScope.length > 0)
+    await deps.assignments.putMany(
+      plan.backInScope.map((h) => ({ ...h, outOfScopeSince: undefined, updatedAt: now })),
+    );
+
+  const asset = await deps.assets.get(account.id, deployment.adamId, deployment.pricingParam);
+  const jobIds: string[] = [];
+  let granted = 0;
+  let exhausted = 0;
+  let revoked = 0;
+  const run = async (kind: 'grant' | 'revoke', list: { type: 'device' | 'user'; id: string }[]) => {
+    if (list.length === 0 || !asset) return;
+    try {
+      const { job, rejected } = await requestLicenses(deps, {
+        kind,
+        account,
+        asset,
+        serialNumbers: list.filter((s) => s.type === 'device').map((s) => s.id),
+        userIds: list.filter((s) => s.type === 'user').map((s) => s.id),
+        actor,
+        source: 'deployment',
+      });
+      jobIds.push(job.id);
+      if (kind === 'grant') granted += job.requested;
+      else revoked += job.requested;
+      exhausted += rejected.filter((r) => r.code === 'licenses.exhausted').length;
+    } catch (error) {
+      // Nothing could go (all taken meanwhile, or the account is blocked): the next run tries again.
+      if (!(error instanceof DomainError)) throw error;
+      const rejected = (error.details?.rejected ?? []) as { code: string }[];
+      exhausted += rejected.filter((r) => r.code === 'licenses.exhausted').length;
+    }
+  };
+  await run('grant', plan.grant);
+  await run(
+    'revoke',
+    plan.revoke.map((r) => r.subject),
+  );
+
+  // Licences that ran out while granting may have gone to a reconciliation running at the same time:
+  // then the holders have changed, and only a fresh plan says what is really short.
+  const shortage =
+    exhausted === 0
+      ? plan.shortage.length
+      : ((await planFor(deps, account, deployment, subjects))?.plan.shortage.length ?? 0);
+  // Claimed before the e-mail: two reconciliations at once still alert once.
+  if (
+    shortage > 0 &&
+    !deployment.shortage &&
+    (await deps.deployments.setShortage(deployment, { count: shortage, alertedAt: now }))
+  ) {
+    await deps.mailer.send(shortageEmail(account, deployment, assetName, shortage));
+    await deps.audit.record({
+      orgId: account.orgId,
+      actor,
+      action: 'deployment.shortage',
+      target: `asset:${account.id}/${deployment.adamId}`,
+      result: 'failed',
+      details: { pricingParam: deployment.pricingParam, shortage },
+    });
+  } else if (shortage === 0 && deployment.shortage) {
+    await deps.deployments.setShortage(deployment, undefined);
+  }
+  if (granted + revoked > 0 || plan.leftScope.length > 0) {
+    await deps.audit.record({
+      orgId: account.orgId,
+      actor,
+      action: 'deployment.reconciled',
+      target: `asset:${account.id}/${deployment.adamId}`,
+      result: 'succeeded',
+      details: {
+        pricingParam: deployment.pricingParam,
+        granted,
+        revoked,
+        leftScope: plan.leftScope.length,
+        shortage,
+        jobIds,
+      },
+    });
+  }
+  return { deployments: 1, granted, revoked, shortage, jobIds };
+}
+
+/** Every deployment of an organisation (or of all): one read of devices per organisation, of users per account. */
+export async function reconcileAll(
+  deps: ReconcileDeps,
+  actor: Actor,
+  filter: { orgId?: string; accountId?: string; adamId?: string; pricingParam?: string } = {},
+): Promise<ReconcileResult> {
+  const deployments = (await deps.deployments.list(filter.orgId)).filter(
+    (d) =>
+      (!filter.accountId || d.accountId === filter.accountId) &&
+      (!filter.adamId || d.adamId === filter.adamId) &&
+      (!filter.pricingParam || d.pricingParam === filter.pricingParam) &&
+      (d.autoAssign || d.autoRevoke),
+  );
+  let result = EMPTY;
+  const devicesByOrg = new Map<string, Device[]>();
+  const usersByAccount = new Map<string, VppUser[]>();
+  for (const deployment of deployments) {
+    const account = await deps.accounts.get(deployment.accountId);
+    if (!account || !['active', 'expiring'].includes(account.status)) continue;
+    let devices = devicesByOrg.get(account.orgId);
+    if (!devices) {
+      devices = await deps.devices.listByOrg(account.orgId);
+      devicesByOrg.set(account.orgId, devices);
+    }
+    let users: VppUser[] = [];
+    if (deployment.method === 'user') {
+      users = usersByAccount.get(account.id) ?? (await deps.users.listByAccount(account.id));
+      usersByAccount.set(account.id, users);
+    }
+    result = add(result, await reconcileDeployment(deps, account, deployment, { devices, users }, actor));
+  }
+  return result;
+}

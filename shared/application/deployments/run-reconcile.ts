@@ -1,0 +1,35 @@
+/**
+ * The reconcile job (jobs queue): a debounced reconciliation of an organisation after changes, or one
+ * deployment reconciled on request (its job ends with what was done).
+ */
+import type { Actor } from '../../domain/principal.ts';
+import type { ParsedQueueMessage } from '../messages.ts';
+import type { DeploymentDeps } from './manage-deployments.ts';
+import { reconcileAll } from './reconcile.ts';
+
+export async function runReconcileJob(
+  deps: DeploymentDeps,
+  message: ParsedQueueMessage<'jobs'> & { type: 'reconcile' },
+): Promise<void> {
+  // Release first: changes from now on ask for a new run.
+  if (message.debounceKey) await deps.debouncer.release(message.debounceKey);
+  const actor: Actor = message.jobId
+    ? { type: 'system', id: `reconcile:${message.jobId}` }
+    : { type: 'system', id: 'reconcile-after-change' };
+  if (message.jobId) await deps.jobs.start(message.jobId);
+  const result = await reconcileAll(deps, actor, {
+    orgId: message.orgId,
+    ...(message.accountId ? { accountId: message.accountId } : {}),
+    ...(message.adamId ? { adamId: message.adamId } : {}),
+    ...(message.pricingParam ? { pricingParam: message.pricingParam } : {}),
+  });
+  if (message.jobId) {
+    await deps.jobs.setSummary(message.jobId, {
+      granted: result.granted,
+      revoked: result.revoked,
+      shortage: result.shortage,
+      jobIds: result.jobIds,
+    });
+    await deps.jobs.recordProgress(message.jobId, { completed: 1 });
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * A deployment: how an asset reaches its scope (SPEC §3, §5.7), and the planning of a reconciliation.
+ * Everything here is pure: given the scope, the subjects, the holders and the free licences, it says
+ * who should be granted (in a stable order, as far as licences last), who revoked (after the grace
+ * period), and what the shortage is.
+ *
+ * Scope: a device is in scope when its network is one of the scope's networks (none listed: any) and
+ * it carries one of the scope's tags (none listed: any); it must also be in one of the account's
+ * assignable networks to receive a device licence. A user is in scope when they own an in-scope device
+ * (matched by e-mail) or carry one of the scope's tags; only Invited and Associated users can hold one.
+ *
+ * Order when licences run short: subjects in the inventory longest first (device `createdAt`, user
+ * `createdAt`), then by serial number or user id, so the same subjects win every hour.
+ */
+import { z } from 'zod';
+import { PricingParamSchema } from './asset.ts';
+import type { AssignmentRecord } from './assignment.ts';
+import type { Device } from './device.ts';
+import type { VppUser } from './vpp-user.ts';
+
+export const ScopeSchema = z.object({ networks: z.array(z.string()), tags: z.array(z.string()) });
+export type Scope = z.infer<typeof ScopeSchema>;
+
+export const DeploymentSchema = z.object({
+  orgId: z.string(),
+  accountId: z.string(),
+  adamId: z.string(),
+  pricingParam: PricingParamSchema,
+  method: z.enum(['device', 'user']),
+  scope: ScopeSchema,
+  autoAssign: z.boolean(),
+  autoRevoke: z.boolean(),
+  revokeGraceHours: z.number().int().nonnegative(),
+  /** The shortage last reported, and when its alert went out (one alert until it is resolved). */
+  shortage: z.object({ count: z.number().int(), alertedAt: z.string() }).optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+});
+export type Deployment = z.infer<typeof DeploymentSchema>;
+
+export interface Subject {
+  readonly type: 'device' | 'user';
+  readonly id: string;
+  /** For the stable order. */
+  readonly since: string;
+}
+
+export function deviceInScope(device: Device, scope: Scope): boolean {
+  const network = scope.networks.length === 0 || scope.networks.includes(device.networkId);
+  const tagged = scope.tags.length === 0 || scope.tags.some((t) => device.tags.includes(t));
+  return network && tagged;
+}
+
+/** The subjects that should hold the asset. */
+export function subjectsInScope(
+  deployment: Pick<Deployment, 'method' | 'scope'>,
+  devices: readonly Device[],
+  users: readonly VppUser[],
+  assignableNetworks: readonly string[],
+): Subject[] {
+  const inScope = devices.filter((d) => deviceInScope(d, deployment.scope));
+  if (deployment.method === 'device') {
+    return inScope
+      .filter((d) => assignableNetworks.length === 0 || assignableNetworks.includes(d.networkId))
+      .map((d) => ({ type: 'device' as const, id: d.serialNumber, since: d.createdAt }));
+  }
+  const owners = new Set(inScope.map((d) => d.ownerEmail).filter((e): e is string => e !== undefined));
+  return users
+    .filter((u) => u.status === 'Invited' || u.status === 'Associated')
+    .filter(
+      (u) =>
+        (u.email !== undefined && owners.has(u.email)) ||
+        deployment.scope.tags.some((t) => u.tags.includes(t)),
+    )
+    .map((u) => ({ type: 'user' as const, id: u.id, since: u.createdAt }));
+}
+
+export const stableOrder = (a: Subject, b: Subject): number =>
+  a.since === b.since ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.since < b.since ? -1 : 1;
+
+export interface ReconciliationPlan {
+  /** In the stable order, as far as free licences last. */
+  readonly grant: Subject[];
+  /** In scope, not holding, beyond the free licences. */
+  readonly shortage: Subject[];
+  /** Out of scope for longer than the grace period: to revoke now. */
+  readonly revoke: { subject: Subject; graceEndedAt: string }[];
+  /** Out of scope, still within the grace period. */
+  readonly inGrace: { subject: Subject; graceEndsAt: string }[];
+  /** Holders that just left the scope: the time they left is recorded (a write). */
+  readonly leftScope: AssignmentRecord[];
+  /** Holders back in scope: the recorded time is cleared (a write). */
+  readonly backInScope: AssignmentRecord[];
+  readonly inScope: number;
+}
+
+export function planReconciliation(input: {
+  deployment: Deployment;
+  inScope: readonly Subject[];
+  holders: readonly AssignmentRecord[];
+  freeLicenses: number;
+  now: Date;
+}): ReconciliationPlan {
+  const { deployment, now } = input;
+  const key = (type: string, id: string) => `${type}:${id}`;
+  const wanted = new Map(input.inScope.map((s) => [key(s.type, s.id), s]));
+  const held = new Map(
+    input.holders
+      .filter((h) => h.subjectType === deployment.method)
+      .map((h) => [key(h.subjectType, h.subjectId), h]),
+  );
+
+  const missing = [...wanted.values()].filter((s) => {
+    const h = held.get(key(s.type, s.id));
+    return !h || h.state === 'revoked' || h.state === 'failed';
+  });
+  missing.sort(stableOrder);
+  const room = deployment.autoAssign ? Math.max(0, Math.min(missing.length, input.freeLicenses)) : 0;
+  const grant = missing.slice(0, room);
+  const shortage = deployment.autoAssign ? missing.slice(room) : [];
+
+  const revoke: ReconciliationPlan['revoke'] = [];
+  const inGrace: ReconciliationPlan['inGrace'] = [];
+  const leftScope: AssignmentRecord[] = [];
+  const backInScope: AssignmentRecord[] = [];
+  const graceMs = deployment.revokeGraceHours * 3_600_000;
+  for (const [k, holder] of held) {
+    if (holder.state !== 'granted') continue;
+    if (wanted.has(k)) {
+      if (holder.outOfScopeSince) backInScope.push(holder);
+      continue;
+    }
+    // autoRevoke takes back only what the deployment granted, never a manual grant.
+    if (!deployment.autoRevoke || holder.source !== 'deployment') continue;
+    const subject = { type: holder.subjectType, id: holder.subjectId, since: holder.createdAt };
+    if (!holder.outOfScopeSince) {
+      leftScope.push(holder);
+      if (graceMs === 0) revoke.push({ subject, graceEndedAt: now.toISOString() });
+      else inGrace.push({ subject, graceEndsAt: new Date(now.getTime() + graceMs).toISOString() });
+      continue;
+    }
+    const ends = new Date(new Date(holder.outOfScopeSince).getTime() + graceMs);
+    if (ends.getTime() <= now.getTime()) revoke.push({ subject, graceEndedAt: ends.toISOString() });
+    else inGrace.push({ subject, graceEndsAt: ends.toISOString() });
+  }
+  return { grant, shortage, revoke, inGrace, leftScope, backInScope, inScope: wanted.size };
+}

@@ -1,0 +1,266 @@
+/**
+ * Scope reconciliation (SPEC §5.7) in local mode: a deployment scoped to a tag, devices that arrive
+ * and get licences, devices that leave and lose them after the grace period, manual grants left alone,
+ * the shortage in the plan and the report (with one alert), and a reconciliation with nothing to change
+ * that writes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Clock } from '../../shared/application/ports/clock.ts';
+import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { countWrites } from '../support/write-counter.ts';
+
+let now = new Date('2026-11-26T09:00:00Z');
+const clock: Clock = { now: () => now };
+let rt: TestRuntime;
+let accountId: string;
+const APP = '9000000001';
+const SCARCE = '9000000002';
+const USER_APP = '9000000003';
+const BOOK = '9000000004';
+
+const deploymentOf = (adamId: string) => `/v1/accounts/${accountId}/assets/${adamId}/deployment`;
+const holders = async (adamId: string) =>
+  (await rt.deps.assignments.listByAsset(accountId, adamId, 'STDQ'))
+    .filter((a) => a.state === 'granted')
+    .map((a) => a.subjectId)
+    .sort();
+
+async function devices(list: { serialNumber: string; tags?: string[]; ownerEmail?: string }[]) {
+  const answer = await rt.call('PUT', '/v1/devices', {
+    body: list.map((d) => ({ networkId: 'net-1', ...d })),
+  });
+  expect(answer.status).toBe(200);
+}
+
+async function settled() {
+  // Reconciliations run from the jobs queue; grants through the grants queue and Apple's events.
+  await eventually(
+    async () => {
+      for (const queue of ['jobs', 'grants', 'revocations'] as const)
+        if ((await rt.queueDepth(queue)) > 0) return false;
+      const pending = (await rt.deps.assignments.listByAccount(accountId)).filter(
+        (a) => a.state === 'pending-grant' || a.state === 'pending-revoke',
+      );
+      return pending.length === 0;
+    },
+    40_000,
+    'the reconciliation to settle',
+  );
+}
+
+beforeAll(async () => {
+  rt = await startTestRuntime({ overrides: { clock }, simulator: { seed: 'demo', eventDelayMs: 20 } });
+  const seeded = rt.simulator.seed({
+    organizations: [
+      {
+        id: 'rec-org',
+        name: 'Reconcile District',
+        locations: [
+          {
+            id: 'rec-main',
+            name: 'Reconcile Main',
+            assets: [
+              {
+                adamId: APP,
+                pricingParam: 'STDQ',
+                productType: 'App',
+                name: 'Lab App',
+                totalCount: 100,
+                deviceAssignable: true,
+              },
+              {
+                adamId: SCARCE,
+                pricingParam: 'STDQ',
+                productType: 'App',
+                name: 'Scarce App',
+                totalCount: 5,
+                deviceAssignable: true,
+              },
+              {
+                adamId: USER_APP,
+                pricingParam: 'STDQ',
+                productType: 'App',
+                name: 'People App',
+                totalCount: 20,
+                deviceAssignable: false,
+              },
+              {
+                adamId: BOOK,
+                pricingParam: 'STDQ',
+                productType: 'Book',
+                name: 'A Book',
+                totalCount: 20,
+                deviceAssignable: false,
+              },
+            ],
+            users: [
+              { clientUserId: 'u-owner', email: 'owner@rec.test', status: 'Associated' },
+              { clientUserId: 'u-tagged', email: 'tagged@rec.test', status: 'Associated' },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+  const created = await rt.call('POST', '/v1/accounts', {
+    body: { name: 'Reconcile', email: 'contact@rec.test', token: seeded.locations[0]?.tokens[0] },
+  });
+  accountId = created.body.id;
+  await eventually(async () => (await rt.deps.syncStates.get(accountId))?.lastSyncAt, 30_000, 'first sync');
+});
+afterAll(async () => {
+  await rt?.stop();
+});
+
+describe('deployments', () => {
+  it('refuses what cannot work, and viewers', async () => {
+    const books = await rt.call('PUT', deploymentOf(BOOK), {
+      body: { method: 'user', scope: { networks: [], tags: [] }, autoAssign: true, autoRevoke: true },
+    });
+    expect(books.status).toBe(422);
+    expect(books.body.error.code).toBe('asset.irrevocable');
+    const toDevices = await rt.call('PUT', deploymentOf(USER_APP), {
+      body: { method: 'device', scope: { networks: [], tags: [] }, autoAssign: true, autoRevoke: false },
+    });
+    expect(toDevices.body.error.code).toBe('deployment.not_device_assignable');
+    expect((await rt.call('PUT', deploymentOf(APP), { body: { method: 'tablet' } })).status).toBe(400);
+    const viewer = await rt.call('PUT', deploymentOf(APP), {
+      as: { org: 'demo', role: 'viewer', email: 'v@demo.test' },
+      body: { method: 'device', scope: { networks: [], tags: ['lab'] }, autoAssign: true, autoRevoke: true },
+    });
+    expect(viewer.status).toBe(403);
+    expect((await rt.call('GET', `${deploymentOf(APP)}/plan`)).status).toBe(404);
+  });
+
+  it('grants to devices that enter the scope', async () => {
+    const put = await rt.call('PUT', deploymentOf(APP), {
+      body: {
+        method: 'device',
+        scope: { networks: ['net-1'], tags: ['lab'] },
+        autoAssign: true,
+        autoRevoke: true,
+        revokeGraceHours: 24,
+      },
+    });
+    expect(put.status).toBe(200);
+    await devices([
+      { serialNumber: 'LAB-1', tags: ['lab'] },
+      { serialNumber: 'LAB-2', tags: ['lab', 'math'] },
+      { serialNumber: 'LAB-3', tags: ['lab'] },
+      { serialNumber: 'OFFICE-1', tags: ['office'] },
+    ]);
+    await settled();
+    expect(await holders(APP)).toEqual(['LAB-1', 'LAB-2', 'LAB-3']);
+    const records = await rt.deps.assignments.listByAsset(accountId, APP, 'STDQ');
+    expect(records.every((r) => r.source === 'deployment')).toBe(true);
+  });
+
+  it('revokes from devices that left the scope only after the grace period, never a manual grant', async () => {
+    const manual = await rt.call('POST', `/v1/accounts/${accountId}/assets/${APP}/grants`, {
+      body: { serialNumbers: ['OFFICE-1'] },
+    });
+    expect(manual.status).toBe(202);
+    await settled();
+    await devices([{ serialNumber: 'LAB-3', tags: [] }]);
+    await settled();
+    const plan = await rt.call('GET', `${deploymentOf(APP)}/plan`);
+    expect(plan.body.inGrace).toEqual([
+      { subject: 'device:LAB-3', graceEndsAt: new Date(now.getTime() + 24 * 3_600_000).toISOString() },
+    ]);
+    expect(plan.body.revoke).toEqual([]);
+    expect(await holders(APP)).toContain('LAB-3');
+
+    now = new Date(now.getTime() + 25 * 3_600_000);
+    expect((await rt.call('GET', `${deploymentOf(APP)}/plan`)).body.revoke).toEqual([
+      expect.objectContaining({ subject: 'device:LAB-3' }),
+    ]);
+    await rt.fireSchedule('reconcile');
+    await settled();
+    expect(await holders(APP)).toEqual(['LAB-1', 'LAB-2', 'OFFICE-1']);
+  });
+
+  it('writes nothing when there is nothing to change', async () => {
+    const writes = countWrites(rt.clients.dynamo);
+    await rt.fireSchedule('reconcile');
+    expect(writes.total()).toBe(0);
+    writes.reset();
+    const job = await rt.call('POST', `${deploymentOf(APP)}/reconcile`);
+    expect(job.status).toBe(202);
+    await eventually(
+      async () => (await rt.call('GET', `/v1/jobs/${job.body.id}`)).body.state === 'succeeded',
+      20_000,
+      'reconcile job',
+    );
+    // The job's own record (create, start, summary, its count, its final state) and nothing else.
+    expect(writes.total()).toBe(5);
+  });
+
+  it('grants in a stable order when licences run short, and reports and alerts the shortage once', async () => {
+    // Eight devices, oldest first, for an app with five licences.
+    for (let i = 1; i <= 8; i++) {
+      now = new Date(now.getTime() + 60_000);
+      await devices([{ serialNumber: `ART-${i}`, tags: ['art'] }]);
+    }
+    await rt.call('PUT', deploymentOf(SCARCE), {
+      body: { method: 'device', scope: { networks: [], tags: ['art'] }, autoAssign: true, autoRevoke: false },
+    });
+    await settled();
+    expect(await holders(SCARCE)).toEqual(['ART-1', 'ART-2', 'ART-3', 'ART-4', 'ART-5']);
+    const plan = await rt.call('GET', `${deploymentOf(SCARCE)}/plan`);
+    expect(plan.body).toMatchObject({
+      inScope: 8,
+      freeLicenses: 0,
+      grant: [],
+      shortage: { count: 3, subjects: ['device:ART-6', 'device:ART-7', 'device:ART-8'] },
+    });
+    const report = await rt.call('GET', '/v1/reports/licenses');
+    expect(report.body.items.find((r: { adamId: string }) => r.adamId === SCARCE)).toMatchObject({
+      total: 5,
+      assigned: 5,
+      available: 0,
+      pending: 0,
+      inScope: 8,
+      shortage: 3,
+    });
+    const csv = await fetch(`${rt.apiUrl}/v1/reports/licenses?format=csv`, {
+      headers: {
+        authorization: `Bearer ${await rt.token({ org: 'demo', role: 'viewer', email: 'v@demo.test' })}`,
+      },
+    });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'accountId,accountName,adamId,pricingParam,name,productType,total,assigned,available,pending,inScope,shortage',
+    );
+    expect(lines.find((l) => l.includes(SCARCE))).toContain(',5,5,0,0,8,3');
+    await rt.fireSchedule('reconcile');
+    await rt.fireSchedule('reconcile');
+    const alerts = (await rt.outbox()).filter((m) => m.subject.includes('short'));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.destination.to).toEqual(['contact@rec.test']);
+    expect(alerts[0]?.body.text).toContain('3 more licences');
+  });
+
+  it('deploys to users who own an in-scope device or carry a scope tag', async () => {
+    await devices([{ serialNumber: 'OWNED-1', tags: ['people'], ownerEmail: 'owner@rec.test' }]);
+    await rt.deps.users.putMany(
+      (await rt.deps.users.getMany(accountId, ['u-tagged'])).map((u) => ({
+        before: u,
+        after: { ...u, tags: ['people'] },
+      })),
+    );
+    await rt.call('PUT', deploymentOf(USER_APP), {
+      body: { method: 'user', scope: { networks: [], tags: ['people'] }, autoAssign: true, autoRevoke: true },
+    });
+    await settled();
+    expect(await holders(USER_APP)).toEqual(['u-owner', 'u-tagged']);
+  });
+
+  it('leaves holders alone when the deployment is removed', async () => {
+    const removed = await rt.call('DELETE', deploymentOf(APP));
+    expect(removed.body).toEqual({ removed: true });
+    await rt.fireSchedule('reconcile');
+    await settled();
+    expect(await holders(APP)).toEqual(['LAB-1', 'LAB-2', 'OFFICE-1']);
+  });
+});
