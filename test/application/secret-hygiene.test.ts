@@ -89,6 +89,17 @@ describe('secret hygiene', () => {
       });
       answers.push(await response.text());
     }
+    // An invitation: its link token must stay in the e-mail alone.
+    const user = await call('POST', `/v1/accounts/${id}/users`, { body: { email: 'pupil@hygiene.test' } });
+    const invited = await call('POST', `/v1/accounts/${id}/users/invitations`, { body: { userIds: [user.body.id] } });
+    await eventually(async () => (await call('GET', `/v1/jobs/${invited.body.job.id}`)).body.state === 'succeeded', 20_000, 'invitation');
+    const invitationMail = (await rt.outbox()).find((m) => m.destination.to.includes('pupil@hygiene.test'));
+    const invitationToken = /\/invitations\/([A-Za-z0-9_-]+)/.exec(invitationMail?.body.text ?? '')?.[1] ?? '';
+    expect(invitationToken.length).toBeGreaterThan(20);
+    for (const method of ['GET', 'POST', 'GET']) {
+      const page = await fetch(`${rt.apiUrl}/invitations/${invitationToken}`, { method, redirect: 'manual' });
+      answers.push(await page.text(), JSON.stringify([...page.headers.entries()]));
+    }
     rt.simulator.purchase('demo-north', { adamId: '361309726', pricingParam: 'STDQ' }, 5);
     await rt.simulator.settle();
     rt.simulator.revokeToken(second);
@@ -97,7 +108,8 @@ describe('secret hygiene', () => {
 
     // Assess
     const audit = JSON.stringify((await rt.deps.audit.list('demo', { limit: 1000 })).items);
-    const mail = JSON.stringify(await rt.outbox());
+    // The invitation e-mail carries its link by design; every other mail must not.
+    const mail = JSON.stringify((await rt.outbox()).filter((m) => !m.destination.to.includes('pupil@hygiene.test')));
     const logs = captured.join('');
     expect(logs.length).toBeGreaterThan(1000);
     expect(audit).toContain('account.created');
@@ -109,6 +121,7 @@ describe('secret hygiene', () => {
       ['other token', other],
       ['inner token', inner(first)],
       ['notification secret', secret],
+      ['invitation token', invitationToken],
     ] as const) {
       for (const [where, text] of [
         ['logs', logs],
