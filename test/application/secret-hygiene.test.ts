@@ -91,10 +91,17 @@ describe('secret hygiene', () => {
     }
     // An invitation: its link token must stay in the e-mail alone.
     const user = await call('POST', `/v1/accounts/${id}/users`, { body: { email: 'pupil@hygiene.test' } });
-    const invited = await call('POST', `/v1/accounts/${id}/users/invitations`, { body: { userIds: [user.body.id] } });
-    await eventually(async () => (await call('GET', `/v1/jobs/${invited.body.job.id}`)).body.state === 'succeeded', 20_000, 'invitation');
+    const invited = await call('POST', `/v1/accounts/${id}/users/invitations`, {
+      body: { userIds: [user.body.id] },
+    });
+    await eventually(
+      async () => (await call('GET', `/v1/jobs/${invited.body.job.id}`)).body.state === 'succeeded',
+      20_000,
+      'invitation',
+    );
     const invitationMail = (await rt.outbox()).find((m) => m.destination.to.includes('pupil@hygiene.test'));
-    const invitationToken = /\/invitations\/([A-Za-z0-9_-]+)/.exec(invitationMail?.body.text ?? '')?.[1] ?? '';
+    const invitationToken =
+      /\/invitations\/([A-Za-z0-9_-]+)/.exec(invitationMail?.body.text ?? '')?.[1] ?? '';
     expect(invitationToken.length).toBeGreaterThan(20);
     for (const method of ['GET', 'POST', 'GET']) {
       const page = await fetch(`${rt.apiUrl}/invitations/${invitationToken}`, { method, redirect: 'manual' });
@@ -109,7 +116,9 @@ describe('secret hygiene', () => {
     // Assess
     const audit = JSON.stringify((await rt.deps.audit.list('demo', { limit: 1000 })).items);
     // The invitation e-mail carries its link by design; every other mail must not.
-    const mail = JSON.stringify((await rt.outbox()).filter((m) => !m.destination.to.includes('pupil@hygiene.test')));
+    const mail = JSON.stringify(
+      (await rt.outbox()).filter((m) => !m.destination.to.includes('pupil@hygiene.test')),
+    );
     const logs = captured.join('');
     expect(logs.length).toBeGreaterThan(1000);
     expect(audit).toContain('account.created');

@@ -12,7 +12,11 @@ import { countWrites } from '../support/write-counter.ts';
 import { type BenchRow, withPeakMemory } from './table.ts';
 
 export async function benchReconcile(devicesCount = 100_000, deploymentsCount = 50): Promise<BenchRow[]> {
-  const rt = await startLocalRuntime({ pollQueues: false, scheduleTimers: false, simulator: { seed: 'demo' } });
+  const rt = await startLocalRuntime({
+    pollQueues: false,
+    scheduleTimers: false,
+    simulator: { seed: 'demo' },
+  });
   const rows: BenchRow[] = [];
   try {
     const stamp = new Date('2026-01-01T00:00:00Z').toISOString();
@@ -96,16 +100,42 @@ export async function benchReconcile(devicesCount = 100_000, deploymentsCount = 
     const area = `reconcile ${devicesCount.toLocaleString('en-US')} devices × ${deploymentsCount} deployments`;
     const run = async (name: string) => {
       writes.reset();
-      const { result, peakRssMb, ms } = await withPeakMemory(() => reconcileAll(rt.deps, { type: 'system', id: 'bench' }, { orgId: account.orgId }));
-      rows.push({ area, measure: `${name}: time`, value: ms / 1000, unit: 's', note: 'DynamoDB Local on this machine' });
-      rows.push({ area, measure: `${name}: peak memory`, value: peakRssMb, unit: 'MB RSS', note: 'whole process' });
+      const { result, peakRssMb, ms } = await withPeakMemory(() =>
+        reconcileAll(rt.deps, { type: 'system', id: 'bench' }, { orgId: account.orgId }),
+      );
+      rows.push({
+        area,
+        measure: `${name}: time`,
+        value: ms / 1000,
+        unit: 's',
+        note: 'DynamoDB Local on this machine',
+      });
+      rows.push({
+        area,
+        measure: `${name}: peak memory`,
+        value: peakRssMb,
+        unit: 'MB RSS',
+        note: 'whole process',
+      });
       rows.push({ area, measure: `${name}: table reads`, value: writes.reads(), unit: 'requests' });
-      rows.push({ area, measure: `${name}: table writes`, value: writes.total(), unit: 'items', note: JSON.stringify(writes.byCommand()) });
-      rows.push({ area, measure: `${name}: granted / revoked / shortage`, value: `${result.granted} / ${result.revoked} / ${result.shortage}` });
+      rows.push({
+        area,
+        measure: `${name}: table writes`,
+        value: writes.total(),
+        unit: 'items',
+        note: JSON.stringify(writes.byCommand()),
+      });
+      rows.push({
+        area,
+        measure: `${name}: granted / revoked / shortage`,
+        value: `${result.granted} / ${result.revoked} / ${result.shortage}`,
+      });
     };
     await run('nothing to change');
     // 1% churn: devices move to the next group (leave one scope, enter another).
-    const moved = devices.slice(0, devicesCount / 100).map((d, i) => ({ ...d, tags: [`group-${(i + 1) % deploymentsCount}`] }));
+    const moved = devices
+      .slice(0, devicesCount / 100)
+      .map((d, i) => ({ ...d, tags: [`group-${(i + 1) % deploymentsCount}`] }));
     await rt.deps.devices.putMany(moved);
     await run('1% churn');
   } finally {

@@ -3,7 +3,7 @@
  * network errors; writes only when Apple's answer shows the request was not taken (see
  * `isSafeToRetry`). Delays grow exponentially with jitter and never undercut `Retry-After`.
  */
-import type { VppApiError } from '../../application/ports/vpp-errors.ts';
+import { TRANSIENT_KINDS, type VppApiError } from '../../application/ports/vpp-errors.ts';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -51,8 +51,6 @@ export function nextDelay(
   if (error.retryAfterMs === undefined) return backoff;
   return error.retryAfterMs + Math.round(random() * Math.min(policy.baseDelayMs, 1_000));
 }
-
-const TRANSIENT_KINDS = new Set(['throttled', 'service_unavailable', 'internal', 'network']);
 
 /**
  * Whether a failed call may be sent again.

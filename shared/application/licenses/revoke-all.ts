@@ -8,7 +8,7 @@
 import type { AssignmentRecord } from '../../domain/assignment.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
-import { RetryLaterError } from '../sync/run-sync-job.ts';
+import { RetryLaterError } from '../retry-later.ts';
 import { settleTasks } from './settle-event.ts';
 import type { SubmitDeps } from './submit-licenses.ts';
 

@@ -18,8 +18,8 @@ import { mapLimit } from '../concurrency.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
 import type { VppClient } from '../ports/vpp-client.ts';
-import { isVppError, type VppApiError } from '../ports/vpp-errors.ts';
-import { RetryLaterError } from '../sync/run-sync-job.ts';
+import { isVppError, TRANSIENT_KINDS, type VppApiError } from '../ports/vpp-errors.ts';
+import { RetryLaterError } from '../retry-later.ts';
 import type { LicenseDeps } from './request-licenses.ts';
 import { type SettleDeps, settleTasks, type TaskOutcome } from './settle-event.ts';
 
@@ -28,7 +28,6 @@ export interface SubmitDeps extends LicenseDeps, SettleDeps, TokenGuardDeps {
   readonly settings: ServiceSettings;
 }
 
-const TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network']);
 const UNKNOWN = 'apple.outcome_unknown';
 
 const subjectsOf = (records: readonly AssignmentRecord[]) => ({
@@ -160,7 +159,7 @@ export async function submitLicenses(
             );
           }
           retry = error;
-        } else if (TRANSIENT.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
+        } else if (TRANSIENT_KINDS.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
           retry = error;
         } else {
           await settleTasks(deps, claimId, errorOutcome(affected, error));
@@ -199,7 +198,11 @@ export async function submitLicenses(
       );
       return;
     }
-    if (isVppError(error) && TRANSIENT.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
+    if (
+      isVppError(error) &&
+      TRANSIENT_KINDS.has(error.kind) &&
+      attempt.receiveCount < attempt.maxReceiveCount
+    ) {
       throw new RetryLaterError(`Apple is unavailable (${error.message}); the request will be sent again.`);
     }
     throw error;

@@ -11,7 +11,7 @@
  *   accepted ones become Associated).
  */
 import type { Account } from '../../domain/account.ts';
-import { assetKeyOf, UNLIMITED_TOTAL } from '../../domain/asset.ts';
+import { assetKeyOf } from '../../domain/asset.ts';
 import { type AssignmentRecord, IN_FLIGHT } from '../../domain/assignment.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
@@ -19,7 +19,7 @@ import { withAccountToken } from '../accounts/token-guard.ts';
 import { type SettleDeps, settleTasks } from '../licenses/settle-event.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import { type AppleNotification, type AssetKey, NotificationSchema } from '../ports/vpp-schemas.ts';
-import type { SyncDeps } from '../sync/sync-account.ts';
+import { assetChanged, assetFromApple, type SyncDeps } from '../sync/sync-account.ts';
 import { applyAppleUsers, failUsers, type UserEventDeps } from '../users/user-events.ts';
 
 export interface NotificationWorkerDeps extends SyncDeps, SettleDeps, UserEventDeps {
@@ -140,30 +140,9 @@ async function applyAssetCount(
     if (existing) await deps.assets.remove(account.id, asset.adamId, asset.pricingParam);
     return;
   }
-  const facts = {
-    totalCount: apple.totalCount,
-    assignedCount: apple.assignedCount,
-    availableCount: apple.availableCount,
-    retiredCount: apple.retiredCount,
-  };
-  if (existing && Object.entries(facts).every(([k, v]) => existing[k as keyof typeof facts] === v)) return;
-  await deps.assets.saveAppleFacts([
-    {
-      accountId: account.id,
-      adamId: apple.adamId,
-      pricingParam: apple.pricingParam,
-      productType: apple.productType,
-      ...(existing?.name ? { name: existing.name } : {}),
-      ...(existing?.iconUrl ? { iconUrl: existing.iconUrl } : {}),
-      deviceAssignable: apple.productType === 'Book' ? false : apple.deviceAssignable,
-      revocable: apple.productType === 'Book' ? false : apple.revocable,
-      supportedPlatforms: apple.supportedPlatforms,
-      unlimited: apple.totalCount >= UNLIMITED_TOTAL,
-      ...facts,
-      pendingCount: existing?.pendingCount ?? 0,
-      updatedAt: deps.clock.now().toISOString(),
-    },
-  ]);
+  const next = assetFromApple(account, apple, existing, deps.clock.now().toISOString());
+  if (existing && !assetChanged(existing, next)) return;
+  await deps.assets.saveAppleFacts([next]);
   await deps.audit.record({
     orgId: account.orgId,
     actor: APPLE,

@@ -115,6 +115,14 @@ export function appleError(errorNumber: number): AppleErrorDefinition | undefine
 }
 
 /** Kinds that say the token itself is the problem: nothing else will work until an admin acts. */
+/** Kinds that may pass if the same request is tried again later (Apple busy, down, or unreachable). */
+export const TRANSIENT_KINDS: ReadonlySet<VppErrorKind> = new Set([
+  'throttled',
+  'service_unavailable',
+  'internal',
+  'network',
+]);
+
 export const TOKEN_ERROR_KINDS: ReadonlySet<VppErrorKind> = new Set([
   'token_expired',
   'token_revoked',

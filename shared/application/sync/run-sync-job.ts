@@ -13,6 +13,7 @@ import type { AuditLog } from '../ports/audit-log.ts';
 import type { IdGenerator } from '../ports/clock.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
+import { RetryLaterError } from '../retry-later.ts';
 import { driftFound, type SyncDeps, syncAccount } from './sync-account.ts';
 
 export interface SyncJobDeps extends SyncDeps {
@@ -30,11 +31,6 @@ export interface SyncJobMessage {
 }
 
 const TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network', 'outcome_unknown']);
-
-/** Thrown to have the queue deliver the message again. */
-export class RetryLaterError extends Error {
-  override readonly name = 'RetryLaterError';
-}
 
 export async function runSyncJob(
   deps: SyncJobDeps,

@@ -153,7 +153,8 @@ async function syncUsers(
   };
 }
 
-function assetFromApple(
+/** Our record of an asset from Apple's answer; our name, icon and reservations are kept. */
+export function assetFromApple(
   account: Account,
   apple: ResponseAsset,
   existing: AssetRecord | undefined,
@@ -180,7 +181,7 @@ function assetFromApple(
   };
 }
 
-const assetChanged = (a: AssetRecord, b: AssetRecord) =>
+export const assetChanged = (a: AssetRecord, b: AssetRecord) =>
   APPLE_ASSET_FIELDS.some((f) => a[f] !== b[f]) ||
   a.supportedPlatforms.join(',') !== b.supportedPlatforms.join(',');
 

@@ -22,8 +22,14 @@ import type { AccountRepository } from '../ports/account-repository.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import type { VppClient } from '../ports/vpp-client.ts';
-import { RetryLaterError } from '../sync/run-sync-job.ts';
-import { applyAppleUsers, deliverInvitations, failUsers, type UserEventDeps } from './user-events.ts';
+import { RetryLaterError } from '../retry-later.ts';
+import {
+  applyAppleUsers,
+  deliverInvitations,
+  failUsers,
+  recordUserSubmission,
+  type UserEventDeps,
+} from './user-events.ts';
 
 export interface InvitationDeps extends UserEventDeps {
   readonly accounts: AccountRepository;
@@ -32,7 +38,7 @@ export interface InvitationDeps extends UserEventDeps {
   readonly queue: MessageQueue;
 }
 
-const TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network']);
+const _TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network']);
 
 /** Marks the accepted users as waiting for a job of `kind`; creates the job. Shared with retirements. */
 export async function startUserJob(
@@ -160,45 +166,12 @@ export async function runInvitationJob(
           ...(u.managedAppleId ? { managedAppleId: u.managedAppleId } : {}),
         })),
       );
-      const now = deps.clock.now().toISOString();
-      const byId = new Map(toCreate.map((u) => [u.id, u]));
-      for (const event of submission.events) {
-        for (const request of event.request) {
-          const user = byId.get(request.clientUserId);
-          if (!user?.pending) continue;
-          await deps.users.replace(user, {
-            ...user,
-            pending: { ...user.pending, eventId: event.eventId },
-            updatedAt: now,
-          });
-        }
-        await deps.queue.send(
-          'events',
-          {
-            orgId: account.orgId,
-            accountId: account.id,
-            eventId: event.eventId,
-            eventType: 'CREATE',
-            jobId: message.jobId,
-            submittedAt: now,
-            polls: 0,
-          },
-          { delaySeconds: deps.settings.eventFirstPollSeconds },
-        );
-      }
-      for (const { request, error } of submission.rejected) {
-        if (TRANSIENT.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
-          throw new RetryLaterError(
-            `Apple did not take the registration (${error.message}); it will be sent again.`,
-          );
-        }
-        await failUsers(
-          deps,
-          account,
-          request.map((u) => u.clientUserId),
-          { errorNumber: error.errorNumber ?? 9603, errorMessage: error.message },
-        );
-      }
+      await recordUserSubmission(
+        deps,
+        account,
+        { jobId: message.jobId, users: toCreate, eventType: 'CREATE', submission },
+        attempt,
+      );
     });
   } catch (error) {
     if (error instanceof RetryLaterError) throw error;

@@ -17,13 +17,13 @@ import type { Rejection } from '../licenses/request-licenses.ts';
 import { revokeAll } from '../licenses/revoke-all.ts';
 import type { SubmitDeps } from '../licenses/submit-licenses.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
-import { RetryLaterError } from '../sync/run-sync-job.ts';
+import { RetryLaterError } from '../retry-later.ts';
 import { type InvitationDeps, startUserJob } from './invitations.ts';
-import { failUsers } from './user-events.ts';
+import { failUsers, recordUserSubmission } from './user-events.ts';
 
 export type RetirementDeps = InvitationDeps & SubmitDeps;
 
-const TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network']);
+const _TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network']);
 
 export async function requestRetirements(
   deps: RetirementDeps,
@@ -125,45 +125,7 @@ export async function retireAtApple(
         token,
         users.map((u) => ({ clientUserId: u.id })),
       );
-      const now = deps.clock.now().toISOString();
-      const byId = new Map(users.map((u) => [u.id, u]));
-      for (const event of submission.events) {
-        for (const request of event.request) {
-          const user = byId.get(request.clientUserId);
-          if (user?.pending)
-            await deps.users.replace(user, {
-              ...user,
-              pending: { ...user.pending, eventId: event.eventId },
-              updatedAt: now,
-            });
-        }
-        await deps.queue.send(
-          'events',
-          {
-            orgId: account.orgId,
-            accountId: account.id,
-            eventId: event.eventId,
-            eventType: 'RETIRE',
-            jobId,
-            submittedAt: now,
-            polls: 0,
-          },
-          { delaySeconds: deps.settings.eventFirstPollSeconds },
-        );
-      }
-      for (const { request, error } of submission.rejected) {
-        if (TRANSIENT.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
-          throw new RetryLaterError(
-            `Apple did not take the retirement (${error.message}); it will be sent again.`,
-          );
-        }
-        await failUsers(
-          deps,
-          account,
-          request.map((u) => u.clientUserId),
-          { errorNumber: error.errorNumber ?? 9603, errorMessage: error.message },
-        );
-      }
+      await recordUserSubmission(deps, account, { jobId, users, eventType: 'RETIRE', submission }, attempt);
     });
   } catch (error) {
     if (error instanceof RetryLaterError) throw error;

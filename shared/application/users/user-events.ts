@@ -25,7 +25,10 @@ import type { Mailer } from '../ports/mailer.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
 import type { UserRepository } from '../ports/user-repository.ts';
-import type { ErrorResponse, ResponseUser } from '../ports/vpp-schemas.ts';
+import type { BatchSubmission } from '../ports/vpp-client.ts';
+import { TRANSIENT_KINDS } from '../ports/vpp-errors.ts';
+import type { ErrorResponse, RequestUser, ResponseUser } from '../ports/vpp-schemas.ts';
+import { RetryLaterError } from '../retry-later.ts';
 
 export interface UserEventDeps {
   readonly debouncer: Debouncer;
@@ -223,5 +226,60 @@ export async function failUsers(
         : {}),
     };
     await deps.jobs.recordProgress(user.pending.jobId, { failures: [failure] });
+  }
+}
+
+/**
+ * What Apple did with a users/create or users/retire request: each accepted batch's event id goes on
+ * its users and a status poll is scheduled (in case the notification is late); refused batches fail
+ * their users, or, when Apple was only busy, the whole message is tried again.
+ */
+export async function recordUserSubmission(
+  deps: UserEventDeps & { settings: ServiceSettings },
+  account: Account,
+  input: {
+    jobId: string;
+    users: readonly VppUser[];
+    eventType: 'CREATE' | 'RETIRE';
+    submission: BatchSubmission<RequestUser[]>;
+  },
+  attempt: { receiveCount: number; maxReceiveCount: number },
+): Promise<void> {
+  const now = deps.clock.now().toISOString();
+  const byId = new Map(input.users.map((u) => [u.id, u]));
+  for (const event of input.submission.events) {
+    for (const request of event.request) {
+      const user = byId.get(request.clientUserId);
+      if (user?.pending)
+        await deps.users.replace(user, {
+          ...user,
+          pending: { ...user.pending, eventId: event.eventId },
+          updatedAt: now,
+        });
+    }
+    await deps.queue.send(
+      'events',
+      {
+        orgId: account.orgId,
+        accountId: account.id,
+        eventId: event.eventId,
+        eventType: input.eventType,
+        jobId: input.jobId,
+        submittedAt: now,
+        polls: 0,
+      },
+      { delaySeconds: deps.settings.eventFirstPollSeconds },
+    );
+  }
+  for (const { request, error } of input.submission.rejected) {
+    if (TRANSIENT_KINDS.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
+      throw new RetryLaterError(`Apple did not take the request (${error.message}); it will be sent again.`);
+    }
+    await failUsers(
+      deps,
+      account,
+      request.map((u) => u.clientUserId),
+      { errorNumber: error.errorNumber ?? 9603, errorMessage: error.message },
+    );
   }
 }
