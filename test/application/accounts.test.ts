@@ -356,6 +356,8 @@ describe('who may do what: SPEC §4', () => {
     );
     expect(job.summary.drift).toBeDefined();
     expect((await rt.call('GET', `/v1/jobs/${started.body.id}`, { as: OTHER_ORG })).status).toBe(404);
+    expect((await rt.call('GET', `/v1/jobs/${started.body.id}`, { as: OTHER_ADMIN })).status).toBe(404);
+    expect((await rt.call('GET', `/v1/jobs/${started.body.id}`, { as: VIEWER })).status).toBe(200);
   });
 
   it('the same Idempotency-Key returns the same job, and another body with it is refused', async () => {
