@@ -1,5 +1,5 @@
 /** VPP accounts: content tokens of Apple locations (SPEC §4, §5.1, §5.2). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccountStatusSchema } from '../domain/account.ts';
 import { JobViewSchema } from './jobs.ts';
 import { defineRoute } from './route.ts';

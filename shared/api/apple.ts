@@ -1,5 +1,5 @@
 /** The endpoint Apple posts its notifications to (SPEC §5.6). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from './route.ts';
 
 export const receiveAppleNotification = defineRoute({

@@ -1,5 +1,5 @@
 /** Licensed apps and books and who holds them (SPEC §4 assets). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PricingParamSchema } from '../domain/asset.ts';
 import { AssignmentSourceSchema, AssignmentStateSchema, SubjectTypeSchema } from '../domain/assignment.ts';
 import { AccountParams } from './accounts.ts';

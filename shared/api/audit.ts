@@ -1,5 +1,5 @@
 /** The audit log (SPEC §4, §5.8). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute, PageQueryShape, pageOf } from './route.ts';
 
 export const AuditEntrySchema = z

@@ -1,5 +1,5 @@
 /** Deployments: how an asset reaches its scope (SPEC §3, §4, §5.7). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AssetParams, PricingQueryShape } from './assets.ts';
 import { JobViewSchema } from './jobs.ts';
 import { defineRoute } from './route.ts';

@@ -1,5 +1,5 @@
 /** The organisation's device inventory (SPEC §4 devices). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { JobViewSchema } from './jobs.ts';
 import { defineRoute, PageQueryShape, pageOf } from './route.ts';
 

@@ -1,5 +1,5 @@
 /** Inviting and retiring users (SPEC §4, §5.5), and the pages behind the link in the e-mail. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccountParams } from './accounts.ts';
 import { JobViewSchema } from './jobs.ts';
 import { RejectionSchema } from './licenses.ts';

@@ -1,5 +1,5 @@
 /** Job progress (SPEC §3, §4). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { JobSchema } from '../domain/job.ts';
 import { defineRoute } from './route.ts';
 

@@ -1,5 +1,5 @@
 /** Granting and revoking one asset (SPEC §4, §5.4). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AssetParams, PricingQueryShape } from './assets.ts';
 import { JobViewSchema } from './jobs.ts';
 import { defineRoute } from './route.ts';

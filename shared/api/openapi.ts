@@ -2,7 +2,7 @@
  * Generates the OpenAPI 3.1 document from the route contracts. OpenAPI 3.1 uses JSON Schema 2020-12,
  * which zod produces natively, so the document is built from the very schemas that validate requests.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorBodySchema, GatewayErrorSchema, type RouteContract } from './route.ts';
 
 const STATUS_TEXT: Record<number, string> = {

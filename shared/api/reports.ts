@@ -1,5 +1,5 @@
 /** The licence report (SPEC §4, §5.7). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from './route.ts';
 
 export const LicenseReportRowSchema = z

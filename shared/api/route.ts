@@ -3,7 +3,7 @@
  * body and answer. The same contract validates requests in the handler, generates the OpenAPI
  * document, creates the API Gateway route in CDK, and mounts the route in local mode.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

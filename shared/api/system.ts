@@ -1,5 +1,5 @@
 /** Routes anyone may call: health and the OpenAPI document. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from './route.ts';
 
 export const getHealth = defineRoute({

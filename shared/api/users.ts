@@ -1,5 +1,5 @@
 /** VPP users of an account: add, import, list, read, change (SPEC §3 VPP user, §4 users). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PricingParamSchema } from '../domain/asset.ts';
 import { AssignmentSourceSchema, AssignmentStateSchema } from '../domain/assignment.ts';
 import { UserStatusSchema } from '../domain/vpp-user.ts';

@@ -2,7 +2,7 @@
  * The shape of an authenticated request once the router has matched, authenticated and parsed it,
  * and the signature every Apple endpoint handler has.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { AppleError } from './apple-error.ts';
 import type { SimulatorContext } from './context.ts';
 import type { LocationRecord, TokenRecord } from './state.ts';

@@ -7,7 +7,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { parseAppleDate } from '#domain/apple-date.ts';
 import { LocationChange } from './change-set.ts';
 import type { SimulatorContext } from './context.ts';

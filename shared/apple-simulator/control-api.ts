@@ -22,7 +22,7 @@
  * Misuse answers 400 `{error}`; an unknown route 404 `{error}`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MdmInfoSchema } from '#application/ports/vpp-schemas.ts';
 import { readBody, sendJson } from './http-io.ts';
 import { SimulatorUsageError } from './state.ts';

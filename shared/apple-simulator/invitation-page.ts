@@ -6,7 +6,7 @@
  * not rate limited.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SimulatorContext } from './context.ts';
 import { readBody, sendHtml } from './http-io.ts';
 import { acceptInvitation, findInvitation } from './invitations.ts';

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MdmInfoSchema, PricingParamSchema, ProductTypeSchema } from '#application/ports/vpp-schemas.ts';
 import type { Delivery } from './notifier.ts';
 import {

@@ -3,7 +3,7 @@
  * API exchange with it. Inputs that can arrive over HTTP (`/_sim/...`) are zod schemas, and their
  * types are inferred from them so the in-process and HTTP controls accept exactly the same data.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type AssetKey,
   type MdmInfo,

@@ -2,7 +2,7 @@
  * The messages each queue carries, as zod schemas: producers build them typed, workers parse them
  * (never `JSON.parse(x) as T`). Messages carry ids, never secrets.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AssetKeySchema } from './ports/vpp-schemas.ts';
 
 const SubjectSchema = z.object({ type: z.enum(['device', 'user']), id: z.string().min(1) });

@@ -2,7 +2,7 @@
  * Configuration, parsed once at cold start from the environment with zod. Each function asks only for
  * the keys it needs; a missing one fails at start with a message naming it, never later with `''`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV, type EnvKey } from './env-keys.ts';
 
 const url = z.url({ protocol: /^https?$/ });

@@ -4,7 +4,7 @@
  * new token, or a take-over); otherwise the expiry date decides between `active`, `expiring` (30 days
  * or less left) and `expired`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const AccountStatusSchema = z.enum([
   'active',

@@ -2,7 +2,7 @@
  * An app or book of an account, identified by (`adamId`, `pricingParam`), with Apple's counts and our
  * `pendingCount`: licences reserved by grants in flight. Free licences = available − pending.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const PricingParamSchema = z.enum(['STDQ', 'PLUS']);
 export type PricingParam = z.infer<typeof PricingParamSchema>;

@@ -2,7 +2,7 @@
  * An asset held by one subject, a device (serial number) or a VPP user (SPEC §3). Operations in flight
  * (`pending-grant`, `pending-revoke`) settle only from Apple's answer to them, never from a sync.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PricingParamSchema } from './asset.ts';
 
 export const AssignmentStateSchema = z.enum([

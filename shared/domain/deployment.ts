@@ -12,7 +12,7 @@
  * Order when licences run short: subjects in the inventory longest first (device `createdAt`, user
  * `createdAt`), then by serial number or user id, so the same subjects win every hour.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PricingParamSchema } from './asset.ts';
 import type { AssignmentRecord } from './assignment.ts';
 import type { Device } from './device.ts';

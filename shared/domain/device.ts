@@ -2,7 +2,7 @@
  * A device of the organisation's inventory (SPEC §3): org-wide, fed by API callers. Its network and
  * tags decide the deployments it falls in; its owner's e-mail links it to VPP users.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DeviceSchema = z.object({
   orgId: z.string(),

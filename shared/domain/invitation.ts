@@ -3,7 +3,7 @@
  * hash, valid 30 days, usable once, and voided when the user is invited again.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const INVITATION_VALID_DAYS = 30;
 

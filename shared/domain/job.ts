@@ -2,7 +2,7 @@
  * A job: one asynchronous operation (a grant, a revocation, a sync, an invitation batch, a retirement,
  * a reconciliation) and its progress, as SPEC §3 defines it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const JobTypeSchema = z.enum([
   'grant',

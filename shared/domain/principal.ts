@@ -3,7 +3,7 @@
  * SPEC §4: `org-admin` may do everything in its organisation; `admin` manages the accounts that list
  * its e-mail in `allowedAdmins` and reads those; `viewer` reads.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError } from './errors.ts';
 
 export const RoleSchema = z.enum(['org-admin', 'admin', 'viewer']);

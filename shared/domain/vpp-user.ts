@@ -3,7 +3,7 @@
  * sent) → Associated (accepted; Apple says so) → Retired. `id` is the `clientUserId` at Apple: an
  * opaque UUID the service chooses.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const UserStatusSchema = z.enum(['New', 'Invited', 'Associated', 'Retired']);
 export type UserStatus = z.infer<typeof UserStatusSchema>;

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname } from 'node:path';
 import sesServerModule from 'aws-ses-v2-local';
-import { z } from 'zod';
+import * as z from 'zod';
 import { freePort } from './net.ts';
 
 export const OutboxMailSchema = z.object({

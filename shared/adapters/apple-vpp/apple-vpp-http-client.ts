@@ -9,7 +9,7 @@
  *   on the configured origin; redirects are never followed, so the token never goes elsewhere.
  */
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type {
   AssetFilter,
   AssignmentFilter,

@@ -3,7 +3,7 @@
  * MZStorePlatform lookup): `{results: {"<adamId>": {name, artwork: {url}, ...}}}`. Unknown ids are
  * simply absent.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ContentLookupSchema = z.object({
   results: z.record(

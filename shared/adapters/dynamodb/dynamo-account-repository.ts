@@ -10,7 +10,7 @@ import {
   paginateQuery,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AccountRepository, LocationClaim } from '../../application/ports/account-repository.ts';
 import { type Account, AccountSchema } from '../../domain/account.ts';
 import { ConflictError } from '../../domain/errors.ts';

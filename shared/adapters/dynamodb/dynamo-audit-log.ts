@@ -4,7 +4,7 @@
  * counts there, and `Secret` values serialise as `[redacted]` anyway).
  */
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEntry, AuditLog } from '../../application/ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../../application/ports/clock.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';

@@ -11,7 +11,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../../application/ports/clock.ts';
 import type { JobProgress, JobRepository } from '../../application/ports/job-repository.ts';
 import {

@@ -1,6 +1,6 @@
 /** `SyncStateRepository` on the core table: `ACCOUNT#<id>`/`SYNC`, one item per account. */
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SyncState, SyncStateRepository } from '../../application/ports/sync-state-repository.ts';
 
 const key = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'SYNC' });

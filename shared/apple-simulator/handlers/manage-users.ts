@@ -4,7 +4,7 @@
  * then accepted as an event with one task per user. The answer carries no user data, as at Apple.
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { type EventType, ManageUsersRequestSchema } from '#application/ports/vpp-schemas.ts';
 import { AppleError } from '../apple-error.ts';
 import { type AppleHandler, bodyObject, parseBody } from '../apple-request.ts';

@@ -13,7 +13,7 @@
  * token.duplicate_location (409); token.expired, token.revoked, token.invalid (422);
  * account.notification_unreachable (502).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { AccountView, CreateAccountBody } from '../../api/accounts.ts';
 import { type Account, statusFromExpiry } from '../../domain/account.ts';
 import { parseAppleDate } from '../../domain/apple-date.ts';

@@ -8,7 +8,7 @@
  *   location is released; Apple's assignments stay and the answer says how many.
  * - startAccountSync: admins of the account too; a job.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { AccountView, RenewTokenBody, UpdateAccountBody } from '../../api/accounts.ts';
 import type { JobView } from '../../api/jobs.ts';
 import { statusFromExpiry } from '../../domain/account.ts';

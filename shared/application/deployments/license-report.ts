@@ -3,7 +3,7 @@
  * scope and shortage computed the way the reconciler plans them.
  */
 
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { LicenseReportRowSchema } from '../../api/reports.ts';
 import type { Device } from '../../domain/device.ts';
 import { canReadAccount, type Principal } from '../../domain/principal.ts';

@@ -3,7 +3,7 @@
  * for anyone who may read the account), and reconcile now (a job). Changes to the inventory, users or
  * a deployment ask for a debounced reconciliation of the organisation (`scheduleReconciliation`).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { DeploymentBody } from '../../api/deployments.ts';
 import type { JobView } from '../../api/jobs.ts';
 import type { PricingParam } from '../../domain/asset.ts';

@@ -4,7 +4,7 @@
  * - removeDevice: the device leaves the inventory and its licences are reclaimed in every account
  *   with Apple's `assets/revoke` (a job: holdings move to pending-revoke now, the job worker sends).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { DeviceInputSchema } from '../../api/devices.ts';
 import { HOLDING } from '../../domain/assignment.ts';
 import { type Device, normaliseSerial } from '../../domain/device.ts';

@@ -11,7 +11,11 @@ import { canReadAccount, type Principal } from '../../domain/principal.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
 
-export async function getJob(deps: { jobs: JobRepository; accounts: AccountRepository }, principal: Principal, jobId: string): Promise<JobView> {
+export async function getJob(
+  deps: { jobs: JobRepository; accounts: AccountRepository },
+  principal: Principal,
+  jobId: string,
+): Promise<JobView> {
   const job = await deps.jobs.get(jobId);
   if (!job || job.orgId !== principal.orgId) throw new NotFoundError('Job');
   if (principal.role === 'admin' && job.accountId) {

@@ -3,7 +3,7 @@
  * answer with them (unknown fields are tolerated, a missing required field is an error naming it) and
  * the simulator validates requests with them. Source: apple-vpp-api.md §3–§9.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Apple sends `adamId` as a string; some tools send numbers. Both become the string. */
 const AdamId = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);

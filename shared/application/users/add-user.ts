@@ -8,7 +8,7 @@
  * 4. Record `user.created` in the audit log.
  * Errors: request.invalid (400); auth.forbidden (403); account.not_found (404); user.email_taken (409).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { CreateUserBody, UserView } from '../../api/users.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';

@@ -14,7 +14,7 @@
  * refused the token); apple.throttled (503); apple.update_refused (502, Apple refused the update).
  */
 
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { UpdateUserBody, UserView } from '../../api/users.ts';
 import type { Account } from '../../domain/account.ts';
 import { ConflictError, DomainError } from '../../domain/errors.ts';
