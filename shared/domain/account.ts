@@ -59,6 +59,8 @@ export const AccountSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   createdBy: z.string(),
+  /** Bumped by every write: concurrent changes are detected on it (timestamps can be equal). */
+  version: z.number().int().nonnegative().default(0),
 });
 export type Account = z.infer<typeof AccountSchema>;
 

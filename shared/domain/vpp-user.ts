@@ -31,6 +31,8 @@ export const VppUserSchema = z.object({
   invitationLink: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Bumped by every write: concurrent changes are detected on it (timestamps can be equal). */
+  version: z.number().int().nonnegative().default(0),
 });
 export type VppUser = z.infer<typeof VppUserSchema>;
 

@@ -101,6 +101,7 @@ beforeAll(async () => {
       tags: [],
       status: 'New',
       source: 'api',
+      version: 0,
       createdAt: 'x',
       updatedAt: 'x',
     },

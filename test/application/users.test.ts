@@ -59,11 +59,18 @@ async function importCsv(text: string, options: { as?: Caller; contentType?: str
   });
 }
 
+/** A user's content; the write counter moves when a refused change is undone. */
+const content = (user: VppUser | undefined) => {
+  if (!user) return user;
+  const { version: _, ...rest } = user;
+  return rest;
+};
+
 /** Users, the newest audit entry and Apple's write calls: what a refused request must leave alone. */
 async function state() {
   const all = [...(await rt.deps.users.listByAccount(north)), ...(await rt.deps.users.listByAccount(south))];
   return {
-    users: all.sort((a, b) => a.id.localeCompare(b.id)),
+    users: all.sort((a, b) => a.id.localeCompare(b.id)).map(content),
     lastAudit: (await rt.deps.audit.list('demo', { limit: 1 })).items[0]?.id,
     appleWrites: Object.entries(rt.simulator.calls())
       .filter(([k]) => k.startsWith('POST'))
@@ -449,7 +456,7 @@ describe('changing a user', () => {
     // Assess
     expect(answer.status).toBe(422);
     expect(answer.body.error.code).toBe('token.revoked');
-    expect(await rt.deps.users.get(south, 's-0002')).toEqual(before);
+    expect(content(await rt.deps.users.get(south, 's-0002'))).toEqual(content(before));
     expect((await rt.deps.accounts.get(south))?.status).toBe('revoked');
     // A blocked account writes nothing to Apple until an admin acts.
     rt.simulator.resetCalls();
@@ -457,7 +464,7 @@ describe('changing a user', () => {
     expect(blocked.status).toBe(422);
     expect(blocked.body.error.code).toBe('account.revoked');
     expect(rt.simulator.calls()).toEqual({});
-    expect(await rt.deps.users.get(south, 's-0002')).toEqual(before);
+    expect(content(await rt.deps.users.get(south, 's-0002'))).toEqual(content(before));
     // Name and tags stay local, so they still change.
     expect((await patch('s-0002', { name: 'Farid' }, ORG_ADMIN, south)).status).toBe(200);
   });

@@ -35,6 +35,7 @@ export async function benchReconcile(devicesCount = 100_000, deploymentsCount = 
       createdAt: stamp,
       updatedAt: stamp,
       createdBy: 'bench',
+      version: 0,
     };
     await rt.deps.accounts.create(account);
     const adamIds = Array.from({ length: deploymentsCount }, (_, i) => String(9_100_000_000 + i));

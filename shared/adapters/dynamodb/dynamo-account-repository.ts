@@ -113,7 +113,7 @@ export class DynamoAccountRepository implements AccountRepository {
     return answer.Item ? ClaimSchema.parse(answer.Item) : undefined;
   }
 
-  async update(account: Account, expectedUpdatedAt: string): Promise<void> {
+  async update(account: Account, read: Account): Promise<void> {
     try {
       await this.#db.send(
         new TransactWriteCommand({
@@ -121,9 +121,10 @@ export class DynamoAccountRepository implements AccountRepository {
             {
               Put: {
                 TableName: this.#table,
-                Item: this.#item(account),
-                ConditionExpression: 'attribute_exists(pk) AND updatedAt = :expected',
-                ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+                Item: this.#item({ ...account, version: read.version + 1 }),
+                ConditionExpression:
+                  'attribute_exists(pk) AND (version = :expected OR (attribute_not_exists(version) AND :expected = :zero))',
+                ExpressionAttributeValues: { ':expected': read.version, ':zero': 0 },
               },
             },
           ],

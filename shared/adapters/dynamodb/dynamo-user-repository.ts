@@ -98,19 +98,20 @@ export class DynamoUserRepository implements UserRepository {
     return { added, duplicateEmails };
   }
 
-  async replace(before: VppUser, after: VppUser): Promise<boolean> {
+  async replace(before: VppUser, after: VppUser): Promise<VppUser | undefined> {
+    const stored = VppUserSchema.parse({ ...after, version: before.version + 1 });
     try {
       await this.#db.send(
         new PutCommand({
           TableName: this.#table,
-          Item: { ...userKey(after.accountId, after.id), ...VppUserSchema.parse(after) },
-          ConditionExpression: 'updatedAt = :seen',
-          ExpressionAttributeValues: { ':seen': before.updatedAt },
+          Item: { ...userKey(after.accountId, after.id), ...stored },
+          ConditionExpression: 'version = :seen OR (attribute_not_exists(version) AND :seen = :zero)',
+          ExpressionAttributeValues: { ':seen': before.version, ':zero': 0 },
         }),
       );
-      return true;
+      return stored;
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
       throw error;
     }
   }
@@ -120,7 +121,14 @@ export class DynamoUserRepository implements UserRepository {
       this.#db,
       this.#table,
       users.flatMap((user) => [
-        { PutRequest: { Item: { ...userKey(user.accountId, user.id), ...VppUserSchema.parse(user) } } },
+        {
+          PutRequest: {
+            Item: {
+              ...userKey(user.accountId, user.id),
+              ...VppUserSchema.parse({ ...user, version: user.version + 1 }),
+            },
+          },
+        },
         ...(user.email
           ? [{ PutRequest: { Item: { ...emailKey(user.accountId, user.email), userId: user.id } } }]
           : []),
@@ -137,7 +145,10 @@ export class DynamoUserRepository implements UserRepository {
             {
               Put: {
                 TableName: this.#table,
-                Item: { ...userKey(after.accountId, after.id), ...VppUserSchema.parse(after) },
+                Item: {
+                  ...userKey(after.accountId, after.id),
+                  ...VppUserSchema.parse({ ...after, version: before.version + 1 }),
+                },
               },
             },
             ...(emailChanged

@@ -85,6 +85,7 @@ export async function addAccount(
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     createdBy: principal.email,
+    version: 0,
   };
 
   const notificationSecret = new Secret(deps.ids.randomToken(32));

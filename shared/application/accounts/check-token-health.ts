@@ -50,7 +50,7 @@ async function checkOne(
       updatedAt: deps.clock.now().toISOString(),
     };
     // Marked first: a conflict here retries the check, and the e-mail is never sent twice.
-    await deps.accounts.update(next, account.updatedAt);
+    await deps.accounts.update(next, account);
     await deps.mailer.send(expiryWarning(account, due.days));
     await deps.audit.record({
       orgId: account.orgId,

@@ -58,7 +58,7 @@ export async function updateAccount(
       : {}),
     updatedAt: deps.clock.now().toISOString(),
   };
-  await deps.accounts.update(next, account.updatedAt);
+  await deps.accounts.update(next, account);
   await deps.audit.record({
     orgId: principal.orgId,
     actor: actorOf(principal),
@@ -113,7 +113,7 @@ export async function renewToken(
     statusAlerted: undefined,
     updatedAt: now.toISOString(),
   };
-  await deps.accounts.update(next, account.updatedAt);
+  await deps.accounts.update(next, account);
   await deps.audit.record({
     orgId: principal.orgId,
     actor: actorOf(principal),

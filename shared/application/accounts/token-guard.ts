@@ -71,7 +71,7 @@ export async function observeApple(
   if (alert) next.statusAlerted = next.status;
   next = { ...next, updatedAt: now.toISOString() };
   try {
-    await deps.accounts.update(next, account.updatedAt);
+    await deps.accounts.update(next, account);
   } catch (error) {
     // Someone changed the account meanwhile (a rename, another worker): apply the same facts to theirs.
     const fresh =

@@ -18,8 +18,8 @@ export interface AccountRepository {
   /** Every account of every organisation (schedules). */
   listAll(): Promise<Account[]>;
   claimOf(uId: string): Promise<LocationClaim | undefined>;
-  /** Replaces the account; `expectedUpdatedAt` guards against a concurrent change (ConflictError). */
-  update(account: Account, expectedUpdatedAt: string): Promise<void>;
+  /** Replaces the account read as `read`; a change by someone else since then is a ConflictError. */
+  update(account: Account, read: Account): Promise<void>;
   /** Deletes the account and releases its location. */
   remove(account: Account): Promise<void>;
 }

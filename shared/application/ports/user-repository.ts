@@ -14,10 +14,11 @@ export interface UserRepository {
   /** Writes users found at Apple as they are, with their e-mail claims, in batches (sync). */
   saveFromApple(users: readonly VppUser[]): Promise<void>;
   /**
-   * Replaces one user if nobody changed it since `before` was read (same `updatedAt`); false otherwise.
-   * The e-mail must be unchanged (use `putMany` to move a claim).
+   * Replaces one user if nobody changed it since `before` was read (same `version`) and answers the
+   * stored user (its version bumped), or undefined when someone did. The e-mail must be unchanged
+   * (use `putMany` to move a claim).
    */
-  replace(before: VppUser, after: VppUser): Promise<boolean>;
+  replace(before: VppUser, after: VppUser): Promise<VppUser | undefined>;
   /** Replaces users that exist (a changed e-mail moves its claim). */
   putMany(users: readonly { before: VppUser; after: VppUser }[]): Promise<void>;
 }

@@ -127,6 +127,7 @@ async function syncUsers(
         ...(inviteCode ? { inviteCode } : {}),
         ...(apple.idHash ? { idHash: apple.idHash } : {}),
         source: 'apple',
+        version: 0,
         createdAt: now,
         updatedAt: now,
       });

@@ -33,6 +33,7 @@ export async function addUser(
     tags: input.tags,
     status: 'New',
     source: 'api',
+    version: 0,
     createdAt: now,
     updatedAt: now,
   };

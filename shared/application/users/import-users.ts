@@ -172,6 +172,7 @@ export async function importUsers(
         id: deps.ids.newId(),
         status: 'New',
         source: 'import',
+        version: 0,
         createdAt: now,
         updatedAt: now,
       },

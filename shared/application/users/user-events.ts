@@ -179,8 +179,9 @@ export async function applyAppleUsers(
       changed.push(before);
       continue;
     }
-    if (!(await deps.users.replace(before, after))) continue;
-    changed.push(after);
+    const stored = await deps.users.replace(before, after);
+    if (!stored) continue;
+    changed.push(stored);
     if (retirementDone && before.pending)
       await deps.jobs.recordProgress(before.pending.jobId, { completed: 1 });
     if (before.status !== after.status) {
