@@ -1,10 +1,12 @@
 /** The jobs queue: syncs (and, as they land, the other long jobs). */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { runReconcileJob } from '../../shared/application/deployments/run-reconcile.ts';
 import { reclaimDevice } from '../../shared/application/licenses/revoke-all.ts';
 import { runSyncJob } from '../../shared/application/sync/run-sync-job.ts';
 import { runInvitationJob } from '../../shared/application/users/invitations.ts';
 import { runRetirementJob } from '../../shared/application/users/retirements.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
+import { metrics } from '../lib/powertools.ts';
 import { queueWorker } from '../lib/workers.ts';
 
 const maxReceiveCount = QUEUES.find((q) => q.id === 'jobs')?.maxReceiveCount ?? 3;
@@ -17,8 +19,12 @@ export const handler = queueWorker('jobs', async (deps, message, record) => {
       return reclaimDevice(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
     case 'invitation':
       return runInvitationJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
-    case 'reconcile':
-      return runReconcileJob(deps, message);
+    case 'reconcile': {
+      const result = await runReconcileJob(deps, message);
+      // Every reconciliation reports its shortage, like the hourly one.
+      metrics.addMetric('LicenseShortage', MetricUnit.Count, result.shortage);
+      return;
+    }
     case 'retirement':
       return runRetirementJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
   }

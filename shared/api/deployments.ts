@@ -61,6 +61,10 @@ const PlanSchema = z
       .meta({ description: 'Would be granted now, in the stable order (oldest in the inventory first).' }),
     revoke: z.array(z.object({ subject: z.string(), graceEndedAt: z.string() })),
     inGrace: z.array(z.object({ subject: z.string(), graceEndsAt: z.string() })),
+    retryLater: z.array(z.object({ subject: z.string(), retryAt: z.string(), code: z.string() })).meta({
+      description:
+        'In scope, refused by Apple for a reason a retry will not fix at once (retried a day after the refusal).',
+    }),
     shortage: z.object({ count: z.number().int(), subjects: z.array(z.string()) }),
   })
   .meta({ id: 'DeploymentPlan' });

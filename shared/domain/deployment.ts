@@ -11,6 +11,15 @@
  *
  * Order when licences run short: subjects in the inventory longest first (device `createdAt`, user
  * `createdAt`), then by serial number or user id, so the same subjects win every hour.
+ *
+ * Grace: a holder's grace period counts from the later of the first reconciliation that saw it out of
+ * scope and the deployment's last change (a deployment removed and made again, or changed, never
+ * takes a licence back earlier than its grace period after that change).
+ *
+ * Failed grants: a subject Apple refused for want of licences, or while it was down, is tried again at
+ * the next reconciliation (and is shortage while nothing is free); one refused for any other reason
+ * (an unknown user, an asset that cannot go to devices, ...) is tried again a day later, so a refusal
+ * that repeats costs one attempt a day, not one an hour.
  */
 import * as z from 'zod';
 import { PricingParamSchema } from './asset.ts';
@@ -76,6 +85,17 @@ export function subjectsInScope(
     .map((u) => ({ type: 'user' as const, id: u.id, since: u.createdAt }));
 }
 
+/** Apple refusals that a later attempt can overcome at once: no licence left, maintenance, internal error. */
+const RETRY_AT_ONCE = new Set([9709, 9644, 9603]);
+export const FAILED_RETRY_HOURS = 24;
+
+/** When a failed grant may be tried again. */
+export function retryAfterFailure(holder: AssignmentRecord): Date {
+  const errorNumber = holder.error?.errorNumber;
+  if (errorNumber !== undefined && RETRY_AT_ONCE.has(errorNumber)) return new Date(0);
+  return new Date(new Date(holder.updatedAt).getTime() + FAILED_RETRY_HOURS * 3_600_000);
+}
+
 export const stableOrder = (a: Subject, b: Subject): number =>
   a.since === b.since ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.since < b.since ? -1 : 1;
 
@@ -88,6 +108,8 @@ export interface ReconciliationPlan {
   readonly revoke: { subject: Subject; graceEndedAt: string }[];
   /** Out of scope, still within the grace period. */
   readonly inGrace: { subject: Subject; graceEndsAt: string }[];
+  /** In scope, refused by Apple recently for a reason a retry will not fix at once. */
+  readonly retryLater: { subject: Subject; retryAt: string; code: string }[];
   /** Holders that just left the scope: the time they left is recorded (a write). */
   readonly leftScope: AssignmentRecord[];
   /** Holders back in scope: the recorded time is cleared (a write). */
@@ -111,9 +133,16 @@ export function planReconciliation(input: {
       .map((h) => [key(h.subjectType, h.subjectId), h]),
   );
 
+  const retryLater: ReconciliationPlan['retryLater'] = [];
   const missing = [...wanted.values()].filter((s) => {
     const h = held.get(key(s.type, s.id));
-    return !h || h.state === 'revoked' || h.state === 'failed';
+    if (h?.state === 'failed') {
+      const retryAt = retryAfterFailure(h);
+      if (retryAt.getTime() <= now.getTime()) return true;
+      retryLater.push({ subject: s, retryAt: retryAt.toISOString(), code: h.error?.code ?? 'failed' });
+      return false;
+    }
+    return !h || h.state === 'revoked';
   });
   missing.sort(stableOrder);
   const room = deployment.autoAssign ? Math.max(0, Math.min(missing.length, input.freeLicenses)) : 0;
@@ -140,9 +169,10 @@ export function planReconciliation(input: {
       else inGrace.push({ subject, graceEndsAt: new Date(now.getTime() + graceMs).toISOString() });
       continue;
     }
-    const ends = new Date(new Date(holder.outOfScopeSince).getTime() + graceMs);
+    const since = Math.max(Date.parse(holder.outOfScopeSince), Date.parse(deployment.updatedAt));
+    const ends = new Date(since + graceMs);
     if (ends.getTime() <= now.getTime()) revoke.push({ subject, graceEndedAt: ends.toISOString() });
     else inGrace.push({ subject, graceEndsAt: ends.toISOString() });
   }
-  return { grant, shortage, revoke, inGrace, leftScope, backInScope, inScope: wanted.size };
+  return { grant, shortage, revoke, inGrace, retryLater, leftScope, backInScope, inScope: wanted.size };
 }

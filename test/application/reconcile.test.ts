@@ -4,7 +4,8 @@
  * the shortage in the plan and the report (with one alert), and a reconciliation with nothing to change
  * that writes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { metrics } from '../../functions/lib/powertools.ts';
 import type { Clock } from '../../shared/application/ports/clock.ts';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import { countWrites } from '../support/write-counter.ts';
@@ -12,6 +13,10 @@ import { countWrites } from '../support/write-counter.ts';
 let now = new Date('2026-11-26T09:00:00Z');
 const clock: Clock = { now: () => now };
 let rt: TestRuntime;
+const addMetric = vi.spyOn(metrics, 'addMetric');
+/** The LicenseShortage figures reported so far (by the hourly run and by every job run). */
+const shortageMetric = () =>
+  addMetric.mock.calls.filter(([name]) => name === 'LicenseShortage').map((c) => c[2]);
 let accountId: string;
 const APP = '9000000001';
 const SCARCE = '9000000002';
@@ -33,10 +38,12 @@ async function devices(list: { serialNumber: string; tags?: string[]; ownerEmail
 }
 
 async function settled() {
-  // Reconciliations run from the jobs queue; grants through the grants queue and Apple's events.
+  // Reconciliations run from the jobs queue; grants through the grants queue and Apple's events, whose
+  // notifications (and the counts they re-read) come last.
   await eventually(
     async () => {
-      for (const queue of ['jobs', 'grants', 'revocations'] as const)
+      await rt.simulator.settle();
+      for (const queue of ['jobs', 'grants', 'revocations', 'events', 'notifications'] as const)
         if ((await rt.queueDepth(queue)) > 0) return false;
       const pending = (await rt.deps.assignments.listByAccount(accountId)).filter(
         (a) => a.state === 'pending-grant' || a.state === 'pending-revoke',
@@ -132,6 +139,30 @@ describe('deployments', () => {
     expect((await rt.call('GET', `${deploymentOf(APP)}/plan`)).status).toBe(404);
   });
 
+  it('is another organisation’s and an unlisted admin’s 404, and a viewer reads the plan but may not reconcile', async () => {
+    const body = {
+      method: 'device',
+      scope: { networks: [], tags: ['none'] },
+      autoAssign: false,
+      autoRevoke: false,
+    };
+    expect((await rt.call('PUT', deploymentOf(APP), { body })).status).toBe(200);
+    const outsiders = [
+      { org: 'other-org', role: 'org-admin', email: 'boss@other.test' },
+      { org: 'demo', role: 'admin', email: 'not-listed@demo.test' },
+    ] as const;
+    for (const as of outsiders) {
+      expect((await rt.call('PUT', deploymentOf(APP), { as, body })).status).toBe(404);
+      expect((await rt.call('GET', `${deploymentOf(APP)}/plan`, { as })).status).toBe(404);
+      expect((await rt.call('POST', `${deploymentOf(APP)}/reconcile`, { as })).status).toBe(404);
+      expect((await rt.call('DELETE', deploymentOf(APP), { as })).status).toBe(404);
+    }
+    const viewer = { org: 'demo', role: 'viewer', email: 'v@demo.test' } as const;
+    expect((await rt.call('GET', `${deploymentOf(APP)}/plan`, { as: viewer })).status).toBe(200);
+    expect((await rt.call('POST', `${deploymentOf(APP)}/reconcile`, { as: viewer })).status).toBe(403);
+    expect((await rt.call('DELETE', deploymentOf(APP))).status).toBe(200);
+  });
+
   it('grants to devices that enter the scope', async () => {
     const put = await rt.call('PUT', deploymentOf(APP), {
       body: {
@@ -196,8 +227,9 @@ describe('deployments', () => {
   });
 
   it('grants in a stable order when licences run short, and reports and alerts the shortage once', async () => {
-    // Eight devices, oldest first, for an app with five licences.
-    for (let i = 1; i <= 8; i++) {
+    // Eight devices for an app with five licences, added to the inventory from ART-8 down to ART-1:
+    // the oldest in the inventory win, whatever their serial numbers say.
+    for (let i = 8; i >= 1; i--) {
       now = new Date(now.getTime() + 60_000);
       await devices([{ serialNumber: `ART-${i}`, tags: ['art'] }]);
     }
@@ -205,13 +237,13 @@ describe('deployments', () => {
       body: { method: 'device', scope: { networks: [], tags: ['art'] }, autoAssign: true, autoRevoke: false },
     });
     await settled();
-    expect(await holders(SCARCE)).toEqual(['ART-1', 'ART-2', 'ART-3', 'ART-4', 'ART-5']);
+    expect(await holders(SCARCE)).toEqual(['ART-4', 'ART-5', 'ART-6', 'ART-7', 'ART-8']);
     const plan = await rt.call('GET', `${deploymentOf(SCARCE)}/plan`);
     expect(plan.body).toMatchObject({
       inScope: 8,
       freeLicenses: 0,
       grant: [],
-      shortage: { count: 3, subjects: ['device:ART-6', 'device:ART-7', 'device:ART-8'] },
+      shortage: { count: 3, subjects: ['device:ART-3', 'device:ART-2', 'device:ART-1'] },
     });
     const report = await rt.call('GET', '/v1/reports/licenses');
     expect(report.body.items.find((r: { adamId: string }) => r.adamId === SCARCE)).toMatchObject({
@@ -235,32 +267,91 @@ describe('deployments', () => {
     expect(lines.find((l) => l.includes(SCARCE))).toContain(',5,5,0,0,8,3');
     await rt.fireSchedule('reconcile');
     await rt.fireSchedule('reconcile');
-    const alerts = (await rt.outbox()).filter((m) => m.subject.includes('short'));
-    expect(alerts).toHaveLength(1);
-    expect(alerts[0]?.destination.to).toEqual(['contact@rec.test']);
-    expect(alerts[0]?.body.text).toContain('3 more licences');
+    // The same subjects keep their licences run after run.
+    expect(await holders(SCARCE)).toEqual(['ART-4', 'ART-5', 'ART-6', 'ART-7', 'ART-8']);
+    const alerts = async () => (await rt.outbox()).filter((m) => m.subject.includes('short'));
+    expect(await alerts()).toHaveLength(1);
+    expect((await alerts())[0]?.destination.to).toEqual(['contact@rec.test']);
+    expect((await alerts())[0]?.body.text).toContain('3 more licences');
+    expect(shortageMetric()).toContain(3);
+
+    // Licences bought at Apple: the shortage is resolved...
+    rt.simulator.purchase('rec-main', { adamId: SCARCE, pricingParam: 'STDQ' }, 3);
+    await eventually(
+      async () => (await rt.deps.assets.get(accountId, SCARCE, 'STDQ'))?.totalCount === 8,
+      20_000,
+      'the new count from Apple',
+    );
+    await rt.fireSchedule('reconcile');
+    await settled();
+    expect(await holders(SCARCE)).toHaveLength(8);
+    expect((await rt.deps.deployments.get(accountId, SCARCE, 'STDQ'))?.shortage).toBeUndefined();
+    // ...and a new one is alerted again.
+    await devices([{ serialNumber: 'ART-9', tags: ['art'] }]);
+    await settled();
+    await eventually(async () => (await alerts()).length === 2, 20_000, 'the second shortage alert');
+    expect(
+      (await alerts()).map((m) => m.body.text.match(/needs (\d+ more licences?) than/)?.[1]).sort(),
+    ).toEqual(['1 more licence', '3 more licences']);
   });
 
   it('deploys to users who own an in-scope device or carry a scope tag', async () => {
     await devices([{ serialNumber: 'OWNED-1', tags: ['people'], ownerEmail: 'owner@rec.test' }]);
-    await rt.deps.users.putMany(
-      (await rt.deps.users.getMany(accountId, ['u-tagged'])).map((u) => ({
-        before: u,
-        after: { ...u, tags: ['people'] },
-      })),
-    );
     await rt.call('PUT', deploymentOf(USER_APP), {
       body: { method: 'user', scope: { networks: [], tags: ['people'] }, autoAssign: true, autoRevoke: true },
     });
     await settled();
+    expect(await holders(USER_APP)).toEqual(['u-owner']);
+    // A tag given through the API: the debounced reconciliation after the change grants, no schedule.
+    const tagged = await rt.call('PATCH', `/v1/accounts/${accountId}/users/u-tagged`, {
+      body: { tags: ['people'] },
+    });
+    expect(tagged.status).toBe(200);
+    await eventually(
+      async () => (await holders(USER_APP)).includes('u-tagged'),
+      20_000,
+      'the reconciliation after the user change',
+    );
+    await settled();
     expect(await holders(USER_APP)).toEqual(['u-owner', 'u-tagged']);
   });
 
+  it('runs once, after a debounce, for a burst of inventory changes', async () => {
+    await rt.call('PUT', deploymentOf(APP), {
+      body: {
+        method: 'device',
+        scope: { networks: [], tags: ['burst'] },
+        autoAssign: true,
+        autoRevoke: false,
+      },
+    });
+    await settled();
+    const runs = async () =>
+      (await rt.deps.audit.list('demo', { limit: 200 })).items.filter(
+        (e) => e.action === 'deployment.reconciled' && e.target === `asset:${accountId}/${APP}`,
+      );
+    const before = (await runs()).length;
+    await Promise.all(
+      ['BURST-1', 'BURST-2', 'BURST-3'].map((serialNumber) => devices([{ serialNumber, tags: ['burst'] }])),
+    );
+    await eventually(async () => (await holders(APP)).includes('BURST-3'), 20_000, 'the burst granted');
+    await settled();
+    const after = await runs();
+    expect(after.length - before).toBe(1);
+    expect(after[0]).toMatchObject({
+      actor: { type: 'system', id: 'reconcile-after-change' },
+      details: { granted: 3 },
+    });
+  });
+
   it('leaves holders alone when the deployment is removed', async () => {
+    const before = await holders(APP);
+    expect(before).toEqual(['BURST-1', 'BURST-2', 'BURST-3', 'LAB-1', 'LAB-2', 'OFFICE-1']);
     const removed = await rt.call('DELETE', deploymentOf(APP));
     expect(removed.body).toEqual({ removed: true });
+    await devices([{ serialNumber: 'BURST-1', tags: [] }]);
     await rt.fireSchedule('reconcile');
     await settled();
-    expect(await holders(APP)).toEqual(['LAB-1', 'LAB-2', 'OFFICE-1']);
+    expect(await holders(APP)).toEqual(before);
   });
 });

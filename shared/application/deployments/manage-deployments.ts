@@ -152,6 +152,7 @@ export async function getPlan(
     grant: plan.grant.map(label),
     revoke: plan.revoke.map((r) => ({ subject: label(r.subject), graceEndedAt: r.graceEndedAt })),
     inGrace: plan.inGrace.map((r) => ({ subject: label(r.subject), graceEndsAt: r.graceEndsAt })),
+    retryLater: plan.retryLater.map((r) => ({ subject: label(r.subject), retryAt: r.retryAt, code: r.code })),
     shortage: { count: plan.shortage.length, subjects: plan.shortage.slice(0, 1000).map(label) },
   };
 }

@@ -94,14 +94,11 @@ export async function reconcileDeployment(
   const { plan, assetName } = planned;
   const now = deps.clock.now().toISOString();
 
-  if (plan.leftScope.length > 0)
-    await deps.assignments.putMany(
-      plan.leftScope.map((h) => ({ ...h, outOfScopeSince: now, updatedAt: now })),
-    );
-  if (plan.backInScope.length > 0)
-    await deps.assignments.putMany(
-      plan.backInScope.map((h) => ({ ...h, outOfScopeSince: undefined, updatedAt: now })),
-    );
+  // Conditional: a holder revoked or settled meanwhile (a manual revocation, a worker) keeps its state.
+  for (const h of plan.leftScope)
+    await deps.assignments.transition({ ...h, outOfScopeSince: now, updatedAt: now }, ['granted']);
+  for (const h of plan.backInScope)
+    await deps.assignments.transition({ ...h, outOfScopeSince: undefined, updatedAt: now }, ['granted']);
 
   const asset = await deps.assets.get(account.id, deployment.adamId, deployment.pricingParam);
   const jobIds: string[] = [];

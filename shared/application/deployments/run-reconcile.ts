@@ -5,12 +5,12 @@
 import type { Actor } from '../../domain/principal.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import type { DeploymentDeps } from './manage-deployments.ts';
-import { reconcileAll } from './reconcile.ts';
+import { type ReconcileResult, reconcileAll } from './reconcile.ts';
 
 export async function runReconcileJob(
   deps: DeploymentDeps,
   message: ParsedQueueMessage<'jobs'> & { type: 'reconcile' },
-): Promise<void> {
+): Promise<ReconcileResult> {
   // Release first: changes from now on ask for a new run.
   if (message.debounceKey) await deps.debouncer.release(message.debounceKey);
   const actor: Actor = message.jobId
@@ -32,4 +32,5 @@ export async function runReconcileJob(
     });
     await deps.jobs.recordProgress(message.jobId, { completed: 1 });
   }
+  return result;
 }
