@@ -291,7 +291,7 @@ describe('deployments', () => {
     await settled();
     await eventually(async () => (await alerts()).length === 2, 20_000, 'the second shortage alert');
     expect(
-      (await alerts()).map((m) => m.body.text.match(/needs (\d+ more licences?) than/)?.[1]).sort(),
+      (await alerts()).map((m) => m.body.text?.match(/needs (\d+ more licences?) than/)?.[1]).sort(),
     ).toEqual(['1 more licence', '3 more licences']);
   });
 

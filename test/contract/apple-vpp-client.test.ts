@@ -455,6 +455,94 @@ describe('faults', () => {
     expect(held.items).toHaveLength(1);
   });
 
+  it('reports an event failed by maintenance (async 9644) apart from licence failures', async () => {
+    sim.setFaults({ events: { maintenanceProbability: 1 } });
+    const client = newClient();
+    const submitted = await client.associateAssets(token, {
+      assets: [APP],
+      serialNumbers: ['MAINT-1', 'MAINT-2'],
+    });
+    await sim.settle();
+    const outcome = await client.eventStatus(token, submitted.events[0]?.eventId ?? '');
+    expect(outcome.state).toBe('failed');
+    expect(outcome.failures).toEqual([
+      expect.objectContaining({
+        errorNumber: 9644,
+        kind: 'service_unavailable',
+        serialNumbers: ['MAINT-1', 'MAINT-2'],
+      }),
+    ]);
+    // Maintenance changed nothing at Apple.
+    expect((await client.readAssignments(token, { serialNumber: 'MAINT-1' })).items).toHaveLength(0);
+  });
+
+  describe('when Apple refuses a request its own service/config would not have allowed', () => {
+    // Apple lowered its limits after the client cached them (or a proxy duplicated entries): the
+    // simulator enforces its real limits and duplicates; the client must classify, not resend.
+    let strict: AppleSimulator;
+    let strictToken: Secret;
+    beforeAll(async () => {
+      strict = await startAppleSimulator({
+        seed: SEED,
+        quiet: true,
+        limits: { maxAssets: 2, maxSerialNumbers: 3, maxClientUserIds: 3 },
+      });
+      strictToken = new Secret(strict.snapshot().tokens[0]?.content ?? '');
+    });
+    afterAll(async () => {
+      await strict.close();
+    });
+
+    /** A fetch that shows the client Apple's documented limits, and can tamper with request bodies. */
+    const tampering =
+      (edit: (body: { serialNumbers?: string[]; assets?: unknown[] }) => void = () => {}): typeof fetch =>
+      async (input, init) => {
+        const url = String(input instanceof Request ? input.url : input);
+        if (init?.method === 'POST' && typeof init.body === 'string') {
+          const body = JSON.parse(init.body);
+          edit(body);
+          init = { ...init, body: JSON.stringify(body) };
+        }
+        const answer = await fetch(input, init);
+        if (!url.endsWith('/service/config')) return answer;
+        const config = (await answer.json()) as { limits?: Record<string, number> };
+        config.limits = { ...config.limits, maxAssets: 25, maxSerialNumbers: 1000, maxClientUserIds: 1000 };
+        return new Response(JSON.stringify(config), { status: answer.status, headers: answer.headers });
+      };
+
+    it.each([
+      ['too many assets (9700)', { assets: [APP, FREE, SCARCE], serialNumbers: ['L-1'] }, 9700],
+      [
+        'too many serial numbers (9702)',
+        { assets: [APP], serialNumbers: ['L-1', 'L-2', 'L-3', 'L-4'] },
+        9702,
+      ],
+      ['too many user ids (9701)', { assets: [APP], clientUserIds: ['a', 'b', 'c', 'd'] }, 9701],
+    ])('classifies %s as limit_exceeded and does not resend it', async (_name, request, errorNumber) => {
+      strict.resetCalls();
+      const client = new AppleVppHttpClient({ baseUrl: strict.baseUrl, retry: fast, fetch: tampering() });
+      const answer = await client.associateAssets(strictToken, request);
+      expect(answer.events).toHaveLength(0);
+      expect(answer.rejected[0]?.error).toMatchObject({
+        kind: 'limit_exceeded',
+        errorNumber,
+        httpStatus: 400,
+      });
+      expect(strict.calls()['POST assets/associate']).toBe(1);
+    });
+
+    it.each([
+      ['assets (9703)', (b: { assets?: unknown[] }) => b.assets?.push(b.assets[0]), 9703],
+      ['serial numbers (9705)', (b: { serialNumbers?: string[] }) => b.serialNumbers?.push('D-1'), 9705],
+    ])('classifies duplicate %s as duplicate', async (_name, edit, errorNumber) => {
+      strict.resetCalls();
+      const client = new AppleVppHttpClient({ baseUrl: strict.baseUrl, retry: fast, fetch: tampering(edit) });
+      const answer = await client.associateAssets(strictToken, { assets: [APP], serialNumbers: ['D-1'] });
+      expect(answer.rejected[0]?.error).toMatchObject({ kind: 'duplicate', errorNumber });
+      expect(strict.calls()['POST assets/associate']).toBe(1);
+    });
+  });
+
   it('stays under maxRequestPerSecond with its own limiter: no request is throttled', async () => {
     const limited = await startAppleSimulator({
       seed: SEED,

@@ -8,7 +8,9 @@
  * 3. Every record is written only when something in it changed; new assets get their name and icon
  *    from Apple's content metadata lookup. The account's sync record (versions, time, counts) is the
  *    only write of a sync with nothing new.
- * 4. A full pass whose read was not stable (Apple's data kept changing) marks nothing as gone.
+ * 4. A full pass whose read was not stable (Apple's data kept changing) marks nothing as gone and does
+ *    not count as the weekly full pass: the next sync runs full again.
+ * 5. A user status Apple changed is audited (actor Apple), as the notifications do.
  * Returns the drift found; Apple errors are passed on (token errors after updating the account).
  */
 import type { Account } from '../../domain/account.ts';
@@ -45,6 +47,7 @@ export interface DriftReport {
 }
 
 const FULL_SYNC_EVERY_MS = 7 * 24 * 3600 * 1000;
+const APPLE: Actor = { type: 'apple', id: 'sync' };
 
 export const driftFound = (r: DriftReport): boolean =>
   r.users.added +
@@ -145,6 +148,23 @@ async function syncUsers(
   }
   if (added.length > 0) await deps.users.saveFromApple(added);
   if (updated.length > 0) await deps.users.putMany(updated);
+  // A status Apple changed (an invitation accepted, a user retired elsewhere) is audited as Apple's doing.
+  for (const { before, after } of updated) {
+    if (before.status === after.status) continue;
+    await deps.audit.record({
+      orgId: account.orgId,
+      actor: APPLE,
+      action:
+        after.status === 'Associated'
+          ? 'user.associated'
+          : after.status === 'Retired'
+            ? 'user.retired'
+            : 'user.status_changed',
+      target: `user:${account.id}/${after.id}`,
+      result: 'succeeded',
+      details: { from: before.status, to: after.status },
+    });
+  }
   return {
     result,
     full: wasFull,
@@ -369,16 +389,15 @@ export async function syncAccount(
         state?.counts.assignments,
       );
       const wasFull = users.full && assignments.full;
+      // An unstable full pass repaired no removal: it leaves no full pass on record, so the next sync
+      // runs full again.
+      const lastFullSyncAt = assignments.unstable ? undefined : wasFull ? stamp : state?.lastFullSyncAt;
       await deps.syncStates.put({
         accountId: account.id,
         usersVersionId: users.result.versionId,
         assignmentsVersionId: assignments.result.versionId,
         lastSyncAt: stamp,
-        ...(wasFull
-          ? { lastFullSyncAt: stamp }
-          : state?.lastFullSyncAt
-            ? { lastFullSyncAt: state.lastFullSyncAt }
-            : {}),
+        ...(lastFullSyncAt ? { lastFullSyncAt } : {}),
         counts: { ...assets.counts, users: users.ours, assignments: assignments.holding },
       });
       return {
