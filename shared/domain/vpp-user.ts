@@ -37,6 +37,25 @@ export const VppUserSchema = z.object({
 export type VppUser = z.infer<typeof VppUserSchema>;
 
 /** Our status for Apple's: Apple's `Registered` is our `Invited` (the e-mail follows registration). */
+/** Apple's user states only move forward: Registered, then Associated, then Retired (or Deleted). */
+const APPLE_STAGE: Record<string, number> = { Registered: 1, Associated: 2, Retired: 3, Deleted: 3 };
+const OUR_STAGE: Record<UserStatus, number> = { New: 0, Invited: 1, Associated: 2, Retired: 3 };
+
+/**
+ * A notification (or a late answer) that would move a user back, to a state older than the one
+ * already known, is stale: a late USER_ASSOCIATED after a retirement, a late CREATE after acceptance.
+ * A retired user is never brought back (adding them again makes a new user).
+ */
+export function isStaleAppleStatus(
+  user: Pick<VppUser, 'status' | 'appleStatus'>,
+  appleStatus: string,
+): boolean {
+  const stage = APPLE_STAGE[appleStatus] ?? 0;
+  return (
+    stage < (user.appleStatus ? (APPLE_STAGE[user.appleStatus] ?? 0) : 0) || stage < OUR_STAGE[user.status]
+  );
+}
+
 export function statusFromApple(appleStatus: string, current: UserStatus | undefined): UserStatus {
   switch (appleStatus) {
     case 'Associated':

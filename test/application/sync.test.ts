@@ -562,6 +562,57 @@ describe('notifications', () => {
     ]);
   });
 
+  it('never moves a user back on late news: USER_ASSOCIATED after a retirement, CREATE after acceptance', async () => {
+    const now = new Date().toISOString();
+    const base = { accountId, tags: [], source: 'api' as const, version: 0, createdAt: now, updatedAt: now };
+    await rt.deps.users.addMany([
+      {
+        ...base,
+        id: 'late-retired',
+        email: 'late-retired@sync.test',
+        status: 'Retired',
+        appleStatus: 'Retired',
+      },
+      {
+        ...base,
+        id: 'late-accepted',
+        email: 'late-accepted@sync.test',
+        status: 'Associated',
+        appleStatus: 'Associated',
+        idHash: 'h1',
+      },
+    ]);
+    const before = await rt.deps.users.getMany(accountId, ['late-retired', 'late-accepted']);
+    const audits = async () =>
+      (await rt.deps.audit.list('demo', { limit: 50 })).items.filter((e) => e.target.includes('/late-'));
+    const auditedBefore = (await audits()).length;
+
+    expect(
+      await applyAppleNotification(rt.deps, accountId, {
+        notificationId: randomUUID(),
+        notificationType: 'USER_ASSOCIATED',
+        notification: {
+          associatedUsers: [{ clientUserId: 'late-retired', status: 'Associated', idHash: 'h2' }],
+        },
+      }),
+    ).toBe('applied');
+    expect(
+      await applyAppleNotification(rt.deps, accountId, {
+        notificationId: randomUUID(),
+        notificationType: 'USER_MANAGEMENT',
+        notification: {
+          type: 'CREATE',
+          result: 'SUCCESS',
+          eventId: 'ev-old-create',
+          users: [{ clientUserId: 'late-accepted', status: 'Registered', inviteCode: 'old-code' }],
+        },
+      }),
+    ).toBe('applied');
+
+    expect(await rt.deps.users.getMany(accountId, ['late-retired', 'late-accepted'])).toEqual(before);
+    expect(await audits()).toHaveLength(auditedBefore);
+  });
+
   it('re-reads the asset from Apple when a notification reports a holding the service did not start', async () => {
     // Someone else with the same token (another tool) assigns a licence: Apple notifies us of an event we never made.
     const submitted = await rt.deps.vpp.associateAssets(appleToken, {

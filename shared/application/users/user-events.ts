@@ -13,7 +13,7 @@ import { escapeHtml } from '../../domain/html.ts';
 import { hashInvitationToken, INVITATION_VALID_DAYS } from '../../domain/invitation.ts';
 import type { JobFailure } from '../../domain/job.ts';
 import type { Actor } from '../../domain/principal.ts';
-import { statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
+import { isStaleAppleStatus, statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
 import { scheduleReconciliation } from '../deployments/manage-deployments.ts';
 import { reasonFor } from '../licenses/settle-event.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
@@ -159,6 +159,11 @@ export async function applyAppleUsers(
   for (const apple of appleUsers) {
     const before = existing.get(apple.clientUserId);
     if (!before) continue;
+    // Late, repeated or out-of-order news never moves a user back; the sync (Apple's truth) can.
+    if (isStaleAppleStatus(before, apple.status)) {
+      changed.push(before);
+      continue;
+    }
     let after: VppUser = {
       ...before,
       status: statusFromApple(apple.status, before.status),
