@@ -4,6 +4,7 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { QUEUES } from '../../shared/config/queues.ts';
 import { encodeContentToken } from '../../shared/domain/content-token.ts';
 import {
   type Caller,
@@ -28,6 +29,52 @@ async function everyItem(): Promise<unknown[]> {
     items.push(...(scan.Items ?? []));
   }
   return items;
+}
+
+/** Every table item, once the background work (first syncs and what follows them) has come to rest. */
+async function tablesAtRest(): Promise<string> {
+  let previous = '';
+  return eventually(
+    async () => {
+      const items = JSON.stringify(await everyItem());
+      const depths = await Promise.all(QUEUES.map((q) => rt.queueDepth(q.id)));
+      const quiet = items === previous && depths.every((d) => d === 0);
+      previous = items;
+      return quiet ? items : undefined;
+    },
+    30_000,
+    'the tables to come to rest',
+  );
+}
+
+/** The whole audit log as `GET /v1/audit` shows it to the caller, newest first. */
+async function auditEntries(as: Caller = ORG_ADMIN): Promise<any[]> {
+  const items: any[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await rt.call(
+      'GET',
+      `/v1/audit?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      { as },
+    );
+    expect(page.status).toBe(200);
+    items.push(...page.body.items);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+/** Sends a request that must be refused, and checks that it wrote nothing: no secret, item or audit entry. */
+async function refusedWithoutWrites(request: () => Promise<{ status: number; body: any }>) {
+  const tables = await tablesAtRest();
+  const secrets = rt.secretNames();
+  const audit = await auditEntries();
+  const answer = await request();
+  expect(answer.status).toBeGreaterThanOrEqual(400);
+  expect(JSON.stringify(await everyItem())).toBe(tables);
+  expect(rt.secretNames()).toEqual(secrets);
+  expect(await auditEntries()).toEqual(audit);
+  return answer;
 }
 
 async function addNorth(extra: Record<string, unknown> = {}, as: Caller = ORG_ADMIN) {
@@ -137,13 +184,17 @@ describe('adding a token: SPEC §5.1', () => {
 
   it('refuses a location another MDM holds, naming it, and takes it over when asked', async () => {
     rt.simulator.claimByOtherMdm('demo-north', { id: 'jamf-123', name: 'Jamf Pro', metadata: 'x' });
-    const refused = await addNorth();
+    const refused = await refusedWithoutWrites(() => addNorth());
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({
       code: 'token.claimed_elsewhere',
-      message: expect.stringContaining('Jamf Pro'),
+      message: expect.stringMatching(/managed by another MDM \("Jamf Pro"\).*takeOver/),
     });
     expect(await rt.deps.accounts.listByOrg('demo')).toEqual([]);
+    // Nothing was written to Apple either: the other MDM still holds the location.
+    expect(rt.simulator.snapshot().locations.find((l) => l.id === 'demo-north')?.mdmInfo?.id).toBe(
+      'jamf-123',
+    );
 
     const taken = await addNorth({ takeOver: true });
     expect(taken.status).toBe(201);
@@ -152,11 +203,18 @@ describe('adding a token: SPEC §5.1', () => {
   });
 
   it('refuses the same location twice in one organisation', async () => {
-    expect((await addNorth()).status).toBe(201);
-    const again = await addNorth({ name: 'North again' });
+    const first = await addNorth();
+    expect(first.status).toBe(201);
+    const again = await refusedWithoutWrites(() => addNorth({ name: 'North again' }));
     expect(again.status).toBe(409);
-    expect(again.body.error.code).toBe('token.duplicate_location');
-    expect(await rt.deps.accounts.listByOrg('demo')).toHaveLength(1);
+    expect(again.body.error).toMatchObject({
+      code: 'token.duplicate_location',
+      message: `This location is already added as account ${first.body.id}.`,
+    });
+    expect((await rt.deps.accounts.listByOrg('demo')).map((a) => a.name)).toEqual(['North']);
+    expect(rt.simulator.snapshot().locations.find((l) => l.id === 'demo-north')?.mdmInfo?.id).toBe(
+      `vpp-manager:local:${first.body.id}`,
+    );
   });
 
   it('refuses a location another organisation of this service holds, naming nothing', async () => {
@@ -376,29 +434,28 @@ describe('who may do what: SPEC §4', () => {
     const changed = await rt.call('PATCH', `/v1/accounts/${id}`, {
       body: {
         name: 'North Campus Apps',
+        email: 'Apps@Demo.test',
         allowedAdmins: [LISTED_ADMIN.email, 'NEW@demo.test'],
         assignableNetworks: ['net-a', 'net-b'],
       },
     });
     expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({
+    const expected = {
       name: 'North Campus Apps',
+      email: 'apps@demo.test',
       allowedAdmins: [LISTED_ADMIN.email, 'new@demo.test'],
       assignableNetworks: ['net-a', 'net-b'],
+    };
+    expect(changed.body).toMatchObject(expected);
+    expect((await rt.call('GET', `/v1/accounts/${id}`)).body).toMatchObject(expected);
+    const updated = (await auditEntries()).find(
+      (e) => e.action === 'account.updated' && e.target === `account:${id}`,
+    );
+    expect(updated).toMatchObject({
+      actor: { type: 'user', email: ORG_ADMIN.email, role: 'org-admin' },
+      result: 'succeeded',
+      details: { changed: ['name', 'email', 'allowedAdmins', 'assignableNetworks'] },
     });
-    const audit = await rt.call('GET', '/v1/audit');
-    if (audit.status === 200) {
-      expect(audit.body.items[0]).toMatchObject({
-        action: 'account.updated',
-        actor: { email: ORG_ADMIN.email },
-      });
-    } else {
-      const entries = await rt.deps.audit.list('demo', { limit: 5 });
-      expect(entries.items[0]).toMatchObject({
-        action: 'account.updated',
-        actor: { type: 'user', email: ORG_ADMIN.email },
-      });
-    }
   });
 
   it('refuses bad input with a clear 400 and changes nothing', async () => {
@@ -428,11 +485,102 @@ describe('who may do what: SPEC §4', () => {
   });
 
   it('removes the account, says how many assignments stay at Apple, and releases the location', async () => {
+    // The seed holds 7 assignments of North at Apple; one more is made there, and a sync sees it.
+    rt.simulator.externalAssign(
+      'demo-north',
+      { adamId: '361309726', pricingParam: 'STDQ' },
+      { serialNumber: 'C02DELETE0001' },
+    );
+    const sync = await rt.call('POST', `/v1/accounts/${id}/sync?full=true`);
+    await eventually(
+      async () => (await rt.call('GET', `/v1/jobs/${sync.body.id}`)).body.state === 'succeeded',
+      20_000,
+      'the sync job',
+    );
+    const atApple = rt.simulator.snapshot().locations.find((l) => l.id === 'demo-north')?.assignments;
+    expect(atApple).toHaveLength(8);
+
     const removed = await rt.call('DELETE', `/v1/accounts/${id}`);
     expect(removed.status).toBe(200);
-    expect(removed.body).toMatchObject({ id, removed: true, assignmentsKeptAtApple: expect.any(Number) });
+    expect(removed.body).toEqual({ id, removed: true, assignmentsKeptAtApple: 8 });
+    // Apple's assignments stay as they are.
+    expect(rt.simulator.snapshot().locations.find((l) => l.id === 'demo-north')?.assignments).toEqual(
+      atApple,
+    );
     expect(rt.secretNames().filter((n) => n.includes(id))).toEqual([]);
     expect((await rt.call('GET', `/v1/accounts/${id}`)).status).toBe(404);
     expect((await addNorth()).status).toBe(201);
+  });
+});
+
+describe('the audit log: SPEC §5.8', () => {
+  let north: string;
+  let south: string;
+  beforeAll(async () => {
+    await removeAll();
+    north = (await addNorth()).body.id;
+    const created = await rt.call('POST', '/v1/accounts', {
+      body: { name: 'South', email: 'south@demo.test', token: rt.tokenFile('demo-south') },
+    });
+    south = created.body.id;
+    await tablesAtRest();
+  });
+
+  it('shows an admin only the entries of the accounts that list its e-mail', async () => {
+    const targets = async (as: Caller) => (await auditEntries(as)).map((e) => e.target as string);
+    const all = await targets(ORG_ADMIN);
+    expect(all).toEqual(expect.arrayContaining([`account:${north}`, `account:${south}`]));
+    expect(await targets(VIEWER)).toEqual(all);
+
+    const listed = await targets(LISTED_ADMIN);
+    expect(listed).toContain(`account:${north}`);
+    expect(listed.every((t) => t === `account:${north}`)).toBe(true);
+    // Entries of South, and of the accounts removed before (which listed this admin too), are not shown.
+    expect(listed.length).toBeLessThan(all.length);
+
+    expect(await targets(OTHER_ADMIN)).toEqual([]);
+    expect(await targets(OTHER_ORG)).not.toEqual(expect.arrayContaining([`account:${north}`]));
+  });
+
+  it('records each change of an account with who or what made it', async () => {
+    expect(
+      (await rt.call('PATCH', `/v1/accounts/${north}`, { body: { email: 'apps@demo.test' } })).status,
+    ).toBe(200);
+    const sync = await rt.call('POST', `/v1/accounts/${north}/sync`, { as: LISTED_ADMIN });
+    expect(sync.status).toBe(202);
+    await tablesAtRest();
+    rt.simulator.revokeToken((await rt.deps.secrets.get(`accounts/${north}/token`))?.reveal() ?? '');
+    await rt.fireSchedule('token-health');
+    const renewed = await rt.call('PUT', `/v1/accounts/${north}/token`, {
+      body: { token: rt.simulator.issueToken('demo-north') },
+    });
+    expect(renewed.status).toBe(200);
+    await tablesAtRest();
+    expect((await rt.call('DELETE', `/v1/accounts/${north}`)).status).toBe(200);
+
+    const entries = (await auditEntries()).filter((e) => e.target === `account:${north}`);
+    const orgAdmin = { type: 'user', email: ORG_ADMIN.email, role: 'org-admin' };
+    const expected: [string, unknown][] = [
+      ['account.removed', orgAdmin],
+      ['account.token_renewed', orgAdmin],
+      ['account.status_changed', { type: 'schedule', id: 'token-health' }],
+      ['account.sync_requested', { type: 'user', email: LISTED_ADMIN.email, role: 'admin' }],
+      ['account.updated', orgAdmin],
+      ['account.created', orgAdmin],
+    ];
+    // Newest first.
+    expect(entries.map((e) => e.action).filter((a) => expected.some(([x]) => x === a))).toEqual(
+      expected.map(([action]) => action),
+    );
+    for (const [action, actor] of expected) {
+      expect(
+        entries.find((e) => e.action === action),
+        action,
+      ).toMatchObject({ actor, at: expect.any(String) });
+    }
+    expect(entries.find((e) => e.action === 'account.status_changed')?.details).toMatchObject({
+      from: 'active',
+      to: 'revoked',
+    });
   });
 });

@@ -223,6 +223,16 @@ describe('npm start', () => {
       'the sync job to succeed',
     );
     expect(done.completed).toBe(3);
+    const account = await call('GET', `/v1/accounts/${accountId}`, { token: admin });
+    expect(account.body).toMatchObject({ status: 'active', lastSync: { at: expect.any(String) } });
+    const assets = await call('GET', `/v1/accounts/${accountId}/assets`, { token: admin });
+    expect(assets.status).toBe(200);
+    expect(assets.body.items.find((a: { adamId: string }) => a.adamId === '361309726')).toMatchObject({
+      name: 'Pages',
+      totalCount: 40,
+      assignedCount: 2,
+      availableCount: 38,
+    });
   });
 
   it('moves a message that keeps failing to the dead-letter queue, and its job shows why', async () => {
