@@ -156,6 +156,9 @@ export class AppFunction extends NodejsFunction {
       timeout: Duration.seconds(definition.timeoutSeconds),
       description: definition.description,
       tracing: lambda.Tracing.ACTIVE,
+      ...(definition.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: definition.reservedConcurrency }
+        : {}),
       role,
       logGroup,
       bundling: LAMBDA_BUNDLING,

@@ -35,6 +35,12 @@ export interface FunctionDefinition {
   readonly timeoutSeconds: number;
   readonly trigger: Trigger;
   readonly access: FunctionAccess;
+  /**
+   * Reserved concurrency: how many instances may run at once. Required for a function that calls
+   * Apple and is not a queue worker (a queue worker's cap is its `maxConcurrency`), so the callers of
+   * Apple have a known number (SPEC §5.4).
+   */
+  readonly reservedConcurrency?: number;
 }
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
@@ -63,6 +69,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     timeoutSeconds: 29,
     trigger: { kind: 'http' },
+    reservedConcurrency: 2,
     access: {
       tables: { core: 'write', idempotency: 'write' },
       secrets: 'write',
@@ -98,6 +105,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     timeoutSeconds: 300,
     trigger: { kind: 'schedule', schedule: 'token-health' },
+    reservedConcurrency: 1,
     access: { tables: { core: 'write' }, secrets: 'read', email: true, callsApple: true },
   },
   {
@@ -146,6 +154,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     timeoutSeconds: 29,
     trigger: { kind: 'http' },
+    reservedConcurrency: 2,
     access: {
       tables: { core: 'write', users: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
       secrets: 'read',
@@ -217,6 +226,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 256,
     timeoutSeconds: 10,
     trigger: { kind: 'http' },
+    reservedConcurrency: 2,
     access: { tables: { core: 'write', users: 'read' }, callsApple: true },
   },
   {
@@ -234,17 +244,21 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
 ];
 
+/** How many instances of a function may call Apple at once: its queue's cap, or its reserved concurrency. */
+export function appleCallers(f: FunctionDefinition): number {
+  if (!f.access.callsApple) return 0;
+  if (f.trigger.kind === 'queue') return f.trigger.maxConcurrency;
+  if (f.reservedConcurrency === undefined)
+    throw new Error(`Function ${f.id} calls Apple: give it a reservedConcurrency (SPEC §5.4).`);
+  return f.reservedConcurrency;
+}
+
 /**
- * How many processes may call Apple at the same time: each queue worker up to its `maxConcurrency`,
- * each other Apple-calling function counted once. Every process keeps to Apple's
+ * How many processes may call Apple at the same time. Every process keeps to Apple's
  * `maxRequestPerSecond` divided by this number, so all together stay under it (SPEC §5.4).
  */
 export function appleRateShare(functions: readonly FunctionDefinition[] = FUNCTIONS): number {
-  return (
-    functions
-      .filter((f) => f.access.callsApple)
-      .reduce((n, f) => n + (f.trigger.kind === 'queue' ? f.trigger.maxConcurrency : 1), 0) || 1
-  );
+  return functions.reduce((n, f) => n + appleCallers(f), 0) || 1;
 }
 
 export const functionById = (id: string): FunctionDefinition => {

@@ -4,7 +4,7 @@ import { BINDING_ENV_KEYS, COMMON_ENV_KEYS, pascalCase } from '../../../infra/co
 import { ROUTES } from '../../../shared/api/index.ts';
 import { loadConfig } from '../../../shared/config/config.ts';
 import { ENV, type EnvKey } from '../../../shared/config/env-keys.ts';
-import { FUNCTIONS } from '../../../shared/config/functions.ts';
+import { appleRateShare, FUNCTIONS, type FunctionDefinition } from '../../../shared/config/functions.ts';
 import { QUEUES } from '../../../shared/config/queues.ts';
 import { TABLES } from '../../../shared/config/tables.ts';
 import { resourceByPrefix, resourcesOf, synthesise, type Templates } from '../support/app.ts';
@@ -38,6 +38,34 @@ describe('ServiceStack', () => {
         });
       },
     );
+
+    it('caps every function that calls Apple, and tells each its share of Apple’s rate (SPEC §5.4)', () => {
+      let callers = 0;
+      for (const definition of FUNCTIONS.filter((f) => f.access.callsApple)) {
+        const reserved = Number(functionResource(definition.id).Properties.ReservedConcurrentExecutions);
+        if (definition.trigger.kind === 'queue') {
+          // Capped by its event source's MaximumConcurrency (checked with the workers).
+          callers += definition.trigger.maxConcurrency;
+        } else {
+          expect(reserved, definition.id).toBeGreaterThanOrEqual(1);
+          callers += reserved;
+        }
+      }
+      for (const definition of FUNCTIONS)
+        expect(
+          (functionResource(definition.id).Properties.Environment as { Variables: Env }).Variables,
+        ).toMatchObject({
+          APPLE_RATE_SHARE: String(callers),
+        });
+      const uncapped = {
+        ...FUNCTIONS[0],
+        id: 'uncapped',
+        access: { callsApple: true },
+      } as FunctionDefinition;
+      expect(() => appleRateShare([{ ...uncapped, trigger: { kind: 'http' } }])).toThrow(
+        /uncapped calls Apple: give it a reservedConcurrency/,
+      );
+    });
 
     it.each(FUNCTIONS.map((f) => [f.id, f] as const))(
       '%s: its own log group with the configured retention',

@@ -19,6 +19,7 @@ export const FIXTURE_FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 256,
     timeoutSeconds: 10,
     trigger: { kind: 'http' },
+    reservedConcurrency: 3,
     access: {
       tables: { users: 'write', core: 'read' },
       sendsTo: ['jobs', 'grants'],
