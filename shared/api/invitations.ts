@@ -5,8 +5,17 @@ import { JobViewSchema } from './jobs.ts';
 import { RejectionSchema } from './licenses.ts';
 import { defineRoute } from './route.ts';
 
+/** Each user is marked as waiting for the job inside the request, so a call stays well within 29 s. */
+export const MAX_USERS_PER_JOB = 1_000;
+
 const UserIdsBody = z
-  .object({ userIds: z.array(z.string().min(1).max(256)).min(1).max(10_000) })
+  .object({
+    userIds: z
+      .array(z.string().min(1).max(256))
+      .min(1)
+      .max(MAX_USERS_PER_JOB)
+      .meta({ description: `At most ${MAX_USERS_PER_JOB.toLocaleString('en')} per call.` }),
+  })
   .strict()
   .meta({ id: 'UserIds' });
 const UserJobAnswer = z

@@ -3,10 +3,11 @@
  * Apple, the e-mail and its link (random, stored as a hash, once, 30 days, voided by a new one), the
  * pages, Associated on Apple's word, and retirement with books kept.
  */
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashInvitationToken } from '../../shared/domain/invitation.ts';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { countWrites } from '../support/write-counter.ts';
 
 let rt: TestRuntime;
 let accountId: string;
@@ -109,11 +110,23 @@ describe('invitations', () => {
     expect(linkIn(mail?.body.html)).toBe(token);
     // At least 128 bits of randomness (32 bytes in base64url), and only its hash is stored.
     expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
-    const stored = JSON.stringify(
-      (await rt.clients.dynamo.send(new ScanCommand({ TableName: rt.tables.core }))).Items,
-    );
+    // No table holds the token itself: the link's record and the user keep only its hash.
+    let stored = '';
+    for (const table of Object.values(rt.tables))
+      stored += JSON.stringify((await rt.clients.dynamo.send(new ScanCommand({ TableName: table }))).Items);
     expect(stored).not.toContain(token);
     expect(stored).toContain(hashInvitationToken(token));
+    expect((await rt.deps.users.get(accountId, userId))?.invitationLink).toBe(hashInvitationToken(token));
+    // Valid for 30 days from its making.
+    const link = (
+      await rt.clients.dynamo.send(
+        new GetCommand({
+          TableName: rt.tables.core,
+          Key: { pk: `INVITATION#${hashInvitationToken(token)}`, sk: 'LINK' },
+        }),
+      )
+    ).Item;
+    expect(Date.parse(link?.expiresAt) - Date.parse(link?.createdAt)).toBe(30 * 86_400_000);
     expect((await rt.call('GET', `/v1/accounts/${accountId}/users/${userId}`)).body.status).toBe('Invited');
     const answers = JSON.stringify([
       (await rt.call('GET', `/v1/accounts/${accountId}/users/${userId}`)).body,
@@ -152,7 +165,14 @@ describe('invitations', () => {
     expect(again.status).toBe(410);
     expect(await again.text()).toContain('already been used');
     expect((await page('POST', token)).status).toBe(410);
-    expect((await page('GET', 'not-a-real-token')).status).toBe(404);
+    const unknown = await page('GET', 'not-a-real-token');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toContain('text/html');
+    const unknownHtml = await unknown.text();
+    expect(unknownHtml).toContain('not valid');
+    // Neither page says anything about the user.
+    for (const html of [unknownHtml, await (await page('GET', token)).text()])
+      expect(html).not.toMatch(/jo@pupils|Jo Pupil|Riverside/);
   });
 
   it('becomes Associated when Apple says so', async () => {
@@ -164,6 +184,16 @@ describe('invitations', () => {
       20_000,
       'Associated',
     );
+  });
+
+  it('takes at most 1,000 users a call (400), and starts nothing then', async () => {
+    const writes = countWrites(rt.clients.dynamo);
+    const tooMany = await rt.call('POST', `/v1/accounts/${accountId}/users/invitations`, {
+      body: { userIds: Array.from({ length: 1_001 }, (_, i) => `u-${i}`) },
+    });
+    expect(tooMany.status).toBe(400);
+    expect(JSON.stringify(tooMany.body.error)).toContain('userIds');
+    expect(writes.total()).toBe(0);
   });
 
   it('voids the old link when the user is invited again, and refuses an expired one', async () => {
