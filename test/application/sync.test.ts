@@ -787,8 +787,18 @@ describe('reading assets', () => {
       'PLUS',
       'STDQ',
     ]);
-    const devices = await rt.call('GET', `/v1/accounts/${accountId}/assets?deviceAssignable=true`);
-    expect(devices.body.items.every((a: { deviceAssignable: boolean }) => a.deviceAssignable)).toBe(true);
+    const all = await rt.deps.assets.listByAccount(accountId);
+    const keysOf = (items: { adamId: string; pricingParam: string }[]) =>
+      items.map((a) => `${a.adamId}:${a.pricingParam}`).sort();
+    for (const assignable of [true, false]) {
+      const answer = await rt.call(
+        'GET',
+        `/v1/accounts/${accountId}/assets?deviceAssignable=${assignable}&limit=100`,
+      );
+      const expected = keysOf(all.filter((a) => a.deviceAssignable === assignable));
+      expect(expected.length).toBeGreaterThan(0);
+      expect(keysOf(answer.body.items)).toEqual(expected);
+    }
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
@@ -833,7 +843,21 @@ describe('reading assets', () => {
       'GET',
       `/v1/accounts/${accountId}/assets/${APP.adamId}/assignments?source=apple&limit=1000`,
     );
-    expect(fromApple.body.items.every((a: { source: string }) => a.source === 'apple')).toBe(true);
+    const records = await rt.deps.assignments.listByAsset(accountId, APP.adamId, APP.pricingParam);
+    const expected = records.filter((r) => r.source === 'apple').map((r) => r.subjectId);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(fromApple.body.items.map((a: { subjectId: string }) => a.subjectId).sort()).toEqual(
+      expected.sort(),
+    );
+    // A book held with both pricing parameters: its holders need the one asked for.
+    const bookHolders = `/v1/accounts/${accountId}/assets/${BOOK.adamId}/assignments`;
+    expect((await rt.call('GET', bookHolders)).body.error.code).toBe('asset.ambiguous');
+    const plus = await rt.call('GET', `${bookHolders}?pricingParam=PLUS`);
+    expect(plus.status).toBe(200);
+    const plusRecords = await rt.deps.assignments.listByAsset(accountId, BOOK.adamId, 'PLUS');
+    expect(plus.body.items.map((a: { subjectId: string }) => a.subjectId).sort()).toEqual(
+      plusRecords.map((r) => r.subjectId).sort(),
+    );
     expect(
       (await rt.call('GET', `/v1/accounts/${accountId}/assets/${APP.adamId}/assignments?state=bogus`)).status,
     ).toBe(400);
