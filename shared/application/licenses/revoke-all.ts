@@ -2,10 +2,12 @@
  * Apple's `assets/revoke`: takes back every revocable licence of some devices or users in one account.
  * Used only for a removed device and a retired user (SPEC §5.4). The holdings were moved to
  * `pending-revoke` for the job beforehand; this sends them, writes the event id on them and schedules
- * the status poll. Apple's refusals settle them as failed (they stay granted, with the reason);
- * outages retry the message, and on its last attempt settle as failed.
+ * the status poll (again on a redelivery, in case the delivery that sent them died before it did).
+ * Apple's refusals and a blocked account settle them as failed (they stay granted, with the reason);
+ * outages retry the message, and on its last attempt settle as failed; any other error retries it.
  */
 import type { AssignmentRecord } from '../../domain/assignment.ts';
+import { RuleViolationError } from '../../domain/errors.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
 import { RetryLaterError } from '../retry-later.ts';
@@ -24,10 +26,33 @@ export async function revokeAll(
   },
   attempt: { receiveCount: number; maxReceiveCount: number },
 ): Promise<'sent' | 'nothing'> {
+  // Sent already (a redelivery or a duplicate): their events end the job, and any continuation.
+  const sent = new Map<string, AssignmentRecord>();
+  for (const r of input.records)
+    if (r.state === 'pending-revoke' && r.jobId === input.jobId && r.eventId) sent.set(r.eventId, r);
+  if (attempt.receiveCount > 1) {
+    // A redelivery: the delivery that sent them may have died before scheduling their status poll.
+    for (const [eventId, r] of sent) {
+      await deps.queue.send(
+        'events',
+        {
+          orgId: r.orgId,
+          accountId: r.accountId,
+          eventId,
+          eventType: 'REVOKE',
+          jobId: input.jobId,
+          submittedAt: r.updatedAt,
+          polls: 0,
+          ...(input.afterwards ? { afterwards: input.afterwards } : {}),
+        },
+        { delaySeconds: deps.settings.eventFirstPollSeconds },
+      );
+    }
+  }
   const records = input.records.filter(
     (r) => r.state === 'pending-revoke' && r.jobId === input.jobId && !r.eventId,
   );
-  if (records.length === 0) return 'nothing';
+  if (records.length === 0) return sent.size > 0 ? 'sent' : 'nothing';
   const account = await deps.accounts.get(input.accountId);
   if (!account) {
     await settleTasks(
@@ -101,6 +126,9 @@ export async function revokeAll(
         `Apple is unavailable (${error.message}); the revocation will be sent again.`,
       );
     }
+    // Neither Apple's answer nor a blocked account (our own write failed, perhaps after Apple took the
+    // request): the message comes again, and its redelivery finds what was sent.
+    if (!(error instanceof RuleViolationError) && !isVppError(error)) throw error;
     const reason = error instanceof Error ? error.message : 'The revocation could not be sent.';
     await settleTasks(
       deps,

@@ -3,8 +3,11 @@
  * leave the rest to Apple's answer.
  * 1. Only records still waiting for this job and not yet sent are sent (a duplicate delivery or a
  *    retried batch finds them sent and does nothing: no licence is ever assigned twice).
- * 2. A record whose earlier send had an unknown outcome is first checked against Apple's holdings:
- *    found (or, for a revocation, gone) means Apple took it; only the rest is sent again.
+ * 2. A record this message claimed in an earlier delivery may have reached Apple (the worker died
+ *    between Apple's answer and its own write, or the outcome was unknown): it is first checked against
+ *    Apple's holdings: found (or, for a revocation, gone) means Apple took it; only the rest is sent again.
+ *    A redelivery also schedules the status poll again for records already sent with an event id, in
+ *    case the worker died before scheduling it and the notification is lost.
  * 3. Each accepted request's event id is written on its records, and a delayed message on the events
  *    queue polls the status if Apple's notification is late (Apple's cadence: first after 5 minutes).
  * 4. Apple's refusals settle the records as failed with Apple's number; throttling and outages retry
@@ -21,7 +24,7 @@ import type { VppClient } from '../ports/vpp-client.ts';
 import { isVppError, TRANSIENT_KINDS, type VppApiError } from '../ports/vpp-errors.ts';
 import { RetryLaterError } from '../retry-later.ts';
 import type { LicenseDeps } from './request-licenses.ts';
-import { type SettleDeps, settleTasks, type TaskOutcome } from './settle-event.ts';
+import { type SettleDeps, settleTasks, subjectLabel, type TaskOutcome } from './settle-event.ts';
 
 export interface SubmitDeps extends LicenseDeps, SettleDeps, TokenGuardDeps {
   readonly vpp: VppClient;
@@ -41,6 +44,37 @@ const errorOutcome = (records: readonly AssignmentRecord[], error: VppApiError):
     error: { errorNumber: error.errorNumber ?? 9603, errorMessage: error.message },
   }));
 
+/**
+ * A redelivery: the records this message already sent wait for their events; the delivery that sent
+ * them may have died before scheduling the status poll, so schedule it again (a poll of an event that
+ * has already ended finds nothing waiting and stops).
+ */
+async function pollAgain(
+  deps: SubmitDeps,
+  kind: 'grant' | 'revoke',
+  message: ParsedQueueMessage<'grants'>,
+  waiting: readonly AssignmentRecord[],
+): Promise<void> {
+  const events = new Map<string, string>();
+  for (const r of waiting)
+    if (r.eventId && !r.eventId.startsWith('claim:')) events.set(r.eventId, r.updatedAt);
+  for (const [eventId, submittedAt] of events) {
+    await deps.queue.send(
+      'events',
+      {
+        orgId: message.orgId,
+        accountId: message.accountId,
+        eventId,
+        eventType: kind === 'grant' ? 'ASSOCIATE' : 'DISASSOCIATE',
+        jobId: message.jobId,
+        submittedAt,
+        polls: 0,
+      },
+      { delaySeconds: deps.settings.eventFirstPollSeconds },
+    );
+  }
+}
+
 export async function submitLicenses(
   deps: SubmitDeps,
   kind: 'grant' | 'revoke',
@@ -51,14 +85,16 @@ export async function submitLicenses(
   // This delivery's claim: a duplicate message (another id) finds the records claimed and stops; a
   // redelivery of this very message (a crash, a retry) takes its own claim again.
   const claimId = `claim:${attempt.messageId}`;
-  const candidates = (
+  const waiting = (
     await deps.assignments.getMany(
       message.accountId,
       message.subjects.map((s) => ({ ...message.asset, subjectType: s.type, subjectId: s.id })),
     )
-  ).filter(
-    (r) => r.state === pendingState && r.jobId === message.jobId && (!r.eventId || r.eventId === claimId),
-  );
+  ).filter((r) => r.state === pendingState && r.jobId === message.jobId);
+  if (attempt.receiveCount > 1) await pollAgain(deps, kind, message, waiting);
+  const candidates = waiting.filter((r) => !r.eventId || r.eventId === claimId);
+  // Claimed by an earlier delivery of this message: it may have reached Apple.
+  const maybeSent = new Set(candidates.filter((r) => r.eventId === claimId).map(subjectLabel));
   const claimed = await mapLimit(candidates, 25, (record) => deps.assignments.claim(record, claimId));
   const records: AssignmentRecord[] = candidates
     .filter((_, i) => claimed[i])
@@ -85,7 +121,7 @@ export async function submitLicenses(
   try {
     await withAccountToken(deps, account, 'write', async (token) => {
       // 2. Earlier sends with an unknown outcome: ask Apple what it holds before sending again.
-      const unconfirmed = records.filter((r) => r.error?.code === UNKNOWN);
+      const unconfirmed = records.filter((r) => maybeSent.has(subjectLabel(r)));
       if (unconfirmed.length > 0) {
         const held = await deps.vpp.readAssignments(token, message.asset);
         const holds = new Set(

@@ -1,0 +1,245 @@
+/**
+ * Workers that die between Apple's answer and their own writes (issue 7, point 5; SPEC §5.4, §5b). The
+ * runtime's assignment repository is the real one, wrapped so that the write recording an accepted
+ * request's event id throws (the worker is gone) at a chosen point: before it lands, or after it landed
+ * and before the status poll is scheduled. The queue then delivers the message again, as SQS does.
+ * Each case ends with our state equal to Apple's, each licence assigned once, and the job right.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { DynamoAssignmentRepository } from '../../shared/adapters/dynamodb/dynamo-assignment-repository.ts';
+import type { AssignmentRepository } from '../../shared/application/ports/assignment-repository.ts';
+import { localClients } from '../../shared/composition/local.ts';
+import { QUEUES } from '../../shared/config/queues.ts';
+import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+
+let rt: TestRuntime;
+let accountId: string;
+const LOCATION = 'crash-main';
+const APP = { adamId: '6100000001', pricingParam: 'STDQ' as const };
+
+/** The crash to inject: at the `at`-th event-id write of an event, `times` times in all. */
+let plan: { at: number; lands: boolean; times: number } | undefined;
+let crashed = 0;
+const writes = new Map<string, number>();
+const dead = new Set<string>();
+
+function arm(next: { at: number; lands: boolean; times: number }) {
+  plan = next;
+  crashed = 0;
+  writes.clear();
+  dead.clear();
+}
+
+/** The real repository; `transition` dies as planned on the writes that record an Apple event id. */
+function crashingAssignments(real: DynamoAssignmentRepository): AssignmentRepository {
+  return new Proxy(real, {
+    get(target, prop) {
+      if (prop === 'transition') {
+        const transition: AssignmentRepository['transition'] = async (next, from) => {
+          const eventId = next.eventId;
+          const recordsEvent =
+            eventId !== undefined &&
+            !eventId.startsWith('claim:') &&
+            (next.state === 'pending-grant' || next.state === 'pending-revoke');
+          if (!recordsEvent || !plan) return target.transition(next, from);
+          // Writes of this delivery still in flight when it died: the process is gone.
+          if (dead.has(eventId)) throw new Error('injected crash: the worker is gone');
+          const n = (writes.get(eventId) ?? 0) + 1;
+          writes.set(eventId, n);
+          if (n !== plan.at || crashed >= plan.times) return target.transition(next, from);
+          crashed++;
+          dead.add(eventId);
+          if (plan.lands) await target.transition(next, from);
+          throw new Error('injected crash after Apple accepted the request');
+        };
+        return transition;
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as AssignmentRepository;
+}
+
+async function job(id: string) {
+  return eventually(
+    async () => {
+      const body = (await rt.call('GET', `/v1/jobs/${id}`)).body;
+      return ['succeeded', 'failed', 'partially_failed'].includes(body.state) ? body : undefined;
+    },
+    60_000,
+    `job ${id}`,
+  );
+}
+
+async function devices(serials: string[]) {
+  for (let i = 0; i < serials.length; i += 1000) {
+    const answer = await rt.call('PUT', '/v1/devices', {
+      body: serials.slice(i, i + 1000).map((serialNumber) => ({ serialNumber, networkId: 'net-1' })),
+    });
+    expect(answer.status).toBe(200);
+  }
+}
+
+const grant = (kind: 'grants' | 'revocations', serialNumbers: string[]) =>
+  rt.call('POST', `/v1/accounts/${accountId}/assets/${APP.adamId}/${kind}`, { body: { serialNumbers } });
+
+function appleHolders(): Set<string> {
+  const location = rt.simulator.snapshot().locations.find((l) => l.id === LOCATION);
+  const held = (location?.assignments ?? []).filter((a) => a.adamId === APP.adamId && a.serialNumber);
+  // Each pair is held once at Apple.
+  expect(new Set(held.map((a) => a.serialNumber)).size).toBe(held.length);
+  return new Set(held.map((a) => a.serialNumber as string));
+}
+
+/** Our holdings and counts equal Apple's, nothing is in flight or reserved, and no DLQ holds anything. */
+async function expectEqualToApple() {
+  await rt.simulator.settle();
+  const ours = await rt.deps.assignments.listByAsset(accountId, APP.adamId, APP.pricingParam);
+  expect(ours.filter((a) => a.state === 'pending-grant' || a.state === 'pending-revoke')).toEqual([]);
+  expect(new Set(ours.filter((a) => a.state === 'granted').map((a) => a.subjectId))).toEqual(appleHolders());
+  const apple = rt.simulator
+    .snapshot()
+    .locations.find((l) => l.id === LOCATION)
+    ?.assets.find((a) => a.adamId === APP.adamId);
+  const asset = await eventually(
+    async () => {
+      const a = await rt.deps.assets.get(accountId, APP.adamId, APP.pricingParam);
+      return a?.assignedCount === apple?.assignedCount && a?.availableCount === apple?.availableCount && a;
+    },
+    15_000,
+    'asset counts equal to Apple',
+  );
+  expect(asset.pendingCount).toBe(0);
+  for (const q of QUEUES) expect(await rt.queueDepth(q.id, 'dlq'), `${q.id} DLQ`).toBe(0);
+}
+
+beforeAll(async () => {
+  const prefix = `t${randomUUID().slice(0, 8)}-`;
+  const unused = 'http://127.0.0.1:9';
+  const { dynamo } = localClients({
+    dynamodb: inject('dynamoEndpoint'),
+    sqs: unused,
+    ses: unused,
+    secretsManager: unused,
+  });
+  rt = await startTestRuntime({
+    tablePrefix: prefix,
+    // Longer than the default 1 s: the local queue (local-aws-sqs) counts each visibility heartbeat of
+    // the poller as a receive, and a 1,000-subject message takes seconds, so with 1 s a failed batch
+    // would reach maxReceiveCount (and the DLQ) before its first redelivery.
+    visibilityTimeoutSeconds: 10,
+    overrides: {
+      assignments: crashingAssignments(new DynamoAssignmentRepository(dynamo, `${prefix}assignments`)),
+    },
+    simulator: { seed: 'demo', eventDelayMs: 30 },
+  });
+  const seeded = rt.simulator.seed({
+    organizations: [
+      {
+        id: 'crash-org',
+        name: 'Crash Schools',
+        locations: [
+          {
+            id: LOCATION,
+            name: 'Crash Main',
+            assets: [
+              { ...APP, productType: 'App', name: 'Crash App', totalCount: 5_000, deviceAssignable: true },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+  const created = await rt.call('POST', '/v1/accounts', {
+    body: { name: 'Crashes', email: 'it@demo.test', token: seeded.locations[0]?.tokens[0] },
+  });
+  expect(created.status).toBe(201);
+  accountId = created.body.id;
+  await eventually(async () => (await rt.deps.syncStates.get(accountId))?.lastSyncAt, 30_000, 'first sync');
+});
+afterAll(async () => {
+  await rt?.stop();
+});
+beforeEach(() => {
+  plan = undefined;
+  rt.simulator.clearFaults();
+  rt.simulator.resetCalls();
+});
+
+describe('a worker that dies between Apple’s answer and its own write', () => {
+  it('before writing the event id: the redelivery finds the grant at Apple and does not send it again', async () => {
+    await devices(['CRASH-1']);
+    arm({ at: 1, lands: false, times: 1 });
+    const answer = await grant('grants', ['CRASH-1']);
+    expect(answer.status).toBe(202);
+    expect(await job(answer.body.job.id)).toMatchObject({ state: 'succeeded', completed: 1, failed: 0 });
+    expect(crashed).toBe(1);
+    const calls = rt.simulator.calls();
+    expect(calls['POST assets/associate']).toBe(1);
+    expect(calls['GET assignments']).toBeGreaterThanOrEqual(1);
+    expect(appleHolders().has('CRASH-1')).toBe(true);
+    await expectEqualToApple();
+  });
+
+  it('before writing the event id of a revocation: the redelivery finds it gone at Apple', async () => {
+    arm({ at: 1, lands: false, times: 1 });
+    const answer = await grant('revocations', ['CRASH-1']);
+    expect(answer.status).toBe(202);
+    expect(await job(answer.body.job.id)).toMatchObject({ state: 'succeeded', completed: 1, failed: 0 });
+    expect(crashed).toBe(1);
+    expect(rt.simulator.calls()['POST assets/disassociate']).toBe(1);
+    expect(
+      (await rt.deps.assignments.get(accountId, APP.adamId, APP.pricingParam, 'device', 'CRASH-1'))?.state,
+    ).toBe('revoked');
+    expect(appleHolders().has('CRASH-1')).toBe(false);
+    await expectEqualToApple();
+  });
+
+  it('after writing the event id, before scheduling the poll, with the notification lost: the redelivery polls', async () => {
+    await devices(['CRASH-2']);
+    rt.simulator.setFaults({ notifications: { dropAll: true } });
+    arm({ at: 1, lands: true, times: 1 });
+    const answer = await grant('grants', ['CRASH-2']);
+    expect(await job(answer.body.job.id)).toMatchObject({ state: 'succeeded', completed: 1, failed: 0 });
+    expect(crashed).toBe(1);
+    const calls = rt.simulator.calls();
+    expect(calls['POST assets/associate']).toBe(1);
+    expect(calls['GET status']).toBeGreaterThanOrEqual(1);
+    expect(rt.simulator.snapshot().notifications.some((n) => n.outcome === 'dropped')).toBe(true);
+    await expectEqualToApple();
+  });
+
+  it('a batch whose every message dies halfway through its writes is retried whole, and assigns each licence once', async () => {
+    const serials = Array.from({ length: 2_100 }, (_, i) => `BATCH-${String(i).padStart(4, '0')}`);
+    await devices(serials);
+    rt.simulator.setFaults({ notifications: { dropAll: true } });
+    // Three messages (1,000 + 1,000 + 100 subjects): each dies at its 40th event-id write, so some of
+    // its records carry the event id (and need a poll) and the rest only the claim (and need a check).
+    arm({ at: 40, lands: true, times: 3 });
+    const answer = await grant('grants', serials);
+    expect(answer.body.job.requested).toBe(2_100);
+    const done = await job(answer.body.job.id);
+    expect(done).toMatchObject({ state: 'succeeded', completed: 2_100, failed: 0, failures: [] });
+    expect(crashed).toBe(3);
+    expect(rt.simulator.calls()['POST assets/associate']).toBe(3);
+    const holders = appleHolders();
+    expect(serials.filter((s) => !holders.has(s))).toEqual([]);
+    await expectEqualToApple();
+  }, 120_000);
+
+  it('a device removal whose worker dies before scheduling the poll, with the notification lost, still ends', async () => {
+    await devices(['CRASH-3']);
+    const granted = await grant('grants', ['CRASH-3']);
+    expect((await job(granted.body.job.id)).state).toBe('succeeded');
+    rt.simulator.setFaults({ notifications: { dropAll: true } });
+    arm({ at: 1, lands: true, times: 1 });
+    const removed = await rt.call('DELETE', '/v1/devices/CRASH-3');
+    expect(removed.status).toBe(202);
+    expect(await job(removed.body.id)).toMatchObject({ state: 'succeeded', completed: 1, failed: 0 });
+    expect(crashed).toBe(1);
+    expect(rt.simulator.calls()['POST assets/revoke']).toBe(1);
+    expect(appleHolders().has('CRASH-3')).toBe(false);
+    await expectEqualToApple();
+  });
+});
