@@ -56,6 +56,10 @@ export function isStaleAppleStatus(
   );
 }
 
+/** The audit action of a status Apple moved a user to. */
+export const appleStatusAction = (status: UserStatus, otherwise = 'user.status_changed'): string =>
+  status === 'Associated' ? 'user.associated' : status === 'Retired' ? 'user.retired' : otherwise;
+
 export function statusFromApple(appleStatus: string, current: UserStatus | undefined): UserStatus {
   switch (appleStatus) {
     case 'Associated':

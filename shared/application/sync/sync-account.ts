@@ -18,7 +18,7 @@ import { APPLE_ASSET_FIELDS, type AssetRecord, assetKeyOf, UNLIMITED_TOTAL } fro
 import { type AssignmentRecord, assignmentKey, IN_FLIGHT } from '../../domain/assignment.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
-import { statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
+import { appleStatusAction, statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
 import { observeApple, type TokenGuardDeps, withAccountToken } from '../accounts/token-guard.ts';
 import type { AssetRepository } from '../ports/asset-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
@@ -154,12 +154,7 @@ async function syncUsers(
     await deps.audit.record({
       orgId: account.orgId,
       actor: APPLE,
-      action:
-        after.status === 'Associated'
-          ? 'user.associated'
-          : after.status === 'Retired'
-            ? 'user.retired'
-            : 'user.status_changed',
+      action: appleStatusAction(after.status),
       target: `user:${account.id}/${after.id}`,
       result: 'succeeded',
       details: { from: before.status, to: after.status },

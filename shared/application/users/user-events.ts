@@ -13,7 +13,12 @@ import { escapeHtml } from '../../domain/html.ts';
 import { hashInvitationToken, INVITATION_VALID_DAYS } from '../../domain/invitation.ts';
 import type { JobFailure } from '../../domain/job.ts';
 import type { Actor } from '../../domain/principal.ts';
-import { isStaleAppleStatus, statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
+import {
+  appleStatusAction,
+  isStaleAppleStatus,
+  statusFromApple,
+  type VppUser,
+} from '../../domain/vpp-user.ts';
 import { scheduleReconciliation } from '../deployments/manage-deployments.ts';
 import { reasonFor } from '../licenses/settle-event.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
@@ -193,12 +198,7 @@ export async function applyAppleUsers(
       await deps.audit.record({
         orgId: account.orgId,
         actor: APPLE,
-        action:
-          after.status === 'Associated'
-            ? 'user.associated'
-            : after.status === 'Retired'
-              ? 'user.retired'
-              : action,
+        action: appleStatusAction(after.status, action),
         target: `user:${account.id}/${after.id}`,
         result: 'succeeded',
         details: { from: before.status, to: after.status },
