@@ -21,6 +21,7 @@ import { DynamoDeviceRepository } from '../adapters/dynamodb/dynamo-device-repos
 import { DynamoInvitationRepository } from '../adapters/dynamodb/dynamo-invitation-repository.ts';
 import { DynamoJobRepository } from '../adapters/dynamodb/dynamo-job-repository.ts';
 import { DynamoNotificationInbox } from '../adapters/dynamodb/dynamo-notification-inbox.ts';
+import { DynamoSettlementStore } from '../adapters/dynamodb/dynamo-settlement-store.ts';
 import { DynamoSyncStateRepository } from '../adapters/dynamodb/dynamo-sync-state-repository.ts';
 import { DynamoUserRepository } from '../adapters/dynamodb/dynamo-user-repository.ts';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager/secrets-manager-secret-store.ts';
@@ -148,6 +149,17 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
     assignments: () =>
       overrides.assignments ??
       new DynamoAssignmentRepository(clients.dynamo, loadConfig(env, ['tableAssignments']).tableAssignments),
+    settlements: () =>
+      overrides.settlements ??
+      new DynamoSettlementStore(
+        clients.dynamo,
+        {
+          assignments: loadConfig(env, ['tableAssignments']).tableAssignments,
+          assets: loadConfig(env, ['tableAssets']).tableAssets,
+          core: table('tableCore'),
+        },
+        clock,
+      ),
     devices: () => overrides.devices ?? new DynamoDeviceRepository(clients.dynamo, table('tableCore')),
     invitations: () =>
       overrides.invitations ?? new DynamoInvitationRepository(clients.dynamo, table('tableCore')),

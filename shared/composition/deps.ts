@@ -18,6 +18,7 @@ import type { MessageQueue } from '../application/ports/message-queue.ts';
 import type { NotificationInbox } from '../application/ports/notification-inbox.ts';
 import type { SecretStore } from '../application/ports/secret-store.ts';
 import type { ServiceSettings } from '../application/ports/settings.ts';
+import type { SettlementStore } from '../application/ports/settlement-store.ts';
 import type { SyncStateRepository } from '../application/ports/sync-state-repository.ts';
 import type { UserRepository } from '../application/ports/user-repository.ts';
 import type { VppClient } from '../application/ports/vpp-client.ts';
@@ -40,6 +41,7 @@ export interface Deps {
   readonly assets: AssetRepository;
   readonly users: UserRepository;
   readonly assignments: AssignmentRepository;
+  readonly settlements: SettlementStore;
   readonly devices: DeviceRepository;
   readonly deployments: DeploymentRepository;
   readonly debouncer: Debouncer;

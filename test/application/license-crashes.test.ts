@@ -3,14 +3,21 @@
  * runtime's assignment repository is the real one, wrapped so that the write recording an accepted
  * request's event id throws (the worker is gone) at a chosen point: before it lands, or after it landed
  * and before the status poll is scheduled. The queue then delivers the message again, as SQS does.
- * Each case ends with our state equal to Apple's, each licence assigned once, and the job right.
+ * The settlement store is wrapped too, to die before a chunk's commit (its job failures written) or
+ * right after it. Each case ends with our state equal to Apple's, each licence assigned once, and the
+ * job right.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { DynamoAssignmentRepository } from '../../shared/adapters/dynamodb/dynamo-assignment-repository.ts';
+import { DynamoSettlementStore } from '../../shared/adapters/dynamodb/dynamo-settlement-store.ts';
+import { systemClock } from '../../shared/adapters/system/system-clock.ts';
+import { settleTasks, type TaskOutcome } from '../../shared/application/licenses/settle-event.ts';
 import type { AssignmentRepository } from '../../shared/application/ports/assignment-repository.ts';
+import type { SettlementStore } from '../../shared/application/ports/settlement-store.ts';
 import { localClients } from '../../shared/composition/local.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
+import type { AssignmentRecord } from '../../shared/domain/assignment.ts';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 let rt: TestRuntime;
@@ -59,6 +66,32 @@ function crashingAssignments(real: DynamoAssignmentRepository): AssignmentReposi
       return typeof value === 'function' ? value.bind(target) : value;
     },
   }) as AssignmentRepository;
+}
+
+/** The crash to inject in settlements: before or after the `at`-th commit of an Apple event's moves. */
+let settlePlan: { at: number; when: 'before' | 'after' } | undefined;
+let settleCrashed = 0;
+let commits = 0;
+
+function armSettlement(next: { at: number; when: 'before' | 'after' }) {
+  settlePlan = next;
+  settleCrashed = 0;
+  commits = 0;
+}
+
+/** The real store; its commit dies once, as planned, around the commit of an Apple event's moves. */
+function crashingSettlements(real: SettlementStore): SettlementStore {
+  return {
+    async commit(moves) {
+      const ofEvent = moves.some((m) => m.record.eventId && !m.record.eventId.startsWith('claim:'));
+      if (!settlePlan || settleCrashed > 0 || !ofEvent || ++commits !== settlePlan.at)
+        return real.commit(moves);
+      settleCrashed++;
+      if (settlePlan.when === 'before') throw new Error('injected crash before the settlement commit');
+      await real.commit(moves);
+      throw new Error('injected crash after the settlement commit');
+    },
+  };
 }
 
 async function job(id: string) {
@@ -131,6 +164,13 @@ beforeAll(async () => {
     visibilityTimeoutSeconds: 10,
     overrides: {
       assignments: crashingAssignments(new DynamoAssignmentRepository(dynamo, `${prefix}assignments`)),
+      settlements: crashingSettlements(
+        new DynamoSettlementStore(
+          dynamo,
+          { assignments: `${prefix}assignments`, assets: `${prefix}assets`, core: `${prefix}core` },
+          systemClock,
+        ),
+      ),
     },
     simulator: { seed: 'demo', eventDelayMs: 30 },
   });
@@ -163,6 +203,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   plan = undefined;
+  settlePlan = undefined;
   rt.simulator.clearFaults();
   rt.simulator.resetCalls();
 });
@@ -242,4 +283,141 @@ describe('a worker that dies between Apple’s answer and its own write', () => 
     expect(appleHolders().has('CRASH-3')).toBe(false);
     await expectEqualToApple();
   });
+
+  it.each([
+    [2, 'the redelivery settles the rest'],
+    [4, 'nothing is left to settle, and the job has the state its counts give'],
+  ] as const)(
+    'a poll whose worker dies right after committing chunk %i of 4 of its settlement: %s, each counted once',
+    async (at, _what) => {
+      const serials = Array.from({ length: 300 }, (_, i) => `SETTLE${at}-${String(i).padStart(3, '0')}`);
+      await devices(serials);
+      rt.simulator.setFaults({ notifications: { dropAll: true } });
+      // 300 records settle in commits of 90, 90, 90 and 30: the worker dies after the `at`-th landed.
+      armSettlement({ at, when: 'after' });
+      const answer = await grant('grants', serials);
+      expect(answer.status).toBe(202);
+      expect(await job(answer.body.job.id)).toMatchObject({
+        state: 'succeeded',
+        completed: 300,
+        failed: 0,
+        failures: [],
+      });
+      expect(settleCrashed).toBe(1);
+      expect(rt.simulator.calls()['POST assets/associate']).toBe(1);
+      const holders = appleHolders();
+      expect(serials.filter((s) => !holders.has(s))).toEqual([]);
+      await expectEqualToApple();
+    },
+    60_000,
+  );
+
+  it('a poll whose worker dies after writing the job failures, before the commit: the redelivery counts each outcome once', async () => {
+    const serials = Array.from({ length: 200 }, (_, i) => `FAILS-${String(i).padStart(3, '0')}`);
+    await devices(serials);
+    rt.simulator.setFaults({ notifications: { dropAll: true }, events: { taskFailureProbability: 0.2 } });
+    armSettlement({ at: 1, when: 'before' });
+    const answer = await grant('grants', serials);
+    expect(answer.status).toBe(202);
+    const done = await job(answer.body.job.id);
+    expect(settleCrashed).toBe(1);
+    const ours = (await rt.deps.assignments.listByAsset(accountId, APP.adamId, APP.pricingParam)).filter(
+      (a) => serials.includes(a.subjectId),
+    );
+    const granted = ours.filter((a) => a.state === 'granted').map((a) => a.subjectId);
+    const failed = ours.filter((a) => a.state === 'failed').map((a) => a.subjectId);
+    expect(granted.length + failed.length).toBe(200);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(done).toMatchObject({
+      state: granted.length > 0 ? 'partially_failed' : 'failed',
+      completed: granted.length,
+      failed: failed.length,
+    });
+    expect(new Set(done.failures.map((f: { subject: string }) => f.subject))).toEqual(
+      new Set(failed.map((s) => `device:${s}`)),
+    );
+    const holders = appleHolders();
+    expect(granted.every((s) => holders.has(s))).toBe(true);
+    expect(failed.some((s) => holders.has(s))).toBe(false);
+    await expectEqualToApple();
+  }, 60_000);
+});
+
+describe('settlers of one event that race', () => {
+  it('a notification and a poll settling the same records at once count each record once', async () => {
+    // An asset of our own (Apple does not hold it), so Apple's counts of the others stay as they are.
+    const asset = { adamId: '6100000999', pricingParam: 'STDQ' as const };
+    const now = new Date().toISOString();
+    await rt.deps.assets.saveAppleFacts([
+      {
+        accountId,
+        ...asset,
+        productType: 'App',
+        deviceAssignable: true,
+        revocable: true,
+        supportedPlatforms: ['iOS'],
+        unlimited: false,
+        totalCount: 1_000,
+        assignedCount: 0,
+        availableCount: 1_000,
+        retiredCount: 0,
+        pendingCount: 0,
+        updatedAt: now,
+      },
+    ]);
+    const n = 250;
+    expect(await rt.deps.assets.reserve(accountId, asset.adamId, asset.pricingParam, n)).toBe(n);
+    const jobId = `race-${randomUUID()}`;
+    await rt.deps.jobs.create({
+      id: jobId,
+      orgId: 'demo',
+      accountId,
+      type: 'grant',
+      state: 'running',
+      requested: n,
+      completed: 0,
+      failed: 0,
+      failures: [],
+      createdBy: 'test',
+      createdAt: now,
+      updatedAt: now,
+    });
+    const eventId = `race-event-${randomUUID()}`;
+    const records: AssignmentRecord[] = Array.from({ length: n }, (_, i) => ({
+      orgId: 'demo',
+      accountId,
+      ...asset,
+      subjectType: 'device',
+      subjectId: `RACE-${String(i).padStart(3, '0')}`,
+      state: 'pending-grant',
+      source: 'manual',
+      jobId,
+      eventId,
+      createdAt: now,
+      updatedAt: now,
+    }));
+    await rt.deps.assignments.putMany(records);
+    // Every tenth task failed at Apple; both settlers hear the same answer, in different orders.
+    const outcomes: TaskOutcome[] = records.map((record, i) =>
+      i % 10 === 0 ? { record, error: { errorNumber: 9603, errorMessage: 'Internal error' } } : { record },
+    );
+    const moved = await Promise.all([
+      settleTasks(rt.deps, eventId, outcomes),
+      settleTasks(rt.deps, eventId, [...outcomes].reverse()),
+      settleTasks(rt.deps, eventId, outcomes.slice(100).concat(outcomes.slice(0, 100))),
+    ]);
+    expect(moved.reduce((a, b) => a + b, 0)).toBe(n);
+    const done = await rt.deps.jobs.get(jobId);
+    expect(done).toMatchObject({ state: 'partially_failed', completed: 225, failed: 25 });
+    expect(done?.failures).toHaveLength(25);
+    expect(await rt.deps.assets.get(accountId, asset.adamId, asset.pricingParam)).toMatchObject({
+      pendingCount: 0,
+      assignedCount: 225,
+      availableCount: 775,
+    });
+    const ours = await rt.deps.assignments.listByAsset(accountId, asset.adamId, asset.pricingParam);
+    expect(ours.filter((a) => a.state === 'granted')).toHaveLength(225);
+    expect(ours.filter((a) => a.state === 'failed')).toHaveLength(25);
+    await rt.deps.assets.remove(accountId, asset.adamId, asset.pricingParam);
+  }, 60_000);
 });

@@ -8,7 +8,7 @@ import type { AssetRepository } from '../../application/ports/asset-repository.t
 import { type AssetRecord, AssetRecordSchema, type PricingParam } from '../../domain/asset.ts';
 import { batchWrite, queryAll } from './batch.ts';
 
-const key = (accountId: string, adamId: string, pricingParam: string) => ({
+export const key = (accountId: string, adamId: string, pricingParam: string) => ({
   pk: `ACCOUNT#${accountId}`,
   sk: `ASSET#${adamId}#${pricingParam}`,
 });

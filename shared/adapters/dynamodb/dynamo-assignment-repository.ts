@@ -31,7 +31,8 @@ const subjectIndex = (r: {
     ? `SUBJECT#${r.orgId}#D#${r.subjectId}`
     : `SUBJECT#${r.accountId}#U#${r.subjectId}`;
 
-function toItem(record: AssignmentRecord): Record<string, unknown> {
+/** The item of a record (also written by the settlement store). */
+export function toItem(record: AssignmentRecord): Record<string, unknown> {
   const parsed = AssignmentRecordSchema.parse(record);
   return {
     ...key(record.accountId, record.adamId, record.pricingParam, record.subjectType, record.subjectId),

@@ -17,6 +17,7 @@ import type { JobProgress, JobRepository } from '../../application/ports/job-rep
 import {
   FINAL_JOB_STATES,
   type Job,
+  type JobFailure,
   JobFailureSchema,
   JobSchema,
   type JobState,
@@ -24,7 +25,7 @@ import {
 } from '../../domain/job.ts';
 import { batchWrite } from './batch.ts';
 
-const key = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+export const key = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
 
 const JobItemSchema = JobSchema.omit({ failures: true });
 const FailureItemSchema = z.object({ failure: JobFailureSchema });
@@ -62,7 +63,10 @@ export class DynamoJobRepository implements JobRepository {
       new GetCommand({ TableName: this.#table, Key: key(jobId), ConsistentRead: true }),
     );
     if (!answer.Item) return undefined;
-    const job = JobItemSchema.parse(answer.Item);
+    const stored = JobItemSchema.parse(answer.Item);
+    // Counts are added before the state moves on (a settlement): a job whose writer died in between
+    // has the state its counts give.
+    const job = stored.completed + stored.failed > 0 ? { ...stored, state: stateFromCounts(stored) } : stored;
     if (options.maxFailures === 0) return { ...job, failures: [] };
     const failures = await this.#db.send(
       new QueryCommand({
@@ -119,6 +123,20 @@ export class DynamoJobRepository implements JobRepository {
     const next = stateFromCounts(job);
     if (next !== job.state) await this.#moveState(jobId, next, now);
     return { ...job, state: next, failures: [] };
+  }
+
+  async putFailures(jobId: string, failures: readonly JobFailure[]): Promise<void> {
+    if (failures.length > 0) await this.#putFailures(jobId, failures);
+  }
+
+  async moveOn(jobId: string): Promise<void> {
+    const answer = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: key(jobId), ConsistentRead: true }),
+    );
+    if (!answer.Item) return;
+    const job = JobItemSchema.parse(answer.Item);
+    const next = stateFromCounts(job);
+    if (next !== job.state) await this.#moveState(jobId, next, this.#clock.now().toISOString());
   }
 
   async finish(jobId: string, state: JobState, summary?: Record<string, unknown>): Promise<void> {

@@ -1,24 +1,29 @@
 /**
  * Settles assignments from Apple's answer to an event, whether the answer came as a notification or
- * from a status poll (SPEC §5.4, §5b). Each move is a conditional write from the state the service
- * left it in, so a duplicated or late answer moves nothing twice, and the job counts each subject once.
+ * from a status poll (SPEC §5.4, §5b). Each move is a conditional write from the state and event the
+ * service left it in, committed with the counts it implies, so a duplicated or late answer moves
+ * nothing twice, and the job and the asset count each subject once, even if the worker dies midway.
  * - A grant that succeeded becomes `granted` and gives back its reservation (Apple's count now has it).
  * - A grant Apple refused becomes `failed` with Apple's number and reason, and gives back its reservation.
  * - A revocation that succeeded becomes `revoked`; one Apple refused stays `granted`, with the error.
  */
 import type { AssignmentRecord } from '../../domain/assignment.ts';
 import type { JobFailure } from '../../domain/job.ts';
-import { mapLimit } from '../concurrency.ts';
-import type { AssetRepository } from '../ports/asset-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
+import {
+  MAX_SETTLEMENT_COUNTERS,
+  MAX_SETTLEMENT_MOVES,
+  type SettlementMove,
+  type SettlementStore,
+} from '../ports/settlement-store.ts';
 import { appleError } from '../ports/vpp-errors.ts';
 
 export interface SettleDeps {
   readonly assignments: AssignmentRepository;
-  readonly assets: AssetRepository;
   readonly jobs: JobRepository;
+  readonly settlements: SettlementStore;
   readonly clock: Clock;
 }
 
@@ -58,82 +63,94 @@ export async function settleTasks(
   outcomes: readonly TaskOutcome[],
 ): Promise<number> {
   const now = deps.clock.now().toISOString();
-  const perJob = new Map<string, { completed: number; failures: JobFailure[] }>();
-  const counts = new Map<
-    string,
-    {
-      accountId: string;
-      adamId: string;
-      pricingParam: AssignmentRecord['pricingParam'];
-      granted: number;
-      refused: number;
-      revoked: number;
+  // Each record once (a transaction cannot write one item twice).
+  const unique = new Map<string, TaskOutcome>();
+  for (const outcome of outcomes) {
+    const { record } = outcome;
+    if (record.eventId !== eventId || (record.state !== 'pending-grant' && record.state !== 'pending-revoke'))
+      continue;
+    const k = `${record.accountId}|${record.adamId}|${record.pricingParam}|${subjectLabel(record)}`;
+    if (!unique.has(k)) unique.set(k, outcome);
+  }
+  const failures = new Map<string, JobFailure[]>();
+  const planned: SettlementMove[] = [...unique.values()].map(({ record, error }) => {
+    const granting = record.state === 'pending-grant';
+    const why = !error
+      ? undefined
+      : error.code || error.errorNumber === undefined
+        ? { code: error.code ?? 'operation.failed', reason: error.errorMessage ?? 'The operation failed.' }
+        : reasonFor(error.errorNumber, error.errorMessage);
+    if (record.jobId && error && why) {
+      const list = failures.get(record.jobId) ?? [];
+      list.push({
+        subject: subjectLabel(record),
+        ...why,
+        ...(error.errorNumber === undefined
+          ? {}
+          : {
+              appleError: {
+                errorNumber: error.errorNumber,
+                errorMessage: error.errorMessage ?? appleError(error.errorNumber)?.message ?? '',
+              },
+            }),
+      });
+      failures.set(record.jobId, list);
     }
-  >();
-  const planned = outcomes
-    .filter(
-      ({ record }) =>
-        record.eventId === eventId && (record.state === 'pending-grant' || record.state === 'pending-revoke'),
-    )
-    .map(({ record, error }) => {
-      const granting = record.state === 'pending-grant';
-      const why = !error
-        ? undefined
-        : error.code || error.errorNumber === undefined
-          ? { code: error.code ?? 'operation.failed', reason: error.errorMessage ?? 'The operation failed.' }
-          : reasonFor(error.errorNumber, error.errorMessage);
-      const next: AssignmentRecord = {
-        ...record,
-        state: error ? (granting ? 'failed' : 'granted') : granting ? 'granted' : 'revoked',
-        eventId: undefined,
-        error:
-          error && why
-            ? { ...(error.errorNumber === undefined ? {} : { errorNumber: error.errorNumber }), ...why }
-            : undefined,
-        updatedAt: now,
-      };
-      return { record, error, granting, why, next };
-    });
-  const done = await mapLimit(planned, 25, ({ record, next }) =>
-    deps.assignments.transition(next, [record.state]),
-  );
-  let moved = 0;
-  planned.forEach(({ record, error, granting, why }, index) => {
-    if (!done[index]) return;
-    moved++;
-    const k = `${record.accountId}|${record.adamId}|${record.pricingParam}`;
-    const entry = counts.get(k) ?? {
-      accountId: record.accountId,
-      adamId: record.adamId,
-      pricingParam: record.pricingParam,
-      granted: 0,
-      refused: 0,
-      revoked: 0,
+    const next: AssignmentRecord = {
+      ...record,
+      state: error ? (granting ? 'failed' : 'granted') : granting ? 'granted' : 'revoked',
+      eventId: undefined,
+      error:
+        error && why
+          ? { ...(error.errorNumber === undefined ? {} : { errorNumber: error.errorNumber }), ...why }
+          : undefined,
+      updatedAt: now,
     };
-    if (granting && !error) entry.granted++;
-    else if (granting) entry.refused++;
-    else if (!error) entry.revoked++;
-    counts.set(k, entry);
-    if (record.jobId) {
-      const progress = perJob.get(record.jobId) ?? { completed: 0, failures: [] };
-      if (error && why) {
-        progress.failures.push({
-          subject: subjectLabel(record),
-          ...why,
-          ...(error.errorNumber === undefined
-            ? {}
-            : {
-                appleError: {
-                  errorNumber: error.errorNumber,
-                  errorMessage: error.errorMessage ?? appleError(error.errorNumber)?.message ?? '',
-                },
-              }),
-        });
-      } else progress.completed++;
-      perJob.set(record.jobId, progress);
-    }
+    return {
+      record,
+      next,
+      asset: granting ? (error ? 'refused' : 'granted') : error ? undefined : 'revoked',
+      job: error ? 'failed' : 'completed',
+    };
   });
-  for (const c of counts.values()) await deps.assets.settle(c.accountId, c.adamId, c.pricingParam, c);
-  for (const [jobId, progress] of perJob) await deps.jobs.recordProgress(jobId, progress);
+  // Failures first (one item per subject, so writing one again changes nothing); each is counted
+  // with its record's move. Then the moves with their counts, atomically, a chunk at a time: a worker
+  // that dies anywhere leaves every moved record counted, and a redelivery finds the rest to move.
+  for (const [jobId, list] of failures) await deps.jobs.putFailures(jobId, list);
+  let moved = 0;
+  const jobs = new Set<string>();
+  for (const chunk of chunks(planned)) {
+    const landed = await deps.settlements.commit(chunk);
+    chunk.forEach(({ record }, index) => {
+      if (!landed[index]) return;
+      moved++;
+      if (record.jobId) jobs.add(record.jobId);
+    });
+  }
+  // A worker that dies before this leaves the job with its counts: reading it gives the same state.
+  for (const jobId of jobs) await deps.jobs.moveOn(jobId);
   return moved;
+}
+
+/** Moves in commits of at most `MAX_SETTLEMENT_MOVES`, touching at most `MAX_SETTLEMENT_COUNTERS` assets and jobs. */
+function chunks(moves: readonly SettlementMove[]): SettlementMove[][] {
+  const all: SettlementMove[][] = [];
+  let chunk: SettlementMove[] = [];
+  let counters = new Set<string>();
+  for (const move of moves) {
+    const { record } = move;
+    const touched = [
+      ...(move.asset ? [`asset:${record.accountId}|${record.adamId}|${record.pricingParam}`] : []),
+      ...(record.jobId ? [`job:${record.jobId}`] : []),
+    ];
+    const more = new Set([...counters, ...touched]);
+    if (chunk.length >= MAX_SETTLEMENT_MOVES || more.size > MAX_SETTLEMENT_COUNTERS) {
+      all.push(chunk);
+      chunk = [];
+      counters = new Set(touched);
+    } else counters = more;
+    chunk.push(move);
+  }
+  if (chunk.length > 0) all.push(chunk);
+  return all;
 }

@@ -1,0 +1,30 @@
+/**
+ * Commits the settlement of Apple's answer: the records' moves and the counts they imply (the asset's
+ * reservation and counts, the job's outcomes) land together or not at all, so a worker that dies
+ * between Apple's answer and its own writes leaves nothing half counted (SPEC §5.4, issue 7).
+ */
+import type { AssignmentRecord } from '../../domain/assignment.ts';
+
+/** The most moves one commit takes (one transaction: the moves, then their assets and jobs). */
+export const MAX_SETTLEMENT_MOVES = 90;
+/** The most assets and jobs, together, that the moves of one commit may touch. */
+export const MAX_SETTLEMENT_COUNTERS = 10;
+
+export interface SettlementMove {
+  /** The record as the settler read it: it moves only while its state and event id are these. */
+  readonly record: AssignmentRecord;
+  readonly next: AssignmentRecord;
+  /** What the move counts on its asset: a grant done or refused, a revocation done (or nothing). */
+  readonly asset?: 'granted' | 'refused' | 'revoked';
+  /** What it counts in its record's job, if any. */
+  readonly job: 'completed' | 'failed';
+}
+
+export interface SettlementStore {
+  /**
+   * Moves up to `MAX_SETTLEMENT_MOVES` records (of at most `MAX_SETTLEMENT_COUNTERS` assets and jobs)
+   * and adds their counts in one atomic write. A record
+   * someone else moved first is left out, with its counts. Returns, for each move, whether it landed.
+   */
+  commit(moves: readonly SettlementMove[]): Promise<boolean[]>;
+}
