@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { metrics } from '../../functions/lib/powertools.ts';
 import type { Clock } from '../../shared/application/ports/clock.ts';
+import { Secret } from '../../shared/domain/secret.ts';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import { countWrites } from '../support/write-counter.ts';
 
@@ -22,6 +23,8 @@ const APP = '9000000001';
 const SCARCE = '9000000002';
 const USER_APP = '9000000003';
 const BOOK = '9000000004';
+const FEW = '9000000005';
+let appleToken: Secret;
 
 const deploymentOf = (adamId: string) => `/v1/accounts/${accountId}/assets/${adamId}/deployment`;
 const holders = async (adamId: string) =>
@@ -92,6 +95,14 @@ beforeAll(async () => {
                 deviceAssignable: false,
               },
               {
+                adamId: FEW,
+                pricingParam: 'STDQ',
+                productType: 'App',
+                name: 'One Seat App',
+                totalCount: 1,
+                deviceAssignable: false,
+              },
+              {
                 adamId: BOOK,
                 pricingParam: 'STDQ',
                 productType: 'Book',
@@ -113,6 +124,7 @@ beforeAll(async () => {
     body: { name: 'Reconcile', email: 'contact@rec.test', token: seeded.locations[0]?.tokens[0] },
   });
   accountId = created.body.id;
+  appleToken = new Secret(seeded.locations[0]?.tokens[0] as string);
   await eventually(async () => (await rt.deps.syncStates.get(accountId))?.lastSyncAt, 30_000, 'first sync');
 });
 afterAll(async () => {
@@ -353,5 +365,33 @@ describe('deployments', () => {
     await rt.fireSchedule('reconcile');
     await settled();
     expect(await holders(APP)).toEqual(before);
+  });
+
+  it('gives a licence Apple freed by retiring its holder to the next user after the sync that finds it, with no schedule', async () => {
+    // One licence, two users in scope (both tagged `people` by the first test): one wins, one waits.
+    await rt.call('PUT', deploymentOf(FEW), {
+      body: { method: 'user', scope: { networks: [], tags: ['people'] }, autoAssign: true, autoRevoke: true },
+    });
+    await eventually(async () => (await holders(FEW)).length === 1, 20_000, 'the one licence granted');
+    await settled();
+    const [winner] = await holders(FEW);
+    const waiting = winner === 'u-owner' ? 'u-tagged' : 'u-owner';
+    // Another tool retires the winner at Apple while every notification is lost: only a sync sees it.
+    rt.simulator.setFaults({ notifications: { dropAll: true } });
+    await rt.deps.vpp.retireUsers(appleToken, [{ clientUserId: winner as string }]);
+    await rt.simulator.settle();
+    rt.simulator.clearFaults();
+    expect((await rt.deps.users.get(accountId, winner as string))?.status).toBe('Associated');
+    const sync = await rt.call('POST', `/v1/accounts/${accountId}/sync?full=true`);
+    expect(sync.status).toBe(202);
+    await eventually(
+      async () => (await rt.deps.users.get(accountId, winner as string))?.status === 'Retired',
+      30_000,
+      'the sync to find the retirement',
+    );
+    // The sync's status change asks for a reconciliation (debounced), which grants the freed licence.
+    await eventually(async () => (await holders(FEW)).includes(waiting), 30_000, 'the freed licence granted');
+    await settled();
+    expect(await holders(FEW)).toEqual([waiting]);
   });
 });

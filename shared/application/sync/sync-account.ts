@@ -20,6 +20,7 @@ import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
 import { appleStatusAction, statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
 import { observeApple, type TokenGuardDeps, withAccountToken } from '../accounts/token-guard.ts';
+import { type ReconcileTrigger, scheduleReconciliation } from '../deployments/manage-deployments.ts';
 import type { AssetRepository } from '../ports/asset-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
 import type { SyncStateRepository } from '../ports/sync-state-repository.ts';
@@ -28,7 +29,7 @@ import type { VppClient, VppReadResult } from '../ports/vpp-client.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
 import type { ResponseAsset, ResponseUser } from '../ports/vpp-schemas.ts';
 
-export interface SyncDeps extends TokenGuardDeps {
+export interface SyncDeps extends TokenGuardDeps, ReconcileTrigger {
   readonly vpp: VppClient;
   readonly syncStates: SyncStateRepository;
   readonly assets: AssetRepository;
@@ -160,6 +161,9 @@ async function syncUsers(
       details: { from: before.status, to: after.status },
     });
   }
+  // Invited, Associated and Retired users enter and leave user deployments, as on a notification.
+  if (updated.some(({ before, after }) => before.status !== after.status))
+    await scheduleReconciliation(deps, account.orgId);
   return {
     result,
     full: wasFull,
