@@ -1,5 +1,6 @@
-/** The jobs queue: syncs (and, as they land, the other long jobs). */
+/** The jobs queue: syncs, device removals, invitations, reconciliations, retirements, account purges. */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { purgeAccountData } from '../../shared/application/accounts/purge-account.ts';
 import { runReconcileJob } from '../../shared/application/deployments/run-reconcile.ts';
 import { reclaimDevice } from '../../shared/application/licenses/revoke-all.ts';
 import { runSyncJob } from '../../shared/application/sync/run-sync-job.ts';
@@ -25,6 +26,9 @@ export const handler = queueWorker('jobs', async (deps, message, record) => {
       metrics.addMetric('LicenseShortage', MetricUnit.Count, result.shortage);
       return;
     }
+    case 'account-purge':
+      await purgeAccountData(deps, message);
+      return;
     case 'retirement':
       return runRetirementJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
   }

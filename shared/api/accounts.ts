@@ -163,7 +163,7 @@ export const removeAccount = defineRoute({
   fn: 'api-accounts',
   auth: 'jwt',
   summary:
-    "Remove the account. Its token is scheduled for deletion; Apple's assignments stay (the answer says how many).",
+    "Remove the account. Its token is scheduled for deletion; Apple's assignments stay (the answer says how many); our copy of its assets, users and licence records is deleted in the background.",
   tag,
   params: AccountParams,
   response: {

@@ -49,6 +49,13 @@ export const JobMessageSchema = z.discriminatedUnion('type', [
     debounceKey: z.string().optional(),
   }),
   z.object({
+    type: z.literal('account-purge'),
+    orgId: z.string(),
+    accountId: z.string(),
+    /** Items the earlier messages of this purge deleted. */
+    removed: z.number().int().nonnegative().default(0),
+  }),
+  z.object({
     type: z.literal('retirement'),
     orgId: z.string(),
     accountId: z.string(),

@@ -11,6 +11,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AppleVppHttpClient } from '../adapters/apple-vpp/apple-vpp-http-client.ts';
+import { DynamoAccountPurger } from '../adapters/dynamodb/dynamo-account-purger.ts';
 import { DynamoAccountRepository } from '../adapters/dynamodb/dynamo-account-repository.ts';
 import { DynamoAssetRepository } from '../adapters/dynamodb/dynamo-asset-repository.ts';
 import { DynamoAssignmentRepository } from '../adapters/dynamodb/dynamo-assignment-repository.ts';
@@ -159,6 +160,12 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
           core: table('tableCore'),
         },
         clock,
+      ),
+    purger: () =>
+      overrides.purger ??
+      new DynamoAccountPurger(
+        clients.dynamo,
+        (['tableAssets', 'tableUsers', 'tableAssignments'] as const).map((k) => loadConfig(env, [k])[k]),
       ),
     devices: () => overrides.devices ?? new DynamoDeviceRepository(clients.dynamo, table('tableCore')),
     invitations: () =>

@@ -3,6 +3,7 @@
  * `local.ts` (npm start and end-to-end tests), with the same adapters pointed at other endpoints.
  */
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { AccountPurger } from '../application/ports/account-purger.ts';
 import type { AccountRepository } from '../application/ports/account-repository.ts';
 import type { AssetRepository } from '../application/ports/asset-repository.ts';
 import type { AssignmentRepository } from '../application/ports/assignment-repository.ts';
@@ -42,6 +43,7 @@ export interface Deps {
   readonly users: UserRepository;
   readonly assignments: AssignmentRepository;
   readonly settlements: SettlementStore;
+  readonly purger: AccountPurger;
   readonly devices: DeviceRepository;
   readonly deployments: DeploymentRepository;
   readonly debouncer: Debouncer;

@@ -120,7 +120,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'job-worker',
     entry: 'functions/workers/job-worker.ts',
-    description: 'Long jobs: syncs, invitations, retirements, reconciliations',
+    description: 'Long jobs: syncs, invitations, retirements, reconciliations, account purges',
     memoryMb: 1024,
     timeoutSeconds: 750,
     trigger: { kind: 'queue', queue: 'jobs', maxConcurrency: 2 },

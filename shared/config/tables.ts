@@ -10,8 +10,10 @@
  * - assets: `ACCOUNT#<id>`/`ASSET#<adamId>#<pricingParam>` and deployments `.../DEPLOYMENT#...`
  *   (gsi1 `DEPLOYMENTS` lists every deployment for the reconciler).
  * - users: `ACCOUNT#<id>`/`USER#<userId>`, unique e-mails `ACCOUNT#<id>`/`EMAIL#<email>`.
- * - assignments: `ACCOUNT#<id>#ASSET#<adamId>#<pp>`/`DEVICE#<serial>` or `USER#<userId>`
+ * - assignments: `ACCOUNT#<id>`/`A#<adamId>#<pp>#D#<serial>` or `...#U#<userId>`
  *   (gsi1 by subject across assets and accounts; gsi2, sparse, by the Apple event in flight).
+ * Everything of an account in the last three tables is under `ACCOUNT#<id>`: a removed account's data
+ * is deleted a partition at a time.
  * - idempotency: Powertools idempotency records of the queue workers.
  */
 import type { EnvKey } from './env-keys.ts';

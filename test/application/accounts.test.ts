@@ -4,7 +4,9 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { purgeAccountData } from '../../shared/application/accounts/purge-account.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
+import type { Account } from '../../shared/domain/account.ts';
 import { encodeContentToken } from '../../shared/domain/content-token.ts';
 import {
   type Caller,
@@ -484,7 +486,7 @@ describe('who may do what: SPEC §4', () => {
     expect((await rt.call('GET', `/v1/accounts/${id}`)).body.name).toBe('North Campus Apps');
   });
 
-  it('removes the account, says how many assignments stay at Apple, and releases the location', async () => {
+  it('removes the account, says how many assignments stay at Apple, releases the location, and purges our copy', async () => {
     // The seed holds 7 assignments of North at Apple; one more is made there, and a sync sees it.
     rt.simulator.externalAssign(
       'demo-north',
@@ -499,6 +501,14 @@ describe('who may do what: SPEC §4', () => {
     );
     const atApple = rt.simulator.snapshot().locations.find((l) => l.id === 'demo-north')?.assignments;
     expect(atApple).toHaveLength(8);
+    const ofAccount = async () =>
+      (await everyItem()).filter((item) => (item as { pk: string }).pk === `ACCOUNT#${id}`);
+    const kept = await ofAccount();
+    // Assets, users (and e-mail claims), licence records, the account row and its sync record.
+    expect(kept.length).toBeGreaterThan(10);
+    expect(
+      await rt.deps.assignments.listBySubject('demo', undefined, 'device', 'C02DELETE0001'),
+    ).toHaveLength(1);
 
     const removed = await rt.call('DELETE', `/v1/accounts/${id}`);
     expect(removed.status).toBe(200);
@@ -509,6 +519,25 @@ describe('who may do what: SPEC §4', () => {
     );
     expect(rt.secretNames().filter((n) => n.includes(id))).toEqual([]);
     expect((await rt.call('GET', `/v1/accounts/${id}`)).status).toBe(404);
+    // Our copy goes in the background: nothing of the account is left in any table, and it says so.
+    await eventually(async () => (await ofAccount()).length === 0, 20_000, 'the purge');
+    expect(await rt.deps.assignments.listBySubject('demo', undefined, 'device', 'C02DELETE0001')).toEqual([]);
+    const purged = await eventually(
+      async () =>
+        (await auditEntries()).find(
+          (e) => e.action === 'account.data_purged' && e.target === `account:${id}`,
+        ),
+      20_000,
+      'the purge audit entry',
+    );
+    // Everything but the account row and its sync record, which the removal itself deletes.
+    expect(purged).toMatchObject({
+      actor: { type: 'system', id: 'account-purge' },
+      details: { itemsRemoved: kept.length - 2 },
+    });
+    expect(rt.simulator.snapshot().locations.find((l) => l.id === 'demo-north')?.assignments).toEqual(
+      atApple,
+    );
     expect((await addNorth()).status).toBe(201);
   });
 });
@@ -582,5 +611,52 @@ describe('the audit log: SPEC §5.8', () => {
       from: 'active',
       to: 'revoked',
     });
+  });
+});
+
+describe('purging a removed account', () => {
+  it('deletes a budget of items per message, each message queuing the next, and never a live account’s', async () => {
+    await removeAll();
+    const id = (await addNorth()).body.id as string;
+    await eventually(async () => (await rt.deps.syncStates.get(id))?.lastSyncAt, 20_000, 'the first sync');
+    await tablesAtRest();
+    const ofAccount = async () =>
+      (await everyItem()).filter((item) => (item as { pk: string }).pk === `ACCOUNT#${id}`);
+    const before = await ofAccount();
+
+    // A message for an account that still exists deletes nothing.
+    const message = { type: 'account-purge' as const, orgId: 'demo', accountId: id, removed: 0 };
+    expect(await purgeAccountData(rt.deps, message, 5)).toEqual({ removed: 0, done: true });
+    expect(await ofAccount()).toEqual(before);
+
+    // Removed behind the API's back (no purge queued): one message deletes 5 items and queues the rest.
+    await rt.deps.accounts.remove((await rt.deps.accounts.get(id)) as Account);
+    await rt.deps.syncStates.remove(id);
+    // Until the purge, a device holding a licence of the removed account is removed without touching
+    // Apple (its licences stay there, as the account's removal said).
+    const serial = (before as { subjectType?: string; subjectId?: string }[]).find(
+      (item) => item.subjectType === 'device',
+    )?.subjectId as string;
+    expect(serial).toBeDefined();
+    expect(
+      (await rt.call('PUT', '/v1/devices', { body: [{ serialNumber: serial, networkId: 'n' }] })).status,
+    ).toBe(200);
+    rt.simulator.resetCalls();
+    const removal = await rt.call('DELETE', `/v1/devices/${serial}`);
+    expect(removal.status).toBe(202);
+    expect(removal.body).toMatchObject({ type: 'device-removal', state: 'succeeded', requested: 0 });
+    expect(rt.simulator.calls()['POST assets/revoke']).toBeUndefined();
+    expect(await purgeAccountData(rt.deps, message, 5)).toEqual({ removed: 5, done: false });
+    expect(await ofAccount()).toHaveLength(before.length - 2 - 5);
+    await eventually(async () => (await ofAccount()).length === 0, 20_000, 'the queued rest of the purge');
+    const entry = await eventually(
+      async () =>
+        (await auditEntries()).find(
+          (e) => e.action === 'account.data_purged' && e.target === `account:${id}`,
+        ),
+      20_000,
+      'the purge audit entry',
+    );
+    expect(entry.details).toEqual({ itemsRemoved: before.length - 2 });
   });
 });

@@ -140,6 +140,8 @@ export async function removeAccount(
   await deps.secrets.remove(tokenSecretName(account.id));
   await deps.secrets.remove(notificationSecretName(account.id));
   await deps.syncStates.remove(account.id);
+  // Our copy of its assets, users and licences goes in the background (Apple's stays as it is).
+  await deps.queue.send('jobs', { type: 'account-purge', orgId: account.orgId, accountId: account.id });
   const kept = sync?.counts.assignments ?? 0;
   await deps.audit.record({
     orgId: principal.orgId,

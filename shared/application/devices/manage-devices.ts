@@ -106,10 +106,12 @@ export async function removeDevice(deps: LicenseDeps, principal: Principal, seri
   if (!device) throw new NotFoundError('Device');
   const jobId = deps.ids.newId();
   const now = deps.clock.now().toISOString();
-  // Every licence the device holds (books are never device licences, but check anyway).
+  // Every licence the device holds (books are never device licences, but check anyway), in the
+  // accounts that still exist (a removed account's records wait for their purge; Apple keeps those).
+  const accounts = new Set((await deps.accounts.listByOrg(principal.orgId)).map((a) => a.id));
   const held = (
     await deps.assignments.listBySubject(principal.orgId, undefined, 'device', serialNumber)
-  ).filter((a) => a.state === 'granted');
+  ).filter((a) => a.state === 'granted' && accounts.has(a.accountId));
   let requested = 0;
   for (const record of held) {
     const asset = await deps.assets.get(record.accountId, record.adamId, record.pricingParam);
