@@ -571,6 +571,42 @@ describe('the audit log: SPEC §5.8', () => {
     expect(await targets(OTHER_ORG)).not.toEqual(expect.arrayContaining([`account:${north}`]));
   });
 
+  it('fills an admin’s pages with what it may see, however many entries it may not see lie between', async () => {
+    // Entries of North and South, interleaved (written through the port: this is about reading).
+    for (let i = 0; i < 7; i++) {
+      for (const account of [north, south, south])
+        await rt.deps.audit.record({
+          orgId: 'demo',
+          actor: { type: 'system', id: 'test' },
+          action: 'test.entry',
+          target: `account:${account}`,
+          result: 'succeeded',
+        });
+    }
+    const whole = (await auditEntries(LISTED_ADMIN)).map((e) => e.id as string);
+    const all = await auditEntries(ORG_ADMIN);
+    expect(whole.length).toBeGreaterThanOrEqual(7);
+    // Two entries it may not see after each it may see: a raw page of 2 would hold at most one of its.
+    const positions = whole.map((id) => all.findIndex((e) => e.id === id));
+    expect(positions[6]).toBeGreaterThanOrEqual(18);
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await rt.call(
+        'GET',
+        `/v1/audit?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        { as: LISTED_ADMIN },
+      );
+      expect(page.status).toBe(200);
+      pages.push(page.body.items.map((e: { id: string }) => e.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(pages.flat()).toEqual(whole);
+    // Every page full but the last (the log is short enough that no page stops early).
+    expect(pages.slice(0, -1).every((p) => p.length === 2)).toBe(true);
+    expect(pages.at(-1)?.length).toBeLessThanOrEqual(2);
+  });
+
   it('records each change of an account with who or what made it', async () => {
     expect(
       (await rt.call('PATCH', `/v1/accounts/${north}`, { body: { email: 'apps@demo.test' } })).status,

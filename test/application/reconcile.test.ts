@@ -222,10 +222,11 @@ describe('deployments', () => {
     expect(await holders(APP)).toEqual(['LAB-1', 'LAB-2', 'OFFICE-1']);
   });
 
-  it('writes nothing when there is nothing to change', async () => {
+  it('writes nothing but its run lease when there is nothing to change', async () => {
     const writes = countWrites(rt.clients.dynamo);
     await rt.fireSchedule('reconcile');
-    expect(writes.total()).toBe(0);
+    // The organisation's run lease, taken and given back; no record, asset, job or audit entry.
+    expect(writes.byCommand()).toEqual({ PutItemCommand: 1, DeleteItemCommand: 1 });
     writes.reset();
     const job = await rt.call('POST', `${deploymentOf(APP)}/reconcile`);
     expect(job.status).toBe(202);
@@ -234,8 +235,32 @@ describe('deployments', () => {
       20_000,
       'reconcile job',
     );
-    // The job's own record (create, start, summary, its count, its final state) and nothing else.
-    expect(writes.total()).toBe(5);
+    // The job's own record (create, start, summary, its count, its final state) and the run lease.
+    expect(writes.total()).toBe(7);
+  });
+
+  it('reconciles an organisation one run at a time: runs that find it held run after the holder', async () => {
+    // Another run holds the organisation (taken here by hand, as a run on another worker would).
+    expect(await rt.deps.debouncer.take('reconcile-run:demo', 200)).toBe(true);
+    await devices([{ serialNumber: 'LAB-9', tags: ['lab'] }]);
+    const job = await rt.call('POST', `${deploymentOf(APP)}/reconcile`);
+    expect(job.status).toBe(202);
+    await rt.fireSchedule('reconcile');
+    // The hourly run skipped it; the debounced run after the change and the job come back while held.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await holders(APP)).not.toContain('LAB-9');
+    expect((await rt.call('GET', `/v1/jobs/${job.body.id}`)).body.state).not.toBe('succeeded');
+    await rt.deps.debouncer.release('reconcile-run:demo');
+    await eventually(
+      async () => (await rt.call('GET', `/v1/jobs/${job.body.id}`)).body.state === 'succeeded',
+      20_000,
+      'the job, once the organisation is free',
+    );
+    await settled();
+    expect(await holders(APP)).toContain('LAB-9');
+    expect((await rt.call('DELETE', '/v1/devices/LAB-9')).status).toBe(202);
+    await settled();
+    expect(await holders(APP)).not.toContain('LAB-9');
   });
 
   it('grants in a stable order when licences run short, and reports and alerts the shortage once', async () => {

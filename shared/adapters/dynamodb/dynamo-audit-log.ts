@@ -9,6 +9,9 @@ import type { AuditEntry, AuditLog } from '../../application/ports/audit-log.ts'
 import type { Clock, IdGenerator } from '../../application/ports/clock.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
+/** How many entries one filtered read may go through before it answers a short page (with a cursor). */
+const MAX_READ = 2_000;
+
 const ActorSchema = z.union([
   z.object({
     type: z.literal('user'),
@@ -60,23 +63,43 @@ export class DynamoAuditLog implements AuditLog {
   async list(
     orgId: string,
     page: { limit: number; cursor?: string },
+    keep: (entry: AuditEntry) => boolean = () => true,
   ): Promise<{ items: AuditEntry[]; nextCursor?: string }> {
     const pk = `ORG#${orgId}#AUDIT`;
-    const start = decodeCursor(page.cursor, { pk });
-    const answer = await this.#db.send(
-      new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    const nextCursor = encodeCursor(answer.LastEvaluatedKey);
-    return {
-      items: (answer.Items ?? []).map((item) => AuditItemSchema.parse(item)),
-      ...(nextCursor ? { nextCursor } : {}),
-    };
+    let start = decodeCursor(page.cursor, { pk });
+    const items: AuditEntry[] = [];
+    // Entries the caller may not see are skipped, reading on until the page is full; a page stops
+    // early (with a cursor) only after going through `MAX_READ` entries, so an answer stays quick.
+    let budget = Math.max(page.limit, MAX_READ);
+    for (;;) {
+      const answer = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ScanIndexForward: false,
+          Limit: Math.min(budget, Math.max(page.limit - items.length, 100)),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      const read = answer.Items ?? [];
+      budget -= read.length;
+      for (const item of read) {
+        const entry = AuditItemSchema.parse(item);
+        if (!keep(entry)) continue;
+        items.push(entry);
+        if (items.length === page.limit) {
+          // Full: the next page starts after this entry (unless it was the log's last).
+          const last = item === read.at(-1) && !answer.LastEvaluatedKey;
+          const nextCursor = last ? undefined : encodeCursor({ pk, sk: item.sk });
+          return { items, ...(nextCursor ? { nextCursor } : {}) };
+        }
+      }
+      start = answer.LastEvaluatedKey;
+      if (!start || budget <= 0) {
+        const nextCursor = encodeCursor(start);
+        return { items, ...(nextCursor ? { nextCursor } : {}) };
+      }
+    }
   }
 }

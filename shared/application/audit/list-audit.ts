@@ -16,19 +16,15 @@ export async function listAudit(
   principal: Principal,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: AuditEntry[]; nextCursor?: string }> {
-  const result = await deps.audit.list(principal.orgId, {
-    limit: page.limit,
-    ...(page.cursor ? { cursor: page.cursor } : {}),
-  });
-  if (principal.role !== 'admin') return result;
+  const cursor = page.cursor ? { cursor: page.cursor } : {};
+  if (principal.role !== 'admin') return deps.audit.list(principal.orgId, { limit: page.limit, ...cursor });
   const readable = new Set(
     (await deps.accounts.listByOrg(principal.orgId))
       .filter((a) => canReadAccount(principal, a))
       .map((a) => a.id),
   );
-  const items = result.items.filter((entry) => {
+  return deps.audit.list(principal.orgId, { limit: page.limit, ...cursor }, (entry) => {
     const accountId = accountOfTarget(entry.target);
     return accountId === undefined || readable.has(accountId);
   });
-  return { items, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) };
 }

@@ -23,13 +23,20 @@ import { escapeHtml } from '../../domain/html.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
 import { type LicenseDeps, requestLicenses } from '../licenses/request-licenses.ts';
+import type { Debouncer } from '../ports/debouncer.ts';
 import type { DeploymentRepository } from '../ports/deployment-repository.ts';
 import type { Mailer } from '../ports/mailer.ts';
 
 export interface ReconcileDeps extends LicenseDeps {
   readonly deployments: DeploymentRepository;
   readonly mailer: Mailer;
+  /** Holds the per-organisation lease: one reconciliation of an organisation at a time. */
+  readonly debouncer: Debouncer;
 }
+
+/** A run of an organisation holds this lease; it lapses after this long if its worker dies. */
+const RUN_LEASE_SECONDS = 200;
+const runLease = (orgId: string) => `reconcile-run:${orgId}`;
 
 export interface ReconcileResult {
   readonly deployments: number;
@@ -178,12 +185,17 @@ export async function reconcileDeployment(
   return { deployments: 1, granted, revoked, shortage, jobIds };
 }
 
-/** Every deployment of an organisation (or of all): one read of devices per organisation, of users per account. */
+/**
+ * Every deployment of an organisation (or of all): one read of devices per organisation, of users per
+ * account. An organisation is reconciled by one run at a time (a run that reads while another is
+ * granting sees licences reserved but not yet held, and reports a shortage that is not there): an
+ * organisation another run holds is skipped and listed in `busy`, for the caller to run again later.
+ */
 export async function reconcileAll(
   deps: ReconcileDeps,
   actor: Actor,
   filter: { orgId?: string; accountId?: string; adamId?: string; pricingParam?: string } = {},
-): Promise<ReconcileResult> {
+): Promise<ReconcileResult & { busy: string[] }> {
   const deployments = (await deps.deployments.list(filter.orgId)).filter(
     (d) =>
       (!filter.accountId || d.accountId === filter.accountId) &&
@@ -191,23 +203,32 @@ export async function reconcileAll(
       (!filter.pricingParam || d.pricingParam === filter.pricingParam) &&
       (d.autoAssign || d.autoRevoke),
   );
+  const byOrg = new Map<string, Deployment[]>();
+  for (const d of deployments) byOrg.set(d.orgId, [...(byOrg.get(d.orgId) ?? []), d]);
   let result = EMPTY;
-  const devicesByOrg = new Map<string, Device[]>();
-  const usersByAccount = new Map<string, VppUser[]>();
-  for (const deployment of deployments) {
-    const account = await deps.accounts.get(deployment.accountId);
-    if (!account || !['active', 'expiring'].includes(account.status)) continue;
-    let devices = devicesByOrg.get(account.orgId);
-    if (!devices) {
-      devices = await deps.devices.listByOrg(account.orgId);
-      devicesByOrg.set(account.orgId, devices);
+  const busy: string[] = [];
+  for (const [orgId, ofOrg] of byOrg) {
+    if (!(await deps.debouncer.take(runLease(orgId), RUN_LEASE_SECONDS))) {
+      busy.push(orgId);
+      continue;
     }
-    let users: VppUser[] = [];
-    if (deployment.method === 'user') {
-      users = usersByAccount.get(account.id) ?? (await deps.users.listByAccount(account.id));
-      usersByAccount.set(account.id, users);
+    try {
+      let devices: Device[] | undefined;
+      const usersByAccount = new Map<string, VppUser[]>();
+      for (const deployment of ofOrg) {
+        const account = await deps.accounts.get(deployment.accountId);
+        if (!account || !['active', 'expiring'].includes(account.status)) continue;
+        devices ??= await deps.devices.listByOrg(orgId);
+        let users: VppUser[] = [];
+        if (deployment.method === 'user') {
+          users = usersByAccount.get(account.id) ?? (await deps.users.listByAccount(account.id));
+          usersByAccount.set(account.id, users);
+        }
+        result = add(result, await reconcileDeployment(deps, account, deployment, { devices, users }, actor));
+      }
+    } finally {
+      await deps.debouncer.release(runLease(orgId));
     }
-    result = add(result, await reconcileDeployment(deps, account, deployment, { devices, users }, actor));
   }
-  return result;
+  return { ...result, busy };
 }

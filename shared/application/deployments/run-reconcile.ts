@@ -4,7 +4,7 @@
  */
 import type { Actor } from '../../domain/principal.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
-import type { DeploymentDeps } from './manage-deployments.ts';
+import { type DeploymentDeps, scheduleReconciliation } from './manage-deployments.ts';
 import { type ReconcileResult, reconcileAll } from './reconcile.ts';
 
 export async function runReconcileJob(
@@ -23,6 +23,15 @@ export async function runReconcileJob(
     ...(message.adamId ? { adamId: message.adamId } : {}),
     ...(message.pricingParam ? { pricingParam: message.pricingParam } : {}),
   });
+  if (result.busy.includes(message.orgId)) {
+    // Another run holds the organisation: this one runs after it (a job keeps its id and waits).
+    if (message.jobId)
+      await deps.queue.send('jobs', message, {
+        delaySeconds: Math.max(1, deps.settings.reconcileDebounceSeconds),
+      });
+    else await scheduleReconciliation(deps, message.orgId);
+    return result;
+  }
   if (message.jobId) {
     await deps.jobs.setSummary(message.jobId, {
       granted: result.granted,

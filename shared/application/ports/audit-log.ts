@@ -16,9 +16,13 @@ export interface AuditEntry {
 
 export interface AuditLog {
   record(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<void>;
-  /** Newest first. */
+  /**
+   * Newest first. With `keep`, only the entries it keeps, reading on to fill the page (a page may
+   * still come short, with a cursor, after skipping many).
+   */
   list(
     orgId: string,
     page: { limit: number; cursor?: string },
+    keep?: (entry: AuditEntry) => boolean,
   ): Promise<{ items: AuditEntry[]; nextCursor?: string }>;
 }
