@@ -15,6 +15,8 @@ export const LicenseOperationSchema = z.object({
   jobId: z.string(),
   asset: AssetKeySchema,
   subjects: z.array(SubjectSchema).min(1),
+  /** Queued again by the stall sweep: any claim on the records is from a delivery that died. */
+  resume: z.boolean().optional(),
 });
 
 export const JobMessageSchema = z.discriminatedUnion('type', [
@@ -31,6 +33,8 @@ export const JobMessageSchema = z.discriminatedUnion('type', [
     orgId: z.string(),
     jobId: z.string(),
     serialNumber: z.string(),
+    /** Queued again by the stall sweep: treated as a redelivery. */
+    resume: z.boolean().optional(),
   }),
   z.object({
     type: z.literal('invitation'),

@@ -232,14 +232,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'reconcile',
     entry: 'functions/schedules/reconcile.ts',
-    description: 'Hourly scope reconciliation of every deployment',
+    description: 'Hourly scope reconciliation of every deployment, and stalled licence requests resumed',
     memoryMb: 1024,
     timeoutSeconds: 600,
     trigger: { kind: 'schedule', schedule: 'reconcile' },
     access: {
       tables: { core: 'write', assets: 'write', users: 'read', assignments: 'write' },
       email: true,
-      sendsTo: ['grants', 'revocations'],
+      sendsTo: ['grants', 'revocations', 'jobs'],
     },
   },
 ];

@@ -11,7 +11,8 @@
  *   (gsi1 `DEPLOYMENTS` lists every deployment for the reconciler).
  * - users: `ACCOUNT#<id>`/`USER#<userId>`, unique e-mails `ACCOUNT#<id>`/`EMAIL#<email>`.
  * - assignments: `ACCOUNT#<id>`/`A#<adamId>#<pp>#D#<serial>` or `...#U#<userId>`
- *   (gsi1 by subject across assets and accounts; gsi2, sparse, by the Apple event in flight).
+ *   (gsi1 by subject across assets and accounts; gsi2, sparse, by the Apple event in flight; gsi3,
+ *   sparse, every record in flight by account and the time it last moved).
  * Everything of an account in the last three tables is under `ACCOUNT#<id>`: a removed account's data
  * is deleted a partition at a time.
  * - idempotency: Powertools idempotency records of the queue workers.
@@ -33,7 +34,7 @@ export interface TableDefinition {
   readonly ttlAttribute?: string;
 }
 
-const gsi = (n: 1 | 2): IndexDefinition => ({
+const gsi = (n: 1 | 2 | 3): IndexDefinition => ({
   name: `gsi${n}`,
   partitionKey: `gsi${n}pk`,
   sortKey: `gsi${n}sk`,
@@ -55,7 +56,7 @@ export const TABLES: readonly TableDefinition[] = [
     envKey: 'tableAssignments',
     partitionKey: 'pk',
     sortKey: 'sk',
-    indexes: [gsi(1), gsi(2)],
+    indexes: [gsi(1), gsi(2), gsi(3)],
   },
   {
     id: 'idempotency',

@@ -11,6 +11,7 @@ import {
   type AssignmentRecord,
   AssignmentRecordSchema,
   type AssignmentState,
+  IN_FLIGHT,
   type SubjectType,
 } from '../../domain/assignment.ts';
 import { batchGet, batchWrite, queryAll } from './batch.ts';
@@ -43,6 +44,13 @@ export function toItem(record: AssignmentRecord): Record<string, unknown> {
       ? {
           gsi2pk: `EVENT#${record.eventId}`,
           gsi2sk: `${record.accountId}#${record.adamId}#${record.pricingParam}#${subjectPart(record.subjectType, record.subjectId)}`,
+        }
+      : {}),
+    // Every record in flight, by account and the time it last moved: a sweep finds the stalled ones.
+    ...(IN_FLIGHT.has(record.state)
+      ? {
+          gsi3pk: `INFLIGHT#${record.accountId}`,
+          gsi3sk: `${record.updatedAt}#${record.adamId}#${record.pricingParam}#${subjectPart(record.subjectType, record.subjectId)}`,
         }
       : {}),
   };
@@ -105,6 +113,18 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
     );
   }
 
+  async listInFlightSince(accountId: string, before: string): Promise<AssignmentRecord[]> {
+    const items = await queryAll(this.#db, {
+      TableName: this.#table,
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :before',
+      ExpressionAttributeValues: { ':pk': `INFLIGHT#${accountId}`, ':before': before },
+    });
+    // The index is eventually consistent: what it lists is checked on the record itself.
+    const records = await this.getMany(accountId, parse(items));
+    return records.filter((r) => IN_FLIGHT.has(r.state) && r.updatedAt < before);
+  }
+
   async listByEvent(eventId: string): Promise<AssignmentRecord[]> {
     return parse(
       await queryAll(this.#db, {
@@ -161,7 +181,7 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
     );
   }
 
-  async claim(record: AssignmentRecord, claimId: string): Promise<boolean> {
+  async claim(record: AssignmentRecord, claimId: string, now: string): Promise<boolean> {
     try {
       await this.#db.send(
         new UpdateCommand({
@@ -173,10 +193,18 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
             record.subjectType,
             record.subjectId,
           ),
-          UpdateExpression: 'SET eventId = :claim',
-          ConditionExpression: '#state = :state AND (attribute_not_exists(eventId) OR eventId = :claim)',
+          UpdateExpression: 'SET eventId = :claim, updatedAt = :now',
+          ConditionExpression:
+            record.eventId === undefined
+              ? '#state = :state AND (attribute_not_exists(eventId) OR eventId = :claim)'
+              : '#state = :state AND (eventId = :seen OR eventId = :claim)',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':claim': claimId, ':state': record.state },
+          ExpressionAttributeValues: {
+            ':claim': claimId,
+            ':state': record.state,
+            ':now': now,
+            ...(record.eventId === undefined ? {} : { ':seen': record.eventId }),
+          },
         }),
       );
       return true;

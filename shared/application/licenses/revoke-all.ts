@@ -24,13 +24,13 @@ export async function revokeAll(
     records: readonly AssignmentRecord[];
     afterwards?: { retireUsers: string[] };
   },
-  attempt: { receiveCount: number; maxReceiveCount: number },
+  attempt: { receiveCount: number; maxReceiveCount: number; resumed?: boolean },
 ): Promise<'sent' | 'nothing'> {
   // Sent already (a redelivery or a duplicate): their events end the job, and any continuation.
   const sent = new Map<string, AssignmentRecord>();
   for (const r of input.records)
     if (r.state === 'pending-revoke' && r.jobId === input.jobId && r.eventId) sent.set(r.eventId, r);
-  if (attempt.receiveCount > 1) {
+  if (attempt.receiveCount > 1 || attempt.resumed) {
     // A redelivery: the delivery that sent them may have died before scheduling their status poll.
     for (const [eventId, r] of sent) {
       await deps.queue.send(
@@ -148,7 +148,7 @@ export async function revokeAll(
 /** The device-removal job: its holdings in every account, one revoke per account. */
 export async function reclaimDevice(
   deps: SubmitDeps,
-  message: { orgId: string; jobId: string; serialNumber: string },
+  message: { orgId: string; jobId: string; serialNumber: string; resume?: boolean | undefined },
   attempt: { receiveCount: number; maxReceiveCount: number },
 ): Promise<void> {
   await deps.jobs.start(message.jobId);
@@ -162,7 +162,7 @@ export async function reclaimDevice(
     await revokeAll(
       deps,
       { accountId, jobId: message.jobId, records: records.filter((r) => r.accountId === accountId) },
-      attempt,
+      { ...attempt, resumed: message.resume === true },
     );
   }
 }

@@ -91,11 +91,17 @@ export async function submitLicenses(
       message.subjects.map((s) => ({ ...message.asset, subjectType: s.type, subjectId: s.id })),
     )
   ).filter((r) => r.state === pendingState && r.jobId === message.jobId);
-  if (attempt.receiveCount > 1) await pollAgain(deps, kind, message, waiting);
-  const candidates = waiting.filter((r) => !r.eventId || r.eventId === claimId);
-  // Claimed by an earlier delivery of this message: it may have reached Apple.
-  const maybeSent = new Set(candidates.filter((r) => r.eventId === claimId).map(subjectLabel));
-  const claimed = await mapLimit(candidates, 25, (record) => deps.assignments.claim(record, claimId));
+  if (attempt.receiveCount > 1 || message.resume) await pollAgain(deps, kind, message, waiting);
+  // A resumed request also takes over the claims of deliveries that died (the sweep waited an hour).
+  const candidates = waiting.filter(
+    (r) => !r.eventId || r.eventId === claimId || (message.resume && r.eventId.startsWith('claim:')),
+  );
+  // Claimed by an earlier delivery: it may have reached Apple.
+  const maybeSent = new Set(candidates.filter((r) => r.eventId?.startsWith('claim:')).map(subjectLabel));
+  const claimedAt = deps.clock.now().toISOString();
+  const claimed = await mapLimit(candidates, 25, (record) =>
+    deps.assignments.claim(record, claimId, claimedAt),
+  );
   const records: AssignmentRecord[] = candidates
     .filter((_, i) => claimed[i])
     .map((record) => ({ ...record, eventId: claimId }));

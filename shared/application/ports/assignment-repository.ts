@@ -16,6 +16,8 @@ export interface AssignmentRepository {
     subjectId: string,
   ): Promise<AssignmentRecord[]>;
   listByEvent(eventId: string): Promise<AssignmentRecord[]>;
+  /** An account's records in flight (`pending-grant`, `pending-revoke`) that last moved before `before`. */
+  listInFlightSince(accountId: string, before: string): Promise<AssignmentRecord[]>;
   get(
     accountId: string,
     adamId: string,
@@ -41,8 +43,9 @@ export interface AssignmentRepository {
    */
   transition(next: AssignmentRecord, from: readonly (AssignmentState | 'absent')[]): Promise<boolean>;
   /**
-   * Marks a record in flight as being sent by one worker (`claimId` in its event field), unless
-   * another worker claimed or sent it first. The same claim may be taken again (a retried message).
+   * Marks a record in flight as being sent by one worker (`claimId` in its event field, `now` as its
+   * last move), unless another worker claimed or sent it since `record` was read. The same claim may
+   * be taken again (a retried message); a claim read in `record` is taken over (a resumed request).
    */
-  claim(record: AssignmentRecord, claimId: string): Promise<boolean>;
+  claim(record: AssignmentRecord, claimId: string, now: string): Promise<boolean>;
 }
