@@ -50,6 +50,8 @@ export interface LocalRuntimeOptions {
   readonly eventPollIntervalSeconds?: number;
   /** The debounce of reconciliations after changes (AWS: 60 s). */
   readonly reconcileDebounceSeconds?: number;
+  /** How long a removed account's purge waits before it looks again (AWS: 900 s). */
+  readonly purgeRecheckSeconds?: number;
   readonly simulator?: Partial<SimulatorOptions>;
   /** Poll the queues into the workers (default); off for benchmarks that drive the use cases directly. */
   readonly pollQueues?: boolean;
@@ -147,6 +149,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       eventPollIntervalSeconds: String(options.eventPollIntervalSeconds ?? 30),
       allowHttpNotifications: 'true',
       reconcileDebounceSeconds: String(options.reconcileDebounceSeconds ?? 10),
+      purgeRecheckSeconds: String(options.purgeRecheckSeconds ?? 60),
     });
     const { deps, clients } = buildLocalDeps(
       env,

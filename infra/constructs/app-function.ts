@@ -41,6 +41,7 @@ export const COMMON_ENV_KEYS = [
   'allowHttpNotifications',
   'appleRateShare',
   'reconcileDebounceSeconds',
+  'purgeRecheckSeconds',
 ] as const satisfies readonly EnvKey[];
 export type CommonEnvKey = (typeof COMMON_ENV_KEYS)[number];
 

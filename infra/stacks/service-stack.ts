@@ -164,5 +164,6 @@ export function commonEnvironment(config: InfraConfig, publicBaseUrl: string): R
     allowHttpNotifications: 'false',
     appleRateShare: String(appleRateShare()),
     reconcileDebounceSeconds: '60',
+    purgeRecheckSeconds: '900',
   };
 }

@@ -58,6 +58,8 @@ export const JobMessageSchema = z.discriminatedUnion('type', [
     accountId: z.string(),
     /** Items the earlier messages of this purge deleted. */
     removed: z.number().int().nonnegative().default(0),
+    /** A later look, after a pass went through everything (stragglers written since are deleted). */
+    recheck: z.boolean().default(false),
   }),
   z.object({
     type: z.literal('retirement'),

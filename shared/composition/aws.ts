@@ -91,6 +91,7 @@ export function settingsFrom(env: Env): ServiceSettings {
     'eventPollIntervalSeconds',
     'allowHttpNotifications',
     'reconcileDebounceSeconds',
+    'purgeRecheckSeconds',
   ]);
   return {
     stage: c.stage,
@@ -100,6 +101,7 @@ export function settingsFrom(env: Env): ServiceSettings {
     eventPollIntervalSeconds: c.eventPollIntervalSeconds,
     allowHttpNotifications: c.allowHttpNotifications,
     reconcileDebounceSeconds: c.reconcileDebounceSeconds,
+    purgeRecheckSeconds: c.purgeRecheckSeconds,
   };
 }
 

@@ -28,6 +28,7 @@ export const ENV = {
   allowHttpNotifications: 'ALLOW_HTTP_NOTIFICATIONS',
   appleRateShare: 'APPLE_RATE_SHARE',
   reconcileDebounceSeconds: 'RECONCILE_DEBOUNCE_SECONDS',
+  purgeRecheckSeconds: 'PURGE_RECHECK_SECONDS',
 } as const;
 
 export type EnvKey = keyof typeof ENV;

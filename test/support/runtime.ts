@@ -39,6 +39,7 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
     eventFirstPollSeconds: 1,
     eventPollIntervalSeconds: 1,
     reconcileDebounceSeconds: 1,
+    purgeRecheckSeconds: 1,
     ...options,
     simulator: { eventDelayMs: 20, notificationRetryMs: 20, ...options.simulator },
   });

@@ -117,6 +117,25 @@ export class DynamoUserRepository implements UserRepository {
   }
 
   async saveFromApple(users: readonly VppUser[]): Promise<void> {
+    // An e-mail already claimed by another user keeps its claim (Apple's user keeps the address on
+    // its record only); of two new users with one e-mail, the first claims it.
+    const keys = new Map<string, { pk: string; sk: string }>();
+    for (const user of users)
+      if (user.email) {
+        const k = emailKey(user.accountId, user.email);
+        keys.set(`${k.pk}|${k.sk}`, k);
+      }
+    const claimedBy = new Map<string, unknown>();
+    for (const item of await batchGet(this.#db, this.#table, [...keys.values()]))
+      claimedBy.set(`${item.pk}|${item.sk}`, item.userId);
+    const claims = (user: VppUser) => {
+      if (!user.email) return false;
+      const k = emailKey(user.accountId, user.email);
+      const owner = claimedBy.get(`${k.pk}|${k.sk}`);
+      if (owner !== undefined && owner !== user.id) return false;
+      claimedBy.set(`${k.pk}|${k.sk}`, user.id);
+      return true;
+    };
     await batchWrite(
       this.#db,
       this.#table,
@@ -129,7 +148,7 @@ export class DynamoUserRepository implements UserRepository {
             },
           },
         },
-        ...(user.email
+        ...(user.email && claims(user)
           ? [{ PutRequest: { Item: { ...emailKey(user.accountId, user.email), userId: user.id } } }]
           : []),
       ]),

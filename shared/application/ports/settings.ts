@@ -16,4 +16,9 @@ export interface ServiceSettings {
   readonly allowHttpNotifications: boolean;
   /** Changes start a reconciliation this long after the first one (SPEC §5.7, debounced). */
   readonly reconcileDebounceSeconds: number;
+  /**
+   * A removed account's purge looks again this long after a pass that deleted something: a function
+   * that read the account before its removal may still write (AWS: 900 s, longer than any function runs).
+   */
+  readonly purgeRecheckSeconds: number;
 }
