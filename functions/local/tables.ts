@@ -1,13 +1,12 @@
 /**
  * Creates the tables of shared/config/tables.ts in DynamoDB Local (once; they persist with its data),
- * and adds to a table made by an older version the indexes it lacks (DynamoDB fills them in).
+ * and refuses, saying what to do, a table made by an older version that lacks an index.
  */
 import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
-  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -60,44 +59,20 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
       }
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
-      await addMissingIndexes(client, name, table);
+      await checkIndexes(client, name, table);
     }
   }
   return names;
 }
 
-async function addMissingIndexes(client: DynamoDBClient, name: string, table: TableDefinition) {
+/** A table made by an older version without an index this one needs cannot be used: say how to start again. */
+async function checkIndexes(client: DynamoDBClient, name: string, table: TableDefinition) {
   const described = await client.send(new DescribeTableCommand({ TableName: name }));
   const present = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
-  for (const index of table.indexes.filter((i) => !present.has(i.name))) {
-    await client.send(
-      new UpdateTableCommand({
-        TableName: name,
-        AttributeDefinitions: [index.partitionKey, index.sortKey].map((a) => ({
-          AttributeName: a,
-          AttributeType: 'S',
-        })),
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: index.name,
-              KeySchema: [
-                { AttributeName: index.partitionKey, KeyType: 'HASH' },
-                { AttributeName: index.sortKey, KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: 'ALL' },
-            },
-          },
-        ],
-      }),
+  const missing = table.indexes.filter((i) => !present.has(i.name)).map((i) => i.name);
+  if (missing.length > 0)
+    throw new Error(
+      `The local table ${name} was made by an older version (it has no ${missing.join(', ')}): ` +
+        'run `npm run reset` to start again with empty local data.',
     );
-    // Filled in from the items the table holds before it answers queries.
-    for (let wait = 0; ; wait++) {
-      const now = await client.send(new DescribeTableCommand({ TableName: name }));
-      const status = now.Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === index.name)?.IndexStatus;
-      if (status === 'ACTIVE') break;
-      if (wait > 300) throw new Error(`The index ${index.name} of ${name} did not become active.`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 }
