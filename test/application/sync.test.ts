@@ -806,7 +806,8 @@ describe('with Apple faults on and changes made elsewhere', () => {
     await eventually(async () => (await rt.queueDepth('notifications')) === 0, 20_000, 'the notifications');
     await expectSameAsApple();
     rt.simulator.clearFaults();
-  });
+    // Three syncs against throttling and outages with Retry-After: slow on a loaded 2-core machine.
+  }, 150_000);
 });
 
 describe('reading assets', () => {
