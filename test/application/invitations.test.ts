@@ -6,7 +6,7 @@
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashInvitationToken } from '../../shared/domain/invitation.ts';
-import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { eventually, jobEnded, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import { countWrites } from '../support/write-counter.ts';
 
 let rt: TestRuntime;
@@ -22,16 +22,7 @@ async function addUser(email: string, extra: Record<string, unknown> = {}) {
   return answer.body.id as string;
 }
 
-async function job(id: string) {
-  return eventually(
-    async () => {
-      const body = (await rt.call('GET', `/v1/jobs/${id}`)).body;
-      return ['succeeded', 'failed', 'partially_failed'].includes(body.state) ? body : undefined;
-    },
-    30_000,
-    `job ${id}`,
-  );
-}
+const job = (id: string) => jobEnded(rt, id, 30_000);
 
 async function mailTo(email: string, count = 1) {
   return eventually(

@@ -18,7 +18,7 @@ import type { SettlementStore } from '../../shared/application/ports/settlement-
 import { localClients } from '../../shared/composition/local.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
 import type { AssignmentRecord } from '../../shared/domain/assignment.ts';
-import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { eventually, jobEnded, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 let rt: TestRuntime;
 let accountId: string;
@@ -94,16 +94,7 @@ function crashingSettlements(real: SettlementStore): SettlementStore {
   };
 }
 
-async function job(id: string) {
-  return eventually(
-    async () => {
-      const body = (await rt.call('GET', `/v1/jobs/${id}`)).body;
-      return ['succeeded', 'failed', 'partially_failed'].includes(body.state) ? body : undefined;
-    },
-    60_000,
-    `job ${id}`,
-  );
-}
+const job = (id: string) => jobEnded(rt, id);
 
 async function devices(serials: string[]) {
   for (let i = 0; i < serials.length; i += 1000) {

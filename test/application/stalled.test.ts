@@ -13,7 +13,7 @@ import type { AssetRecord } from '../../shared/domain/asset.ts';
 import type { AssignmentRecord } from '../../shared/domain/assignment.ts';
 import type { Job } from '../../shared/domain/job.ts';
 import { Secret } from '../../shared/domain/secret.ts';
-import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { eventually, jobEnded, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 let now = new Date();
 const clock: Clock = { now: () => now };
@@ -33,17 +33,6 @@ const appleHolders = () =>
       .map((a) => a.serialNumber as string),
   );
 const asset = async () => (await rt.deps.assets.get(account.id, APP.adamId, APP.pricingParam)) as AssetRecord;
-
-async function finished(id: string) {
-  return eventually(
-    async () => {
-      const body = (await rt.call('GET', `/v1/jobs/${id}`)).body;
-      return ['succeeded', 'failed', 'partially_failed'].includes(body.state) ? body : undefined;
-    },
-    30_000,
-    `job ${id}`,
-  );
-}
 
 async function devices(serials: string[]) {
   const answer = await rt.call('PUT', '/v1/devices', {
@@ -171,7 +160,7 @@ describe('the stall sweep', () => {
     // An hour on, the hourly run sends it.
     later(40);
     await rt.fireSchedule('reconcile');
-    expect(await finished(jobId)).toMatchObject({ state: 'succeeded', completed: 3, failed: 0 });
+    expect(await jobEnded(rt, jobId)).toMatchObject({ state: 'succeeded', completed: 3, failed: 0 });
     expect(rt.simulator.calls()['POST assets/associate']).toBe(1);
     expect(serials.every((s) => appleHolders().has(s))).toBe(true);
     await eventually(async () => (await asset()).pendingCount === before.pendingCount, 10_000, 'reservation');
@@ -186,7 +175,7 @@ describe('the stall sweep', () => {
     const grant = await rt.call('POST', `/v1/accounts/${account.id}/assets/${APP.adamId}/grants`, {
       body: { serialNumbers: serials },
     });
-    expect(await finished(grant.body.job.id)).toMatchObject({ state: 'succeeded' });
+    expect(await jobEnded(rt, grant.body.job.id)).toMatchObject({ state: 'succeeded' });
     await inFlight('stall-revoke-job', 'revocation', [
       { serial: 'STALL-B1', state: 'pending-revoke', eventId: 'claim:dead-message' },
       { serial: 'STALL-B2', state: 'pending-revoke', eventId: 'claim:dead-message' },
@@ -197,7 +186,7 @@ describe('the stall sweep', () => {
 
     later(61);
     expect(await resumeStalled(rt.deps)).toEqual({ records: 2, messages: 1, leftAlone: 0 });
-    expect(await finished('stall-revoke-job')).toMatchObject({ state: 'succeeded', completed: 2 });
+    expect(await jobEnded(rt, 'stall-revoke-job')).toMatchObject({ state: 'succeeded', completed: 2 });
     const calls = rt.simulator.calls();
     // Apple's holdings read once; only STALL-B2 sent.
     expect(calls['POST assets/disassociate']).toBe(1);
@@ -224,7 +213,7 @@ describe('the stall sweep', () => {
 
     later(61);
     await rt.fireSchedule('reconcile');
-    expect(await finished('stall-sent-job')).toMatchObject({ state: 'succeeded', completed: 1 });
+    expect(await jobEnded(rt, 'stall-sent-job')).toMatchObject({ state: 'succeeded', completed: 1 });
     expect(rt.simulator.calls()['POST assets/associate']).toBeUndefined();
     expect(
       (await rt.deps.assignments.get(account.id, APP.adamId, APP.pricingParam, 'device', serial))?.state,
@@ -236,7 +225,7 @@ describe('the stall sweep', () => {
     const grant = await rt.call('POST', `/v1/accounts/${account.id}/assets/${APP.adamId}/grants`, {
       body: { serialNumbers: [serial] },
     });
-    expect(await finished(grant.body.job.id)).toMatchObject({ state: 'succeeded' });
+    expect(await jobEnded(rt, grant.body.job.id)).toMatchObject({ state: 'succeeded' });
     // DELETE /v1/devices marked the holding and removed the device, then died before queueing its job.
     await inFlight('stall-removal-job', 'device-removal', [{ serial, state: 'pending-revoke' }]);
     await rt.deps.devices.remove(account.orgId, serial);
@@ -244,7 +233,7 @@ describe('the stall sweep', () => {
 
     later(61);
     expect(await resumeStalled(rt.deps)).toEqual({ records: 1, messages: 1, leftAlone: 0 });
-    expect(await finished('stall-removal-job')).toMatchObject({ state: 'succeeded', completed: 1 });
+    expect(await jobEnded(rt, 'stall-removal-job')).toMatchObject({ state: 'succeeded', completed: 1 });
     expect(rt.simulator.calls()['POST assets/revoke']).toBe(1);
     expect(appleHolders().has(serial)).toBe(false);
   });

@@ -83,6 +83,18 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
   return { ...runtime, call, tokenFile };
 }
 
+/** A job as `GET /v1/jobs/{id}` shows it once it has ended (succeeded, failed or partially failed). */
+export function jobEnded(rt: TestRuntime, id: string, timeoutMs = 60_000): Promise<any> {
+  return eventually(
+    async () => {
+      const body = (await rt.call('GET', `/v1/jobs/${id}`)).body;
+      return ['succeeded', 'failed', 'partially_failed'].includes(body.state) ? body : undefined;
+    },
+    timeoutMs,
+    `job ${id}`,
+  );
+}
+
 /** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,
