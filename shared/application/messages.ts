@@ -67,6 +67,8 @@ export const JobMessageSchema = z.discriminatedUnion('type', [
     accountId: z.string(),
     jobId: z.string(),
     userIds: z.array(z.string()).min(1),
+    /** Queued again by the stall sweep: treated as a redelivery. */
+    resume: z.boolean().optional(),
   }),
 ]);
 

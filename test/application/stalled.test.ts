@@ -45,7 +45,8 @@ async function devices(serials: string[]) {
 async function inFlight(
   jobId: string,
   type: Job['type'],
-  records: { serial: string; state: 'pending-grant' | 'pending-revoke'; eventId?: string }[],
+  records: { serial: string; state: 'pending-grant' | 'pending-revoke'; eventId?: string; user?: boolean }[],
+  requested = records.length,
 ) {
   const stamp = now.toISOString();
   await rt.deps.jobs.create({
@@ -54,7 +55,7 @@ async function inFlight(
     accountId: account.id,
     type,
     state: 'running',
-    requested: records.length,
+    requested,
     completed: 0,
     failed: 0,
     failures: [],
@@ -68,7 +69,7 @@ async function inFlight(
       orgId: account.orgId,
       accountId: account.id,
       ...APP,
-      subjectType: 'device',
+      subjectType: r.user ? 'user' : 'device',
       subjectId: r.serial,
       state: r.state,
       source: 'manual',
@@ -95,6 +96,7 @@ beforeAll(async () => {
             assets: [
               { ...APP, productType: 'App', name: 'Stall App', totalCount: 100, deviceAssignable: true },
             ],
+            users: [{ clientUserId: 'stall-u1', email: 'u1@stall.test', status: 'Associated' }],
           },
         ],
       },
@@ -156,7 +158,7 @@ describe('the stall sweep', () => {
 
     // Half an hour on, it may still be on its way: left alone.
     later(30);
-    expect(await resumeStalled(rt.deps)).toEqual({ records: 0, messages: 0, leftAlone: 0 });
+    expect(await resumeStalled(rt.deps)).toEqual({ records: 0, messages: 0 });
     // An hour on, the hourly run sends it.
     later(40);
     await rt.fireSchedule('reconcile');
@@ -185,7 +187,7 @@ describe('the stall sweep', () => {
     rt.simulator.resetCalls();
 
     later(61);
-    expect(await resumeStalled(rt.deps)).toEqual({ records: 2, messages: 1, leftAlone: 0 });
+    expect(await resumeStalled(rt.deps)).toEqual({ records: 2, messages: 1 });
     expect(await jobEnded(rt, 'stall-revoke-job')).toMatchObject({ state: 'succeeded', completed: 2 });
     const calls = rt.simulator.calls();
     // Apple's holdings read once; only STALL-B2 sent.
@@ -232,9 +234,34 @@ describe('the stall sweep', () => {
     rt.simulator.resetCalls();
 
     later(61);
-    expect(await resumeStalled(rt.deps)).toEqual({ records: 1, messages: 1, leftAlone: 0 });
+    expect(await resumeStalled(rt.deps)).toEqual({ records: 1, messages: 1 });
     expect(await jobEnded(rt, 'stall-removal-job')).toMatchObject({ state: 'succeeded', completed: 1 });
     expect(rt.simulator.calls()['POST assets/revoke']).toBe(1);
     expect(appleHolders().has(serial)).toBe(false);
+  });
+  it('runs again a retirement whose job message was lost: Apple’s revoke, then users/retire', async () => {
+    const grant = await rt.call('POST', `/v1/accounts/${account.id}/assets/${APP.adamId}/grants`, {
+      body: { userIds: ['stall-u1'] },
+    });
+    expect(grant.status).toBe(202);
+    expect(await jobEnded(rt, grant.body.job.id)).toMatchObject({ state: 'succeeded' });
+    // The retirement marked the user and its licence, then died before queueing its job.
+    const user = await rt.deps.users.get(account.id, 'stall-u1');
+    expect(user?.status).toBe('Associated');
+    if (!user) return;
+    const jobId = 'stall-retire-job';
+    expect(
+      await rt.deps.users.replace(user, { ...user, pending: { kind: 'retirement', jobId } }),
+    ).toBeDefined();
+    await inFlight(jobId, 'retirement', [{ serial: 'stall-u1', state: 'pending-revoke', user: true }], 2);
+    rt.simulator.resetCalls();
+
+    later(61);
+    expect(await resumeStalled(rt.deps)).toEqual({ records: 1, messages: 1 });
+    expect(await jobEnded(rt, jobId)).toMatchObject({ state: 'succeeded', completed: 2, failed: 0 });
+    const calls = rt.simulator.calls();
+    expect(calls['POST assets/revoke']).toBe(1);
+    expect(calls['POST users/retire']).toBe(1);
+    expect((await rt.deps.users.get(account.id, 'stall-u1'))?.status).toBe('Retired');
   });
 });

@@ -32,15 +32,12 @@ export interface ResumeResult {
   /** Records queued again, and the messages that carry them. */
   readonly records: number;
   readonly messages: number;
-  /** Records of retirements, left for the retirement's own retries (its users/retire must follow). */
-  readonly leftAlone: number;
 }
 
 export async function resumeStalled(deps: ResumeDeps): Promise<ResumeResult> {
   const before = new Date(deps.clock.now().getTime() - STALLED_AFTER_MS).toISOString();
   let records = 0;
   let messages = 0;
-  let leftAlone = 0;
   for (const account of await deps.accounts.listAll()) {
     const stalled = (await deps.assignments.listInFlightSince(account.id, before)).filter(
       (r): r is AssignmentRecord & { jobId: string } => r.jobId !== undefined,
@@ -52,7 +49,7 @@ export async function resumeStalled(deps: ResumeDeps): Promise<ResumeResult> {
       groups.set(k, [...(groups.get(k) ?? []), r]);
     }
     const types = new Map<string, JobType | undefined>();
-    const removals = new Set<string>();
+    const resent = new Set<string>();
     for (const group of groups.values()) {
       const [first] = group;
       if (!first) continue;
@@ -60,16 +57,32 @@ export async function resumeStalled(deps: ResumeDeps): Promise<ResumeResult> {
         types.set(first.jobId, (await deps.jobs.get(first.jobId, { maxFailures: 0 }))?.type);
       const type = types.get(first.jobId);
       if (type === 'retirement') {
-        leftAlone += group.length;
+        // The retirement's own job again: Apple's revoke, then users/retire once it has ended.
+        const userIds = [...new Set(group.map((r) => r.subjectId))].filter(
+          (u) => !resent.has(`${first.jobId}|${u}`),
+        );
+        for (const u of userIds) resent.add(`${first.jobId}|${u}`);
+        if (userIds.length > 0) {
+          await deps.queue.send('jobs', {
+            type: 'retirement',
+            orgId: account.orgId,
+            accountId: account.id,
+            jobId: first.jobId,
+            userIds,
+            resume: true,
+          });
+          messages++;
+        }
+        records += group.length;
         continue;
       }
       if (type === 'device-removal') {
         // The removal's own job again: it revokes the device's holdings in every account.
         const serials = new Set(
-          group.map((r) => r.subjectId).filter((s) => !removals.has(`${first.jobId}|${s}`)),
+          group.map((r) => r.subjectId).filter((s) => !resent.has(`${first.jobId}|${s}`)),
         );
         for (const serialNumber of serials) {
-          removals.add(`${first.jobId}|${serialNumber}`);
+          resent.add(`${first.jobId}|${serialNumber}`);
           await deps.queue.send('jobs', {
             type: 'device-removal',
             orgId: account.orgId,
@@ -101,5 +114,5 @@ export async function resumeStalled(deps: ResumeDeps): Promise<ResumeResult> {
       messages += batch.length;
     }
   }
-  return { records, messages, leftAlone };
+  return { records, messages };
 }

@@ -158,7 +158,7 @@ export async function runRetirementJob(
       records,
       afterwards: { retireUsers: message.userIds },
     },
-    attempt,
+    { ...attempt, resumed: message.resume === true },
   );
   // Nothing to revoke (or already revoked): retire now.
   if (sent === 'nothing')
