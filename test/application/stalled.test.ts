@@ -186,6 +186,23 @@ describe('the stall sweep', () => {
     await rt.simulator.settle();
     rt.simulator.resetCalls();
 
+    // A resumed message never takes a claim made within the hour (a live delivery's).
+    await rt.deps.queue.send('revocations', {
+      orgId: account.orgId,
+      accountId: account.id,
+      jobId: 'stall-revoke-job',
+      asset: APP,
+      subjects: serials.map((id) => ({ type: 'device' as const, id })),
+      resume: true,
+    });
+    await eventually(async () => (await rt.queueDepth('revocations')) === 0, 10_000, 'the message');
+    expect(rt.simulator.calls()['POST assets/disassociate']).toBeUndefined();
+    const claimed = await rt.deps.assignments.listByAsset(account.id, APP.adamId, APP.pricingParam);
+    expect(claimed.filter((r) => serials.includes(r.subjectId)).map((r) => r.eventId)).toEqual([
+      'claim:dead-message',
+      'claim:dead-message',
+    ]);
+
     later(61);
     expect(await resumeStalled(rt.deps)).toEqual({ records: 2, messages: 1 });
     expect(await jobEnded(rt, 'stall-revoke-job')).toMatchObject({ state: 'succeeded', completed: 2 });

@@ -24,6 +24,7 @@ import type { VppClient } from '../ports/vpp-client.ts';
 import { isVppError, TRANSIENT_KINDS, type VppApiError } from '../ports/vpp-errors.ts';
 import { RetryLaterError } from '../retry-later.ts';
 import type { LicenseDeps } from './request-licenses.ts';
+import { STALLED_AFTER_MS } from './resume-stalled.ts';
 import { type SettleDeps, settleTasks, subjectLabel, type TaskOutcome } from './settle-event.ts';
 
 export interface SubmitDeps extends LicenseDeps, SettleDeps, TokenGuardDeps {
@@ -92,9 +93,14 @@ export async function submitLicenses(
     )
   ).filter((r) => r.state === pendingState && r.jobId === message.jobId);
   if (attempt.receiveCount > 1 || message.resume) await pollAgain(deps, kind, message, waiting);
-  // A resumed request also takes over the claims of deliveries that died (the sweep waited an hour).
+  // A resumed request also takes over the claims of deliveries that died: claims stamp the record,
+  // so one older than the stall threshold is not a live delivery's.
+  const stalledBefore = new Date(deps.clock.now().getTime() - STALLED_AFTER_MS).toISOString();
   const candidates = waiting.filter(
-    (r) => !r.eventId || r.eventId === claimId || (message.resume && r.eventId.startsWith('claim:')),
+    (r) =>
+      !r.eventId ||
+      r.eventId === claimId ||
+      (message.resume && r.eventId.startsWith('claim:') && r.updatedAt < stalledBefore),
   );
   // Claimed by an earlier delivery: it may have reached Apple.
   const maybeSent = new Set(candidates.filter((r) => r.eventId?.startsWith('claim:')).map(subjectLabel));
