@@ -12,6 +12,33 @@ export const key = (accountId: string, adamId: string, pricingParam: string) => 
   pk: `ACCOUNT#${accountId}`,
   sk: `ASSET#${adamId}#${pricingParam}`,
 });
+/**
+ * The update that settles grants and revocations on an asset (also written in the settlement store's
+ * transactions): `unreserve` reservations given back, Apple's available count moved by `available`
+ * (and the assigned count the other way). The reservation never goes below zero: with `zero` (after
+ * the plain update's condition failed, a sync having reset it) it is set to zero instead.
+ */
+export function settleUpdate(
+  table: string,
+  assetKey: ReturnType<typeof key>,
+  delta: { unreserve: number; available: number },
+  zero: boolean,
+) {
+  return {
+    TableName: table,
+    Key: assetKey,
+    UpdateExpression:
+      `SET pendingCount = ${zero ? ':zero' : 'pendingCount - :unreserve'}, ` +
+      'availableCount = availableCount + :available, assignedCount = assignedCount + :assigned',
+    ConditionExpression: zero ? 'attribute_exists(pk)' : 'pendingCount >= :unreserve',
+    ExpressionAttributeValues: {
+      ':available': delta.available,
+      ':assigned': -delta.available,
+      ...(zero ? { ':zero': 0 } : { ':unreserve': delta.unreserve }),
+    },
+  };
+}
+
 const isConditionFailure = (error: unknown) =>
   (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
@@ -138,27 +165,21 @@ export class DynamoAssetRepository implements AssetRepository {
     const unreserve = granted + (counts.refused ?? 0);
     const revoked = counts.revoked ?? 0;
     if (unreserve + revoked === 0) return;
-    const availableDelta = revoked - granted;
-    const update = (pending: 'delta' | 'zero') =>
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: key(accountId, adamId, pricingParam),
-        UpdateExpression:
-          `SET pendingCount = ${pending === 'delta' ? 'pendingCount - :unreserve' : ':zero'}, ` +
-          'availableCount = availableCount + :available, assignedCount = assignedCount + :assigned',
-        ConditionExpression: pending === 'delta' ? 'pendingCount >= :unreserve' : 'attribute_exists(pk)',
-        ExpressionAttributeValues: {
-          ':available': availableDelta,
-          ':assigned': -availableDelta,
-          ...(pending === 'delta' ? { ':unreserve': unreserve } : { ':zero': 0 }),
-        },
-      });
+    const update = (zero: boolean) =>
+      new UpdateCommand(
+        settleUpdate(
+          this.#table,
+          key(accountId, adamId, pricingParam),
+          { unreserve, available: revoked - granted },
+          zero,
+        ),
+      );
     try {
-      await this.#db.send(update('delta'));
+      await this.#db.send(update(false));
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       // The reservation is never below zero (a sync may have reset it): take what is left.
-      await this.#db.send(update('zero')).catch((e: unknown) => {
+      await this.#db.send(update(true)).catch((e: unknown) => {
         if (!isConditionFailure(e)) throw e;
       });
     }

@@ -13,7 +13,7 @@ import {
   type SettlementMove,
   type SettlementStore,
 } from '../../application/ports/settlement-store.ts';
-import { key as assetKey } from './dynamo-asset-repository.ts';
+import { key as assetKey, settleUpdate } from './dynamo-asset-repository.ts';
 import { toItem } from './dynamo-assignment-repository.ts';
 import { key as jobKey } from './dynamo-job-repository.ts';
 
@@ -135,23 +135,9 @@ export class DynamoSettlementStore implements SettlementStore {
     }
     for (const [k, { key, unreserve, available }] of assets) {
       if (absent.has(k)) continue;
-      const zero = zeroed.has(k);
       parts.push({ kind: 'asset', asset: k });
       writes.push({
-        Update: {
-          TableName: this.#tables.assets,
-          Key: key,
-          UpdateExpression:
-            `SET pendingCount = ${zero ? ':zero' : 'pendingCount - :unreserve'}, ` +
-            'availableCount = availableCount + :available, assignedCount = assignedCount + :assigned',
-          // The reservation is never below zero (a sync may have reset it): take what is left.
-          ConditionExpression: zero ? 'attribute_exists(pk)' : 'pendingCount >= :unreserve',
-          ExpressionAttributeValues: {
-            ':available': available,
-            ':assigned': -available,
-            ...(zero ? { ':zero': 0 } : { ':unreserve': unreserve }),
-          },
-        },
+        Update: settleUpdate(this.#tables.assets, key, { unreserve, available }, zeroed.has(k)),
       });
     }
     const now = this.#clock.now().toISOString();

@@ -204,7 +204,11 @@ export async function reconcileAll(
       (d.autoAssign || d.autoRevoke),
   );
   const byOrg = new Map<string, Deployment[]>();
-  for (const d of deployments) byOrg.set(d.orgId, [...(byOrg.get(d.orgId) ?? []), d]);
+  for (const d of deployments) {
+    const ofOrg = byOrg.get(d.orgId);
+    if (ofOrg) ofOrg.push(d);
+    else byOrg.set(d.orgId, [d]);
+  }
   let result = EMPTY;
   const busy: string[] = [];
   for (const [orgId, ofOrg] of byOrg) {

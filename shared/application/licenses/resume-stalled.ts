@@ -8,7 +8,6 @@
  * sent twice. Runs with the hourly reconciliation.
  */
 import type { AssignmentRecord } from '../../domain/assignment.ts';
-import type { JobType } from '../../domain/job.ts';
 import type { QueueMessage } from '../messages.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
@@ -34,84 +33,74 @@ export interface ResumeResult {
   readonly messages: number;
 }
 
+/** Appends `value` to the list under `key`. */
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 export async function resumeStalled(deps: ResumeDeps): Promise<ResumeResult> {
   const before = new Date(deps.clock.now().getTime() - STALLED_AFTER_MS).toISOString();
   let records = 0;
   let messages = 0;
   for (const account of await deps.accounts.listAll()) {
-    const stalled = (await deps.assignments.listInFlightSince(account.id, before)).filter(
-      (r): r is AssignmentRecord & { jobId: string } => r.jobId !== undefined,
-    );
-    // One request per job, asset and direction, as it was queued.
-    const groups = new Map<string, (AssignmentRecord & { jobId: string })[]>();
-    for (const r of stalled) {
-      const k = `${r.state}|${r.jobId}|${r.adamId}|${r.pricingParam}`;
-      groups.set(k, [...(groups.get(k) ?? []), r]);
-    }
-    const types = new Map<string, JobType | undefined>();
-    const resent = new Set<string>();
-    for (const group of groups.values()) {
-      const [first] = group;
-      if (!first) continue;
-      if (!types.has(first.jobId))
-        types.set(first.jobId, (await deps.jobs.get(first.jobId, { maxFailures: 0 }))?.type);
-      const type = types.get(first.jobId);
+    const byJob = new Map<string, AssignmentRecord[]>();
+    for (const r of await deps.assignments.listInFlightSince(account.id, before))
+      if (r.jobId !== undefined) push(byJob, r.jobId, r);
+    for (const [jobId, stalled] of byJob) {
+      records += stalled.length;
+      const type = (await deps.jobs.get(jobId, { maxFailures: 0 }))?.type;
+      const subjects = [...new Set(stalled.map((r) => r.subjectId))];
       if (type === 'retirement') {
         // The retirement's own job again: Apple's revoke, then users/retire once it has ended.
-        const userIds = [...new Set(group.map((r) => r.subjectId))].filter(
-          (u) => !resent.has(`${first.jobId}|${u}`),
-        );
-        for (const u of userIds) resent.add(`${first.jobId}|${u}`);
-        if (userIds.length > 0) {
-          await deps.queue.send('jobs', {
-            type: 'retirement',
-            orgId: account.orgId,
-            accountId: account.id,
-            jobId: first.jobId,
-            userIds,
-            resume: true,
-          });
-          messages++;
-        }
-        records += group.length;
+        await deps.queue.send('jobs', {
+          type: 'retirement',
+          orgId: account.orgId,
+          accountId: account.id,
+          jobId,
+          userIds: subjects,
+          resume: true,
+        });
+        messages++;
         continue;
       }
       if (type === 'device-removal') {
         // The removal's own job again: it revokes the device's holdings in every account.
-        const serials = new Set(
-          group.map((r) => r.subjectId).filter((s) => !resent.has(`${first.jobId}|${s}`)),
-        );
-        for (const serialNumber of serials) {
-          resent.add(`${first.jobId}|${serialNumber}`);
+        for (const serialNumber of subjects)
           await deps.queue.send('jobs', {
             type: 'device-removal',
             orgId: account.orgId,
-            jobId: first.jobId,
+            jobId,
             serialNumber,
             resume: true,
           });
-        }
-        records += group.length;
-        messages += serials.size;
+        messages += subjects.length;
         continue;
       }
-      // A grant or a revocation (or a request whose job was never written: the API died first).
-      const batch: QueueMessage<'grants'>[] = [];
-      for (let i = 0; i < group.length; i += SUBJECTS_PER_MESSAGE) {
-        batch.push({
-          orgId: account.orgId,
-          accountId: account.id,
-          jobId: first.jobId,
-          asset: { adamId: first.adamId, pricingParam: first.pricingParam },
-          subjects: group
-            .slice(i, i + SUBJECTS_PER_MESSAGE)
-            .map((r) => ({ type: r.subjectType, id: r.subjectId })),
-          resume: true,
-        });
+      // A grant or a revocation (or a request whose job was never written: the API died first): one
+      // request per asset and direction, as it was queued.
+      const requests = new Map<string, AssignmentRecord[]>();
+      for (const r of stalled) push(requests, `${r.state}|${r.adamId}|${r.pricingParam}`, r);
+      for (const group of requests.values()) {
+        const [first] = group;
+        if (!first) continue;
+        const batch: QueueMessage<'grants'>[] = [];
+        for (let i = 0; i < group.length; i += SUBJECTS_PER_MESSAGE) {
+          batch.push({
+            orgId: account.orgId,
+            accountId: account.id,
+            jobId,
+            asset: { adamId: first.adamId, pricingParam: first.pricingParam },
+            subjects: group
+              .slice(i, i + SUBJECTS_PER_MESSAGE)
+              .map((r) => ({ type: r.subjectType, id: r.subjectId })),
+            resume: true,
+          });
+        }
+        await deps.queue.sendMany(first.state === 'pending-grant' ? 'grants' : 'revocations', batch);
+        messages += batch.length;
       }
-      await deps.queue.sendMany(first.state === 'pending-grant' ? 'grants' : 'revocations', batch);
-      records += group.length;
-      messages += batch.length;
     }
   }
   return { records, messages };
