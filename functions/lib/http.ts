@@ -14,10 +14,11 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
-import type { RouteContract } from '../../shared/api/route.ts';
+import type { JobAccess, RouteContract } from '../../shared/api/route.ts';
+import { loadAccountFor } from '../../shared/application/accounts/account-access.ts';
 import type { Deps } from '../../shared/composition/deps.ts';
 import { DomainError, ValidationError } from '../../shared/domain/errors.ts';
-import { type Principal, PrincipalSchema } from '../../shared/domain/principal.ts';
+import { type Principal, PrincipalSchema, requireRole } from '../../shared/domain/principal.ts';
 import { getDeps } from './deps.ts';
 import { toErrorAnswer } from './errors.ts';
 import { logger, metrics, tracer } from './powertools.ts';
@@ -275,9 +276,24 @@ async function dispatch(
       'Idempotency-Key must be 1 to 255 visible ASCII characters.',
     );
   }
+  if (!principal) throw new DomainError('unauthenticated', 'auth.missing', 'A bearer token is required.');
+  // Authorisation first: a cached answer is only ever returned to a caller allowed to make the call.
+  await authorise(deps, principal, contract.startsJob.access, params as Record<string, unknown>);
   const requestHash = createHash('sha256').update(JSON.stringify({ params, query, body })).digest('hex');
-  const scope = `${principal?.orgId ?? 'public'}:${contract.id}:${key}`;
+  // The caller is part of the key: the same key from someone else is their own request.
+  const scope = JSON.stringify([principal.orgId, principal.userId, contract.id, key]);
   return runIdempotently(deps, { scope, requestHash }, () => binding.handle(request), context);
+}
+
+/** The access a job-starting route needs (its use case checks the same again when it runs). */
+async function authorise(
+  deps: Deps,
+  principal: Principal,
+  access: JobAccess,
+  params: Record<string, unknown>,
+): Promise<void> {
+  if ('role' in access) return requireRole(principal, access.role);
+  await loadAccountFor(deps, principal, String(params.accountId ?? ''), access.account);
 }
 
 /** Builds the Lambda handler of an API function from its route bindings. */

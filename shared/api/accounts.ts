@@ -199,7 +199,7 @@ export const syncAccount = defineRoute({
   }),
   response: { status: 202, schema: JobViewSchema },
   errors: [404, 422],
-  startsJob: true,
+  startsJob: { access: { account: 'manage' } },
 });
 
 export const ACCOUNT_ROUTES = [

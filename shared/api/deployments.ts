@@ -129,7 +129,7 @@ export const reconcileDeployment = defineRoute({
   query,
   response: { status: 202, schema: JobViewSchema },
   errors: [404, 409],
-  startsJob: true,
+  startsJob: { access: { account: 'manage' } },
 });
 
 export const DEPLOYMENT_ROUTES = [putDeployment, deleteDeployment, getDeploymentPlan, reconcileDeployment];

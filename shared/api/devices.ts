@@ -101,7 +101,7 @@ export const removeDevice = defineRoute({
   params: SerialParams,
   response: { status: 202, schema: JobViewSchema },
   errors: [403, 404],
-  startsJob: true,
+  startsJob: { access: { role: 'org-admin' } },
 });
 
 export const DEVICE_ROUTES = [putDevices, listDevices, getDevice, removeDevice];

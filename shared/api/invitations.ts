@@ -35,7 +35,7 @@ export const inviteUsers = defineRoute({
   body: UserIdsBody,
   response: { status: 202, schema: UserJobAnswer },
   errors: [404, 422],
-  startsJob: true,
+  startsJob: { access: { account: 'manage' } },
 });
 
 export const retireUsers = defineRoute({
@@ -51,7 +51,7 @@ export const retireUsers = defineRoute({
   body: UserIdsBody,
   response: { status: 202, schema: UserJobAnswer },
   errors: [404, 422],
-  startsJob: true,
+  startsJob: { access: { account: 'manage' } },
 });
 
 const TokenParams = z.object({ token: z.string().min(1).max(200) });

@@ -41,7 +41,7 @@ export const grantLicenses = defineRoute({
   body: SubjectsBody,
   response: { status: 202, schema: LicenseAnswerSchema },
   errors: [404, 409, 422],
-  startsJob: true,
+  startsJob: { access: { account: 'manage' } },
 });
 
 export const revokeLicenses = defineRoute({
@@ -58,7 +58,7 @@ export const revokeLicenses = defineRoute({
   body: SubjectsBody,
   response: { status: 202, schema: LicenseAnswerSchema },
   errors: [404, 409, 422],
-  startsJob: true,
+  startsJob: { access: { account: 'manage' } },
 });
 
 export const LICENSE_ROUTES = [grantLicenses, revokeLicenses];

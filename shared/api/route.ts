@@ -4,6 +4,7 @@
  * document, creates the API Gateway route in CDK, and mounts the route in local mode.
  */
 import * as z from 'zod';
+import type { Role } from '../domain/principal.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -35,9 +36,16 @@ export interface RouteContract {
   };
   /** Error statuses the route can answer besides 401/400/500 (documented in OpenAPI). */
   readonly errors?: readonly number[];
-  /** A POST that starts a job: it accepts `Idempotency-Key`. */
-  readonly startsJob?: boolean;
+  /**
+   * A POST that starts a job: it accepts `Idempotency-Key`. `access` is what the caller must be allowed
+   * (the use case checks it too); the HTTP wrapper checks it before it returns a cached answer, so a
+   * replayed key never answers past authorisation.
+   */
+  readonly startsJob?: { readonly access: JobAccess };
 }
+
+/** Who may start a route's job: a role, or a level of access to the account named by `{accountId}`. */
+export type JobAccess = { readonly role: Role } | { readonly account: 'manage' | 'administer' };
 
 export const defineRoute = <const C extends RouteContract>(contract: C): C => contract;
 
