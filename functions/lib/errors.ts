@@ -32,12 +32,27 @@ export interface ErrorAnswer {
   readonly headers?: Record<string, string>;
 }
 
-/** Describes zod issues by path and rule, never echoing the values sent. */
+/** At most this many issues are described, each cut to `MAX_ISSUE_CHARS`: an answer stays small. */
+const MAX_ISSUES = 20;
+const MAX_ISSUE_CHARS = 300;
+/** Fields whose rule is named but never described further (a message could quote what was sent). */
+const SECRET_FIELD = /token|secret|code|password|authorization/i;
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * Describes zod issues by path and rule, never echoing the values sent: at most 20 issues, each a
+ * few hundred characters (a body with 100,000 unknown keys gets a short answer), and nothing but the
+ * path of a field that holds a secret.
+ */
 export function describeZodError(error: ZodError): string {
-  return error.issues
-    .slice(0, 8)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`)
-    .join('; ');
+  const described = error.issues.slice(0, MAX_ISSUES).map((issue) => {
+    const path = issue.path.length > 0 ? cut(issue.path.map(String).join('.'), 100) : 'body';
+    const secret = issue.path.some((p) => typeof p === 'string' && SECRET_FIELD.test(p));
+    return cut(`${path}: ${secret ? 'is not valid' : issue.message}`, MAX_ISSUE_CHARS);
+  });
+  const more = error.issues.length - described.length;
+  return `${described.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
 }
 
 /** Apple's failures as the API reports them when a use case let one through. */

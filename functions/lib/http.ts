@@ -173,6 +173,31 @@ function parseBody(
   }
 }
 
+/** No id of ours is longer, and none holds a control character, a percent sign or U+FFFD. */
+const MAX_PATH_PARAMETER = 256;
+// With the u flag, [\uD800-\uDFFF] matches only a lone surrogate (a pair is one code point).
+const UNDECODED_OR_BROKEN = /[%\p{Cc}\uFFFD\uD800-\uDFFF]/u;
+
+/**
+ * Path parameters as API Gateway decoded them, refused (400) when they could not be: a stray or
+ * truncated percent-escape arrives as sent, bytes that are not UTF-8 as U+FFFD, a lone surrogate as
+ * itself. Checked here, once, before any route's own schema.
+ */
+function checkedPathParameters(event: APIGatewayProxyEventV2): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+    if (value === undefined) continue;
+    if (value.length > MAX_PATH_PARAMETER || UNDECODED_OR_BROKEN.test(value)) {
+      throw new ValidationError(
+        'request.invalid',
+        `The path parameter ${name} is not valid: ids are at most ${MAX_PATH_PARAMETER} characters of well-formed, percent-encoded UTF-8.`,
+      );
+    }
+    params[name] = value;
+  }
+  return params;
+}
+
 /** Reads the principal from the authorizer's claims, under the configured claim names. */
 function principalOf(event: APIGatewayProxyEventV2, deps: Deps): Principal {
   const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } })
@@ -251,7 +276,7 @@ async function dispatch(
   const headers = lowerCaseHeaders(event.headers);
   const principal = contract.auth === 'jwt' ? principalOf(event, deps) : undefined;
   if (principal) logger.appendKeys({ orgId: principal.orgId, role: principal.role });
-  const params = contract.params ? contract.params.parse(event.pathParameters ?? {}) : {};
+  const params = contract.params ? contract.params.parse(checkedPathParameters(event)) : {};
   const query = contract.query ? contract.query.parse(event.queryStringParameters ?? {}) : {};
   const body = contract.body
     ? contract.body.parse(parseBody(contract, event, headers))

@@ -2,10 +2,12 @@
  * Local mode's API Gateway: turns each HTTP request into the HTTP API's payload v2 event, checks the
  * JWT like the authorizer does, calls the very Lambda handler named by the route, and writes its
  * answer back. Errors the gateway itself makes keep API Gateway's own shape `{"message": ...}`: no
- * route (404), no or bad token (401), a body over 10 MB (413), throttling (429), a crashed handler (500).
+ * route (404), no or bad token (401), a body over 10 MB (413), a request line and headers over 10 KB (431), throttling (429), a crashed
+ * handler (500).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { RouteContract } from '../../shared/api/route.ts';
 import { type LocalKeys, verifyToken } from './jwt-keys.ts';
@@ -49,6 +51,41 @@ function compile(contract: RouteContract): CompiledRoute {
   return { contract, pattern: new RegExp(`^${source}$`), names };
 }
 
+/**
+ * API Gateway hands a path parameter decoded; one that does not decode (a stray or truncated
+ * percent-escape, bytes that are not UTF-8) reaches the function as sent, which refuses it (400).
+ */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** API Gateway's HTTP API quota: request line and headers together, in bytes. */
+const MAX_REQUEST_LINE_AND_HEADERS = 10_240;
+
+function requestLineAndHeadersSize(req: IncomingMessage): number {
+  let size = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 12;
+  for (const part of req.rawHeaders) size += Buffer.byteLength(part) + 2;
+  return size;
+}
+
+/** A request Node cannot even parse (headers past its own limit, broken framing) gets JSON too. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, text] =
+    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+  const body = JSON.stringify({ message: text });
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
 const gatewayError = (res: ServerResponse, status: number, message: string) => {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ message }));
@@ -87,6 +124,8 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
 
   const server = createServer(async (req, res) => {
     try {
+      if (requestLineAndHeadersSize(req) > MAX_REQUEST_LINE_AND_HEADERS)
+        return gatewayError(res, 431, 'Request Header Fields Too Large');
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
       if (options.extra && (await options.extra(req, res, url))) return;
 
@@ -134,7 +173,7 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
       for (const [name, value] of url.searchParams)
         query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
       const pathParameters = Object.fromEntries(
-        match.route.names.map((name, i) => [name, decodeURIComponent(match.values[i] ?? '')]),
+        match.route.names.map((name, i) => [name, decodePathSegment(match.values[i] ?? '')]),
       );
       const requestId = randomUUID();
       const now = new Date();
@@ -205,5 +244,6 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
       else res.end();
     }
   });
+  server.on('clientError', answerClientError);
   return new Promise((resolve) => server.listen(options.port, '127.0.0.1', () => resolve(server)));
 }

@@ -98,9 +98,12 @@ export function buildOpenApi(
       description: ok.description ?? STATUS_TEXT[ok.status] ?? 'OK',
       ...(ok.schema ? { content: { [contentType]: { schema: registry.convert(ok.schema, 'output') } } } : {}),
     };
+    const bodyType = route.bodyType ?? (route.body ? 'json' : 'none');
     const errors = new Set<number>([
       ...(route.errors ?? []),
       ...(route.params || route.query || route.body ? [400] : []),
+      // A body of another Content-Type than the route reads (SPEC §4: request.unsupported_media_type).
+      ...(route.body && ['json', 'csv', 'form'].includes(bodyType) ? [415] : []),
     ]);
     if (route.auth === 'jwt') {
       errors.add(403);
@@ -115,7 +118,6 @@ export function buildOpenApi(
         content: { 'application/json': { schema: errorRef } },
       };
     }
-    const bodyType = route.bodyType ?? (route.body ? 'json' : 'none');
     const media = {
       json: 'application/json',
       csv: 'text/csv',

@@ -73,7 +73,7 @@ beforeEach(() => {
         allowHttpNotifications: false,
       };
     },
-    accounts: { listByOrg: (org: string) => listByOrg(org) },
+    accounts: { listByOrg: (org: string) => listByOrg(org), get: async () => undefined },
     syncStates: { get: async () => undefined },
   } as unknown as Deps);
 });
@@ -110,6 +110,17 @@ describe('answers', () => {
         (p: { name: string }) => p.name === 'Idempotency-Key',
       ),
     ).toBe(true);
+    // Every operation that reads a typed body lists 415 (SPEC §4); Apple's webhook reads it raw.
+    const withBody = Object.values(doc.paths).flatMap((ops) =>
+      Object.values(ops as Record<string, { operationId: string; requestBody?: unknown; responses: object }>),
+    );
+    const typed = withBody.filter((op) => op.requestBody && op.operationId !== 'receiveAppleNotification');
+    expect(typed.length).toBeGreaterThan(10);
+    for (const op of typed)
+      expect({ op: op.operationId, has415: '415' in op.responses }).toEqual({
+        op: op.operationId,
+        has415: true,
+      });
   });
 
   it('hides internal detail in a 5xx', async () => {
@@ -232,5 +243,63 @@ describe('bodies', () => {
     );
     expect(answer.statusCode).toBe(400);
     expect(json(answer).error.code).toBe('request.idempotency_key_invalid');
+  });
+});
+
+describe('malformed requests as API Gateway hands them over', () => {
+  // API Gateway passes a path parameter it could not decode as sent; bytes that are not UTF-8 become
+  // U+FFFD; a lone surrogate can arrive from a decoder that allows it.
+  it.each([
+    ['a truncated percent-escape', '%E0%A4%A'],
+    ['an encoded lone surrogate', '%ED%A0%80'],
+    ['a stray percent sign', '50%off'],
+    ['bytes that are not UTF-8', 'a\uFFFDb'],
+    ['a lone surrogate', 'a\uD800b'],
+    ['a control character', 'a\u0000b'],
+    ['an over-long id', 'a'.repeat(257)],
+  ])('refuses %s in a path id with 400 request.invalid', async (_name, value) => {
+    for (const [routeKey, name] of [
+      ['GET /v1/accounts/{accountId}', 'accountId'],
+      ['POST /v1/accounts/{accountId}/sync', 'accountId'],
+    ] as const) {
+      const answer = await run(accounts, event(routeKey, { claims: admin, path: { [name]: value } }));
+      expect(answer.statusCode).toBe(400);
+      expect(json(answer).error).toMatchObject({
+        code: 'request.invalid',
+        message: expect.stringContaining(name),
+      });
+    }
+  });
+
+  it('keeps an id with an emoji (a well-formed surrogate pair) for the route to judge', async () => {
+    const answer = await run(
+      accounts,
+      event('GET /v1/accounts/{accountId}', { claims: admin, path: { accountId: 'a😀b' } }),
+    );
+    expect(answer.statusCode).toBe(404);
+  });
+
+  it('answers a body with 100,000 unknown keys briefly, listing at most 20 issues', async () => {
+    const body = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`key-${i}`, i]));
+    const answer = await run(
+      accounts,
+      event('POST /v1/accounts', { claims: admin, body: JSON.stringify({ ...body, name: 'n', email: 'x' }) }),
+    );
+    expect(answer.statusCode).toBe(400);
+    expect((answer.body ?? '').length).toBeLessThan(4_000);
+    expect(answer.body).not.toContain('key-99999');
+  });
+
+  it('never describes the value of a field that holds a secret', async () => {
+    const answer = await run(
+      accounts,
+      event('POST /v1/accounts', {
+        claims: admin,
+        body: JSON.stringify({ name: 'n', email: 'a@b.test', token: { nested: 'TOPSECRET-VALUE' } }),
+      }),
+    );
+    expect(answer.statusCode).toBe(400);
+    expect(json(answer).error.message).toContain('token: is not valid');
+    expect(answer.body).not.toContain('TOPSECRET');
   });
 });

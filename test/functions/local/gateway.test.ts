@@ -1,7 +1,8 @@
 /**
  * Local mode's API Gateway: the HTTP API's payload v2 event handed to the route's function, JWT claims
  * as the authorizer passes them, and the gateway's own errors in API Gateway's shape (404, 401, 413,
- * 429 when throttled, 500 when a function crashes).
+ * 429 when throttled, 431 for a request line and headers over 10 KB, 500 when a function crashes), and
+ * path parameters that do not decode handed over as sent.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
@@ -87,6 +88,32 @@ describe('local API Gateway', () => {
       413,
       'Request Entity Too Large',
     );
+    expect(seen).toHaveLength(0);
+  });
+
+  it('hands a path parameter that does not decode to the function as sent', async () => {
+    const base = await gateway();
+    const token = await issueToken(keys, { org: 'demo', role: 'viewer', email: 'v@demo.test' });
+    for (const raw of ['%E0%A4%A', '%ED%A0%80', '50%']) {
+      const answer = await fetch(`${base}/v1/jobs/${raw}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(answer.status).toBe(200);
+    }
+    expect(seen.map((s) => s.event.pathParameters?.jobId)).toEqual(['%E0%A4%A', '%ED%A0%80', '50%']);
+  });
+
+  it('answers a request line and headers over 10 KB with JSON, whichever limit it meets', async () => {
+    const base = await gateway();
+    const expectTooLarge = async (answer: Response) => {
+      expect(answer.status).toBe(431);
+      expect(answer.headers.get('content-type')).toBe('application/json');
+      expect(await answer.json()).toEqual({ message: 'Request Header Fields Too Large' });
+    };
+    // Past API Gateway's 10,240 bytes, below Node's own limit: the gateway's check.
+    await expectTooLarge(await fetch(`${base}/v1/health`, { headers: { 'x-big': 'h'.repeat(12_000) } }));
+    await expectTooLarge(await fetch(`${base}/v1/health?q=${'u'.repeat(12_000)}`));
+    // Past Node's parser limit (16 KB): answered by the server's clientError handler.
+    await expectTooLarge(await fetch(`${base}/v1/health`, { headers: { 'x-big': 'h'.repeat(20_000) } }));
+    await expectTooLarge(await fetch(`${base}/v1/health?q=${'u'.repeat(20_000)}`));
     expect(seen).toHaveLength(0);
   });
 
