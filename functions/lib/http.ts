@@ -277,7 +277,12 @@ async function dispatch(
   const principal = contract.auth === 'jwt' ? principalOf(event, deps) : undefined;
   if (principal) logger.appendKeys({ orgId: principal.orgId, role: principal.role });
   const params = contract.params ? contract.params.parse(checkedPathParameters(event)) : {};
-  const query = contract.query ? contract.query.parse(event.queryStringParameters ?? {}) : {};
+  const list = JSON.stringify([principal?.orgId ?? '', contract.id, params]);
+  const query = await openCursor(
+    deps,
+    list,
+    contract.query ? contract.query.parse(event.queryStringParameters ?? {}) : {},
+  );
   const body = contract.body
     ? contract.body.parse(parseBody(contract, event, headers))
     : parseBody(contract, event, headers);
@@ -294,7 +299,7 @@ async function dispatch(
     Record<string, unknown> as HttpRequest<RouteContract>;
 
   const key = headers['idempotency-key'];
-  if (!contract.startsJob || key === undefined) return binding.handle(request);
+  if (!contract.startsJob || key === undefined) return sealCursor(deps, list, await binding.handle(request));
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new ValidationError(
       'request.idempotency_key_invalid',
@@ -308,6 +313,27 @@ async function dispatch(
   // The caller is part of the key: the same key from someone else is their own request.
   const scope = JSON.stringify([principal.orgId, principal.userId, contract.id, key]);
   return runIdempotently(deps, { scope, requestHash }, () => binding.handle(request), context);
+}
+
+/**
+ * A list's cursor is sealed for that list of that organisation (route and path ids included): the
+ * caller sees an opaque, authenticated string, and the use case gets back the position it handed out.
+ */
+async function openCursor(deps: Deps, list: string, query: Record<string, unknown>) {
+  if (typeof query.cursor !== 'string') return query;
+  const position = await deps.cursors.open(list, query.cursor);
+  if (position === undefined)
+    throw new ValidationError(
+      'cursor.invalid',
+      'The cursor is not valid for this list: start again without it.',
+    );
+  return { ...query, cursor: position };
+}
+
+async function sealCursor(deps: Deps, list: string, result: HttpResult): Promise<HttpResult> {
+  const body = result.body as { nextCursor?: unknown } | undefined;
+  if (typeof body?.nextCursor !== 'string') return result;
+  return { ...result, body: { ...body, nextCursor: await deps.cursors.seal(list, body.nextCursor) } };
 }
 
 /** The access a job-starting route needs (its use case checks the same again when it runs). */

@@ -3,7 +3,7 @@
  * Secrets Manager stand-ins, the Apple simulator, and the very Lambda handlers behind a local API
  * Gateway, queue pollers and a scheduler. `npm start` and the end-to-end tests both start it here.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,9 @@ import { buildLocalDeps, localEnvironment } from '../../shared/composition/local
 import { FUNCTIONS, type FunctionDefinition } from '../../shared/config/functions.ts';
 import { QUEUES, type QueueId } from '../../shared/config/queues.ts';
 import { SCHEDULES } from '../../shared/config/schedules.ts';
+import { Secret } from '../../shared/domain/secret.ts';
 import { provideDeps } from '../lib/deps.ts';
+import { redact } from '../lib/redaction.ts';
 import { startDynamoDbLocal } from './engines/dynamodb-local.ts';
 import { freePort } from './engines/net.ts';
 import { startSecretsManagerLocal } from './engines/secrets-manager-local.ts';
@@ -33,6 +35,9 @@ import { renderOutbox } from './outbox-page.ts';
 import { type Poller, startPoller } from './queue-poller.ts';
 import { type Scheduler, scheduledEvent, startScheduler } from './scheduler.ts';
 import { ensureTables } from './tables.ts';
+
+/** The secret, below the service's prefix, that list cursors are sealed with. */
+const CURSOR_KEY = 'service/cursor-key';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -142,6 +147,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queueEvents: sqs.queues.events.url,
       queueJobs: sqs.queues.jobs.url,
       secretPrefix: 'vpp-manager/local/',
+      cursorKeySecret: `vpp-manager/local/${CURSOR_KEY}`,
       sesSender: 'vpp-manager@local.test',
       publicBaseUrl: apiUrl,
       vppBaseUrl: simulator.baseUrl,
@@ -160,6 +166,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       clients.dynamo as unknown as Parameters<typeof ensureTables>[0],
       prefix,
     );
+    // CDK creates the key that seals list cursors; here it is made once and kept under .local/.
+    if (!(await deps.secrets.get(CURSOR_KEY)))
+      await deps.secrets.put(CURSOR_KEY, new Secret(randomBytes(32).toString('base64url')));
     provideDeps(deps);
 
     const handlers = new Map<string, Promise<AnyHandler>>();
@@ -196,7 +205,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           functionName: fn.id,
           visibilitySeconds: options.visibilityTimeoutSeconds ?? definition?.visibilityTimeoutSeconds ?? 30,
           load: () => load(fn) as never,
-          onError: (error) => log(`worker ${fn.id} failed: ${(error as Error).message}`),
+          // The runtime's own lines pass the logger's redaction too: a worker's error may quote a token.
+          onError: (error) => log(redact(`worker ${fn.id} failed: ${(error as Error).message}`)),
         }),
       );
     }
@@ -220,7 +230,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           ? []
           : [{ id: scheduleId, expression, load: () => load(fn) as never }];
       }),
-      (id, error) => log(`schedule ${id} failed: ${(error as Error).message}`),
+      (id, error) => log(redact(`schedule ${id} failed: ${(error as Error).message}`)),
     );
     stops.push(() => scheduler.stop());
 

@@ -11,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV, type EnvKey } from '../../shared/config/env-keys.ts';
@@ -45,9 +46,10 @@ export const COMMON_ENV_KEYS = [
 ] as const satisfies readonly EnvKey[];
 export type CommonEnvKey = (typeof COMMON_ENV_KEYS)[number];
 
-/** Set by `bindSecrets` and `bindEmail`. */
+/** Set by `bindSecrets`, `bindCursorKey` and `bindEmail`. */
 export const BINDING_ENV_KEYS = [
   'secretPrefix',
+  'cursorKeySecret',
   'sesSender',
   'sesConfigurationSet',
 ] as const satisfies readonly EnvKey[];
@@ -232,6 +234,15 @@ export class AppFunction extends NodejsFunction {
     return this;
   }
 
+  /** Sets the cursor key's variable and grants reading that one secret's value, nothing more. */
+  bindCursorKey(secret: secretsmanager.ISecret): this {
+    this.addEnvironment(ENV.cursorKeySecret, secret.secretName);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
+    return this;
+  }
+
   /** Sets the sender variables and allows sending only through the identity and configuration set, from the sender. */
   bindEmail(binding: EmailBinding): this {
     this.addEnvironment(ENV.sesSender, binding.sender);
@@ -260,6 +271,7 @@ export interface AccessResources {
   readonly tables: Readonly<Record<TableId, TableBinding>>;
   readonly queues: Readonly<Record<QueueId, QueueBinding>>;
   readonly email: EmailBinding;
+  readonly cursorKey: secretsmanager.ISecret;
 }
 
 type AccessBinders = {
@@ -284,6 +296,9 @@ const ACCESS_BINDERS: AccessBinders = {
   },
   secrets: (fn, mode) => {
     fn.bindSecrets(mode);
+  },
+  cursorKey: (fn, reads, resources) => {
+    if (reads) fn.bindCursorKey(resources.cursorKey);
   },
   email: (fn, sends, resources) => {
     if (sends) fn.bindEmail(resources.email);

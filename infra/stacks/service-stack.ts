@@ -134,6 +134,9 @@ export class ServiceStack extends Stack {
       if (fn.definition.trigger.kind !== 'http') {
         throw new Error(`Route ${key} names function ${route.fn}, whose trigger is not http.`);
       }
+      if (route.query?.shape.cursor && !fn.definition.access.cursorKey) {
+        throw new Error(`Route ${key} pages with a cursor: function ${route.fn} needs access.cursorKey.`);
+      }
       this.api.addRoute(route, fn);
       routed.add(route.fn);
     }

@@ -1,7 +1,7 @@
 /**
  * What holds data: one DynamoDB table per entry of shared/config/tables.ts, one queue with its
  * dead-letter queue per entry of shared/config/queues.ts, the SES identity and configuration set, and
- * (without an external issuer) the Cognito user pool. Everything is retained and the stack has
+ * (without an external issuer) the Cognito user pool, and the key that seals list cursors. Everything is retained and the stack has
  * termination protection, so deleting or re-creating the service stack never touches data.
  *
  * Construct ids are derived from the manifest ids (`core` → `CoreTable`) and must never change: a new
@@ -9,6 +9,7 @@
  */
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { QUEUES, type QueueId } from '../../shared/config/queues.ts';
 import { TABLES, type TableDefinition, type TableId } from '../../shared/config/tables.ts';
@@ -17,6 +18,7 @@ import { AdminUserPool } from '../constructs/admin-user-pool.ts';
 import { pascalCase, type TableBinding } from '../constructs/app-function.ts';
 import { QueueWithDlq } from '../constructs/queue-with-dlq.ts';
 import { SesSender } from '../constructs/ses-sender.ts';
+import { acknowledge } from '../nag.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: InfraConfig;
@@ -35,6 +37,8 @@ export class StatefulStack extends Stack {
   /** Set when the stack created the user pool (no external issuer configured). */
   readonly userPool: AdminUserPool | undefined;
   readonly jwt: JwtAuthority;
+  /** The key list cursors are sealed with (SPEC §4: opaque cursors). */
+  readonly cursorKey: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -53,6 +57,19 @@ export class StatefulStack extends Stack {
     this.queues = queues as Record<QueueId, QueueWithDlq>;
 
     this.email = new SesSender(this, 'Email', { email: config.email });
+
+    const cursorKey = new secretsmanager.Secret(this, 'CursorKey', {
+      secretName: `${config.secretPrefix}service/cursor-key`,
+      description: 'VPP Manager: the key that seals list cursors',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      cursorKey,
+      'AwsSolutions-SMG4',
+      'The key only seals list cursors, which live for one paging session: replacing it invalidates open cursors and nothing else, so it is rotated by replacing its value, not by a rotation Lambda.',
+    );
+    this.cursorKey = cursorKey;
 
     if (config.auth.kind === 'cognito') {
       this.userPool = new AdminUserPool(this, 'Auth');

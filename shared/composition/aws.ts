@@ -28,6 +28,7 @@ import { DynamoUserRepository } from '../adapters/dynamodb/dynamo-user-repositor
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager/secrets-manager-secret-store.ts';
 import { SesMailer } from '../adapters/ses/ses-mailer.ts';
 import { SqsMessageQueue } from '../adapters/sqs/sqs-message-queue.ts';
+import { AesCursorSealer } from '../adapters/system/aes-cursor-sealer.ts';
 import { cryptoIds, systemClock } from '../adapters/system/system-clock.ts';
 import type { QueueName } from '../application/messages.ts';
 import type { Clock } from '../application/ports/clock.ts';
@@ -176,6 +177,12 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
       overrides.deployments ??
       new DynamoDeploymentRepository(clients.dynamo, loadConfig(env, ['tableAssets']).tableAssets),
     debouncer: () => overrides.debouncer ?? new DynamoDebouncer(clients.dynamo, table('tableCore'), clock),
+    cursors: () => {
+      if (overrides.cursors) return overrides.cursors;
+      // The key's own secret, by its full name: it is granted alone to the functions that page lists.
+      const keys = new SecretsManagerSecretStore(clients.secrets, { prefix: '', cacheTtlMs: 3_600_000 });
+      return new AesCursorSealer(() => keys.get(loadConfig(env, ['cursorKeySecret']).cursorKeySecret));
+    },
     idempotencyStore: () => {
       if (overrides.idempotencyStore) return overrides.idempotencyStore;
       const stores = new Map<string, DynamoDBPersistenceLayer>();

@@ -9,6 +9,7 @@ import type { AssetRepository } from '../application/ports/asset-repository.ts';
 import type { AssignmentRepository } from '../application/ports/assignment-repository.ts';
 import type { AuditLog } from '../application/ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../application/ports/clock.ts';
+import type { CursorSealer } from '../application/ports/cursor-sealer.ts';
 import type { Debouncer } from '../application/ports/debouncer.ts';
 import type { DeploymentRepository } from '../application/ports/deployment-repository.ts';
 import type { DeviceRepository } from '../application/ports/device-repository.ts';
@@ -48,6 +49,8 @@ export interface Deps {
   readonly deployments: DeploymentRepository;
   readonly debouncer: Debouncer;
   readonly invitations: InvitationRepository;
+  /** Seals the cursors of every list the API hands out. */
+  readonly cursors: CursorSealer;
   /**
    * Powertools idempotency records, one store per use (`http`, `worker`): a Powertools store takes the
    * configuration of its first use, so two uses must not share one.

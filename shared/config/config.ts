@@ -21,6 +21,7 @@ const SCHEMA = {
   queueEvents: url,
   queueJobs: url,
   secretPrefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must end with "/"'),
+  cursorKeySecret: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/),
   sesSender: z.string().min(3),
   sesConfigurationSet: z.string().min(1).optional(),
   publicBaseUrl: url.transform((u) => u.replace(/\/+$/, '')),

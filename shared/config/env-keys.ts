@@ -15,6 +15,7 @@ export const ENV = {
   queueEvents: 'QUEUE_EVENTS_URL',
   queueJobs: 'QUEUE_JOBS_URL',
   secretPrefix: 'SECRET_PREFIX',
+  cursorKeySecret: 'CURSOR_KEY_SECRET',
   sesSender: 'SES_SENDER',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   publicBaseUrl: 'PUBLIC_BASE_URL',

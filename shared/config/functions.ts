@@ -20,6 +20,8 @@ export interface FunctionAccess {
   readonly sendsTo?: readonly QueueId[];
   /** Secrets under the service's prefix: read only, or create/update/delete too. */
   readonly secrets?: 'read' | 'write';
+  /** Reads the key that seals list cursors (an HTTP function that serves a list with a cursor). */
+  readonly cursorKey?: boolean;
   /** Sends e-mail through SES (from the configured sender only). */
   readonly email?: boolean;
   /** Calls Apple: counted in the budget of concurrent Apple callers (SPEC §5.4). */
@@ -60,7 +62,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     timeoutSeconds: 29,
     trigger: { kind: 'http' },
-    access: { tables: { core: 'read', assets: 'read', users: 'read', assignments: 'read' } },
+    access: {
+      cursorKey: true,
+      tables: { core: 'read', assets: 'read', users: 'read', assignments: 'read' },
+    },
   },
   {
     id: 'api-accounts',
@@ -85,6 +90,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 29,
     trigger: { kind: 'http' },
     access: {
+      cursorKey: true,
       tables: { core: 'write', assets: 'write', users: 'read', assignments: 'write', idempotency: 'write' },
       sendsTo: ['grants', 'revocations', 'jobs'],
     },
@@ -156,6 +162,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     trigger: { kind: 'http' },
     reservedConcurrency: 2,
     access: {
+      cursorKey: true,
       tables: { core: 'write', users: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
       secrets: 'read',
       callsApple: true,
@@ -170,6 +177,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 29,
     trigger: { kind: 'http' },
     access: {
+      cursorKey: true,
       tables: { core: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
       sendsTo: ['jobs'],
     },

@@ -1,14 +1,17 @@
 /**
  * The content token ("sToken") of one Apple location: the `.vpptoken` file that a content manager
  * downloads from Apple School Manager or Apple Business. The file is a base64 string that decodes to
- * `{token, expDate, orgName}`; the whole base64 string (trimmed) is what Apple expects as the bearer.
+ * `{token, expDate, orgName}`; the whole base64 string is what Apple expects as the bearer.
+ * People paste it as they find it: wrapped at 76 columns, with CRLF, spaces, tabs or a BOM. None of
+ * that is part of the token (base64 has no whitespace), so it is removed before the text is decoded,
+ * stored or sent: a bearer with a line break is a header Node refuses to send.
  * Source: apple-vpp-api.md §2.2.
  */
 import { formatAppleDate, parseAppleDate } from './apple-date.ts';
 import { Secret } from './secret.ts';
 
 export interface ContentToken {
-  /** The whole file content, trimmed: the bearer credential. */
+  /** The whole file content with every whitespace character removed: the bearer credential. */
   readonly secret: Secret;
   readonly orgName: string;
   readonly expiresAt: Date;
@@ -22,6 +25,12 @@ export type ParsedContentToken =
 
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
+/**
+ * What a paste adds to a token: any whitespace (`\s` covers CR, LF, tabs, spaces and the BOM U+FEFF)
+ * and the zero-width characters a web page or word processor slips in.
+ */
+const PASTED_SPACING = /[\s\u200B-\u200D\u2060]+/g;
+
 function malformed(message: string): ParsedContentToken {
   return { ok: false, problem: 'malformed', message };
 }
@@ -31,8 +40,10 @@ function malformed(message: string): ParsedContentToken {
  * usable content token. It never echoes the file's content.
  */
 export function parseContentToken(fileContent: string, now: Date): ParsedContentToken {
+  // `text` keeps its inner spacing for the ADE/DEP check, whose S/MIME headers are phrases.
   const text = fileContent.replace(/^\uFEFF/, '').trim();
-  if (text === '') return { ok: false, problem: 'blank', message: "VPP service token can't be blank." };
+  const compact = text.replace(PASTED_SPACING, '');
+  if (compact === '') return { ok: false, problem: 'blank', message: "VPP service token can't be blank." };
 
   if (/BEGIN MESSAGE|BEGIN PKCS7|application\/pkcs7-mime|smime\.p7m|MIME-Version:/i.test(text)) {
     return malformed(
@@ -40,7 +51,6 @@ export function parseContentToken(fileContent: string, now: Date): ParsedContent
         'from Apple School Manager or Apple Business under Settings > Payments and Billing > Apps and Books.',
     );
   }
-  const compact = text.replace(/\s+/g, '');
   if (!BASE64.test(compact))
     return malformed('The token is not base64 text: upload the .vpptoken file as downloaded from Apple.');
 
@@ -77,7 +87,7 @@ export function parseContentToken(fileContent: string, now: Date): ParsedContent
       message: `The token expired on ${expiresAt.toISOString().slice(0, 10)}. Download a new one from Apple.`,
     };
   }
-  return { ok: true, token: { secret: new Secret(text), orgName: fields.orgName as string, expiresAt } };
+  return { ok: true, token: { secret: new Secret(compact), orgName: fields.orgName as string, expiresAt } };
 }
 
 /** Writes a token file's content in Apple's format (used by the simulator and by tests). */

@@ -386,11 +386,35 @@ describe('token errors', () => {
       kind: 'token_invalid',
       errorNumber: 9622,
     });
-    await expect(newClient().readAssets(new Secret('two words'))).rejects.toMatchObject({
+    // The client never sends a header Apple would call malformed (below): Apple's 9722 comes by a fault.
+    sim.setFaults({
+      rules: [{ endpoint: 'GET assets', kind: 'server_error', status: 401, errorNumber: 9722 }],
+    });
+    await expect(newClient().readAssets(token)).rejects.toMatchObject({
       kind: 'token_invalid',
       errorNumber: 9722,
     });
   });
+
+  it.each([
+    ['two words', 'two words'],
+    ['a line break', `${'QUJD'.repeat(19)}\n${'REVG'.repeat(10)}`],
+    ['a CRLF', `${'QUJD'.repeat(19)}\r\n${'REVG'.repeat(10)}`],
+    ['a control character', 'QUJDREVG\u0000QUJD'],
+    ['a non-ASCII character', 'QUJDREVG\u00e9QUJD'],
+  ])(
+    'refuses a token with %s at once: no request, no retry, the value never in the error',
+    async (_n, value) => {
+      // Act
+      const error = (await newClient()
+        .readAssets(new Secret(value))
+        .catch((e: unknown) => e)) as VppApiError;
+      // Assess: a token problem (the API answers 422), not a network error retried for seconds
+      expect(error).toMatchObject({ kind: 'token_invalid', errorNumber: undefined });
+      expect(sim.calls()).toEqual({});
+      expect(`${error.message} ${error.stack} ${JSON.stringify(error)}`).not.toContain(value);
+    },
+  );
 });
 
 describe('faults', () => {

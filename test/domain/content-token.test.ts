@@ -21,6 +21,59 @@ describe('parseContentToken', () => {
     expect(parsed.token.secret.reveal()).toBe(file.trim());
   });
 
+  describe('a token as people paste it', () => {
+    // A token long enough to wrap several times at 76 columns, as a mail client or `base64 -w 76` does.
+    const compact = encodeContentToken({
+      token: 'pasted-inner-token-'.repeat(8),
+      expiresAt: new Date('2030-01-01T00:00:00Z'),
+      orgName: 'Paste School',
+    });
+    const lines = compact.match(/.{1,76}/g) ?? [];
+    const middle = Math.floor(compact.length / 2);
+
+    it.each([
+      ['wrapped at 76 with LF', lines.join('\n')],
+      ['wrapped at 76 with CRLF', lines.join('\r\n')],
+      ['wrapped with a trailing newline', `${lines.join('\n')}\n`],
+      ['with spaces', `  ${compact.slice(0, 40)} ${compact.slice(40, 90)}   ${compact.slice(90)} `],
+      ['with tabs', `\t${compact.slice(0, 50)}\t${compact.slice(50)}\t`],
+      ['with a BOM at the start', `\uFEFF${compact}`],
+      ['with a BOM inside', `${compact.slice(0, middle)}\uFEFF${compact.slice(middle)}`],
+      ['with a trailing newline', `${compact}\n`],
+      ['with a trailing CRLF', `${compact}\r\n`],
+      ['with everything at once', `\uFEFF ${lines.join(' \r\n\t')}\uFEFF\n\n`],
+    ])('keeps only the token: %s', (_name, file) => {
+      expect(lines.length).toBeGreaterThan(2);
+      // Act
+      const parsed = parseContentToken(file, NOW);
+      // Assess: the secret is the compact text, the one Apple knows and a header can carry
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) return;
+      expect(parsed.token.secret.reveal()).toBe(compact);
+      expect(parsed.token.orgName).toBe('Paste School');
+    });
+
+    it('still recognises a DEP token by its S/MIME phrases, spaces and all', () => {
+      const file = `-----BEGIN MESSAGE-----\r\n${lines.join('\r\n')}\r\n-----END MESSAGE-----\r\n`;
+      const parsed = parseContentToken(file, NOW);
+      expect(parsed).toMatchObject({ ok: false, problem: 'malformed' });
+      expect(parsed.ok === false && parsed.message).toMatch(/device enrolment/);
+    });
+
+    it('refuses what is still not a token once the spacing is gone', () => {
+      const parsed = parseContentToken(`${lines[0]}\n!!${lines[1]}`, NOW);
+      expect(parsed).toMatchObject({ ok: false, problem: 'malformed' });
+      expect(parsed.ok === false && parsed.message).toMatch(/not base64/);
+    });
+
+    it('calls a file of only spacing and BOMs blank', () => {
+      expect(parseContentToken('\uFEFF \r\n\t\uFEFF\u200B', NOW)).toMatchObject({
+        ok: false,
+        problem: 'blank',
+      });
+    });
+  });
+
   it.each([
     ['empty', ''],
     ['whitespace', '  \n\t '],

@@ -54,7 +54,7 @@ describe('cdk-nag AwsSolutions', () => {
     // Assess
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const { id, reason } of acknowledgements) {
-      expect(id).toMatch(/^AwsSolutions-(APIG4|COG8|IAM5\[Resource::.+\])$/);
+      expect(id).toMatch(/^AwsSolutions-(APIG4|COG8|SMG4|IAM5\[Resource::.+\])$/);
       expect(reason.length).toBeGreaterThan(40);
     }
     const wildcards = acknowledgements.filter((a) => a.id.startsWith('AwsSolutions-IAM5'));

@@ -7,6 +7,8 @@
  * - One limiter per token keeps this process under `maxRequestPerSecond`.
  * - Endpoint URLs come from `service/config` (cached five minutes, as Apple advises) when they stay
  *   on the configured origin; redirects are never followed, so the token never goes elsewhere.
+ * - A token that is not a bearer credential (a line break, a space, a control character) is refused
+ *   before any request, never retried, and never named in the error.
  */
 import { createHash } from 'node:crypto';
 import type * as z from 'zod';
@@ -162,6 +164,13 @@ const ENDPOINTS = {
 } as const satisfies Record<string, Endpoint>;
 
 const LOOKUP: Endpoint = { key: 'GET lookup', method: 'GET', path: 'lookup' };
+
+/**
+ * RFC 6750's `b64token`, the shape of every bearer Apple issues (a content token is base64). Anything
+ * else would be refused by fetch as a header value (CR, LF) or by Apple (9722), and fetch's refusal
+ * quotes the whole value in its message: so such a token is stopped here, before any request.
+ */
+const BEARER_CREDENTIAL = /^[A-Za-z0-9._~+/-]+=*$/;
 
 const realClock: Clock = {
   now: () => Date.now(),
@@ -532,6 +541,16 @@ export class AppleVppHttpClient implements VppClient {
     options: CallOptions,
   ): Promise<z.output<S>> {
     const { token } = options;
+    if (token && !BEARER_CREDENTIAL.test(token.reveal())) {
+      // token_invalid, not network: retrying cannot help, and the API answers 422 token.invalid.
+      const refused = new VppApiError(
+        'token_invalid',
+        `The content token holds a character no token has (a space, a line break, a control character): ${endpoint.key} was not sent.`,
+        { endpoint: endpoint.key },
+      );
+      this.#options.observer?.onError?.(token, refused);
+      throw refused;
+    }
     const idempotent = endpoint.method === 'GET' || options.idempotent === true;
     const tokenKey = this.#tokenKey(token);
     const url = new URL(options.url ?? (await this.#resolveUrl(endpoint)));

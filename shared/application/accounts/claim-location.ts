@@ -44,9 +44,12 @@ export async function readLocation(deps: Pick<AccountDeps, 'vpp'>, token: Secret
         'Apple says this content token has been revoked (9625). Download a new one.',
       );
     if (isVppError(error, 'token_invalid')) {
+      // Without Apple's number the client refused the token itself, before sending it.
       throw new RuleViolationError(
         'token.invalid',
-        `Apple does not accept this content token (${error.errorNumber ?? 'invalid'}). Download a new one.`,
+        error.errorNumber === undefined
+          ? 'This content token holds characters no Apple token has, so it was not sent to Apple. Download a new one.'
+          : `Apple does not accept this content token (${error.errorNumber}). Download a new one.`,
       );
     }
     throw error;

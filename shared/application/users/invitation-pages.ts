@@ -7,6 +7,7 @@
  */
 import { escapeHtml } from '../../domain/html.ts';
 import { hashInvitationToken, linkStatus } from '../../domain/invitation.ts';
+import { rememberSecret } from '../../domain/secret-registry.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -61,6 +62,8 @@ const gone = (why: string): PageAnswer => ({
 
 export async function openInvitation(deps: InvitationPageDeps, token: string): Promise<PageAnswer> {
   const link = await deps.invitations.get(hashInvitationToken(token));
+  // A token that names a link is a live secret: this process must mask it too (a guess is not).
+  if (link) rememberSecret(token);
   const status = linkStatus(link, deps.clock.now());
   if (!link || status === 'unknown') return notFound();
   if (status !== 'usable') return gone(status);
@@ -84,6 +87,7 @@ export async function openInvitation(deps: InvitationPageDeps, token: string): P
 export async function acceptInvitation(deps: InvitationPageDeps, token: string): Promise<PageAnswer> {
   const hash = hashInvitationToken(token);
   const link = await deps.invitations.get(hash);
+  if (link) rememberSecret(token);
   const status = linkStatus(link, deps.clock.now());
   if (!link || status === 'unknown') return notFound();
   if (status !== 'usable') return gone(status);

@@ -13,6 +13,7 @@ import { escapeHtml } from '../../domain/html.ts';
 import { hashInvitationToken, INVITATION_VALID_DAYS } from '../../domain/invitation.ts';
 import type { JobFailure } from '../../domain/job.ts';
 import type { Actor } from '../../domain/principal.ts';
+import { Secret } from '../../domain/secret.ts';
 import {
   appleStatusAction,
   isStaleAppleStatus,
@@ -91,8 +92,9 @@ export async function deliverInvitations(
       continue;
     }
     if (user.status !== 'Invited' || !user.inviteCode || !user.email) continue;
-    const token = deps.ids.randomToken(32);
-    const hash = hashInvitationToken(token);
+    // A Secret, so the logger knows the link's token (it may only ever appear in the e-mail).
+    const token = new Secret(deps.ids.randomToken(32));
+    const hash = hashInvitationToken(token.reveal());
     const expiresAt = new Date(now.getTime() + INVITATION_VALID_DAYS * 86_400_000).toISOString();
     // Claim the delivery first: a repeated notification finds nothing left to send.
     if (
@@ -116,7 +118,12 @@ export async function deliverInvitations(
     });
     try {
       await deps.mailer.send(
-        invitationEmail(account, user, `${deps.settings.publicBaseUrl}/invitations/${token}`, expiresAt),
+        invitationEmail(
+          account,
+          user,
+          `${deps.settings.publicBaseUrl}/invitations/${token.reveal()}`,
+          expiresAt,
+        ),
       );
     } catch {
       await deps.jobs.recordProgress(jobId, {

@@ -195,8 +195,9 @@ describe('manifest wiring (every trigger and access kind)', () => {
     });
 
     it('grants secrets actions only on the vpp-manager/<stage>/ prefix', () => {
-      const secretStatements = statementsOf(built.serviceTemplate).filter((s) =>
-        actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
+      // The cursor key is granted by its own ARN (next test); every other secret by the prefix.
+      const secretStatements = statementsOf(built.serviceTemplate).filter(
+        (s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')) && !mentions(s, 'CursorKey'),
       );
       expect(secretStatements.length).toBeGreaterThan(0);
       for (const statement of secretStatements) {
@@ -256,8 +257,21 @@ describe('manifest wiring (every trigger and access kind)', () => {
         const consumes = fn.trigger.kind === 'queue';
         expect(actionsWith(statements, 'sqs').includes('sqs:ReceiveMessage')).toBe(consumes);
 
+        // The cursor key: read, that one secret, with its variable.
+        const onCursorKey = statements.filter((s) => mentions(s, 'CursorKey'));
+        if (!access.cursorKey) {
+          expect(onCursorKey).toEqual([]);
+          expect(variables).not.toHaveProperty(ENV.cursorKeySecret);
+        } else {
+          expect(onCursorKey.flatMap(actionsOf)).toEqual(['secretsmanager:GetSecretValue']);
+          expect(variables).toHaveProperty(ENV.cursorKeySecret);
+        }
+
         // Secrets: none, read, or read and write.
-        const secretActions = actionsWith(statements, 'secretsmanager');
+        const secretActions = actionsWith(
+          statements.filter((s) => !mentions(s, 'CursorKey')),
+          'secretsmanager',
+        );
         if (!access.secrets) expect(secretActions).toEqual([]);
         else {
           expect(secretActions).toEqual(expect.arrayContaining([...SECRET_READ_ACTIONS]));

@@ -24,6 +24,7 @@ export const FIXTURE_FUNCTIONS: readonly FunctionDefinition[] = [
       tables: { users: 'write', core: 'read' },
       sendsTo: ['jobs', 'grants'],
       secrets: 'write',
+      cursorKey: true,
       email: true,
       callsApple: true,
     },
