@@ -9,7 +9,7 @@ import {
 import { grantLicenses, revokeLicenses } from '../../shared/api/licenses.ts';
 import * as assets from '../../shared/application/assets/read-assets.ts';
 import * as deployments from '../../shared/application/deployments/manage-deployments.ts';
-import { requestLicensesFor } from '../../shared/application/licenses/license-requests.ts';
+import { requestLicensesAsCaller } from '../../shared/application/licenses/request-licenses-as-caller.ts';
 import { bind, httpFunction } from '../lib/http.ts';
 
 export const handler = httpFunction(
@@ -24,11 +24,11 @@ export const handler = httpFunction(
   })),
   bind(grantLicenses, async ({ deps, principal, params, query, body }) => ({
     status: 202,
-    body: await requestLicensesFor(deps, principal, 'grant', { ...params, ...query, ...body }),
+    body: await requestLicensesAsCaller(deps, principal, 'grant', { ...params, ...query, ...body }),
   })),
   bind(revokeLicenses, async ({ deps, principal, params, query, body }) => ({
     status: 202,
-    body: await requestLicensesFor(deps, principal, 'revoke', { ...params, ...query, ...body }),
+    body: await requestLicensesAsCaller(deps, principal, 'revoke', { ...params, ...query, ...body }),
   })),
   bind(putDeployment, async ({ deps, principal, params, query, body }) => ({
     body: await deployments.putDeployment(deps, principal, { ...params, ...query, ...body }),

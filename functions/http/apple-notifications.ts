@@ -1,6 +1,6 @@
 /** Apple's notifications: authenticated by the account's secret, answered at once, work queued. */
 import { receiveAppleNotification as route } from '../../shared/api/apple.ts';
-import { receiveAppleNotification } from '../../shared/application/accounts/receive-apple-notification.ts';
+import { queueAppleNotification } from '../../shared/application/notifications/queue-apple-notification.ts';
 import { bind, httpFunction } from '../lib/http.ts';
 
 const UNAUTHORIZED = {
@@ -19,7 +19,7 @@ const MALFORMED = {
 
 export const handler = httpFunction(
   bind(route, async ({ deps, params, headers, rawBody }) => {
-    const outcome = await receiveAppleNotification(deps, {
+    const outcome = await queueAppleNotification(deps, {
       accountId: params.accountId,
       authorization: headers.authorization,
       body: rawBody ?? '',

@@ -1,5 +1,5 @@
 /** The events queue: Apple events followed to their end when the notification is late. */
-import { followAssetEvent } from '../../shared/application/licenses/follow-event.ts';
+import { followAssetEvent } from '../../shared/application/licenses/follow-asset-event.ts';
 import { followUserEvent } from '../../shared/application/users/follow-user-event.ts';
 import { retireAtApple } from '../../shared/application/users/retirements.ts';
 import { QUEUES } from '../../shared/config/queues.ts';

@@ -672,13 +672,13 @@ describe('notifications', () => {
       clock: rt.deps.clock,
       queue: { send: async (_q: string, m: unknown) => void queued.push(m), sendMany: async () => undefined },
     };
-    const { receiveAppleNotification } = await import(
-      '../../shared/application/accounts/receive-apple-notification.ts'
+    const { queueAppleNotification } = await import(
+      '../../shared/application/notifications/queue-apple-notification.ts'
     );
     const id = crypto.randomUUID();
     const input = { accountId, authorization: `Bearer ${secret}`, body: body(id) };
-    expect(await receiveAppleNotification(deps, input)).toBe('queued');
-    expect(await receiveAppleNotification(deps, input)).toBe('duplicate');
+    expect(await queueAppleNotification(deps, input)).toBe('queued');
+    expect(await queueAppleNotification(deps, input)).toBe('duplicate');
     expect(queued).toHaveLength(1);
   });
 });

@@ -20,7 +20,7 @@ import { type SettleDeps, settleTasks } from '../licenses/settle-event.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import { type AppleNotification, type AssetKey, NotificationSchema } from '../ports/vpp-schemas.ts';
 import { assetChanged, assetFromApple, type SyncDeps } from '../sync/sync-account.ts';
-import { applyAppleUsers, failUsers, type UserEventDeps } from '../users/user-events.ts';
+import { applyAppleUsers, failUsers, type UserEventDeps } from '../users/apply-apple-users.ts';
 
 export interface NotificationWorkerDeps extends SyncDeps, SettleDeps, UserEventDeps {
   readonly audit: AuditLog;

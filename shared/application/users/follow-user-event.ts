@@ -5,10 +5,10 @@
  * back from Apple and applied (an invitation e-mail goes out, a retirement completes).
  */
 import { withAccountToken } from '../accounts/token-guard.ts';
-import { EVENT_GIVE_UP_MS, type EventMessage } from '../licenses/follow-event.ts';
+import { EVENT_GIVE_UP_MS, type EventMessage } from '../licenses/follow-asset-event.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
+import { applyAppleUsers, failUsers } from './apply-apple-users.ts';
 import type { InvitationDeps } from './invitations.ts';
-import { applyAppleUsers, failUsers } from './user-events.ts';
 
 export async function followUserEvent(deps: InvitationDeps, message: EventMessage): Promise<void> {
   const account = await deps.accounts.get(message.accountId);

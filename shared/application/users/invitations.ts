@@ -29,7 +29,7 @@ import {
   failUsers,
   recordUserSubmission,
   type UserEventDeps,
-} from './user-events.ts';
+} from './apply-apple-users.ts';
 
 export interface InvitationDeps extends UserEventDeps {
   readonly accounts: AccountRepository;

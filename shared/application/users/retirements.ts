@@ -18,8 +18,8 @@ import { revokeAll } from '../licenses/revoke-all.ts';
 import type { SubmitDeps } from '../licenses/submit-licenses.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import { RetryLaterError } from '../retry-later.ts';
+import { failUsers, recordUserSubmission } from './apply-apple-users.ts';
 import { type InvitationDeps, startUserJob } from './invitations.ts';
-import { failUsers, recordUserSubmission } from './user-events.ts';
 
 export type RetirementDeps = InvitationDeps & SubmitDeps;
 

@@ -9,7 +9,7 @@ import { loadAccountFor } from '../accounts/account-access.ts';
 import { resolveAsset } from '../assets/read-assets.ts';
 import { type LicenseDeps, type Rejection, requestLicenses } from './request-licenses.ts';
 
-export async function requestLicensesFor(
+export async function requestLicensesAsCaller(
   deps: LicenseDeps,
   principal: Principal,
   kind: 'grant' | 'revoke',

@@ -7,13 +7,13 @@
  *    never a loss).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { notificationSecretName } from '../accounts/token-guard.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
 import type { NotificationInbox } from '../ports/notification-inbox.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import { NotificationSchema } from '../ports/vpp-schemas.ts';
-import { notificationSecretName } from './token-guard.ts';
 
 export interface NotificationDeps {
   readonly accounts: AccountRepository;
@@ -27,7 +27,7 @@ export type NotificationOutcome = 'unauthorized' | 'malformed' | 'test' | 'dupli
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-export async function receiveAppleNotification(
+export async function queueAppleNotification(
   deps: NotificationDeps,
   input: { accountId: string; authorization: string | undefined; body: string },
 ): Promise<NotificationOutcome> {
