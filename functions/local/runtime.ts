@@ -10,11 +10,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROUTES } from '../../shared/api/index.ts';
-import {
-  type AppleSimulator,
-  type SimulatorOptions,
-  startAppleSimulator,
-} from '../../shared/apple-simulator/index.ts';
 import type { AwsClients } from '../../shared/composition/aws.ts';
 import type { Deps } from '../../shared/composition/deps.ts';
 import { buildLocalDeps, localEnvironment } from '../../shared/composition/local.ts';
@@ -24,6 +19,7 @@ import { SCHEDULES } from '../../shared/config/schedules.ts';
 import { Secret } from '../../shared/domain/secret.ts';
 import { provideDeps } from '../lib/deps.ts';
 import { redact } from '../lib/redaction.ts';
+import { type AppleSimulator, type SimulatorOptions, startAppleSimulator } from './apple-simulator/index.ts';
 import { startDynamoDbLocal } from './engines/dynamodb-local.ts';
 import { freePort } from './engines/net.ts';
 import { startSecretsManagerLocal } from './engines/secrets-manager-local.ts';

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultConfig } from '../../shared/apple-simulator/types.ts';
+import type { FaultConfig } from '../../functions/local/apple-simulator/index.ts';
 import { applyAppleNotification } from '../../shared/application/notifications/apply-apple-notification.ts';
 import type { AssignmentRecord } from '../../shared/domain/assignment.ts';
 import { Secret } from '../../shared/domain/secret.ts';

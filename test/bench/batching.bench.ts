@@ -2,8 +2,8 @@
  * Apple calls of large writes, counted by the simulator: one app to 10,000 serial numbers, 30 apps to
  * 2,500 devices, revoking 1,000 users.
  */
+import { startAppleSimulator } from '../../functions/local/apple-simulator/index.ts';
 import { AppleVppHttpClient } from '../../shared/adapters/apple-vpp/apple-vpp-http-client.ts';
-import { startAppleSimulator } from '../../shared/apple-simulator/index.ts';
 import { Secret } from '../../shared/domain/secret.ts';
 import type { BenchRow } from './table.ts';
 

@@ -4,12 +4,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppleVppHttpClient } from '../../shared/adapters/apple-vpp/apple-vpp-http-client.ts';
 import {
   type AppleSimulator,
   type FaultRule,
   startAppleSimulator,
-} from '../../shared/apple-simulator/index.ts';
+} from '../../functions/local/apple-simulator/index.ts';
+import { AppleVppHttpClient } from '../../shared/adapters/apple-vpp/apple-vpp-http-client.ts';
 import type { VppApiError } from '../../shared/application/ports/vpp-errors.ts';
 import type { ResponseMeta } from '../../shared/application/ports/vpp-schemas.ts';
 import { Secret } from '../../shared/domain/secret.ts';

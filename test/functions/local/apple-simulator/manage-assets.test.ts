@@ -3,7 +3,7 @@ import {
   EventResponseSchema,
   NotificationSchema,
   StatusResponseSchema,
-} from '../../shared/application/ports/vpp-schemas.ts';
+} from '../../../../shared/application/ports/vpp-schemas.ts';
 import {
   apiFor,
   expectError,

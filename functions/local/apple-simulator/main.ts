@@ -1,6 +1,6 @@
 /**
  * The simulator as a process (local mode, `npm start`, end-to-end tests in another process):
- *   npx tsx shared/apple-simulator/main.ts
+ *   npx tsx functions/local/apple-simulator/main.ts
  * Port from `SIM_PORT` (default 8081), state in `.local/simulator/`, seeded with the demo organisation
  * on first start, HTTP notification URLs allowed. Writes each location's token to
  * `.local/tokens/<locationId>.vpptoken` (mode 0600), prints one line with `ready` and the URLs, and

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AppleSimulator, startAppleSimulator } from '../../shared/apple-simulator/index.ts';
+import {
+  type AppleSimulator,
+  startAppleSimulator,
+} from '../../../../functions/local/apple-simulator/index.ts';
 import { apiFor, call, type Json, LOC, OTHER_LOC, startReceiver, TEST_SEED } from './support.ts';
 
 const ALPHA = { adamId: '1111111111', pricingParam: 'STDQ' } as const;

@@ -3,7 +3,7 @@ import {
   GetAssetsResponseSchema,
   GetAssignmentsResponseSchema,
   GetUsersResponseSchema,
-} from '../../shared/application/ports/vpp-schemas.ts';
+} from '../../../../shared/application/ports/vpp-schemas.ts';
 import {
   apiFor,
   expectError,

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startAppleSimulator } from '../../shared/apple-simulator/index.ts';
+import { startAppleSimulator } from '../../../../functions/local/apple-simulator/index.ts';
 import { apiFor, call, LOC, startReceiver, startTestSimulator, subscribe } from './support.ts';
 
 const ALPHA = { adamId: '1111111111', pricingParam: 'STDQ' } as const;
@@ -134,7 +134,7 @@ describe('CLI (main.ts) as a separate process', () => {
   it('starts seeded with the demo organisation, writes tokens, prints ready, and stops cleanly on SIGTERM', async () => {
     // Prepare
     const tsx = resolve('node_modules/.bin/tsx');
-    const main = resolve('shared/apple-simulator/main.ts');
+    const main = resolve('functions/local/apple-simulator/main.ts');
     const proc = spawn(tsx, [main], {
       cwd: dir,
       env: { ...process.env, SIM_PORT: '0' },

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClientConfigSchema } from '../../shared/application/ports/vpp-schemas.ts';
+import { ClientConfigSchema } from '../../../../shared/application/ports/vpp-schemas.ts';
 import {
   apiFor,
   expectError,

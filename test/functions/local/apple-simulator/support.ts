@@ -12,7 +12,7 @@ import {
   type SeedInput,
   type SimulatorOptions,
   startAppleSimulator,
-} from '../../shared/apple-simulator/index.ts';
+} from '../../../../functions/local/apple-simulator/index.ts';
 
 /**
  * JSON bodies are asserted with `expect(...)` rather than typed: the simulator is what is under test.

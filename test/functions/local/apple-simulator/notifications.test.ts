@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NotificationSchema } from '../../shared/application/ports/vpp-schemas.ts';
+import { NotificationSchema } from '../../../../shared/application/ports/vpp-schemas.ts';
 import {
   apiFor,
   expectParses,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startAppleSimulator } from '../../shared/apple-simulator/index.ts';
-import { ServiceConfigSchema } from '../../shared/application/ports/vpp-schemas.ts';
-import { parseContentToken } from '../../shared/domain/content-token.ts';
+import { startAppleSimulator } from '../../../../functions/local/apple-simulator/index.ts';
+import { ServiceConfigSchema } from '../../../../shared/application/ports/vpp-schemas.ts';
+import { parseContentToken } from '../../../../shared/domain/content-token.ts';
 import {
   apiFor,
   call,
