@@ -2,14 +2,14 @@
  * What every part of a running simulator shares: resolved options, the state, the clock and the
  * collaborators (notifier, event engine, faults, rate limiter, call counter). Built once by
  * `startAppleSimulator` and passed explicitly: no module-level singletons, so several simulators
- * can run in one process.
+ * can run in one process. The notifier and the event engine are seen here through the interfaces
+ * below, which they implement: they depend on the context, never the other way round.
  */
-import type { EventEngine } from './events.ts';
+import type { EventType } from '#application/ports/vpp-schemas.ts';
 import type { FaultController } from './faults.ts';
-import type { Notifier } from './notifier.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { Rng } from './rng.ts';
-import type { SimState } from './state.ts';
+import type { EventPayload, EventRecord, LocationRecord, SimState } from './state.ts';
 
 /** `SimulatorOptions` with every default applied. */
 export interface ResolvedOptions {
@@ -25,6 +25,28 @@ export interface ResolvedOptions {
   readonly quiet: boolean;
 }
 
+/** The notification types sent asynchronously (TEST_NOTIFICATION is sent by `sendTest`). */
+export type NotificationType = 'ASSET_MANAGEMENT' | 'USER_MANAGEMENT' | 'USER_ASSOCIATED' | 'ASSET_COUNT';
+
+/** What the simulator's parts ask of the notifier (`Notifier`). */
+export interface NotificationSender {
+  /** Queues a notification, if the location subscribed to the type and has a URL and token. */
+  enqueue(location: LocationRecord, notificationType: NotificationType, notification: object): void;
+  /** The synchronous `TEST_NOTIFICATION` of `POST client/config`: true when delivered. */
+  sendTest(url: string, authToken: string, uId: string, locationId: string): Promise<boolean>;
+}
+
+/** What the simulator's parts ask of the event engine (`EventEngine`). */
+export interface EventIntake {
+  /** Records a new pending event and schedules its processing. */
+  accept(
+    location: LocationRecord,
+    eventType: EventType,
+    payload: EventPayload,
+    numRequested: number,
+  ): EventRecord;
+}
+
 /** The runtime shared by the server, the event engine, the notifier and the controls. */
 export interface SimulatorContext {
   readonly options: ResolvedOptions;
@@ -37,8 +59,8 @@ export interface SimulatorContext {
   log(message: string): void;
   readonly rng: Rng;
   readonly faults: FaultController;
-  readonly notifier: Notifier;
-  readonly events: EventEngine;
+  readonly notifier: NotificationSender;
+  readonly events: EventIntake;
   readonly rateLimiter: RateLimiter;
   /** Requests per endpoint key (`'GET assets'`). */
   readonly calls: Map<string, number>;

@@ -5,13 +5,13 @@
  * documents no retention time.
  */
 import type { EventType } from '#application/ports/vpp-schemas.ts';
-import type { SimulatorContext } from './context.ts';
+import type { EventIntake, SimulatorContext } from './context.ts';
 import { processEvent } from './event-processor.ts';
 import { newUuid } from './identifiers.ts';
 import type { EventPayload, EventRecord, LocationRecord } from './state.ts';
 
 /** Schedules and processes asynchronous events. */
-export class EventEngine {
+export class EventEngine implements EventIntake {
   readonly #ctx: SimulatorContext;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   #closed = false;

@@ -8,11 +8,10 @@
  * included, so they survive a restart.
  */
 import type { ClientRequest } from 'node:http';
-import type { SimulatorContext } from './context.ts';
+import type { NotificationSender, NotificationType, SimulatorContext } from './context.ts';
 import { postJson } from './http-post.ts';
 import { newUuid } from './identifiers.ts';
-import type { LocationRecord } from './state.ts';
-import type { DeliveryLogEntry } from './types.ts';
+import type { Delivery, LocationRecord } from './state.ts';
 
 /** Apple gives up after three attempts. */
 export const MAX_ATTEMPTS = 3;
@@ -21,21 +20,8 @@ export const DELIVERY_TIMEOUT_MS = 5000;
 /** The log keeps this many finished deliveries (pending ones are never dropped). */
 const LOG_CAPACITY = 5000;
 
-/** A delivery log entry plus its schedule. */
-export interface Delivery extends DeliveryLogEntry {
-  /** Epoch ms (system clock) of the next attempt. */
-  dueAt: number;
-  /** The next attempt is a retry: `settle()` skips its wait (not a fault's initial delay). */
-  retryPending: boolean;
-  /** A duplicate-delivery fault: once delivered, the same envelope is sent again. */
-  sendTwice: boolean;
-}
-
-/** The notification types sent asynchronously (TEST_NOTIFICATION is sent by `sendTest`). */
-export type NotificationType = 'ASSET_MANAGEMENT' | 'USER_MANAGEMENT' | 'USER_ASSOCIATED' | 'ASSET_COUNT';
-
 /** Queues, sends, retries and logs notifications. */
-export class Notifier {
+export class Notifier implements NotificationSender {
   readonly #ctx: SimulatorContext;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #pumps = new Map<string, Promise<void>>();

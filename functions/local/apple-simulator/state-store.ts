@@ -9,10 +9,10 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { MdmInfoSchema, PricingParamSchema, ProductTypeSchema } from '#application/ports/vpp-schemas.ts';
-import type { Delivery } from './notifier.ts';
 import {
   assetKey,
   assignmentKey,
+  type Delivery,
   emptyState,
   type LocationRecord,
   type SimState,

@@ -11,7 +11,7 @@ import type {
   ProductType,
   RequestUser,
 } from '#application/ports/vpp-schemas.ts';
-import type { Delivery } from './notifier.ts';
+import type { DeliveryLogEntry } from './types.ts';
 import type { VersionLog } from './versions.ts';
 
 /** Apple reports unlimited assets with this `totalCount` when `unlimited` is omitted (reference §5.1). */
@@ -151,6 +151,16 @@ export interface EventRecord {
   /** Epoch ms (system clock) at which the event is processed. */
   readonly dueAt: number;
   completedAt?: string;
+}
+
+/** A delivery log entry plus its schedule. */
+export interface Delivery extends DeliveryLogEntry {
+  /** Epoch ms (system clock) of the next attempt. */
+  dueAt: number;
+  /** The next attempt is a retry: `settle()` skips its wait (not a fault's initial delay). */
+  retryPending: boolean;
+  /** A duplicate-delivery fault: once delivered, the same envelope is sent again. */
+  sendTwice: boolean;
 }
 
 /** Everything the simulator knows; saved as a whole. */
