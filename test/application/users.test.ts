@@ -675,6 +675,19 @@ Lines",${fresh('multi')},,`, // 13-14
         expect.objectContaining({ line: 3, code: 'import.email_invalid' }),
         expect.objectContaining({ line: 4, code: 'import.already_present' }),
       ]);
+      expect(answer.body.error.details.rejectedCount).toBe(3);
+    });
+  });
+
+  it('lists the first 20 rejected rows of a file with no good row, and counts them all', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `bad-${i},Bad`).join('\n');
+    await expectUnchanged(async () => {
+      const answer = await importCsv(`email,name\n${rows}\n`);
+      expect(answer.status).toBe(422);
+      expect(answer.body.error.details.rejected).toHaveLength(20);
+      expect(answer.body.error.details.rejected[19]).toMatchObject({ line: 21, code: 'import.email_invalid' });
+      expect(answer.body.error.details.rejectedCount).toBe(300);
+      expect(JSON.stringify(answer.body).length).toBeLessThan(8_000);
     });
   });
 

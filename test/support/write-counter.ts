@@ -21,7 +21,28 @@ const WRITES = new Set([
 ]);
 const READS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGetItemCommand']);
 
-export function countWrites(client: DynamoDBDocumentClient): WriteCounter {
+/** The tables a write command touches, one entry per item. */
+function tablesOf(name: string, input: Record<string, any>): string[] {
+  if (name === 'BatchWriteItemCommand')
+    return Object.entries(input.RequestItems ?? {}).flatMap(([table, list]) =>
+      (list as unknown[]).map(() => table),
+    );
+  if (name === 'TransactWriteItemsCommand')
+    return (input.TransactItems ?? []).map(
+      (item: Record<string, { TableName?: string }>) => Object.values(item)[0]?.TableName ?? '',
+    );
+  return [input.TableName ?? ''];
+}
+
+/**
+ * `ignoreTables`: writes to these tables are not counted (the idempotency table's in-progress record,
+ * which Powertools writes before a request and deletes when the request is refused).
+ */
+export function countWrites(
+  client: DynamoDBDocumentClient,
+  options: { ignoreTables?: readonly string[] } = {},
+): WriteCounter {
+  const ignored = new Set(options.ignoreTables ?? []);
   let counts: Record<string, number> = {};
   let reads = 0;
   client.middlewareStack.add(
@@ -29,13 +50,8 @@ export function countWrites(client: DynamoDBDocumentClient): WriteCounter {
       const name = context.commandName ?? 'unknown';
       const input = args.input as { RequestItems?: Record<string, unknown[]>; TransactItems?: unknown[] };
       if (WRITES.has(name)) {
-        const items =
-          name === 'BatchWriteItemCommand'
-            ? Object.values(input.RequestItems ?? {}).reduce((n, list) => n + list.length, 0)
-            : name === 'TransactWriteItemsCommand'
-              ? (input.TransactItems?.length ?? 0)
-              : 1;
-        counts[name] = (counts[name] ?? 0) + items;
+        const items = tablesOf(name, input).filter((table) => !ignored.has(table)).length;
+        if (items > 0) counts[name] = (counts[name] ?? 0) + items;
       } else if (READS.has(name)) reads++;
       return next(args);
     },

@@ -12,8 +12,8 @@
  *    good row above already has (import.duplicate_in_file: the first row is added, the later refused).
  * 5. Add the good rows as users (status New, source import) with `users.addMany`, which claims each
  *    e-mail atomically; an e-mail another request took meanwhile is reported as already present.
- * 6. Nothing added: 422 import.no_valid_rows with the same `rejected` list in the error's details, and
- *    nothing written. Otherwise one `user.imported` audit entry with the counts (never the e-mails).
+ * 6. Nothing added: 422 import.no_valid_rows with the first 20 of the `rejected` list and their count
+ *    in the error's details (an error answer stays small), and nothing written. Otherwise one `user.imported` audit entry with the counts (never the e-mails).
  * Errors: import.header_invalid, import.malformed (400); auth.forbidden (403); account.not_found
  * (404); import.too_large (413); import.no_valid_rows (422).
  */
@@ -25,6 +25,9 @@ import type { VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { readUserCsv, type UserCsvRow } from './read-user-csv.ts';
 import { toUserView, type UserDeps } from './user-deps.ts';
+
+/** An error answer lists at most this many rows (the answer to an import that added rows lists all). */
+const MAX_REJECTIONS_IN_ERROR = 20;
 
 /** The largest file accepted: 1 MB (1,048,576 bytes of UTF-8). API Gateway itself takes up to 10 MB. */
 export const MAX_IMPORT_BYTES = 1024 * 1024;
@@ -194,8 +197,10 @@ export async function importUsers(
       'import.no_valid_rows',
       rows.length === 0
         ? 'The file has a header but no rows: nothing was added.'
-        : 'No row of the file can be added: nothing was added. Each rejected row says why.',
-      { rejected },
+        : rejected.length > MAX_REJECTIONS_IN_ERROR
+          ? `No row of the file can be added: nothing was added. The first ${MAX_REJECTIONS_IN_ERROR} of ${rejected.length} rejected rows say why.`
+          : 'No row of the file can be added: nothing was added. Each rejected row says why.',
+      { rejected: rejected.slice(0, MAX_REJECTIONS_IN_ERROR), rejectedCount: rejected.length },
     );
   }
   const byCode: Record<string, number> = {};
