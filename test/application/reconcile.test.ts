@@ -242,12 +242,29 @@ describe('deployments', () => {
   it('reconciles an organisation one run at a time: runs that find it held run after the holder', async () => {
     // Another run holds the organisation (taken here by hand, as a run on another worker would).
     expect(await rt.deps.debouncer.take('reconcile-run:demo', 200)).toBe(true);
+    // Every reconcile message the service queues, to see the runs that found the organisation held.
+    const queue = rt.deps.queue;
+    const send = queue.send.bind(queue);
+    const queued: { jobId?: string }[] = [];
+    queue.send = (async (name, message, options) => {
+      if (name === 'jobs' && (message as { type?: string }).type === 'reconcile')
+        queued.push({ ...(message as { jobId?: string }) });
+      return send(name, message, options);
+    }) as typeof queue.send;
     await devices([{ serialNumber: 'LAB-9', tags: ['lab'] }]);
     const job = await rt.call('POST', `${deploymentOf(APP)}/reconcile`);
     expect(job.status).toBe(202);
     await rt.fireSchedule('reconcile');
-    // The hourly run skipped it; the debounced run after the change and the job come back while held.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // The hourly run skipped it; the debounced run after the change and the job come back while held:
+    // each is queued again (the debounced run once more after the first, the job with its id again).
+    await eventually(
+      async () =>
+        queued.filter((m) => m.jobId === undefined).length >= 2 &&
+        queued.filter((m) => m.jobId === job.body.id).length >= 2,
+      20_000,
+      'the debounced run and the job queued again while held',
+    );
+    queue.send = send;
     expect(await holders(APP)).not.toContain('LAB-9');
     expect((await rt.call('GET', `/v1/jobs/${job.body.id}`)).body.state).not.toBe('succeeded');
     await rt.deps.debouncer.release('reconcile-run:demo');

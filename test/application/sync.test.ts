@@ -176,6 +176,19 @@ async function syncNow(full = false) {
   );
 }
 
+/**
+ * Every notification the simulator means to send has been sent: none pending (late ones included),
+ * and a repeated one sent again after its first success.
+ */
+function deliveriesDone(): boolean {
+  return rt.simulator.snapshot().notifications.every((n) => {
+    if (n.outcome === 'pending') return false;
+    if (!n.duplicated) return true;
+    const firstOk = n.attempts.findIndex((a) => (a.status ?? 0) >= 200 && (a.status ?? 0) < 300);
+    return firstOk < n.attempts.length - 1;
+  });
+}
+
 beforeAll(async () => {
   rt = await startTestRuntime({
     // Longer than the default 1 s: the local queue counts each visibility heartbeat of the poller as a
@@ -367,7 +380,12 @@ describe('notifications', () => {
       20_000,
       'counts re-read',
     );
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Every delivery, the repeats and the late ones included, has been taken in and applied.
+    await eventually(
+      async () => deliveriesDone() && (await rt.queueDepth('notifications')) === 0,
+      20_000,
+      'every ASSET_COUNT delivery applied',
+    );
     expect((await rt.deps.assets.get(accountId, APP.adamId, APP.pricingParam))?.totalCount).toBe(515);
     rt.simulator.clearFaults();
   });
@@ -773,8 +791,7 @@ describe('with Apple faults on and changes made elsewhere', () => {
         await rt.simulator.settle();
         rt.simulator.setFaults({ ...faults, versionChangeBetweenPages: false });
         // Late notifications land first, so what is still stale is exactly what the sync must find.
-        await new Promise((r) => setTimeout(r, 300));
-        await rt.simulator.settle();
+        await eventually(async () => deliveriesDone(), 20_000, 'late notifications sent');
         await eventually(
           async () => (await rt.queueDepth('notifications')) + (await rt.queueDepth('jobs')) === 0,
           20_000,
@@ -808,8 +825,11 @@ describe('with Apple faults on and changes made elsewhere', () => {
     expect(sent.some((n) => n.duplicated)).toBe(true);
     // Faults still on: late and repeated notifications finish their work, then the states compare.
     await rt.simulator.settle();
-    await new Promise((r) => setTimeout(r, 500));
-    await eventually(async () => (await rt.queueDepth('notifications')) === 0, 20_000, 'the notifications');
+    await eventually(
+      async () => deliveriesDone() && (await rt.queueDepth('notifications')) === 0,
+      20_000,
+      'the notifications',
+    );
     await expectSameAsApple();
     rt.simulator.clearFaults();
     // Three syncs against throttling and outages with Retry-After: slow on a loaded 2-core machine.
