@@ -1,11 +1,18 @@
+/**
+ * Three layers, each a vitest project (`vitest run --project <name>`; `vitest run` runs them all):
+ * - `unit`: `test/unit/**` and `test/domain/**`, the rules against in-memory fakes. No global setup:
+ *   no DynamoDB Local, no Java, no server, no browser, no network.
+ * - `integration`: every other test on the local engines (DynamoDB Local, started once by the global
+ *   setup; the local queues, SES stand-in and Apple simulator each test starts), but not the browser.
+ * - `browser`: the one test that drives Chromium (the invitation page).
+ */
 import { defineConfig } from 'vitest/config';
+
+const BROWSER_TEST = 'test/e2e/invitation-browser.e2e.test.ts';
+const UNIT_TESTS = ['test/unit/**/*.test.ts', 'test/domain/**/*.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
     pool: 'forks',
     env: {
       POWERTOOLS_DEV: 'true',
@@ -16,5 +23,36 @@ export default defineConfig({
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: UNIT_TESTS,
+          testTimeout: 5_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...UNIT_TESTS, BROWSER_TEST, '**/node_modules/**'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: [BROWSER_TEST],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -1,0 +1,126 @@
+/**
+ * Jobs and their failures in Maps, as `DynamoJobRepository` keeps them: counts added (never set), one
+ * failure per subject, the state moved on from the counts unless the job has already ended, and a job
+ * read with counts but an old state shows the state its counts give.
+ */
+import type { Clock } from '../../../shared/application/ports/clock.ts';
+import type { JobProgress, JobRepository } from '../../../shared/application/ports/job-repository.ts';
+import {
+  FINAL_JOB_STATES,
+  type Job,
+  type JobFailure,
+  JobFailureSchema,
+  JobSchema,
+  type JobState,
+  stateFromCounts,
+} from '../../../shared/domain/job.ts';
+import { byKey, conditionalCheckFailed, copy } from './conditions.ts';
+
+type StoredJob = Omit<Job, 'failures'>;
+
+export class MemoryJobRepository implements JobRepository {
+  readonly #jobs = new Map<string, StoredJob>();
+  readonly #failures = new Map<string, Map<string, JobFailure>>();
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  #stored(jobId: string): StoredJob {
+    const job = this.#jobs.get(jobId);
+    if (!job) throw conditionalCheckFailed(`no job ${jobId}`);
+    return job;
+  }
+
+  #putFailures(jobId: string, failures: readonly JobFailure[]): void {
+    const list = this.#failures.get(jobId) ?? new Map<string, JobFailure>();
+    for (const f of failures) list.set(f.subject, JobFailureSchema.parse(copy(f)));
+    this.#failures.set(jobId, list);
+  }
+
+  #moveState(job: StoredJob, to: JobState): void {
+    if (FINAL_JOB_STATES.has(job.state)) return;
+    job.state = to;
+    job.updatedAt = this.#clock.now().toISOString();
+  }
+
+  async create(job: Job): Promise<void> {
+    if (this.#jobs.has(job.id)) throw conditionalCheckFailed(`job ${job.id} exists`);
+    const { failures, ...stored } = JobSchema.parse(copy(job));
+    this.#jobs.set(job.id, stored);
+    if (failures.length > 0) this.#putFailures(job.id, failures);
+  }
+
+  async get(jobId: string, options: { maxFailures?: number } = {}): Promise<Job | undefined> {
+    const stored = this.#jobs.get(jobId);
+    if (!stored) return undefined;
+    const job = stored.completed + stored.failed > 0 ? { ...stored, state: stateFromCounts(stored) } : stored;
+    const failures =
+      options.maxFailures === 0
+        ? []
+        : [...(this.#failures.get(jobId)?.values() ?? [])]
+            .sort(byKey((f) => f.subject))
+            .slice(0, options.maxFailures ?? 1000);
+    return copy({ ...job, failures });
+  }
+
+  async start(jobId: string): Promise<void> {
+    const job = this.#jobs.get(jobId);
+    if (job?.state !== 'queued') return;
+    job.state = 'running';
+    job.updatedAt = this.#clock.now().toISOString();
+  }
+
+  async recordProgress(jobId: string, progress: JobProgress): Promise<Job> {
+    const failures = progress.failures ?? [];
+    // As in the table: the failures are written first, then the counts (on a job that must exist).
+    if (failures.length > 0) this.#putFailures(jobId, failures);
+    const job = this.#stored(jobId);
+    job.completed += progress.completed ?? 0;
+    job.failed += failures.length;
+    job.requested += progress.addRequested ?? 0;
+    job.updatedAt = this.#clock.now().toISOString();
+    const next = stateFromCounts(job);
+    if (next !== job.state) this.#moveState(job, next);
+    return copy({ ...job, state: next, failures: [] });
+  }
+
+  async putFailures(jobId: string, failures: readonly JobFailure[]): Promise<void> {
+    if (failures.length > 0) this.#putFailures(jobId, failures);
+  }
+
+  async moveOn(jobId: string): Promise<void> {
+    const job = this.#jobs.get(jobId);
+    if (!job) return;
+    const next = stateFromCounts(job);
+    if (next !== job.state) this.#moveState(job, next);
+  }
+
+  async finish(jobId: string, state: JobState, summary?: Record<string, unknown>): Promise<void> {
+    const job = this.#stored(jobId);
+    job.state = state;
+    job.updatedAt = this.#clock.now().toISOString();
+    if (summary) job.summary = copy(summary);
+  }
+
+  async setSummary(jobId: string, summary: Record<string, unknown>): Promise<void> {
+    const job = this.#stored(jobId);
+    job.summary = copy(summary);
+    job.updatedAt = this.#clock.now().toISOString();
+  }
+
+  async delete(jobId: string): Promise<void> {
+    this.#jobs.delete(jobId);
+  }
+
+  /** For the fake settlement store: adds counts to a job that exists (false when it does not). */
+  addCounts(jobId: string, counts: { completed: number; failed: number }): boolean {
+    const job = this.#jobs.get(jobId);
+    if (!job) return false;
+    job.completed += counts.completed;
+    job.failed += counts.failed;
+    job.updatedAt = this.#clock.now().toISOString();
+    return true;
+  }
+}
