@@ -1,0 +1,178 @@
+/**
+ * What settling Apple's answers relies on from a `SettlementStore` (with the repositories it writes
+ * through): a record moves only from the state and event the settler read, and the counts of exactly
+ * the moves that landed reach their asset and job together; a job read before its state moved on shows
+ * the state its counts give.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AssetRepository } from '../../../shared/application/ports/asset-repository.ts';
+import type { AssignmentRepository } from '../../../shared/application/ports/assignment-repository.ts';
+import type { JobRepository } from '../../../shared/application/ports/job-repository.ts';
+import type { SettlementStore } from '../../../shared/application/ports/settlement-store.ts';
+import type { AssignmentRecord } from '../../../shared/domain/assignment.ts';
+import { aJob, anAsset, aRecord, type Make, newEnv, uid } from './support.ts';
+
+export interface SettlementStores {
+  readonly settlements: SettlementStore;
+  readonly assignments: AssignmentRepository;
+  readonly assets: AssetRepository;
+  readonly jobs: JobRepository;
+}
+
+export function describeSettlementStoreContract(name: string, make: Make<SettlementStores>): void {
+  describe(`SettlementStore contract: ${name}`, () => {
+    let s: SettlementStores;
+    let accountId: string;
+    let jobId: string;
+    const adamId = '361309726';
+    beforeEach(async () => {
+      s = await make(newEnv());
+      accountId = uid('account');
+      jobId = uid('job');
+    });
+
+    /** An asset with `pending` reserved, a job of the serials, their records waiting for one event. */
+    async function seed(pending: number, serials: string[]): Promise<AssignmentRecord[]> {
+      await s.assets.saveAppleFacts([anAsset({ accountId, adamId, availableCount: 8, assignedCount: 2 })]);
+      if (pending > 0) await s.assets.reserve(accountId, adamId, 'STDQ', pending);
+      await s.jobs.create(aJob({ id: jobId, accountId, requested: serials.length, state: 'running' }));
+      const records = serials.map((subjectId) =>
+        aRecord({ accountId, adamId, subjectId, state: 'pending-grant', jobId, eventId: 'event-1' }),
+      );
+      await s.assignments.putMany(records);
+      return records;
+    }
+    const done = (r: AssignmentRecord): AssignmentRecord => ({ ...r, state: 'granted', eventId: undefined });
+
+    it('moves records and adds their counts to asset and job at once; the job reads as its counts say', async () => {
+      const [a, b, c] = (await seed(3, ['A', 'B', 'C'])) as [
+        AssignmentRecord,
+        AssignmentRecord,
+        AssignmentRecord,
+      ];
+      const landed = await s.settlements.commit([
+        { record: a, next: done(a), asset: 'granted', job: 'completed' },
+        { record: b, next: done(b), asset: 'granted', job: 'completed' },
+        { record: c, next: { ...c, state: 'failed', eventId: undefined }, asset: 'refused', job: 'failed' },
+      ]);
+      expect(landed).toEqual([true, true, true]);
+      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({
+        pendingCount: 0,
+        availableCount: 6,
+        assignedCount: 4,
+      });
+      // Before anyone moved its state on, the job already reads as its counts give.
+      expect(await s.jobs.get(jobId)).toMatchObject({ completed: 2, failed: 1, state: 'partially_failed' });
+      await s.jobs.moveOn(jobId);
+      expect(await s.jobs.get(jobId, { maxFailures: 0 })).toMatchObject({ state: 'partially_failed' });
+      expect((await s.assignments.get(accountId, adamId, 'STDQ', 'device', 'C'))?.state).toBe('failed');
+    });
+
+    it('leaves out a record moved first by someone else (or sent again with another event), with its counts', async () => {
+      const [a, b, c] = (await seed(3, ['A', 'B', 'C'])) as [
+        AssignmentRecord,
+        AssignmentRecord,
+        AssignmentRecord,
+      ];
+      await s.assignments.transition(done(a), ['pending-grant']);
+      await s.assignments.transition({ ...b, eventId: 'event-2' }, ['pending-grant']);
+      const landed = await s.settlements.commit([
+        { record: a, next: done(a), asset: 'granted', job: 'completed' },
+        { record: b, next: done(b), asset: 'granted', job: 'completed' },
+        { record: c, next: done(c), asset: 'granted', job: 'completed' },
+      ]);
+      expect(landed).toEqual([false, false, true]);
+      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({
+        pendingCount: 2,
+        availableCount: 7,
+      });
+      expect(await s.jobs.get(jobId)).toMatchObject({ completed: 1, state: 'running' });
+      expect(await s.assignments.get(accountId, adamId, 'STDQ', 'device', 'B')).toMatchObject({
+        eventId: 'event-2',
+      });
+    });
+
+    it('moves a record that was never sent (no event id) only while it has none', async () => {
+      const [a] = (await seed(1, ['A'])) as [AssignmentRecord];
+      const unsent = { ...a, eventId: undefined };
+      await s.assignments.putMany([unsent]);
+      expect(
+        await s.settlements.commit([{ record: a, next: done(a), asset: 'refused', job: 'failed' }]),
+      ).toEqual([false]);
+      expect(
+        await s.settlements.commit([
+          { record: unsent, next: { ...unsent, state: 'failed' }, asset: 'refused', job: 'failed' },
+        ]),
+      ).toEqual([true]);
+      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({
+        pendingCount: 0,
+        availableCount: 8,
+      });
+    });
+
+    it('takes the reservation as zero when a sync reset it, and still counts the grant', async () => {
+      const [a] = (await seed(0, ['A'])) as [AssignmentRecord];
+      expect(
+        await s.settlements.commit([{ record: a, next: done(a), asset: 'granted', job: 'completed' }]),
+      ).toEqual([true]);
+      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({
+        pendingCount: 0,
+        availableCount: 7,
+        assignedCount: 3,
+      });
+      expect(await s.jobs.get(jobId)).toMatchObject({ completed: 1, state: 'succeeded' });
+    });
+
+    it('counts a revocation done as a licence available again', async () => {
+      await seed(0, []);
+      const held = aRecord({
+        accountId,
+        adamId,
+        subjectId: 'R',
+        state: 'pending-revoke',
+        jobId,
+        eventId: 'event-r',
+      });
+      await s.assignments.putMany([held]);
+      await s.settlements.commit([
+        {
+          record: held,
+          next: { ...held, state: 'revoked', eventId: undefined },
+          asset: 'revoked',
+          job: 'completed',
+        },
+      ]);
+      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({
+        availableCount: 9,
+        assignedCount: 1,
+        pendingCount: 0,
+      });
+    });
+
+    it('moves a record whose asset and job are gone, and creates neither', async () => {
+      const lone = aRecord({
+        accountId,
+        adamId: '42',
+        subjectId: 'L',
+        state: 'pending-grant',
+        jobId: uid('gone'),
+        eventId: 'e',
+      });
+      await s.assignments.putMany([lone]);
+      expect(
+        await s.settlements.commit([{ record: lone, next: done(lone), asset: 'granted', job: 'completed' }]),
+      ).toEqual([true]);
+      expect(await s.assets.get(accountId, '42', 'STDQ')).toBeUndefined();
+      expect(await s.jobs.get(lone.jobId as string)).toBeUndefined();
+      expect((await s.assignments.get(accountId, '42', 'STDQ', 'device', 'L'))?.state).toBe('granted');
+    });
+
+    it('refuses more moves than one commit takes', async () => {
+      const moves = Array.from({ length: 91 }, (_, i) => {
+        const r = aRecord({ accountId, subjectId: `S${i}`, state: 'pending-grant', eventId: 'e' });
+        return { record: r, next: done(r), job: 'completed' as const };
+      });
+      await expect(s.settlements.commit(moves)).rejects.toThrow();
+    });
+  });
+}

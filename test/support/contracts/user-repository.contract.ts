@@ -1,0 +1,108 @@
+/**
+ * What the user use cases rely on from a `UserRepository`: one user per e-mail in an account (any
+ * case), replacements on the version read (one of two wins), a changed e-mail moves its claim (and is
+ * refused when another user holds it), and users found at Apple never take another user's e-mail.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { UserRepository } from '../../../shared/application/ports/user-repository.ts';
+import type { VppUser } from '../../../shared/domain/vpp-user.ts';
+import { aUser, type Make, newEnv, uid } from './support.ts';
+
+export function describeUserRepositoryContract(name: string, make: Make<UserRepository>): void {
+  describe(`UserRepository contract: ${name}`, () => {
+    let repo: UserRepository;
+    let accountId: string;
+    const user = (over: Partial<VppUser> = {}) => aUser({ accountId, ...over });
+    beforeEach(async () => {
+      repo = await make(newEnv());
+      accountId = uid('account');
+    });
+
+    it('adds users with their e-mails claimed, finds them by e-mail in any case, and refuses a taken e-mail', async () => {
+      const ana = user({ email: 'ana@example.test' });
+      const copycat = user({ email: 'ANA@example.test' });
+      const ben = user({ email: 'ben@example.test' });
+      const result = await repo.addMany([ana, copycat, ben]);
+      expect(result.added.map((u) => u.id)).toEqual([ana.id, ben.id]);
+      expect(result.duplicateEmails).toEqual(['ANA@example.test']);
+      expect(await repo.get(accountId, copycat.id)).toBeUndefined();
+      expect(await repo.findByEmail(accountId, 'Ana@Example.test')).toMatchObject({ id: ana.id });
+      expect(await repo.findByEmail(accountId, 'nobody@example.test')).toBeUndefined();
+      // Another account may have the same e-mail.
+      const elsewhere = aUser({ accountId: uid('account'), email: 'ana@example.test' });
+      expect((await repo.addMany([elsewhere])).added).toHaveLength(1);
+    });
+
+    it('never adds a user without an e-mail through addMany', async () => {
+      const { email: _email, ...nameless } = user();
+      await expect(repo.addMany([nameless])).rejects.toThrow();
+    });
+
+    it('reads one, many (each once, only those that exist) and all users of an account', async () => {
+      const [a, b] = [user(), user()] as [VppUser, VppUser];
+      await repo.addMany([a, b]);
+      await repo.addMany([aUser({ accountId: uid('account') })]);
+      expect(await repo.get(accountId, a.id)).toEqual(a);
+      expect((await repo.getMany(accountId, [a.id, a.id, 'missing'])).map((u) => u.id)).toEqual([a.id]);
+      expect((await repo.listByAccount(accountId)).map((u) => u.id).sort()).toEqual([a.id, b.id].sort());
+    });
+
+    it('replaces a user read at its version (answering the stored user) and refuses a stale read', async () => {
+      const ana = user();
+      await repo.addMany([ana]);
+      const read = (await repo.get(accountId, ana.id)) as VppUser;
+      const stored = await repo.replace(read, { ...read, tags: ['first'] });
+      expect(stored).toMatchObject({ tags: ['first'], version: read.version + 1 });
+      expect(await repo.replace(read, { ...read, tags: ['second'] })).toBeUndefined();
+      expect(await repo.get(accountId, ana.id)).toMatchObject({ tags: ['first'] });
+      expect(await repo.replace(stored as VppUser, { ...(stored as VppUser), name: 'Ana' })).toMatchObject({
+        name: 'Ana',
+        version: read.version + 2,
+      });
+    });
+
+    it('moves the e-mail claim with a changed e-mail', async () => {
+      const ana = user({ email: 'ana@example.test' });
+      await repo.addMany([ana]);
+      const read = (await repo.get(accountId, ana.id)) as VppUser;
+      await repo.putMany([{ before: read, after: { ...read, email: 'ana.new@example.test' } }]);
+      expect(await repo.get(accountId, ana.id)).toMatchObject({
+        email: 'ana.new@example.test',
+        version: read.version + 1,
+      });
+      expect(await repo.findByEmail(accountId, 'ana.new@example.test')).toMatchObject({ id: ana.id });
+      expect(await repo.findByEmail(accountId, 'ana@example.test')).toBeUndefined();
+      // The old address is free again.
+      expect((await repo.addMany([user({ email: 'ana@example.test' })])).added).toHaveLength(1);
+    });
+
+    it("refuses an e-mail change to another user's address and changes nothing", async () => {
+      const ana = user({ email: 'ana@example.test' });
+      const ben = user({ email: 'ben@example.test' });
+      await repo.addMany([ana, ben]);
+      const read = (await repo.get(accountId, ana.id)) as VppUser;
+      await expect(
+        repo.putMany([{ before: read, after: { ...read, email: 'ben@example.test' } }]),
+      ).rejects.toThrow();
+      expect(await repo.get(accountId, ana.id)).toMatchObject({
+        email: 'ana@example.test',
+        version: read.version,
+      });
+      expect(await repo.findByEmail(accountId, 'ben@example.test')).toMatchObject({ id: ben.id });
+      expect(await repo.findByEmail(accountId, 'ana@example.test')).toMatchObject({ id: ana.id });
+    });
+
+    it("stores users found at Apple without taking another user's e-mail; of two new ones, the first claims it", async () => {
+      const ours = user({ email: 'shared@example.test' });
+      await repo.addMany([ours]);
+      const fromApple = user({ email: 'shared@example.test', source: 'apple', status: 'Invited' });
+      const first = user({ email: 'twin@example.test', source: 'apple', status: 'Associated' });
+      const second = user({ email: 'twin@example.test', source: 'apple', status: 'Associated' });
+      await repo.saveFromApple([fromApple, first, second]);
+      expect(await repo.get(accountId, fromApple.id)).toMatchObject({ status: 'Invited', version: 1 });
+      expect(await repo.findByEmail(accountId, 'shared@example.test')).toMatchObject({ id: ours.id });
+      expect(await repo.findByEmail(accountId, 'twin@example.test')).toMatchObject({ id: first.id });
+      expect(await repo.get(accountId, second.id)).toMatchObject({ email: 'twin@example.test' });
+    });
+  });
+}
