@@ -1,6 +1,7 @@
 /**
- * One table from error to answer, for every trigger: an HTTP status and body for the API, retry or
- * drop for queue workers. Only safe messages leave: a 5xx never carries internal detail.
+ * One table from error to answer for the API: an HTTP status and body. Only safe messages leave: a
+ * 5xx never carries internal detail. (Queue workers: what an Apple failure becomes, retry, settle or
+ * the dead-letter queue, is `onAppleFailure` in shared/application/ports/vpp-errors.ts.)
  */
 import {
   IdempotencyAlreadyInProgressError,
@@ -142,11 +143,4 @@ export function toErrorAnswer(error: unknown): ErrorAnswer {
     code: 'internal',
     message: 'Something went wrong on our side. The request id in the logs identifies it.',
   };
-}
-
-/** Queue workers: an expected, permanent failure is recorded and dropped; anything else is retried (then DLQ). */
-export function isPermanent(error: unknown): boolean {
-  if (error instanceof DomainError) return !['throttled', 'unavailable', 'upstream'].includes(error.kind);
-  if (error instanceof ZodError) return true;
-  return false;
 }

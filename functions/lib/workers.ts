@@ -2,30 +2,48 @@
  * The wrappers of the queue workers and the scheduled jobs. Workers use Powertools batch processing
  * with partial batch responses (a failed record is retried alone and, after `maxReceiveCount`
  * receives, moves to the dead-letter queue) and Powertools idempotency on the message id (a message
- * delivered twice is processed once). Every message is parsed with its queue's zod schema.
+ * delivered twice is processed once). Every record is parsed by the Powertools parser (the SQS
+ * record schema, its body JSON of the queue's zod schema); every scheduled event by its EventBridge
+ * schema. Each worker is handed its queue's `maxReceiveCount` from the manifest.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { parser as batchParser } from '@aws-lambda-powertools/batch/parser';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import { EventBridgeSchema, SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas';
+import type { EventBridgeEvent } from '@aws-lambda-powertools/parser/types';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type * as z from 'zod';
 import {
   type ParsedQueueMessage,
   QUEUE_MESSAGES,
   type QueueName,
 } from '../../shared/application/messages.ts';
+import type { Delivery } from '../../shared/application/ports/vpp-errors.ts';
 import type { Deps } from '../../shared/composition/deps.ts';
+import { QUEUES } from '../../shared/config/queues.ts';
 import { getDeps } from './deps.ts';
 import { logger, metrics, tracer } from './powertools.ts';
+
+/** A message's delivery: its id, and how many receives it has had of its queue's `maxReceiveCount`. */
+export interface DeliveredRecord extends Delivery {
+  readonly messageId: string;
+}
 
 export type MessageProcessor<Q extends QueueName> = (
   deps: Deps,
   message: ParsedQueueMessage<Q>,
-  record: { readonly messageId: string; readonly receiveCount: number },
+  record: DeliveredRecord,
 ) => Promise<void>;
+
+const recordSchema = <Q extends QueueName>(queue: Q) =>
+  SqsRecordSchema.extend({ body: JSONStringified(QUEUE_MESSAGES[queue]) });
 
 /**
  * Builds the Lambda handler of a queue's worker. `deduplicate` adds Powertools idempotency on the
@@ -37,21 +55,26 @@ export function queueWorker<Q extends QueueName>(
   process: MessageProcessor<Q>,
   options: { deduplicate?: boolean } = {},
 ) {
-  const processor = new BatchProcessor(EventType.SQS);
+  const definition = QUEUES.find((q) => q.id === queue);
+  if (!definition) throw new Error(`The queue ${queue} has no definition in shared/config/queues.ts.`);
+  const { maxReceiveCount } = definition;
+  const schema = recordSchema(queue);
+  type ParsedRecord = z.output<typeof schema>;
+  const processor = new BatchProcessor(EventType.SQS, { parser: batchParser, schema });
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'messageId', expiresAfterSeconds: 3600 });
-  let idempotent: ((record: SQSRecord) => Promise<void>) | undefined;
+  let idempotent: ((record: ParsedRecord) => Promise<void>) | undefined;
 
-  const run = async (deps: Deps, record: SQSRecord) => {
-    const message = QUEUE_MESSAGES[queue].parse(JSON.parse(record.body)) as ParsedQueueMessage<Q>;
-    await process(deps, message, {
+  const run = async (deps: Deps, record: ParsedRecord) => {
+    await process(deps, record.body as ParsedQueueMessage<Q>, {
       messageId: record.messageId,
-      receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1),
+      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+      maxReceiveCount,
     });
   };
-  const handle = async (record: SQSRecord): Promise<void> => {
+  const handle = async (record: ParsedRecord): Promise<void> => {
     const deps = await getDeps();
     if (!options.deduplicate) return run(deps, record);
-    idempotent ??= makeIdempotent((r: SQSRecord) => run(deps, r), {
+    idempotent ??= makeIdempotent((r: ParsedRecord) => run(deps, r), {
       persistenceStore: deps.idempotencyStore('worker'),
       config,
     });
@@ -80,15 +103,16 @@ export function queueWorker<Q extends QueueName>(
     });
 }
 
-/** Builds the Lambda handler of a scheduled job. */
+/** Builds the Lambda handler of a scheduled job (an EventBridge rule's event). */
 export function scheduledJob(
   name: string,
-  run: (deps: Deps, event: ScheduledEvent) => Promise<Record<string, unknown>>,
+  run: (deps: Deps, event: EventBridgeEvent) => Promise<Record<string, unknown>>,
 ) {
-  return middy<ScheduledEvent, void>()
+  return middy<EventBridgeEvent, void>()
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
+    .use(parser({ schema: EventBridgeSchema }))
     .handler(async (event) => {
       logger.appendKeys({ schedule: name });
       const report = await run(await getDeps(), event);

@@ -23,9 +23,6 @@ const runtime = await startLocalRuntime({
   ...(process.env.LOCAL_VISIBILITY_SECONDS
     ? { visibilityTimeoutSeconds: Number(process.env.LOCAL_VISIBILITY_SECONDS) }
     : {}),
-  ...(process.env.LOCAL_MAX_RECEIVE_COUNT
-    ? { maxReceiveCount: Number(process.env.LOCAL_MAX_RECEIVE_COUNT) }
-    : {}),
   ...(process.env.EVENT_FIRST_POLL_SECONDS
     ? { eventFirstPollSeconds: Number(process.env.EVENT_FIRST_POLL_SECONDS) }
     : {}),

@@ -2,10 +2,7 @@
 import { followAssetEvent } from '../../shared/application/licenses/follow-asset-event.ts';
 import { followUserEvent } from '../../shared/application/users/follow-user-event.ts';
 import { retireAtApple } from '../../shared/application/users/retirements.ts';
-import { QUEUES } from '../../shared/config/queues.ts';
 import { queueWorker } from '../lib/workers.ts';
-
-const maxReceiveCount = QUEUES.find((q) => q.id === 'events')?.maxReceiveCount ?? 5;
 
 export const handler = queueWorker(
   'events',
@@ -17,10 +14,7 @@ export const handler = queueWorker(
     // A retirement's revocation, once ended, goes on to retire the users at Apple.
     await followAssetEvent(deps, message, async (ended) => {
       if (ended.afterwards && ended.jobId) {
-        await retireAtApple(deps, ended.accountId, ended.jobId, ended.afterwards.retireUsers, {
-          receiveCount: record.receiveCount,
-          maxReceiveCount,
-        });
+        await retireAtApple(deps, ended.accountId, ended.jobId, ended.afterwards.retireUsers, record);
       }
     });
   },

@@ -6,20 +6,17 @@ import { reclaimDevice } from '../../shared/application/licenses/revoke-all.ts';
 import { runSyncJob } from '../../shared/application/sync/run-sync-job.ts';
 import { runInvitationJob } from '../../shared/application/users/invitations.ts';
 import { runRetirementJob } from '../../shared/application/users/retirements.ts';
-import { QUEUES } from '../../shared/config/queues.ts';
 import { metrics } from '../lib/powertools.ts';
 import { queueWorker } from '../lib/workers.ts';
-
-const maxReceiveCount = QUEUES.find((q) => q.id === 'jobs')?.maxReceiveCount ?? 3;
 
 export const handler = queueWorker('jobs', async (deps, message, record) => {
   switch (message.type) {
     case 'sync':
-      return runSyncJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
+      return runSyncJob(deps, message, record);
     case 'device-removal':
-      return reclaimDevice(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
+      return reclaimDevice(deps, message, record);
     case 'invitation':
-      return runInvitationJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
+      return runInvitationJob(deps, message, record);
     case 'reconcile': {
       const result = await runReconcileJob(deps, message);
       // Every reconciliation reports its shortage, like the hourly one.
@@ -30,6 +27,6 @@ export const handler = queueWorker('jobs', async (deps, message, record) => {
       await purgeAccountData(deps, message);
       return;
     case 'retirement':
-      return runRetirementJob(deps, message, { receiveCount: record.receiveCount, maxReceiveCount });
+      return runRetirementJob(deps, message, record);
   }
 });

@@ -47,12 +47,7 @@ export function localSqsClient(endpoint: string): SQSClient {
 }
 
 export async function startSqsLocal(
-  options: {
-    port?: number;
-    backlogFile?: string;
-    visibilityTimeoutSeconds?: number;
-    maxReceiveCount?: number;
-  } = {},
+  options: { port?: number; backlogFile?: string; visibilityTimeoutSeconds?: number } = {},
 ): Promise<SqsLocal> {
   const port = options.port ?? (await freePort());
   const server: Server = await createSqsServer({ port, hostname: '127.0.0.1' });

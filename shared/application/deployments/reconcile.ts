@@ -11,6 +11,7 @@
  */
 import type { Account } from '../../domain/account.ts';
 import { freeLicenses } from '../../domain/asset.ts';
+import { next } from '../../domain/assignment-state.ts';
 import {
   type Deployment,
   planReconciliation,
@@ -102,10 +103,14 @@ export async function reconcileDeployment(
   const now = deps.clock.now().toISOString();
 
   // Conditional: a holder revoked or settled meanwhile (a manual revocation, a worker) keeps its state.
-  for (const h of plan.leftScope)
-    await deps.assignments.transition({ ...h, outOfScopeSince: now, updatedAt: now }, ['granted']);
-  for (const h of plan.backInScope)
-    await deps.assignments.transition({ ...h, outOfScopeSince: undefined, updatedAt: now }, ['granted']);
+  for (const h of plan.leftScope) {
+    const moved = next(h, 'leave-scope', now, { outOfScopeSince: now });
+    await deps.assignments.transition(moved.record, moved.from);
+  }
+  for (const h of plan.backInScope) {
+    const moved = next(h, 'back-in-scope', now, { outOfScopeSince: undefined });
+    await deps.assignments.transition(moved.record, moved.from);
+  }
 
   const asset = await deps.assets.get(account.id, deployment.adamId, deployment.pricingParam);
   const jobIds: string[] = [];

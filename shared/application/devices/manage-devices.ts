@@ -7,6 +7,7 @@
 import type * as z from 'zod';
 import type { DeviceInputSchema } from '../../api/devices.ts';
 import { HOLDING } from '../../domain/assignment.ts';
+import { canMove, next } from '../../domain/assignment-state.ts';
 import { type Device, normaliseSerial } from '../../domain/device.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { Job } from '../../domain/job.ts';
@@ -111,18 +112,13 @@ export async function removeDevice(deps: LicenseDeps, principal: Principal, seri
   const accounts = new Set((await deps.accounts.listByOrg(principal.orgId)).map((a) => a.id));
   const held = (
     await deps.assignments.listBySubject(principal.orgId, undefined, 'device', serialNumber)
-  ).filter((a) => a.state === 'granted' && accounts.has(a.accountId));
+  ).filter((a) => canMove(a.state, 'revoke') && accounts.has(a.accountId));
   let requested = 0;
   for (const record of held) {
     const asset = await deps.assets.get(record.accountId, record.adamId, record.pricingParam);
     if (asset && !asset.revocable) continue;
-    if (
-      await deps.assignments.transition(
-        { ...record, state: 'pending-revoke', jobId, eventId: undefined, updatedAt: now },
-        ['granted'],
-      )
-    )
-      requested++;
+    const moved = next(record, 'revoke', now, { jobId, eventId: undefined });
+    if (await deps.assignments.transition(moved.record, moved.from)) requested++;
   }
   await deps.devices.remove(principal.orgId, serialNumber);
   const job: Job = {

@@ -15,7 +15,8 @@
  */
 import { type Account, BLOCKING_STATUSES } from '../../domain/account.ts';
 import type { AssetRecord } from '../../domain/asset.ts';
-import type { AssignmentRecord, AssignmentSource, SubjectType } from '../../domain/assignment.ts';
+import { type AssignmentSource, IN_FLIGHT, type SubjectType } from '../../domain/assignment.ts';
+import { canMove, requested } from '../../domain/assignment-state.ts';
 import { normaliseSerial } from '../../domain/device.ts';
 import { RuleViolationError } from '../../domain/errors.ts';
 import type { Job } from '../../domain/job.ts';
@@ -149,25 +150,26 @@ async function checkSubjects(
   for (const subject of candidates) {
     const record = held.get(label(subject.type, subject.id));
     const state = record?.state;
-    if (state === 'pending-grant' || state === 'pending-revoke') {
+    if (state && IN_FLIGHT.has(state)) {
       rejected.push({
         subject: label(subject.type, subject.id),
         code: 'assignment.in_flight',
         reason: 'An operation for this subject is still in progress at Apple.',
       });
-    } else if (kind === 'grant' && state === 'granted') {
+    } else if (canMove(state, kind)) accepted.push(subject);
+    else if (kind === 'grant') {
       rejected.push({
         subject: label(subject.type, subject.id),
         code: 'license.already_assigned',
         reason: 'The subject already holds this asset.',
       });
-    } else if (kind === 'revoke' && state !== 'granted') {
+    } else {
       rejected.push({
         subject: label(subject.type, subject.id),
         code: 'license.not_assigned',
         reason: 'The subject does not hold this asset.',
       });
-    } else accepted.push(subject);
+    }
   }
   return { accepted, rejected };
 }
@@ -220,23 +222,19 @@ export async function requestLicenses(
   const moved: SubjectRef[] = [];
   // Conditional writes, 25 at a time: a request of 10,000 subjects must answer within the API's time.
   const results = await mapLimit(accepted, 25, async (subject) => {
-    const record: AssignmentRecord = {
+    const { record, from } = requested(kind, {
       orgId: account.orgId,
       accountId: account.id,
       adamId: asset.adamId,
       pricingParam: asset.pricingParam,
       subjectType: subject.type,
       subjectId: subject.id,
-      state: kind === 'grant' ? 'pending-grant' : 'pending-revoke',
       source: request.source,
       jobId,
       createdAt: now,
       updatedAt: now,
-    };
-    return deps.assignments.transition(
-      record,
-      kind === 'grant' ? ['absent', 'revoked', 'failed'] : ['granted'],
-    );
+    });
+    return deps.assignments.transition(record, from);
   });
   accepted.forEach((subject, i) => {
     if (results[i]) moved.push(subject);

@@ -4,17 +4,17 @@
  * `pending-revoke` for the job beforehand; this sends them, writes the event id on them and schedules
  * the status poll (again on a redelivery, in case the delivery that sent them died before it did).
  * Apple's refusals and a blocked account settle them as failed (they stay granted, with the reason);
- * outages retry the message, and on its last attempt settle as failed; any other error retries it.
+ * outages retry the message, and on its last attempt settle as failed (`onAppleFailure`, call
+ * `revoke`); any other error retries it.
  */
 import type { AssignmentRecord } from '../../domain/assignment.ts';
+import { next } from '../../domain/assignment-state.ts';
 import { RuleViolationError } from '../../domain/errors.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
-import { isVppError } from '../ports/vpp-errors.ts';
+import { isVppError, onAppleFailure } from '../ports/vpp-errors.ts';
 import { RetryLaterError } from '../retry-later.ts';
 import { settleTasks } from './settle-event.ts';
 import type { SubmitDeps } from './submit-licenses.ts';
-
-const TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network', 'outcome_unknown']);
 
 export async function revokeAll(
   deps: SubmitDeps,
@@ -78,10 +78,8 @@ export async function revokeAll(
         const users = new Set(event.request.clientUserIds ?? []);
         for (const record of records) {
           if (!(record.subjectType === 'device' ? devices : users).has(record.subjectId)) continue;
-          await deps.assignments.transition(
-            { ...record, eventId: event.eventId, error: undefined, updatedAt: now },
-            ['pending-revoke'],
-          );
+          const moved = next(record, 'send', now, { eventId: event.eventId, error: undefined });
+          await deps.assignments.transition(moved.record, moved.from);
         }
         await deps.queue.send(
           'events',
@@ -99,7 +97,7 @@ export async function revokeAll(
         );
       }
       for (const { request, error } of submission.rejected) {
-        if (TRANSIENT.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
+        if (onAppleFailure('revoke', error, attempt) === 'retry') {
           throw new RetryLaterError(
             `Apple did not take the revocation (${error.message}); it will be sent again.`,
           );
@@ -121,7 +119,7 @@ export async function revokeAll(
     });
   } catch (error) {
     if (error instanceof RetryLaterError) throw error;
-    if (isVppError(error) && TRANSIENT.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
+    if (isVppError(error) && onAppleFailure('revoke', error, attempt) === 'retry') {
       throw new RetryLaterError(
         `Apple is unavailable (${error.message}); the revocation will be sent again.`,
       );

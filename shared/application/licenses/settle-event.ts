@@ -7,7 +7,8 @@
  * - A grant Apple refused becomes `failed` with Apple's number and reason, and gives back its reservation.
  * - A revocation that succeeded becomes `revoked`; one Apple refused stays `granted`, with the error.
  */
-import type { AssignmentRecord } from '../../domain/assignment.ts';
+import { type AssignmentRecord, IN_FLIGHT } from '../../domain/assignment.ts';
+import { settle } from '../../domain/assignment-state.ts';
 import type { JobFailure } from '../../domain/job.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -67,14 +68,12 @@ export async function settleTasks(
   const unique = new Map<string, TaskOutcome>();
   for (const outcome of outcomes) {
     const { record } = outcome;
-    if (record.eventId !== eventId || (record.state !== 'pending-grant' && record.state !== 'pending-revoke'))
-      continue;
+    if (record.eventId !== eventId || !IN_FLIGHT.has(record.state)) continue;
     const k = `${record.accountId}|${record.adamId}|${record.pricingParam}|${subjectLabel(record)}`;
     if (!unique.has(k)) unique.set(k, outcome);
   }
   const failures = new Map<string, JobFailure[]>();
   const planned: SettlementMove[] = [...unique.values()].map(({ record, error }) => {
-    const granting = record.state === 'pending-grant';
     const why = !error
       ? undefined
       : error.code || error.errorNumber === undefined
@@ -96,20 +95,17 @@ export async function settleTasks(
       });
       failures.set(record.jobId, list);
     }
-    const next: AssignmentRecord = {
-      ...record,
-      state: error ? (granting ? 'failed' : 'granted') : granting ? 'granted' : 'revoked',
-      eventId: undefined,
-      error:
-        error && why
-          ? { ...(error.errorNumber === undefined ? {} : { errorNumber: error.errorNumber }), ...why }
-          : undefined,
-      updatedAt: now,
-    };
+    const moved = settle(
+      record,
+      error && why
+        ? { ...(error.errorNumber === undefined ? {} : { errorNumber: error.errorNumber }), ...why }
+        : undefined,
+      now,
+    );
     return {
       record,
-      next,
-      asset: granting ? (error ? 'refused' : 'granted') : error ? undefined : 'revoked',
+      next: moved.record,
+      ...(moved.asset ? { asset: moved.asset } : {}),
       job: error ? 'failed' : 'completed',
     };
   });

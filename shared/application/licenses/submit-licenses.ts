@@ -11,9 +11,11 @@
  * 3. Each accepted request's event id is written on its records, and a delayed message on the events
  *    queue polls the status if Apple's notification is late (Apple's cadence: first after 5 minutes).
  * 4. Apple's refusals settle the records as failed with Apple's number; throttling and outages retry
- *    the message; on the last attempt they settle as failed too, so the job always ends.
+ *    the message; on the last attempt they settle as failed too, so the job always ends (the rules:
+ *    `onAppleFailure`, calls `license-batch` and `license-read`).
  */
 import type { AssignmentRecord } from '../../domain/assignment.ts';
+import { inFlightState, next } from '../../domain/assignment-state.ts';
 import { RuleViolationError } from '../../domain/errors.ts';
 import type { TokenGuardDeps } from '../accounts/token-guard.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
@@ -21,7 +23,7 @@ import { mapLimit } from '../concurrency.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
 import type { VppClient } from '../ports/vpp-client.ts';
-import { isVppError, TRANSIENT_KINDS, type VppApiError } from '../ports/vpp-errors.ts';
+import { isVppError, onAppleFailure, type VppApiError } from '../ports/vpp-errors.ts';
 import { RetryLaterError } from '../retry-later.ts';
 import type { LicenseDeps } from './request-licenses.ts';
 import { STALLED_AFTER_MS } from './resume-stalled.ts';
@@ -82,7 +84,7 @@ export async function submitLicenses(
   message: ParsedQueueMessage<'grants'>,
   attempt: { messageId: string; receiveCount: number; maxReceiveCount: number },
 ): Promise<void> {
-  const pendingState = kind === 'grant' ? 'pending-grant' : 'pending-revoke';
+  const pendingState = inFlightState(kind);
   // This delivery's claim: a duplicate message (another id) finds the records claimed and stops; a
   // redelivery of this very message (a crash, a retry) takes its own claim again.
   const claimId = `claim:${attempt.messageId}`;
@@ -130,6 +132,8 @@ export async function submitLicenses(
   }
 
   let toSend = records;
+  // A failure Apple's answer calls for another delivery for (or, on the last, for the DLQ).
+  let retry: { error: VppApiError; action: 'retry' | 'give-up' } | undefined;
   try {
     await withAccountToken(deps, account, 'write', async (token) => {
       // 2. Earlier sends with an unknown outcome: ask Apple what it holds before sending again.
@@ -165,12 +169,10 @@ export async function submitLicenses(
           ...(event.request.serialNumbers ?? []).map((s) => bySubject.get(`device:${s}`)),
           ...(event.request.clientUserIds ?? []).map((u) => bySubject.get(`user:${u}`)),
         ].filter((r): r is AssignmentRecord => r !== undefined);
-        await mapLimit(inEvent, 25, (record) =>
-          deps.assignments.transition(
-            { ...record, eventId: event.eventId, error: undefined, updatedAt: now },
-            [pendingState],
-          ),
-        );
+        await mapLimit(inEvent, 25, (record) => {
+          const moved = next(record, 'send', now, { eventId: event.eventId, error: undefined });
+          return deps.assignments.transition(moved.record, moved.from);
+        });
         await deps.queue.send(
           'events',
           {
@@ -187,7 +189,6 @@ export async function submitLicenses(
       }
 
       // 4. What Apple refused.
-      let retry: VppApiError | undefined;
       for (const { request: refused, error } of submission.rejected) {
         const affected = [
           ...(refused.serialNumbers ?? []).map((s) => bySubject.get(`device:${s}`)),
@@ -196,26 +197,20 @@ export async function submitLicenses(
         if (error.kind === 'outcome_unknown') {
           // Apple may have taken it: remember to check before any new send.
           for (const record of affected) {
-            await deps.assignments.transition(
-              {
-                ...record,
-                eventId: claimId,
-                error: { code: UNKNOWN, reason: error.message },
-                updatedAt: now,
-              },
-              [pendingState],
-            );
+            const moved = next(record, 'send', now, {
+              eventId: claimId,
+              error: { code: UNKNOWN, reason: error.message },
+            });
+            await deps.assignments.transition(moved.record, moved.from);
           }
-          retry = error;
-        } else if (TRANSIENT_KINDS.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
-          retry = error;
-        } else {
-          await settleTasks(deps, claimId, errorOutcome(affected, error));
         }
+        const action = onAppleFailure('license-batch', error, attempt);
+        if (action === 'settle') await settleTasks(deps, claimId, errorOutcome(affected, error));
+        else retry = { error, action };
       }
-      if (retry && attempt.receiveCount < attempt.maxReceiveCount) {
+      if (retry?.action === 'retry') {
         throw new RetryLaterError(
-          `Apple did not take every request (${retry.message}); the rest will be sent again.`,
+          `Apple did not take every request (${retry.error.message}); the rest will be sent again.`,
         );
       }
       if (retry) {
@@ -226,8 +221,7 @@ export async function submitLicenses(
             toSend.map((r) => ({ ...message.asset, subjectType: r.subjectType, subjectId: r.subjectId })),
           )
         ).filter((r) => r.state === pendingState && r.eventId === claimId);
-        await settleTasks(deps, claimId, errorOutcome(unsent, retry));
-        throw retry;
+        await settleTasks(deps, claimId, errorOutcome(unsent, retry.error));
       }
     });
   } catch (error) {
@@ -246,13 +240,14 @@ export async function submitLicenses(
       );
       return;
     }
-    if (
-      isVppError(error) &&
-      TRANSIENT_KINDS.has(error.kind) &&
-      attempt.receiveCount < attempt.maxReceiveCount
-    ) {
-      throw new RetryLaterError(`Apple is unavailable (${error.message}); the request will be sent again.`);
+    // A read before the send failed (nothing was sent): the message comes again; once it is in the
+    // DLQ, the stall sweep resumes its records.
+    if (isVppError(error) && onAppleFailure('license-read', error, attempt) === 'retry') {
+      throw new RetryLaterError(`Apple is unavailable (${error.message}); the request will be sent again.`, {
+        cause: error,
+      });
     }
     throw error;
   }
+  if (retry) throw retry.error;
 }

@@ -12,14 +12,15 @@
  */
 import type { Account } from '../../domain/account.ts';
 import { assetKeyOf } from '../../domain/asset.ts';
-import { type AssignmentRecord, IN_FLIGHT } from '../../domain/assignment.ts';
+import { IN_FLIGHT } from '../../domain/assignment.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
+import { assetChanged, assetFromApple, compareHoldings, subjectOfApple } from '../apple-records.ts';
 import { type SettleDeps, settleTasks } from '../licenses/settle-event.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import { type AppleNotification, type AssetKey, NotificationSchema } from '../ports/vpp-schemas.ts';
-import { assetChanged, assetFromApple, type SyncDeps } from '../sync/sync-account.ts';
+import type { SyncDeps } from '../sync/sync-account.ts';
 import { applyAppleUsers, failUsers, type UserEventDeps } from '../users/apply-apple-users.ts';
 
 export interface NotificationWorkerDeps extends SyncDeps, SettleDeps, UserEventDeps {
@@ -27,17 +28,6 @@ export interface NotificationWorkerDeps extends SyncDeps, SettleDeps, UserEventD
 }
 
 const APPLE: Actor = { type: 'apple', id: 'notification' };
-
-type Target = {
-  adamId: string;
-  pricingParam: string;
-  serialNumber?: string | undefined;
-  clientUserId?: string | undefined;
-};
-const subjectOf = (t: Target) =>
-  t.serialNumber
-    ? { subjectType: 'device' as const, subjectId: t.serialNumber }
-    : { subjectType: 'user' as const, subjectId: t.clientUserId ?? '' };
 
 /** Re-reads one asset's holdings from Apple and makes ours match (never touching operations in flight). */
 export async function resyncAssetAssignments(
@@ -50,38 +40,11 @@ export async function resyncAssetAssignments(
     adamId: asset.adamId,
     pricingParam: asset.pricingParam,
   });
-  const ours = new Map(
-    (await deps.assignments.listByAsset(account.id, asset.adamId, asset.pricingParam)).map((a) => [
-      `${a.subjectType}:${a.subjectId}`,
-      a,
-    ]),
-  );
-  const now = deps.clock.now().toISOString();
-  const writes: AssignmentRecord[] = [];
-  const held = new Set<string>();
-  for (const item of apple.items) {
-    const subject = subjectOf(item);
-    const k = `${subject.subjectType}:${subject.subjectId}`;
-    held.add(k);
-    const existing = ours.get(k);
-    if (existing && (IN_FLIGHT.has(existing.state) || existing.state === 'granted')) continue;
-    writes.push({
-      orgId: account.orgId,
-      accountId: account.id,
-      adamId: asset.adamId,
-      pricingParam: asset.pricingParam,
-      ...subject,
-      state: 'granted',
-      source: existing?.source ?? 'apple',
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    });
-  }
-  if (apple.consistent) {
-    for (const [k, existing] of ours)
-      if (!held.has(k) && existing.state === 'granted')
-        writes.push({ ...existing, state: 'revoked', updatedAt: now });
-  }
+  const ours = await deps.assignments.listByAsset(account.id, asset.adamId, asset.pricingParam);
+  const { writes } = compareHoldings(account, ours, apple.items, {
+    complete: apple.consistent,
+    now: deps.clock.now().toISOString(),
+  });
   if (writes.length > 0) await deps.assignments.putMany(writes);
   return writes.length;
 }
@@ -94,7 +57,7 @@ async function applyAssetManagement(
   const outcomes = [];
   const unexplained = new Map<string, AssetKey>();
   for (const item of n.assignments) {
-    const subject = subjectOf(item);
+    const subject = subjectOfApple(item);
     const record = await deps.assignments.get(
       account.id,
       item.adamId,

@@ -114,7 +114,6 @@ export function appleError(errorNumber: number): AppleErrorDefinition | undefine
   return byNumber.get(errorNumber);
 }
 
-/** Kinds that say the token itself is the problem: nothing else will work until an admin acts. */
 /** Kinds that may pass if the same request is tried again later (Apple busy, down, or unreachable). */
 export const TRANSIENT_KINDS: ReadonlySet<VppErrorKind> = new Set([
   'throttled',
@@ -123,11 +122,108 @@ export const TRANSIENT_KINDS: ReadonlySet<VppErrorKind> = new Set([
   'network',
 ]);
 
+/** Kinds that say the token itself is the problem: nothing else will work until an admin acts. */
 export const TOKEN_ERROR_KINDS: ReadonlySet<VppErrorKind> = new Set([
   'token_expired',
   'token_revoked',
   'token_invalid',
 ]);
+
+/**
+ * What a failure of a call to Apple is, for a worker deciding what to do with it:
+ * - `transient`: may pass if tried again later (`TRANSIENT_KINDS`);
+ * - `outcome_unknown`: a write whose answer did not show whether Apple took it;
+ * - `token`: the token is the problem (`TOKEN_ERROR_KINDS`): nothing passes until an admin acts;
+ * - `refused`: Apple said no (its number says why), or answered in a way we do not understand.
+ */
+export type AppleFailureClass = 'transient' | 'outcome_unknown' | 'token' | 'refused';
+
+export function appleFailureClass(kind: VppErrorKind): AppleFailureClass {
+  if (TRANSIENT_KINDS.has(kind)) return 'transient';
+  if (kind === 'outcome_unknown') return 'outcome_unknown';
+  if (TOKEN_ERROR_KINDS.has(kind)) return 'token';
+  return 'refused';
+}
+
+/**
+ * The calls to Apple that queue workers make, named by where the failure was met:
+ * - `license-batch`: a batch of assets/associate or assets/disassociate Apple refused or left unclear;
+ * - `license-read`: the reads of the grants and revocations workers before they send (service
+ *   limits, the holdings check): nothing of the message was sent;
+ * - `revoke`: assets/revoke of a removed device or a retired user, a batch or the whole call;
+ * - `user-batch`: a batch of users/create (invitations) or users/retire;
+ * - `sync`: a sync's reads.
+ */
+export type AppleCall = 'license-batch' | 'license-read' | 'revoke' | 'user-batch' | 'sync';
+
+/**
+ * What a worker does with the failure:
+ * - `retry`: throw `RetryLaterError`, so the queue delivers the message again (after its last
+ *   delivery the message waits in the dead-letter queue, and records in flight are resumed by the
+ *   hourly stall sweep);
+ * - `settle`: end what the call was for as failed, with Apple's number and reason; the message is done;
+ * - `give-up`: settle as failed, then throw, so the message reaches the (alarmed) dead-letter queue
+ *   too: an outage that outlasted every delivery is worth a look.
+ */
+export type AppleFailureAction = 'retry' | 'settle' | 'give-up';
+
+/** A queue message's delivery: its receive count and its queue's `maxReceiveCount`. */
+export interface Delivery {
+  readonly receiveCount: number;
+  readonly maxReceiveCount: number;
+}
+
+type Rule = readonly [whileDeliveriesLeft: AppleFailureAction, onLastDelivery: AppleFailureAction];
+
+/**
+ * The one table of what each worker does with each class of failure. `outcome_unknown` is retried
+ * only where sending the same request again is harmless or checked first:
+ * - `license-batch`: the redelivery first asks Apple what it holds and sends only the rest (SPEC §5.4);
+ *   on the last delivery what is still unsent fails and the message goes to the DLQ;
+ * - `revoke`: assets/revoke takes back whatever the subjects still hold, so repeating it changes nothing;
+ * - `sync`: only reads, which can always be repeated (the client raises `outcome_unknown` for writes
+ *   only, so a sync should never see one; if it does, it is as transient as the rest);
+ * - `user-batch`: users/create or users/retire is not checked before sending again: the users fail
+ *   with the reason, and the admin asks again.
+ */
+const APPLE_FAILURE_RULES: Record<AppleCall, Record<AppleFailureClass, Rule>> = {
+  'license-batch': {
+    transient: ['retry', 'settle'],
+    outcome_unknown: ['retry', 'give-up'],
+    token: ['settle', 'settle'],
+    refused: ['settle', 'settle'],
+  },
+  'license-read': {
+    transient: ['retry', 'retry'],
+    outcome_unknown: ['retry', 'retry'],
+    token: ['settle', 'settle'],
+    refused: ['retry', 'retry'],
+  },
+  revoke: {
+    transient: ['retry', 'settle'],
+    outcome_unknown: ['retry', 'settle'],
+    token: ['settle', 'settle'],
+    refused: ['settle', 'settle'],
+  },
+  'user-batch': {
+    transient: ['retry', 'settle'],
+    outcome_unknown: ['settle', 'settle'],
+    token: ['settle', 'settle'],
+    refused: ['settle', 'settle'],
+  },
+  sync: {
+    transient: ['retry', 'give-up'],
+    outcome_unknown: ['retry', 'give-up'],
+    token: ['settle', 'settle'],
+    refused: ['settle', 'settle'],
+  },
+};
+
+/** What the worker making `call` does with `error` on this `delivery` of its message. */
+export function onAppleFailure(call: AppleCall, error: VppApiError, delivery: Delivery): AppleFailureAction {
+  const [whileLeft, onLast] = APPLE_FAILURE_RULES[call][appleFailureClass(error.kind)];
+  return delivery.receiveCount < delivery.maxReceiveCount ? whileLeft : onLast;
+}
 
 export interface VppErrorInfo {
   readonly assets?: readonly { adamId: string; pricingParam?: string }[];

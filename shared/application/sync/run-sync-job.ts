@@ -5,14 +5,15 @@
  * 3. A scheduled sync has no job until it finds something: then it leaves a succeeded job with the
  *    report (and an audit entry); with nothing new it leaves nothing.
  * 4. Apple faults that may pass (throttling, outages) are retried through the queue; on the last
- *    attempt, or for an error that will not pass, the job ends `failed` with Apple's number and reason.
+ *    attempt, or for an error that will not pass, the job ends `failed` with Apple's number and reason
+ *    (`onAppleFailure`, call `sync`).
  */
 import type { Job } from '../../domain/job.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { IdGenerator } from '../ports/clock.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
-import { isVppError } from '../ports/vpp-errors.ts';
+import { type Delivery, isVppError, onAppleFailure } from '../ports/vpp-errors.ts';
 import { RetryLaterError } from '../retry-later.ts';
 import { driftFound, type SyncDeps, syncAccount } from './sync-account.ts';
 
@@ -30,12 +31,10 @@ export interface SyncJobMessage {
   readonly scheduled: boolean;
 }
 
-const TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network', 'outcome_unknown']);
-
 export async function runSyncJob(
   deps: SyncJobDeps,
   message: SyncJobMessage,
-  attempt: { receiveCount: number; maxReceiveCount: number },
+  attempt: Delivery,
 ): Promise<void> {
   const actor: Actor = message.scheduled
     ? { type: 'schedule', id: 'nightly-sync' }
@@ -107,9 +106,8 @@ export async function runSyncJob(
       });
     }
   } catch (error) {
-    const transient = isVppError(error) && TRANSIENT.has(error.kind);
-    const lastAttempt = attempt.receiveCount >= attempt.maxReceiveCount;
-    if (transient && !lastAttempt)
+    const action = isVppError(error) ? onAppleFailure('sync', error, attempt) : 'settle';
+    if (action === 'retry' && isVppError(error))
       throw new RetryLaterError(`Apple is unavailable for now (${error.message}); the sync will be retried.`);
     const failure = {
       subject: `account:${account.id}`,
@@ -131,6 +129,6 @@ export async function runSyncJob(
       details: { jobId: message.jobId, code: failure.code },
     });
     // An outage that outlasted every retry: let the message reach the dead-letter queue (alarmed) too.
-    if (transient) throw error;
+    if (action === 'give-up') throw error;
   }
 }

@@ -14,12 +14,13 @@
  * Returns the drift found; Apple errors are passed on (token errors after updating the account).
  */
 import type { Account } from '../../domain/account.ts';
-import { APPLE_ASSET_FIELDS, type AssetRecord, assetKeyOf, UNLIMITED_TOTAL } from '../../domain/asset.ts';
-import { type AssignmentRecord, assignmentKey, IN_FLIGHT } from '../../domain/assignment.ts';
+import { type AssetRecord, assetKeyOf, UNLIMITED_TOTAL } from '../../domain/asset.ts';
+import { assignmentKey, IN_FLIGHT } from '../../domain/assignment.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
 import { appleStatusAction, statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
 import { observeApple, type TokenGuardDeps, withAccountToken } from '../accounts/token-guard.ts';
+import { assetChanged, assetFromApple, compareHoldings, subjectOfApple } from '../apple-records.ts';
 import { type ReconcileTrigger, scheduleReconciliation } from '../deployments/manage-deployments.ts';
 import type { AssetRepository } from '../ports/asset-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
@@ -27,7 +28,7 @@ import type { SyncStateRepository } from '../ports/sync-state-repository.ts';
 import type { UserRepository } from '../ports/user-repository.ts';
 import type { VppClient, VppReadResult } from '../ports/vpp-client.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
-import type { ResponseAsset, ResponseUser } from '../ports/vpp-schemas.ts';
+import type { ResponseUser } from '../ports/vpp-schemas.ts';
 
 export interface SyncDeps extends TokenGuardDeps, ReconcileTrigger {
   readonly vpp: VppClient;
@@ -173,38 +174,6 @@ async function syncUsers(
   };
 }
 
-/** Our record of an asset from Apple's answer; our name, icon and reservations are kept. */
-export function assetFromApple(
-  account: Account,
-  apple: ResponseAsset,
-  existing: AssetRecord | undefined,
-  now: string,
-): AssetRecord {
-  return {
-    accountId: account.id,
-    adamId: apple.adamId,
-    pricingParam: apple.pricingParam,
-    productType: apple.productType,
-    ...(existing?.name ? { name: existing.name } : {}),
-    ...(existing?.iconUrl ? { iconUrl: existing.iconUrl } : {}),
-    // Books are never revocable, whatever a field says.
-    deviceAssignable: apple.productType === 'Book' ? false : apple.deviceAssignable,
-    revocable: apple.productType === 'Book' ? false : apple.revocable,
-    supportedPlatforms: apple.supportedPlatforms,
-    unlimited: apple.totalCount >= UNLIMITED_TOTAL,
-    totalCount: apple.totalCount,
-    assignedCount: apple.assignedCount,
-    availableCount: apple.availableCount,
-    retiredCount: apple.retiredCount,
-    pendingCount: existing?.pendingCount ?? 0,
-    updatedAt: now,
-  };
-}
-
-export const assetChanged = (a: AssetRecord, b: AssetRecord) =>
-  APPLE_ASSET_FIELDS.some((f) => a[f] !== b[f]) ||
-  a.supportedPlatforms.join(',') !== b.supportedPlatforms.join(',');
-
 async function syncAssets(deps: SyncDeps, account: Account, token: Secret, now: string) {
   const read = await deps.vpp.readAssets(token);
   const ours = new Map((await deps.assets.listByAccount(account.id)).map((a) => [assetKeyOf(a), a]));
@@ -273,62 +242,21 @@ async function syncAssignments(
     (v) => deps.vpp.readAssignments(token, v === undefined ? {} : { sinceVersionId: v }),
     full ? undefined : since,
   );
-  const subjectOf = (a: { serialNumber?: string | undefined; clientUserId?: string | undefined }) =>
-    a.serialNumber
-      ? { subjectType: 'device' as const, subjectId: a.serialNumber }
-      : { subjectType: 'user' as const, subjectId: a.clientUserId ?? '' };
   // A full pass compares with every holding; an incremental one only needs the holdings Apple returned.
   const known = wasFull
     ? await deps.assignments.listByAccount(account.id)
     : await deps.assignments.getMany(
         account.id,
-        result.items.map((a) => ({ adamId: a.adamId, pricingParam: a.pricingParam, ...subjectOf(a) })),
+        result.items.map((a) => ({ adamId: a.adamId, pricingParam: a.pricingParam, ...subjectOfApple(a) })),
       );
   const ours = new Map(known.map((a) => [assignmentKey(a), a]));
-  const writes: AssignmentRecord[] = [];
-  const seen = new Set<string>();
-  let foundAtApple = 0;
-  let inFlightLeftAlone = 0;
-  for (const apple of result.items) {
-    const subjectType = apple.serialNumber ? 'device' : 'user';
-    const subjectId = apple.serialNumber ?? apple.clientUserId ?? '';
-    const k = assignmentKey({
-      adamId: apple.adamId,
-      pricingParam: apple.pricingParam,
-      subjectType,
-      subjectId,
-    });
-    seen.add(k);
-    const existing = ours.get(k);
-    if (existing && IN_FLIGHT.has(existing.state)) {
-      inFlightLeftAlone++;
-      continue;
-    }
-    if (existing?.state === 'granted') continue;
-    foundAtApple++;
-    writes.push({
-      orgId: account.orgId,
-      accountId: account.id,
-      adamId: apple.adamId,
-      pricingParam: apple.pricingParam,
-      subjectType,
-      subjectId,
-      state: 'granted',
-      source: existing?.source ?? 'apple',
-      ...(existing?.jobId ? { jobId: existing.jobId } : {}),
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    });
-  }
-  let goneAtApple = 0;
   // Removals are invisible in an incremental read; only a full, stable read shows them.
-  if (wasFull && result.consistent) {
-    for (const [k, existing] of ours) {
-      if (seen.has(k) || existing.state !== 'granted') continue;
-      goneAtApple++;
-      writes.push({ ...existing, state: 'revoked', updatedAt: now });
-    }
-  }
+  const { writes, seen, foundAtApple, goneAtApple, inFlightLeftAlone } = compareHoldings(
+    account,
+    known,
+    result.items,
+    { complete: wasFull && result.consistent, now },
+  );
   if (writes.length > 0) await deps.assignments.putMany(writes);
   let holding = 0;
   if (wasFull) {

@@ -32,7 +32,7 @@ import type { MessageQueue } from '../ports/message-queue.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
 import type { UserRepository } from '../ports/user-repository.ts';
 import type { BatchSubmission } from '../ports/vpp-client.ts';
-import { TRANSIENT_KINDS } from '../ports/vpp-errors.ts';
+import { type Delivery, onAppleFailure } from '../ports/vpp-errors.ts';
 import type { ErrorResponse, RequestUser, ResponseUser } from '../ports/vpp-schemas.ts';
 import { RetryLaterError } from '../retry-later.ts';
 
@@ -256,7 +256,7 @@ export async function recordUserSubmission(
     eventType: 'CREATE' | 'RETIRE';
     submission: BatchSubmission<RequestUser[]>;
   },
-  attempt: { receiveCount: number; maxReceiveCount: number },
+  attempt: Delivery,
 ): Promise<void> {
   const now = deps.clock.now().toISOString();
   const byId = new Map(input.users.map((u) => [u.id, u]));
@@ -285,7 +285,7 @@ export async function recordUserSubmission(
     );
   }
   for (const { request, error } of input.submission.rejected) {
-    if (TRANSIENT_KINDS.has(error.kind) && attempt.receiveCount < attempt.maxReceiveCount) {
+    if (onAppleFailure('user-batch', error, attempt) === 'retry') {
       throw new RetryLaterError(`Apple did not take the request (${error.message}); it will be sent again.`);
     }
     await failUsers(

@@ -38,8 +38,6 @@ export interface InvitationDeps extends UserEventDeps {
   readonly queue: MessageQueue;
 }
 
-const _TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network']);
-
 /** Marks the accepted users as waiting for a job of `kind`; creates the job. Shared with retirements. */
 export async function startUserJob(
   deps: InvitationDeps,

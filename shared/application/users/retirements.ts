@@ -7,6 +7,7 @@
  * - runRetirementJob: Apple's `assets/revoke` for the users' licences; when that event has ended, Apple's
  *   `users/retire` (continueAfterRevoke); users become Retired when Apple says so.
  */
+import { canMove, next } from '../../domain/assignment-state.ts';
 import { NotFoundError, RuleViolationError } from '../../domain/errors.ts';
 import type { Job } from '../../domain/job.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
@@ -22,8 +23,6 @@ import { failUsers, recordUserSubmission } from './apply-apple-users.ts';
 import { type InvitationDeps, startUserJob } from './invitations.ts';
 
 export type RetirementDeps = InvitationDeps & SubmitDeps;
-
-const _TRANSIENT = new Set(['throttled', 'service_unavailable', 'internal', 'network']);
 
 export async function requestRetirements(
   deps: RetirementDeps,
@@ -58,7 +57,7 @@ export async function requestRetirements(
   let booksKept = 0;
   for (const user of registered) {
     for (const record of await deps.assignments.listBySubject(account.orgId, account.id, 'user', user.id)) {
-      if (record.state !== 'granted') continue;
+      if (!canMove(record.state, 'revoke')) continue;
       const asset = await deps.assets.get(account.id, record.adamId, record.pricingParam);
       if (asset && !asset.revocable) booksKept++;
       else holdings.push(record);
@@ -74,10 +73,8 @@ export async function requestRetirements(
     await deps.jobs.recordProgress(job.id, { completed: 1 });
   }
   for (const record of holdings) {
-    await deps.assignments.transition(
-      { ...record, state: 'pending-revoke', jobId: job.id, eventId: undefined, updatedAt: now },
-      ['granted'],
-    );
+    const moved = next(record, 'revoke', now, { jobId: job.id, eventId: undefined });
+    await deps.assignments.transition(moved.record, moved.from);
   }
   if (registered.length > 0) {
     await deps.queue.send('jobs', {
