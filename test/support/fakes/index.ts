@@ -81,17 +81,24 @@ export interface FakeDeps extends Deps {
 
 type Overrides = Partial<{ -readonly [K in keyof Deps]: Deps[K] }> & { settings?: Partial<ServiceSettings> };
 
-/** Every dependency faked; `overrides` replace single ones (`settings` are merged into the defaults). */
+/**
+ * Every dependency faked; `overrides` replace single ones (`settings` are merged into the defaults).
+ * An override of `assets`, `assignments`, `jobs`, `users` or `deployments` must be that fake (or a
+ * subclass of it): the settlement store and the purger write through them.
+ */
 export function fakeDeps<O extends Overrides = Record<never, never>>(
   overrides: O = {} as O,
 ): Omit<FakeDeps, keyof O> & Omit<O, 'settings'> & { settings: ServiceSettings } {
   const clock = (overrides.clock as FakeClock | undefined) ?? new FakeClock();
   const ids = (overrides.ids as FakeIds | undefined) ?? new FakeIds();
-  const assets = new MemoryAssetRepository();
-  const assignments = new MemoryAssignmentRepository();
-  const jobs = new MemoryJobRepository(clock);
-  const users = new MemoryUserRepository();
-  const deployments = new MemoryDeploymentRepository();
+  // The settlement store and the purger work on these: an override of one must be its fake (or a subclass).
+  const assets = (overrides.assets as MemoryAssetRepository | undefined) ?? new MemoryAssetRepository();
+  const assignments =
+    (overrides.assignments as MemoryAssignmentRepository | undefined) ?? new MemoryAssignmentRepository();
+  const jobs = (overrides.jobs as MemoryJobRepository | undefined) ?? new MemoryJobRepository(clock);
+  const users = (overrides.users as MemoryUserRepository | undefined) ?? new MemoryUserRepository();
+  const deployments =
+    (overrides.deployments as MemoryDeploymentRepository | undefined) ?? new MemoryDeploymentRepository();
   const idempotency = new Map<string, MemoryIdempotencyStore>();
   const deps = {
     clock,

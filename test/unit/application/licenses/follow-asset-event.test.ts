@@ -1,0 +1,262 @@
+/**
+ * Settling Apple's answer to a grant or revocation by polling its event (follow-asset-event.ts) and the
+ * settlement rules they share (settle-event.ts): success, Apple's refusals per subject, an event Apple
+ * forgot, one that stays pending, and answers that come twice.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { followAssetEvent, outcomesOf } from '../../../../shared/application/licenses/follow-asset-event.ts';
+import { reasonFor, settleTasks } from '../../../../shared/application/licenses/settle-event.ts';
+import type { ParsedQueueMessage } from '../../../../shared/application/messages.ts';
+import type { EventOutcome } from '../../../../shared/application/ports/vpp-client.ts';
+import type { Account } from '../../../../shared/domain/account.ts';
+import type { AssignmentRecord } from '../../../../shared/domain/assignment.ts';
+import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
+import { aHolding, givenAccount, givenAsset, givenHoldings, givenJob } from '../../support/world.ts';
+
+let deps: FakeDeps;
+let account: Account;
+const ADAM = '361309726';
+
+beforeEach(async () => {
+  deps = fakeDeps();
+  account = await givenAccount(deps);
+  givenAsset(deps, account, { availableCount: 10, assignedCount: 0, pendingCount: 3 });
+  await givenJob(deps, { id: 'job-1', requested: 3, state: 'running' });
+});
+
+const waiting = (serials: string[], over: Partial<AssignmentRecord> = {}) =>
+  givenHoldings(
+    deps,
+    account,
+    ...serials.map((subjectId) => ({
+      subjectId,
+      state: 'pending-grant' as const,
+      jobId: 'job-1',
+      eventId: 'event-1',
+      ...over,
+    })),
+  );
+const message = (over: Partial<ParsedQueueMessage<'events'>> = {}): ParsedQueueMessage<'events'> => ({
+  orgId: account.orgId,
+  accountId: account.id,
+  eventId: 'event-1',
+  eventType: 'ASSOCIATE',
+  jobId: 'job-1',
+  submittedAt: deps.clock.iso(),
+  polls: 0,
+  ...over,
+});
+const state = async (serial: string) =>
+  (await deps.assignments.get(account.id, ADAM, 'STDQ', 'device', serial))?.state;
+const failure = (errorNumber: number, serialNumbers: string[]) => ({
+  errorNumber,
+  errorMessage: `Apple error ${errorNumber}`,
+  kind: 'not_enough_licenses' as const,
+  assets: [{ adamId: ADAM, pricingParam: 'STDQ' as const }],
+  clientUserIds: [],
+  serialNumbers,
+});
+
+describe('followAssetEvent', () => {
+  it('settles every record of a complete event as granted, moving reservations into Apple’s counts', async () => {
+    waiting(['A', 'B', 'C']);
+    deps.vpp.endEvent('event-1', { state: 'complete', numRequested: 3, numCompleted: 3 });
+    await followAssetEvent(deps, message());
+    expect([await state('A'), await state('B'), await state('C')]).toEqual(['granted', 'granted', 'granted']);
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
+      pendingCount: 0,
+      availableCount: 7,
+      assignedCount: 3,
+    });
+    expect(await deps.jobs.get('job-1')).toMatchObject({ state: 'succeeded', completed: 3 });
+  });
+
+  it('fails only the subjects Apple names in a partial event, with its number, and grants the rest', async () => {
+    waiting(['A', 'B', 'C']);
+    deps.vpp.endEvent('event-1', { state: 'partial', failures: [failure(9709, ['B'])] });
+    await followAssetEvent(deps, message());
+    expect([await state('A'), await state('B'), await state('C')]).toEqual(['granted', 'failed', 'granted']);
+    const job = await deps.jobs.get('job-1');
+    expect(job).toMatchObject({ state: 'partially_failed', completed: 2, failed: 1 });
+    expect(job?.failures).toMatchObject([
+      { subject: 'device:B', code: 'apple.not_enough_licenses', appleError: { errorNumber: 9709 } },
+    ]);
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
+      pendingCount: 0,
+      availableCount: 8,
+    });
+  });
+
+  it('fails every record of an event that failed without naming anyone', async () => {
+    waiting(['A', 'B']);
+    deps.vpp.endEvent('event-1', { state: 'failed', failures: [] });
+    await followAssetEvent(deps, message());
+    expect([await state('A'), await state('B')]).toEqual(['failed', 'failed']);
+  });
+
+  it('keeps a revocation Apple refused as granted, with the reason', async () => {
+    givenHoldings(deps, account, {
+      subjectId: 'R',
+      state: 'pending-revoke',
+      jobId: 'job-1',
+      eventId: 'event-1',
+    });
+    deps.vpp.endEvent('event-1', {
+      state: 'failed',
+      failures: [{ ...failure(9706, ['R']), kind: 'not_revocable' }],
+    });
+    await followAssetEvent(deps, message({ eventType: 'DISASSOCIATE' }));
+    expect(await deps.assignments.get(account.id, ADAM, 'STDQ', 'device', 'R')).toMatchObject({
+      state: 'granted',
+      error: { errorNumber: 9706 },
+    });
+  });
+
+  it('comes back after the poll interval while the event is pending, and gives up after 10 minutes', async () => {
+    waiting(['A']);
+    deps.vpp.endEvent('event-1', { state: 'pending' });
+    await followAssetEvent(deps, message());
+    expect(deps.queue.sent).toMatchObject([
+      {
+        queue: 'events',
+        delaySeconds: deps.settings.eventPollIntervalSeconds,
+        message: { eventId: 'event-1', polls: 1 },
+      },
+    ]);
+    expect(await state('A')).toBe('pending-grant');
+    deps.queue.clear();
+    const submittedAt = deps.clock.iso();
+    deps.clock.advance({ minutes: 10 });
+    await followAssetEvent(deps, message({ submittedAt, polls: 20 }));
+    expect(deps.queue.sent).toEqual([]);
+    expect(await deps.assignments.get(account.id, ADAM, 'STDQ', 'device', 'A')).toMatchObject({
+      state: 'failed',
+      error: { code: 'apple.event_timeout' },
+    });
+  });
+
+  it("settles from Apple's holdings when Apple no longer knows the event (9708)", async () => {
+    waiting(['A', 'B']);
+    deps.vpp.assignments = [{ adamId: ADAM, pricingParam: 'STDQ', serialNumber: 'A' }];
+    await followAssetEvent(deps, message({ eventId: 'event-1' }));
+    expect(await state('A')).toBe('granted');
+    expect(await deps.assignments.get(account.id, ADAM, 'STDQ', 'device', 'B')).toMatchObject({
+      state: 'failed',
+      error: { code: 'apple.event_lost' },
+    });
+  });
+
+  it('does nothing (and asks Apple nothing) when a notification already settled the event', async () => {
+    waiting(['A'], { state: 'granted', eventId: undefined });
+    await followAssetEvent(deps, message());
+    expect(deps.vpp.calls).toEqual([]);
+  });
+
+  it('runs the continuation once the event has ended, and not while it is pending', async () => {
+    waiting(['A']);
+    deps.vpp.endEvent('event-1', { state: 'pending' });
+    const ran: string[] = [];
+    const after = async (m: ParsedQueueMessage<'events'>) => {
+      ran.push(m.eventId);
+    };
+    await followAssetEvent(deps, message({ afterwards: { retireUsers: ['u1'] } }), after);
+    expect(ran).toEqual([]);
+    deps.vpp.endEvent('event-1', { state: 'complete' });
+    await followAssetEvent(deps, message({ afterwards: { retireUsers: ['u1'] } }), after);
+    expect(ran).toEqual(['event-1']);
+  });
+
+  it('fails the records of an account removed meanwhile', async () => {
+    waiting(['A']);
+    await deps.accounts.remove(account);
+    await followAssetEvent(deps, message());
+    expect(deps.vpp.calls).toEqual([]);
+    expect(await deps.assignments.get(account.id, ADAM, 'STDQ', 'device', 'A')).toMatchObject({
+      state: 'failed',
+      error: { code: 'account.not_found' },
+    });
+  });
+});
+
+describe('settleTasks', () => {
+  it('moves each record once even when the same answer is applied twice, counting it once', async () => {
+    const records = waiting(['A', 'B']);
+    const outcomes = records.map((record) => ({ record }));
+    expect(await settleTasks(deps, 'event-1', [...outcomes, ...outcomes])).toBe(2);
+    expect(await settleTasks(deps, 'event-1', outcomes)).toBe(0);
+    expect(await deps.jobs.get('job-1')).toMatchObject({ completed: 2, failed: 0 });
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
+      pendingCount: 1,
+      availableCount: 8,
+    });
+  });
+
+  it('settles only records still waiting for that event (not one sent again since, nor one settled)', async () => {
+    const [a] = waiting(['A']);
+    const [b] = waiting(['B'], { eventId: 'event-2' });
+    const [c] = waiting(['C'], { state: 'granted', eventId: undefined });
+    const moved = await settleTasks(
+      deps,
+      'event-1',
+      [a, b, c].map((record) => ({ record: record as AssignmentRecord })),
+    );
+    expect(moved).toBe(1);
+    expect([await state('A'), await state('B'), await state('C')]).toEqual([
+      'granted',
+      'pending-grant',
+      'granted',
+    ]);
+  });
+
+  it('commits in chunks a transaction can take, and counts every record', async () => {
+    const serials = Array.from({ length: 200 }, (_, i) => `S${i}`);
+    await givenJob(deps, { id: 'job-big', requested: 200, state: 'running' });
+    const records = serials.map((subjectId) =>
+      aHolding(account, { subjectId, state: 'pending-grant', jobId: 'job-big', eventId: 'event-big' }),
+    );
+    deps.assignments.seed(...records);
+    const before = deps.settlements.commits;
+    expect(
+      await settleTasks(
+        deps,
+        'event-big',
+        records.map((record) => ({ record })),
+      ),
+    ).toBe(200);
+    expect(deps.settlements.commits - before).toBeGreaterThanOrEqual(3);
+    expect(await deps.jobs.get('job-big')).toMatchObject({ completed: 200, state: 'succeeded' });
+  });
+
+  it('explains each Apple number a person can act on', () => {
+    expect(reasonFor(9709)).toMatchObject({ code: 'apple.not_enough_licenses' });
+    expect(reasonFor(9709).reason).toMatch(/no licence left/);
+    expect(reasonFor(9609).reason).toMatch(/invite the user again/);
+    expect(reasonFor(12345, 'odd')).toEqual({ code: 'apple.error', reason: 'odd' });
+  });
+});
+
+describe('outcomesOf', () => {
+  const outcome = (over: Partial<EventOutcome>): EventOutcome => ({
+    eventId: 'e',
+    eventType: 'ASSOCIATE',
+    state: 'partial',
+    numRequested: 2,
+    numCompleted: 1,
+    failures: [],
+    meta: {},
+    ...over,
+  });
+
+  it('matches a failure to a record by asset and subject; a failure naming no subject covers all of its asset', () => {
+    const [a, b] = [aHolding(account, { subjectId: 'A' }), aHolding(account, { subjectId: 'B' })];
+    const named = outcomesOf([a, b], outcome({ failures: [failure(9709, ['B'])] }));
+    expect(named.map((o) => o.error?.errorNumber)).toEqual([undefined, 9709]);
+    const all = outcomesOf([a, b], outcome({ failures: [failure(9603, [])] }));
+    expect(all.map((o) => o.error?.errorNumber)).toEqual([9603, 9603]);
+    const otherAsset = outcomesOf(
+      [a],
+      outcome({ failures: [{ ...failure(9709, ['A']), assets: [{ adamId: '1', pricingParam: 'STDQ' }] }] }),
+    );
+    expect(otherAsset[0]?.error).toBeUndefined();
+  });
+});
