@@ -13,8 +13,8 @@ export const handler = httpFunction(
   bind(getDevice, async ({ deps, principal, params }) => ({
     body: await devices.getDevice(deps, principal, params.serialNumber),
   })),
-  bind(removeDevice, async ({ deps, principal, params }) => {
-    const { orgId: _org, ...job } = await devices.removeDevice(deps, principal, params.serialNumber);
-    return { status: 202, body: job };
-  }),
+  bind(removeDevice, async ({ deps, principal, params }) => ({
+    status: 202,
+    body: await devices.removeDevice(deps, principal, params.serialNumber),
+  })),
 );

@@ -27,14 +27,12 @@ export const handler = httpFunction(
   bind(updateUser, async ({ deps, principal, params, body }) => ({
     body: await changeUser(deps, principal, params.accountId, params.userId, body),
   })),
-  bind(inviteUsers, async ({ deps, principal, params, body }) => {
-    const { job, rejected } = await requestInvitations(deps, principal, params.accountId, body.userIds);
-    const { orgId: _org, ...view } = job;
-    return { status: 202, body: { job: view, rejected } };
-  }),
-  bind(retireUsers, async ({ deps, principal, params, body }) => {
-    const { job, rejected } = await requestRetirements(deps, principal, params.accountId, body.userIds);
-    const { orgId: _org, ...view } = job;
-    return { status: 202, body: { job: view, rejected } };
-  }),
+  bind(inviteUsers, async ({ deps, principal, params, body }) => ({
+    status: 202,
+    body: await requestInvitations(deps, principal, params.accountId, body.userIds),
+  })),
+  bind(retireUsers, async ({ deps, principal, params, body }) => ({
+    status: 202,
+    body: await requestRetirements(deps, principal, params.accountId, body.userIds),
+  })),
 );

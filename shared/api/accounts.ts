@@ -1,8 +1,15 @@
 /** VPP accounts: content tokens of Apple locations (SPEC §4, §5.1, §5.2). */
 import * as z from 'zod';
+import type { AccountView } from '../application/accounts/account-view.ts';
+import type { CreateAccountInput } from '../application/accounts/add-account.ts';
+import type {
+  AccountRemoval,
+  RenewTokenInput,
+  UpdateAccountInput,
+} from '../application/accounts/manage-accounts.ts';
 import { AccountStatusSchema } from '../domain/account.ts';
 import { JobViewSchema } from './jobs.ts';
-import { defineRoute } from './route.ts';
+import { defineRoute, schemaOf } from './route.ts';
 
 const Email = z
   .email()
@@ -15,74 +22,81 @@ const TokenText = z.string().max(16_384, 'The token is too long to be an Apple c
 
 export const AccountParams = z.object({ accountId: z.string().min(1).max(64) });
 
-export const CreateAccountBody = z
-  .object({
-    name: Name,
-    email: Email,
-    token: TokenText,
-    allowedAdmins: z.array(Email).max(200).default([]),
-    assignableNetworks: z.array(NetworkId).max(1000).default([]),
-    takeOver: z.boolean().default(false),
-  })
-  .strict()
-  .meta({ id: 'CreateAccount' });
+export const CreateAccountBody = schemaOf<CreateAccountInput>()(
+  z
+    .object({
+      name: Name,
+      email: Email,
+      token: TokenText,
+      allowedAdmins: z.array(Email).max(200).default([]),
+      assignableNetworks: z.array(NetworkId).max(1000).default([]),
+      takeOver: z.boolean().default(false),
+    })
+    .strict()
+    .meta({ id: 'CreateAccount' }),
+);
 
-export const UpdateAccountBody = z
-  .object({
-    name: Name.optional(),
-    email: Email.optional(),
-    allowedAdmins: z.array(Email).max(200).optional(),
-    assignableNetworks: z.array(NetworkId).max(1000).optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, {
-    message: 'Give at least one of name, email, allowedAdmins, assignableNetworks.',
-  })
-  .meta({ id: 'UpdateAccount' });
+export const UpdateAccountBody = schemaOf<UpdateAccountInput>()(
+  z
+    .object({
+      name: Name.optional(),
+      email: Email.optional(),
+      allowedAdmins: z.array(Email).max(200).optional(),
+      assignableNetworks: z.array(NetworkId).max(1000).optional(),
+    })
+    .strict()
+    .refine((b) => Object.keys(b).length > 0, {
+      message: 'Give at least one of name, email, allowedAdmins, assignableNetworks.',
+    })
+    .meta({ id: 'UpdateAccount' }),
+);
 
-export const RenewTokenBody = z
-  .object({ token: TokenText, takeOver: z.boolean().default(false) })
-  .strict()
-  .meta({ id: 'RenewToken' });
+export const RenewTokenBody = schemaOf<RenewTokenInput>()(
+  z
+    .object({ token: TokenText, takeOver: z.boolean().default(false) })
+    .strict()
+    .meta({ id: 'RenewToken' }),
+);
 
-export const AccountViewSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    email: z.string(),
-    allowedAdmins: z.array(z.string()),
-    assignableNetworks: z.array(z.string()).meta({ description: 'Empty: every network.' }),
-    status: AccountStatusSchema,
-    claimedBy: z
-      .string()
-      .optional()
-      .meta({ description: 'The other MDM, when status is claimed-elsewhere.' }),
-    location: z.object({
-      uId: z.string(),
+export const AccountViewSchema = schemaOf<AccountView>()(
+  z
+    .object({
+      id: z.string(),
       name: z.string(),
-      organizationName: z.string(),
-      countryISO2ACode: z.string().optional(),
-      websiteURL: z.string().optional(),
-    }),
-    tokenExpiresAt: z.string(),
-    lastSync: z
-      .object({ at: z.string(), jobId: z.string().optional(), full: z.boolean() })
-      .nullable()
-      .meta({ description: 'The last sync that completed.' }),
-    counts: z.object({
-      assets: z.number().int(),
-      licenses: z.object({
-        total: z.number().int(),
-        assigned: z.number().int(),
-        available: z.number().int(),
+      email: z.string(),
+      allowedAdmins: z.array(z.string()),
+      assignableNetworks: z.array(z.string()).meta({ description: 'Empty: every network.' }),
+      status: AccountStatusSchema,
+      claimedBy: z
+        .string()
+        .optional()
+        .meta({ description: 'The other MDM, when status is claimed-elsewhere.' }),
+      location: z.object({
+        uId: z.string(),
+        name: z.string(),
+        organizationName: z.string(),
+        countryISO2ACode: z.string().optional(),
+        websiteURL: z.string().optional(),
       }),
-      users: z.number().int(),
-    }),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'Account' });
-export type AccountView = z.infer<typeof AccountViewSchema>;
+      tokenExpiresAt: z.string(),
+      lastSync: z
+        .object({ at: z.string(), jobId: z.string().optional(), full: z.boolean() })
+        .nullable()
+        .meta({ description: 'The last sync that completed.' }),
+      counts: z.object({
+        assets: z.number().int(),
+        licenses: z.object({
+          total: z.number().int(),
+          assigned: z.number().int(),
+          available: z.number().int(),
+        }),
+        users: z.number().int(),
+      }),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    })
+    .meta({ id: 'Account' }),
+);
 
 const tag = 'accounts';
 
@@ -168,16 +182,18 @@ export const removeAccount = defineRoute({
   params: AccountParams,
   response: {
     status: 200,
-    schema: z
-      .object({
-        id: z.string(),
-        removed: z.literal(true),
-        assignmentsKeptAtApple: z
-          .number()
-          .int()
-          .meta({ description: 'Licences still assigned at Apple, as last known.' }),
-      })
-      .meta({ id: 'AccountRemoved' }),
+    schema: schemaOf<AccountRemoval>()(
+      z
+        .object({
+          id: z.string(),
+          removed: z.literal(true),
+          assignmentsKeptAtApple: z
+            .number()
+            .int()
+            .meta({ description: 'Licences still assigned at Apple, as last known.' }),
+        })
+        .meta({ id: 'AccountRemoved' }),
+    ),
   },
   errors: [404],
 });

@@ -1,9 +1,18 @@
 /** Licensed apps and books and who holds them (SPEC §4 assets). */
 import * as z from 'zod';
-import { PricingParamSchema } from '../domain/asset.ts';
-import { AssignmentSourceSchema, AssignmentStateSchema, SubjectTypeSchema } from '../domain/assignment.ts';
+import {
+  ASSIGNMENT_VIEW_FIELDS,
+  type AssetView,
+  type AssignmentView,
+} from '../application/assets/asset-view.ts';
+import { AssetRecordSchema, PricingParamSchema } from '../domain/asset.ts';
+import {
+  AssignmentRecordSchema,
+  AssignmentSourceSchema,
+  AssignmentStateSchema,
+} from '../domain/assignment.ts';
 import { AccountParams } from './accounts.ts';
-import { defineRoute, PageQueryShape, pageOf } from './route.ts';
+import { defineRoute, maskOf, PageQueryShape, pageOf, schemaOf } from './route.ts';
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -12,42 +21,25 @@ export const AssetParams = AccountParams.extend({
 });
 export const PricingQueryShape = { pricingParam: PricingParamSchema.optional() };
 
-export const AssetViewSchema = z
-  .object({
-    adamId: z.string(),
-    pricingParam: PricingParamSchema,
-    productType: z.enum(['App', 'Book']),
-    name: z.string().optional(),
-    iconUrl: z.string().optional(),
-    deviceAssignable: z.boolean(),
-    revocable: z.boolean(),
-    supportedPlatforms: z.array(z.string()),
-    unlimited: z.boolean(),
-    totalCount: z.number().int(),
-    assignedCount: z.number().int(),
-    availableCount: z.number().int(),
-    pendingCount: z.number().int().meta({ description: 'Licences reserved by grants in flight.' }),
-    retiredCount: z.number().int(),
-  })
-  .meta({ id: 'Asset' });
-export type AssetView = z.infer<typeof AssetViewSchema>;
+// The pending count comes with its description, listed before the retired count as it always was.
+export const AssetViewSchema = schemaOf<AssetView>()(
+  AssetRecordSchema.omit({ accountId: true, updatedAt: true, pendingCount: true, retiredCount: true })
+    .extend({
+      pendingCount: z.number().int().meta({ description: 'Licences reserved by grants in flight.' }),
+      retiredCount: AssetRecordSchema.shape.retiredCount,
+    })
+    .meta({ id: 'Asset' }),
+);
 
-export const AssignmentViewSchema = z
-  .object({
-    adamId: z.string(),
-    pricingParam: PricingParamSchema,
-    subjectType: SubjectTypeSchema,
-    subjectId: z.string().meta({ description: 'A serial number, or a VPP user id.' }),
-    state: AssignmentStateSchema,
-    source: AssignmentSourceSchema,
-    jobId: z.string().optional(),
-    error: z
-      .object({ errorNumber: z.number().int().optional(), code: z.string(), reason: z.string() })
-      .optional(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'Assignment' });
-export type AssignmentView = z.infer<typeof AssignmentViewSchema>;
+export const AssignmentViewSchema = schemaOf<AssignmentView>()(
+  AssignmentRecordSchema.pick(maskOf(ASSIGNMENT_VIEW_FIELDS))
+    .extend({
+      subjectId: AssignmentRecordSchema.shape.subjectId.meta({
+        description: 'A serial number, or a VPP user id.',
+      }),
+    })
+    .meta({ id: 'Assignment' }),
+);
 
 export const AssetDetailSchema = AssetViewSchema.extend({
   assignments: z

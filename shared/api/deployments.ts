@@ -1,73 +1,71 @@
 /** Deployments: how an asset reaches its scope (SPEC §3, §4, §5.7). */
 import * as z from 'zod';
+import type { DeploymentPlanView, DeploymentView } from '../application/deployments/deployment-view.ts';
+import type { DeploymentInput } from '../application/deployments/manage-deployments.ts';
+import { DeploymentSchema } from '../domain/deployment.ts';
 import { AssetParams, PricingQueryShape } from './assets.ts';
 import { JobViewSchema } from './jobs.ts';
-import { defineRoute } from './route.ts';
+import { defineRoute, schemaOf } from './route.ts';
 
 const Tag = z.string().trim().min(1).max(64);
 
-export const DeploymentBody = z
-  .object({
-    method: z.enum(['device', 'user']),
-    scope: z
-      .object({
-        networks: z
-          .array(z.string().trim().min(1).max(128))
-          .max(500)
-          .default([])
-          .meta({ description: 'Empty: any network.' }),
-        tags: z
-          .array(Tag)
-          .max(100)
-          .default([])
-          .meta({ description: 'Empty: any tags (devices); users then need to own an in-scope device.' }),
-      })
-      .strict(),
-    autoAssign: z.boolean(),
-    autoRevoke: z.boolean(),
-    revokeGraceHours: z
-      .number()
-      .int()
-      .min(0)
-      .max(24 * 90)
-      .default(0),
-  })
-  .strict()
-  .meta({ id: 'DeploymentInput' });
+export const DeploymentBody = schemaOf<DeploymentInput>()(
+  z
+    .object({
+      method: z.enum(['device', 'user']),
+      scope: z
+        .object({
+          networks: z
+            .array(z.string().trim().min(1).max(128))
+            .max(500)
+            .default([])
+            .meta({ description: 'Empty: any network.' }),
+          tags: z
+            .array(Tag)
+            .max(100)
+            .default([])
+            .meta({ description: 'Empty: any tags (devices); users then need to own an in-scope device.' }),
+        })
+        .strict(),
+      autoAssign: z.boolean(),
+      autoRevoke: z.boolean(),
+      revokeGraceHours: z
+        .number()
+        .int()
+        .min(0)
+        .max(24 * 90)
+        .default(0),
+    })
+    .strict()
+    .meta({ id: 'DeploymentInput' }),
+);
 
-export const DeploymentViewSchema = z
-  .object({
-    adamId: z.string(),
-    pricingParam: z.enum(['STDQ', 'PLUS']),
-    method: z.enum(['device', 'user']),
-    scope: z.object({ networks: z.array(z.string()), tags: z.array(z.string()) }),
-    autoAssign: z.boolean(),
-    autoRevoke: z.boolean(),
-    revokeGraceHours: z.number().int(),
-    shortage: z.object({ count: z.number().int(), alertedAt: z.string() }).optional(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    updatedBy: z.string(),
-  })
-  .meta({ id: 'Deployment' });
+export const DeploymentViewSchema = schemaOf<DeploymentView>()(
+  DeploymentSchema.omit({ orgId: true, accountId: true })
+    // Documented as it always was: a whole number of hours.
+    .extend({ revokeGraceHours: z.number().int() })
+    .meta({ id: 'Deployment' }),
+);
 
-const PlanSchema = z
-  .object({
-    deployment: DeploymentViewSchema,
-    inScope: z.number().int(),
-    freeLicenses: z.number().int().nullable().meta({ description: 'null: unlimited.' }),
-    grant: z
-      .array(z.string())
-      .meta({ description: 'Would be granted now, in the stable order (oldest in the inventory first).' }),
-    revoke: z.array(z.object({ subject: z.string(), graceEndedAt: z.string() })),
-    inGrace: z.array(z.object({ subject: z.string(), graceEndsAt: z.string() })),
-    retryLater: z.array(z.object({ subject: z.string(), retryAt: z.string(), code: z.string() })).meta({
-      description:
-        'In scope, refused by Apple for a reason a retry will not fix at once (retried a day after the refusal).',
-    }),
-    shortage: z.object({ count: z.number().int(), subjects: z.array(z.string()) }),
-  })
-  .meta({ id: 'DeploymentPlan' });
+const PlanSchema = schemaOf<DeploymentPlanView>()(
+  z
+    .object({
+      deployment: DeploymentViewSchema,
+      inScope: z.number().int(),
+      freeLicenses: z.number().int().nullable().meta({ description: 'null: unlimited.' }),
+      grant: z
+        .array(z.string())
+        .meta({ description: 'Would be granted now, in the stable order (oldest in the inventory first).' }),
+      revoke: z.array(z.object({ subject: z.string(), graceEndedAt: z.string() })),
+      inGrace: z.array(z.object({ subject: z.string(), graceEndsAt: z.string() })),
+      retryLater: z.array(z.object({ subject: z.string(), retryAt: z.string(), code: z.string() })).meta({
+        description:
+          'In scope, refused by Apple for a reason a retry will not fix at once (retried a day after the refusal).',
+      }),
+      shortage: z.object({ count: z.number().int(), subjects: z.array(z.string()) }),
+    })
+    .meta({ id: 'DeploymentPlan' }),
+);
 
 const tag = 'deployments';
 const query = z.object(PricingQueryShape);

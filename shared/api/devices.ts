@@ -1,7 +1,10 @@
 /** The organisation's device inventory (SPEC §4 devices). */
 import * as z from 'zod';
+import type { DeviceView } from '../application/devices/device-view.ts';
+import type { DeviceInput, DevicesUpserted } from '../application/devices/manage-devices.ts';
+import { DeviceSchema } from '../domain/device.ts';
 import { JobViewSchema } from './jobs.ts';
-import { defineRoute, PageQueryShape, pageOf } from './route.ts';
+import { defineRoute, PageQueryShape, pageOf, schemaOf } from './route.ts';
 
 /** Devices per `PUT /v1/devices` call. */
 export const MAX_DEVICES_PER_PUT = 1000;
@@ -13,33 +16,26 @@ const Serial = z
   .max(64)
   .regex(/^[A-Za-z0-9-]+$/, 'a serial number is letters, digits and dashes');
 
-export const DeviceInputSchema = z
-  .object({
-    serialNumber: Serial,
-    networkId: z.string().trim().min(1).max(128),
-    tags: z.array(z.string().trim().min(1).max(64)).max(50).default([]),
-    platform: z.string().trim().min(1).max(32).optional(),
-    ownerEmail: z
-      .email()
-      .max(254)
-      .transform((e) => e.toLowerCase())
-      .optional(),
-  })
-  .strict()
-  .meta({ id: 'DeviceInput' });
+export const DeviceInputSchema = schemaOf<DeviceInput>()(
+  z
+    .object({
+      serialNumber: Serial,
+      networkId: z.string().trim().min(1).max(128),
+      tags: z.array(z.string().trim().min(1).max(64)).max(50).default([]),
+      platform: z.string().trim().min(1).max(32).optional(),
+      ownerEmail: z
+        .email()
+        .max(254)
+        .transform((e) => e.toLowerCase())
+        .optional(),
+    })
+    .strict()
+    .meta({ id: 'DeviceInput' }),
+);
 
-export const DeviceViewSchema = z
-  .object({
-    serialNumber: z.string(),
-    networkId: z.string(),
-    tags: z.array(z.string()),
-    platform: z.string().optional(),
-    ownerEmail: z.string().optional(),
-    lastSeenAt: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'Device' });
+export const DeviceViewSchema = schemaOf<DeviceView>()(
+  DeviceSchema.omit({ orgId: true }).meta({ id: 'Device' }),
+);
 
 const SerialParams = z.object({ serialNumber: Serial });
 
@@ -54,9 +50,9 @@ export const putDevices = defineRoute({
   body: z.array(DeviceInputSchema).min(1).max(MAX_DEVICES_PER_PUT),
   response: {
     status: 200,
-    schema: z
-      .object({ created: z.number().int(), updated: z.number().int() })
-      .meta({ id: 'DevicesUpserted' }),
+    schema: schemaOf<DevicesUpserted>()(
+      z.object({ created: z.number().int(), updated: z.number().int() }).meta({ id: 'DevicesUpserted' }),
+    ),
   },
   errors: [403],
 });

@@ -1,8 +1,7 @@
 /** Inviting and retiring users (SPEC §4, §5.5), and the pages behind the link in the e-mail. */
 import * as z from 'zod';
 import { AccountParams } from './accounts.ts';
-import { JobViewSchema } from './jobs.ts';
-import { RejectionSchema } from './licenses.ts';
+import { startedJobSchema } from './licenses.ts';
 import { defineRoute } from './route.ts';
 
 /** Each user is marked as waiting for the job inside the request, so a call stays well within 29 s. */
@@ -18,41 +17,36 @@ const UserIdsBody = z
   })
   .strict()
   .meta({ id: 'UserIds' });
-const UserJobAnswer = z
-  .object({ job: JobViewSchema, rejected: z.array(RejectionSchema) })
-  .meta({ id: 'UserJob' });
+const UserJobAnswer = startedJobSchema('UserJob');
 
-export const inviteUsers = defineRoute({
-  id: 'inviteUsers',
-  method: 'POST',
-  path: '/v1/accounts/{accountId}/users/invitations',
-  fn: 'api-users',
-  auth: 'jwt',
-  summary:
-    'Register the users at Apple and e-mail each a unique invitation link (a new invitation voids the old link).',
-  tag: 'users',
-  params: AccountParams,
-  body: UserIdsBody,
-  response: { status: 202, schema: UserJobAnswer },
-  errors: [404, 422],
-  startsJob: { access: { account: 'manage' } },
-});
+/** A job about some users of an account (they are named in the body); the routes differ in what it does. */
+const userJobRoute = <const Id extends string>(id: Id, path: string, summary: string) =>
+  defineRoute({
+    id,
+    method: 'POST',
+    path,
+    fn: 'api-users',
+    auth: 'jwt',
+    summary,
+    tag: 'users',
+    params: AccountParams,
+    body: UserIdsBody,
+    response: { status: 202, schema: UserJobAnswer },
+    errors: [404, 422],
+    startsJob: { access: { account: 'manage' } },
+  });
 
-export const retireUsers = defineRoute({
-  id: 'retireUsers',
-  method: 'POST',
-  path: '/v1/accounts/{accountId}/users/retirements',
-  fn: 'api-users',
-  auth: 'jwt',
-  summary:
-    "Take back the users' revocable licences (Apple's revoke) and retire them at Apple; books stay and are reported.",
-  tag: 'users',
-  params: AccountParams,
-  body: UserIdsBody,
-  response: { status: 202, schema: UserJobAnswer },
-  errors: [404, 422],
-  startsJob: { access: { account: 'manage' } },
-});
+export const inviteUsers = userJobRoute(
+  'inviteUsers',
+  '/v1/accounts/{accountId}/users/invitations',
+  'Register the users at Apple and e-mail each a unique invitation link (a new invitation voids the old link).',
+);
+
+export const retireUsers = userJobRoute(
+  'retireUsers',
+  '/v1/accounts/{accountId}/users/retirements',
+  "Take back the users' revocable licences (Apple's revoke) and retire them at Apple; books stay and are reported.",
+);
 
 const TokenParams = z.object({ token: z.string().min(1).max(200) });
 

@@ -1,10 +1,10 @@
 /** Job progress (SPEC §3, §4). */
 import * as z from 'zod';
+import type { JobView } from '../application/jobs/job-view.ts';
 import { JobSchema } from '../domain/job.ts';
-import { defineRoute } from './route.ts';
+import { defineRoute, schemaOf } from './route.ts';
 
-export const JobViewSchema = JobSchema.omit({ orgId: true }).meta({ id: 'Job' });
-export type JobView = z.infer<typeof JobViewSchema>;
+export const JobViewSchema = schemaOf<JobView>()(JobSchema.omit({ orgId: true }).meta({ id: 'Job' }));
 
 export const getJob = defineRoute({
   id: 'getJob',

@@ -1,8 +1,10 @@
 /** Granting and revoking one asset (SPEC §4, §5.4). */
 import * as z from 'zod';
+import type { StartedJob } from '../application/jobs/job-view.ts';
+import type { Rejection } from '../application/licenses/request-licenses.ts';
 import { AssetParams, PricingQueryShape } from './assets.ts';
 import { JobViewSchema } from './jobs.ts';
-import { defineRoute } from './route.ts';
+import { defineRoute, schemaOf } from './route.ts';
 
 export const SubjectsBody = z
   .object({
@@ -15,50 +17,50 @@ export const SubjectsBody = z
   })
   .meta({ id: 'Subjects', description: 'At most 10,000 serial numbers and 10,000 user ids per request.' });
 
-export const RejectionSchema = z
-  .object({
-    subject: z.string().meta({ description: 'device:<serial> or user:<id>' }),
-    code: z.string(),
-    reason: z.string(),
-  })
-  .meta({ id: 'Rejection' });
+export const RejectionSchema = schemaOf<Rejection>()(
+  z
+    .object({
+      subject: z.string().meta({ description: 'device:<serial> or user:<id>' }),
+      code: z.string(),
+      reason: z.string(),
+    })
+    .meta({ id: 'Rejection' }),
+);
 
-export const LicenseAnswerSchema = z
-  .object({ job: JobViewSchema, rejected: z.array(RejectionSchema) })
-  .meta({ id: 'LicenseOperation' });
+/** The answer of a route that starts a job for what passed the rules (`id`: its OpenAPI name). */
+export const startedJobSchema = (id: string) =>
+  schemaOf<StartedJob>()(z.object({ job: JobViewSchema, rejected: z.array(RejectionSchema) }).meta({ id }));
 
-export const grantLicenses = defineRoute({
-  id: 'grantLicenses',
-  method: 'POST',
-  path: '/v1/accounts/{accountId}/assets/{adamId}/grants',
-  fn: 'api-assets',
-  auth: 'jwt',
-  summary:
-    'Grant the asset to devices and users. Subjects that break a rule are rejected with a reason; the rest go ahead as a job.',
-  tag: 'licenses',
-  params: AssetParams,
-  query: z.object(PricingQueryShape),
-  body: SubjectsBody,
-  response: { status: 202, schema: LicenseAnswerSchema },
-  errors: [404, 409, 422],
-  startsJob: { access: { account: 'manage' } },
-});
+export const LicenseAnswerSchema = startedJobSchema('LicenseOperation');
 
-export const revokeLicenses = defineRoute({
-  id: 'revokeLicenses',
-  method: 'POST',
-  path: '/v1/accounts/{accountId}/assets/{adamId}/revocations',
-  fn: 'api-assets',
-  auth: 'jwt',
-  summary:
-    "Take this one asset back from devices and users (Apple's disassociate); never the subjects' other licences.",
-  tag: 'licenses',
-  params: AssetParams,
-  query: z.object(PricingQueryShape),
-  body: SubjectsBody,
-  response: { status: 202, schema: LicenseAnswerSchema },
-  errors: [404, 409, 422],
-  startsJob: { access: { account: 'manage' } },
-});
+/** A grant or a revocation of one asset for the subjects in the body: a job. */
+const licenseRoute = <const Id extends string>(id: Id, path: string, summary: string) =>
+  defineRoute({
+    id,
+    method: 'POST',
+    path,
+    fn: 'api-assets',
+    auth: 'jwt',
+    summary,
+    tag: 'licenses',
+    params: AssetParams,
+    query: z.object(PricingQueryShape),
+    body: SubjectsBody,
+    response: { status: 202, schema: LicenseAnswerSchema },
+    errors: [404, 409, 422],
+    startsJob: { access: { account: 'manage' } },
+  });
+
+export const grantLicenses = licenseRoute(
+  'grantLicenses',
+  '/v1/accounts/{accountId}/assets/{adamId}/grants',
+  'Grant the asset to devices and users. Subjects that break a rule are rejected with a reason; the rest go ahead as a job.',
+);
+
+export const revokeLicenses = licenseRoute(
+  'revokeLicenses',
+  '/v1/accounts/{accountId}/assets/{adamId}/revocations',
+  "Take this one asset back from devices and users (Apple's disassociate); never the subjects' other licences.",
+);
 
 export const LICENSE_ROUTES = [grantLicenses, revokeLicenses];

@@ -1,27 +1,34 @@
 /** The licence report (SPEC §4, §5.7). */
 import * as z from 'zod';
-import { defineRoute } from './route.ts';
+import type { LicenseReportRow } from '../application/deployments/license-report.ts';
+import { PricingParamSchema } from '../domain/asset.ts';
+import { defineRoute, schemaOf } from './route.ts';
 
-export const LicenseReportRowSchema = z
-  .object({
-    accountId: z.string(),
-    accountName: z.string(),
-    adamId: z.string(),
-    pricingParam: z.enum(['STDQ', 'PLUS']),
-    name: z.string().optional(),
-    productType: z.enum(['App', 'Book']),
-    total: z.number().int().nullable().meta({ description: 'null: unlimited.' }),
-    assigned: z.number().int(),
-    available: z.number().int().nullable(),
-    pending: z.number().int(),
-    inScope: z
-      .number()
-      .int()
-      .nullable()
-      .meta({ description: 'Subjects in the deployment scope (null: no deployment).' }),
-    shortage: z.number().int().meta({ description: 'In scope but without a licence, beyond what is free.' }),
-  })
-  .meta({ id: 'LicenseReportRow' });
+export const LicenseReportRowSchema = schemaOf<LicenseReportRow>()(
+  z
+    .object({
+      accountId: z.string(),
+      accountName: z.string(),
+      adamId: z.string(),
+      pricingParam: PricingParamSchema,
+      name: z.string().optional(),
+      productType: z.enum(['App', 'Book']),
+      total: z.number().int().nullable().meta({ description: 'null: unlimited.' }),
+      assigned: z.number().int(),
+      available: z.number().int().nullable(),
+      pending: z.number().int(),
+      inScope: z
+        .number()
+        .int()
+        .nullable()
+        .meta({ description: 'Subjects in the deployment scope (null: no deployment).' }),
+      shortage: z
+        .number()
+        .int()
+        .meta({ description: 'In scope but without a licence, beyond what is free.' }),
+    })
+    .meta({ id: 'LicenseReportRow' }),
+);
 
 export const getLicenseReport = defineRoute({
   id: 'getLicenseReport',

@@ -49,6 +49,29 @@ export type JobAccess = { readonly role: Role } | { readonly account: 'manage' |
 
 export const defineRoute = <const C extends RouteContract>(contract: C): C => contract;
 
+/** `T` with no `readonly` anywhere: a use case may mark its types read-only, a schema's output never is. */
+type Writable<T> = T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
+
+/** True when A and B are one type: neither has a field, an optional mark or a member type the other lacks. */
+type Same<A, B> =
+  (<G>() => G extends Writable<A> ? 1 : 2) extends <G>() => G extends Writable<B> ? 1 : 2 ? true : false;
+
+/**
+ * The schema of a use case's own type `T` (a result, or the input it takes): it compiles only when what
+ * the schema parses to is exactly `T`, so the contract and the use case cannot drift apart.
+ * `schemaOf<AccountView>()(z.object({ ... }))`.
+ */
+export const schemaOf =
+  <T>() =>
+  <S extends z.ZodType>(
+    schema: S & (Same<z.output<S>, T> extends true ? unknown : { readonly parsesTo: T }),
+  ): S =>
+    schema;
+
+/** A `pick` mask of the fields a view lists (shared/application `*_VIEW_FIELDS`). */
+export const maskOf = <const K extends string>(fields: readonly K[]) =>
+  Object.fromEntries(fields.map((field) => [field, true])) as { [F in K]: true };
+
 export const ErrorBodySchema = z
   .object({
     error: z.object({

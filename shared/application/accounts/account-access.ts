@@ -3,12 +3,10 @@
  * organisation's account, or one an `admin` is not listed on, does not exist for the caller (404);
  * a role that may see it but not do the thing gets 403.
  */
-import type { AccountView } from '../../api/accounts.ts';
 import type { Account } from '../../domain/account.ts';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
 import { canManageAccount, canReadAccount, type Principal } from '../../domain/principal.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
-import { EMPTY_COUNTS, type SyncState } from '../ports/sync-state-repository.ts';
 
 /** `read`: see it; `manage`: users, licences, deployments, sync; `administer`: the account itself (org-admin). */
 export type AccountAccess = 'read' | 'manage' | 'administer';
@@ -29,35 +27,4 @@ export async function loadAccountFor(
     throw new ForbiddenError('Only an org-admin can add, change or remove accounts.');
   }
   return account;
-}
-
-export function toAccountView(account: Account, sync: SyncState | undefined): AccountView {
-  const counts = sync?.counts ?? EMPTY_COUNTS;
-  return {
-    id: account.id,
-    name: account.name,
-    email: account.email,
-    allowedAdmins: account.allowedAdmins,
-    assignableNetworks: account.assignableNetworks,
-    status: account.status,
-    ...(account.claimedBy && account.status === 'claimed-elsewhere' ? { claimedBy: account.claimedBy } : {}),
-    location: {
-      uId: account.location.uId,
-      name: account.location.name,
-      organizationName: account.location.organizationName,
-      ...(account.location.countryISO2ACode ? { countryISO2ACode: account.location.countryISO2ACode } : {}),
-      ...(account.location.websiteURL ? { websiteURL: account.location.websiteURL } : {}),
-    },
-    tokenExpiresAt: account.tokenExpiresAt,
-    lastSync: sync?.lastSyncAt
-      ? {
-          at: sync.lastSyncAt,
-          ...(sync.lastJobId ? { jobId: sync.lastJobId } : {}),
-          full: sync.lastSyncAt === sync.lastFullSyncAt,
-        }
-      : null,
-    counts: { assets: counts.assets, licenses: counts.licenses, users: counts.users },
-    createdAt: account.createdAt,
-    updatedAt: account.updatedAt,
-  };
 }

@@ -13,15 +13,13 @@
  * token.duplicate_location (409); token.expired, token.revoked, token.invalid (422);
  * account.notification_unreachable (502).
  */
-import type * as z from 'zod';
-import type { AccountView, CreateAccountBody } from '../../api/accounts.ts';
 import { type Account, statusFromExpiry } from '../../domain/account.ts';
 import { parseAppleDate } from '../../domain/apple-date.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, type Principal, requireRole } from '../../domain/principal.ts';
 import { Secret } from '../../domain/secret.ts';
-import { toAccountView } from './account-access.ts';
 import type { AccountDeps } from './account-deps.ts';
+import { type AccountView, toAccountView } from './account-view.ts';
 import {
   assertNotClaimedElsewhere,
   claimAtApple,
@@ -32,10 +30,22 @@ import {
 import { requestSync } from './request-sync.ts';
 import { notificationSecretName, tokenSecretName } from './token-guard.ts';
 
+/** The account to add: its name and contact, the `.vpptoken` file's content, who may administer it. */
+export interface CreateAccountInput {
+  name: string;
+  email: string;
+  token: string;
+  allowedAdmins: string[];
+  /** Empty: every network. */
+  assignableNetworks: string[];
+  /** Claim a location another MDM holds. */
+  takeOver: boolean;
+}
+
 export async function addAccount(
   deps: AccountDeps,
   principal: Principal,
-  input: z.output<typeof CreateAccountBody>,
+  input: CreateAccountInput,
 ): Promise<AccountView> {
   requireRole(principal, 'org-admin');
   const now = deps.clock.now();

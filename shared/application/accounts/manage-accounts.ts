@@ -8,18 +8,38 @@
  *   location is released; Apple's assignments stay and the answer says how many.
  * - startAccountSync: admins of the account too; a job.
  */
-import type * as z from 'zod';
-import type { AccountView, RenewTokenBody, UpdateAccountBody } from '../../api/accounts.ts';
-import type { JobView } from '../../api/jobs.ts';
 import { statusFromExpiry } from '../../domain/account.ts';
 import { parseAppleDate } from '../../domain/apple-date.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, canReadAccount, type Principal } from '../../domain/principal.ts';
-import { loadAccountFor, toAccountView } from './account-access.ts';
+import { type JobView, toJobView } from '../jobs/job-view.ts';
+import { loadAccountFor } from './account-access.ts';
 import type { AccountDeps } from './account-deps.ts';
+import { type AccountView, toAccountView } from './account-view.ts';
 import { assertNotClaimedElsewhere, claimAtApple, readLocation, readTokenFile } from './claim-location.ts';
 import { requestSync } from './request-sync.ts';
 import { notificationSecretName, tokenSecretName } from './token-guard.ts';
+
+/** What may change on an account (at least one of them). */
+export interface UpdateAccountInput {
+  name?: string;
+  email?: string;
+  allowedAdmins?: string[];
+  assignableNetworks?: string[];
+}
+
+/** A renewed `.vpptoken` file's content; `takeOver` re-claims a location another MDM took. */
+export interface RenewTokenInput {
+  token: string;
+  takeOver: boolean;
+}
+
+/** A removed account, and how many licences Apple still has assigned (as last known). */
+export interface AccountRemoval {
+  id: string;
+  removed: true;
+  assignmentsKeptAtApple: number;
+}
 
 export async function listAccounts(deps: AccountDeps, principal: Principal): Promise<AccountView[]> {
   const accounts = (await deps.accounts.listByOrg(principal.orgId)).filter((a) =>
@@ -45,7 +65,7 @@ export async function updateAccount(
   deps: AccountDeps,
   principal: Principal,
   accountId: string,
-  changes: z.output<typeof UpdateAccountBody>,
+  changes: UpdateAccountInput,
 ): Promise<AccountView> {
   const account = await loadAccountFor(deps, principal, accountId, 'administer');
   const next = {
@@ -74,7 +94,7 @@ export async function renewToken(
   deps: AccountDeps,
   principal: Principal,
   accountId: string,
-  input: z.output<typeof RenewTokenBody>,
+  input: RenewTokenInput,
 ): Promise<AccountView> {
   const account = await loadAccountFor(deps, principal, accountId, 'administer');
   const now = deps.clock.now();
@@ -133,7 +153,7 @@ export async function removeAccount(
   deps: AccountDeps,
   principal: Principal,
   accountId: string,
-): Promise<{ id: string; removed: true; assignmentsKeptAtApple: number }> {
+): Promise<AccountRemoval> {
   const account = await loadAccountFor(deps, principal, accountId, 'administer');
   const sync = await deps.syncStates.get(account.id);
   await deps.accounts.remove(account);
@@ -172,6 +192,5 @@ export async function startAccountSync(
     details: { full, ...(job ? { jobId: job.id } : {}) },
   });
   if (!job) throw new Error('a requested sync always has a job');
-  const { orgId: _org, ...view } = job;
-  return view;
+  return toJobView(job);
 }

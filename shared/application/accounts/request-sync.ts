@@ -5,10 +5,8 @@
  */
 import type { Job } from '../../domain/job.ts';
 import type { Actor } from '../../domain/principal.ts';
+import { newJob } from '../jobs/new-job.ts';
 import type { AccountDeps } from './account-deps.ts';
-
-export const actorName = (actor: Actor): string =>
-  actor.type === 'user' ? actor.email : `${actor.type}:${actor.id}`;
 
 export async function requestSync(
   deps: Pick<AccountDeps, 'jobs' | 'queue' | 'ids' | 'clock'>,
@@ -18,20 +16,15 @@ export async function requestSync(
   const now = deps.clock.now().toISOString();
   let job: Job | undefined;
   if (!input.scheduled) {
-    job = {
+    job = newJob({
       id: jobId,
       orgId: input.orgId,
       accountId: input.accountId,
       type: 'sync',
-      state: 'queued',
       requested: 3,
-      completed: 0,
-      failed: 0,
-      failures: [],
-      createdBy: actorName(input.actor),
-      createdAt: now,
-      updatedAt: now,
-    };
+      actor: input.actor,
+      now,
+    });
     await deps.jobs.create(job);
   }
   await deps.queue.send('jobs', {

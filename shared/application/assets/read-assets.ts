@@ -2,9 +2,8 @@
  * Reading an account's assets and their holders (SPEC §4 assets). Anyone who may see the account may
  * read them. An `adamId` held with both pricing parameters needs `pricingParam` (409 asset.ambiguous).
  */
-import type { AssetView, AssignmentView } from '../../api/assets.ts';
 import type { AssetRecord, PricingParam } from '../../domain/asset.ts';
-import type { AssignmentRecord, AssignmentSource, AssignmentState } from '../../domain/assignment.ts';
+import type { AssignmentSource, AssignmentState } from '../../domain/assignment.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
@@ -12,30 +11,12 @@ import { type Page, pageOf } from '../paging.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { AssetRepository } from '../ports/asset-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
+import { type AssetView, type AssignmentView, toAssetView, toAssignmentView } from './asset-view.ts';
 
 export interface AssetReadDeps {
   readonly accounts: AccountRepository;
   readonly assets: AssetRepository;
   readonly assignments: AssignmentRepository;
-}
-
-export function toAssetView(a: AssetRecord): AssetView {
-  const { accountId: _a, updatedAt: _u, ...view } = a;
-  return view;
-}
-
-export function toAssignmentView(r: AssignmentRecord): AssignmentView {
-  return {
-    adamId: r.adamId,
-    pricingParam: r.pricingParam,
-    subjectType: r.subjectType,
-    subjectId: r.subjectId,
-    state: r.state,
-    source: r.source,
-    ...(r.jobId ? { jobId: r.jobId } : {}),
-    ...(r.error ? { error: r.error } : {}),
-    updatedAt: r.updatedAt,
-  };
 }
 
 /** The one asset an `adamId` (and optional pricing parameter) names in an account. */

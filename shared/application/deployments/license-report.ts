@@ -2,25 +2,39 @@
  * The licence report: one row per asset of the accounts the caller may see, with the deployment's
  * scope and shortage computed the way the reconciler plans them.
  */
-
-import type * as z from 'zod';
-import type { LicenseReportRowSchema } from '../../api/reports.ts';
+import type { PricingParam } from '../../domain/asset.ts';
 import type { Device } from '../../domain/device.ts';
 import { canReadAccount, type Principal } from '../../domain/principal.ts';
 import type { DeploymentDeps } from './manage-deployments.ts';
 import { planFor } from './reconcile.ts';
 
-type Row = z.infer<typeof LicenseReportRowSchema>;
+/** One asset of one account; null counts: unlimited (or, for inScope, no deployment). */
+export interface LicenseReportRow {
+  accountId: string;
+  accountName: string;
+  adamId: string;
+  pricingParam: PricingParam;
+  name?: string;
+  productType: 'App' | 'Book';
+  total: number | null;
+  assigned: number;
+  available: number | null;
+  pending: number;
+  /** Subjects in the deployment scope. */
+  inScope: number | null;
+  /** In scope but without a licence, beyond what is free. */
+  shortage: number;
+}
 
 export async function licenseReport(
   deps: DeploymentDeps,
   principal: Principal,
   accountId?: string,
-): Promise<Row[]> {
+): Promise<LicenseReportRow[]> {
   const accounts = (await deps.accounts.listByOrg(principal.orgId)).filter(
     (a) => canReadAccount(principal, a) && (!accountId || a.id === accountId),
   );
-  const rows: Row[] = [];
+  const rows: LicenseReportRow[] = [];
   let devices: Device[] | undefined;
   for (const account of accounts.sort((a, b) => a.name.localeCompare(b.name))) {
     const deployments = new Map(
@@ -61,7 +75,7 @@ export async function licenseReport(
 }
 
 /** RFC 4180 CSV: quoted where needed, CRLF line ends, a header row. */
-export function toCsv(rows: readonly Row[]): string {
+export function toCsv(rows: readonly LicenseReportRow[]): string {
   const columns = [
     'accountId',
     'accountName',

@@ -3,20 +3,18 @@
  * for anyone who may read the account), and reconcile now (a job). Changes to the inventory, users or
  * a deployment ask for a debounced reconciliation of the organisation (`scheduleReconciliation`).
  */
-import type * as z from 'zod';
-import type { DeploymentBody } from '../../api/deployments.ts';
-import type { JobView } from '../../api/jobs.ts';
 import type { PricingParam } from '../../domain/asset.ts';
 import type { Deployment } from '../../domain/deployment.ts';
 import { NotFoundError, RuleViolationError } from '../../domain/errors.ts';
-import type { Job } from '../../domain/job.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
-import { actorName } from '../accounts/request-sync.ts';
 import { resolveAsset } from '../assets/read-assets.ts';
+import { type JobView, toJobView } from '../jobs/job-view.ts';
+import { newJob } from '../jobs/new-job.ts';
 import type { Debouncer } from '../ports/debouncer.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
+import { type DeploymentPlanView, type DeploymentView, toDeploymentView } from './deployment-view.ts';
 import { planFor, type ReconcileDeps } from './reconcile.ts';
 
 export interface DeploymentDeps extends ReconcileDeps {
@@ -41,18 +39,17 @@ export async function scheduleReconciliation(deps: ReconcileTrigger, orgId: stri
   );
 }
 
-export function toDeploymentView(d: Deployment) {
-  const { orgId: _o, accountId: _a, ...view } = d;
-  return view;
-}
+/** How an asset is to reach its scope (the deployment as an admin writes it). */
+export type DeploymentInput = Pick<
+  Deployment,
+  'method' | 'scope' | 'autoAssign' | 'autoRevoke' | 'revokeGraceHours'
+>;
 
 export async function putDeployment(
   deps: DeploymentDeps,
   principal: Principal,
-  input: { accountId: string; adamId: string; pricingParam?: PricingParam | undefined } & z.output<
-    typeof DeploymentBody
-  >,
-) {
+  input: { accountId: string; adamId: string; pricingParam?: PricingParam | undefined } & DeploymentInput,
+): Promise<DeploymentView> {
   const account = await loadAccountFor(deps, principal, input.accountId, 'manage');
   const asset = await resolveAsset(deps, account.id, input.adamId, input.pricingParam);
   if (input.method === 'device' && !asset.deviceAssignable) {
@@ -135,7 +132,7 @@ export async function getPlan(
   accountId: string,
   adamId: string,
   pricingParam?: PricingParam,
-) {
+): Promise<DeploymentPlanView> {
   const account = await loadAccountFor(deps, principal, accountId, 'read');
   const asset = await resolveAsset(deps, account.id, adamId, pricingParam);
   const deployment = await deps.deployments.get(account.id, asset.adamId, asset.pricingParam);
@@ -168,21 +165,15 @@ export async function requestReconcile(
   const asset = await resolveAsset(deps, account.id, adamId, pricingParam);
   if (!(await deps.deployments.get(account.id, asset.adamId, asset.pricingParam)))
     throw new NotFoundError('Deployment');
-  const now = deps.clock.now().toISOString();
-  const job: Job = {
+  const job = newJob({
     id: deps.ids.newId(),
     orgId: account.orgId,
     accountId: account.id,
     type: 'reconciliation',
-    state: 'queued',
     requested: 1,
-    completed: 0,
-    failed: 0,
-    failures: [],
-    createdBy: actorName(actorOf(principal)),
-    createdAt: now,
-    updatedAt: now,
-  };
+    actor: actorOf(principal),
+    now: deps.clock.now().toISOString(),
+  });
   await deps.jobs.create(job);
   await deps.queue.send('jobs', {
     type: 'reconcile',
@@ -192,6 +183,5 @@ export async function requestReconcile(
     adamId: asset.adamId,
     pricingParam: asset.pricingParam,
   });
-  const { orgId: _org, ...view } = job;
-  return view;
+  return toJobView(job);
 }

@@ -4,32 +4,39 @@
  * - removeDevice: the device leaves the inventory and its licences are reclaimed in every account
  *   with Apple's `assets/revoke` (a job: holdings move to pending-revoke now, the job worker sends).
  */
-import type * as z from 'zod';
-import type { DeviceInputSchema } from '../../api/devices.ts';
 import { HOLDING } from '../../domain/assignment.ts';
 import { canMove, next } from '../../domain/assignment-state.ts';
 import { type Device, normaliseSerial } from '../../domain/device.ts';
 import { NotFoundError } from '../../domain/errors.ts';
-import type { Job } from '../../domain/job.ts';
 import { actorOf, canReadAccount, type Principal, requireRole } from '../../domain/principal.ts';
-import { actorName } from '../accounts/request-sync.ts';
-import { toAssignmentView } from '../assets/read-assets.ts';
+import { toAssignmentView } from '../assets/asset-view.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import { type ReconcileTrigger, scheduleReconciliation } from '../deployments/manage-deployments.ts';
+import { type JobView, toJobView } from '../jobs/job-view.ts';
+import { newJob } from '../jobs/new-job.ts';
 import type { LicenseDeps } from '../licenses/request-licenses.ts';
 import { type Page, pageOf } from '../paging.ts';
+import { type DeviceView, toDeviceView } from './device-view.ts';
 
-type DeviceInput = z.output<typeof DeviceInputSchema>;
+/** A device as an API caller reports it (the serial number in any case). */
+export interface DeviceInput {
+  serialNumber: string;
+  networkId: string;
+  tags: string[];
+  platform?: string;
+  ownerEmail?: string;
+}
 
-export function toDeviceView(d: Device) {
-  const { orgId: _org, ...view } = d;
-  return view;
+export interface DevicesUpserted {
+  created: number;
+  updated: number;
 }
 
 export async function putDevices(
   deps: LicenseDeps & ReconcileTrigger,
   principal: Principal,
   input: readonly DeviceInput[],
-): Promise<{ created: number; updated: number }> {
+): Promise<DevicesUpserted> {
   requireRole(principal, 'org-admin');
   const now = deps.clock.now().toISOString();
   const bySerial = new Map(input.map((d) => [normaliseSerial(d.serialNumber), d]));
@@ -51,17 +58,10 @@ export async function putDevices(
   const created = devices.filter((d) => !existing.has(d.serialNumber)).length;
   // Networks and tags decide the deployments a device falls in.
   await scheduleReconciliation(deps, principal.orgId);
-  await deps.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'device.upserted',
-    target: `devices:${principal.orgId}`,
-    result: 'succeeded',
-    details: {
-      created,
-      updated: devices.length - created,
-      serials: devices.slice(0, 20).map((d) => d.serialNumber),
-    },
+  await auditTrail(deps, principal.orgId, actorOf(principal)).inventory('device.upserted', 'succeeded', {
+    created,
+    updated: devices.length - created,
+    serials: devices.slice(0, 20).map((d) => d.serialNumber),
   });
   return { created, updated: devices.length - created };
 }
@@ -75,7 +75,7 @@ export async function listDevices(
     networkId?: string | undefined;
     tag?: string | undefined;
   },
-): Promise<Page<ReturnType<typeof toDeviceView>>> {
+): Promise<Page<DeviceView>> {
   const devices = (await deps.devices.listByOrg(principal.orgId)).filter(
     (d) =>
       (!query.networkId || d.networkId === query.networkId) && (!query.tag || d.tags.includes(query.tag)),
@@ -100,7 +100,11 @@ export async function getDevice(deps: LicenseDeps, principal: Principal, serial:
   return { ...toDeviceView(device), licenses };
 }
 
-export async function removeDevice(deps: LicenseDeps, principal: Principal, serial: string): Promise<Job> {
+export async function removeDevice(
+  deps: LicenseDeps,
+  principal: Principal,
+  serial: string,
+): Promise<JobView> {
   requireRole(principal, 'org-admin');
   const serialNumber = normaliseSerial(serial);
   const device = await deps.devices.get(principal.orgId, serialNumber);
@@ -121,30 +125,23 @@ export async function removeDevice(deps: LicenseDeps, principal: Principal, seri
     if (await deps.assignments.transition(moved.record, moved.from)) requested++;
   }
   await deps.devices.remove(principal.orgId, serialNumber);
-  const job: Job = {
+  const actor = actorOf(principal);
+  const job = newJob({
     id: jobId,
     orgId: principal.orgId,
     type: 'device-removal',
     state: requested === 0 ? 'succeeded' : 'queued',
     requested,
-    completed: 0,
-    failed: 0,
-    failures: [],
     summary: { serialNumber },
-    createdBy: actorName(actorOf(principal)),
-    createdAt: now,
-    updatedAt: now,
-  };
+    actor,
+    now,
+  });
   await deps.jobs.create(job);
   if (requested > 0)
     await deps.queue.send('jobs', { type: 'device-removal', orgId: principal.orgId, jobId, serialNumber });
-  await deps.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'device.removed',
-    target: `device:${serialNumber}`,
-    result: 'accepted',
-    details: { jobId, licencesToReclaim: requested },
+  await auditTrail(deps, principal.orgId, actor).device(serialNumber, 'device.removed', 'accepted', {
+    jobId,
+    licencesToReclaim: requested,
   });
-  return job;
+  return toJobView(job);
 }

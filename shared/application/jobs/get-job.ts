@@ -5,11 +5,11 @@
  *    exist), and, for an `admin`, unless it is about an account that lists them (or no account).
  * Errors: `job.not_found`.
  */
-import type { JobView } from '../../api/jobs.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { canReadAccount, type Principal } from '../../domain/principal.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
+import { type JobView, toJobView } from './job-view.ts';
 
 export async function getJob(
   deps: { jobs: JobRepository; accounts: AccountRepository },
@@ -22,6 +22,5 @@ export async function getJob(
     const account = await deps.accounts.get(job.accountId);
     if (!account || !canReadAccount(principal, account)) throw new NotFoundError('Job');
   }
-  const { orgId: _org, ...view } = job;
-  return view;
+  return toJobView(job);
 }

@@ -2,11 +2,11 @@
  * The API's grants and revocations: the caller must manage the account (org-admin, or an admin the
  * account lists); the asset is resolved (`?pricingParam=` when ambiguous); then `requestLicenses`.
  */
-import type { JobView } from '../../api/jobs.ts';
 import type { PricingParam } from '../../domain/asset.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { resolveAsset } from '../assets/read-assets.ts';
+import { type JobView, toJobView } from '../jobs/job-view.ts';
 import { type LicenseDeps, type Rejection, requestLicenses } from './request-licenses.ts';
 
 export async function requestLicensesAsCaller(
@@ -32,6 +32,5 @@ export async function requestLicensesAsCaller(
     actor: actorOf(principal),
     source: 'manual',
   });
-  const { orgId: _org, ...view } = job;
-  return { job: view, rejected };
+  return { job: toJobView(job), rejected };
 }

@@ -21,8 +21,9 @@ import { normaliseSerial } from '../../domain/device.ts';
 import { RuleViolationError } from '../../domain/errors.ts';
 import type { Job } from '../../domain/job.ts';
 import type { Actor } from '../../domain/principal.ts';
-import { actorName } from '../accounts/request-sync.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import { mapLimit } from '../concurrency.ts';
+import { newJob } from '../jobs/new-job.ts';
 import type { SubjectRef } from '../messages.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { AssetRepository } from '../ports/asset-repository.ts';
@@ -260,21 +261,16 @@ export async function requestLicenses(
     );
   }
 
-  const job: Job = {
+  const job = newJob({
     id: jobId,
     orgId: account.orgId,
     accountId: account.id,
     type: kind === 'grant' ? 'grant' : 'revocation',
-    state: 'queued',
     requested: moved.length,
-    completed: 0,
-    failed: 0,
-    failures: [],
     summary: { adamId: asset.adamId, pricingParam: asset.pricingParam, rejected: rejected.length },
-    createdBy: actorName(request.actor),
-    createdAt: now,
-    updatedAt: now,
-  };
+    actor: request.actor,
+    now,
+  });
   await deps.jobs.create(job);
   const messages = [];
   for (let i = 0; i < moved.length; i += SUBJECTS_PER_MESSAGE) {
@@ -287,20 +283,14 @@ export async function requestLicenses(
     });
   }
   await deps.queue.sendMany(kind === 'grant' ? 'grants' : 'revocations', messages);
-  await deps.audit.record({
-    orgId: account.orgId,
-    actor: request.actor,
-    action: kind === 'grant' ? 'license.grant_requested' : 'license.revoke_requested',
-    target: `asset:${account.id}/${asset.adamId}`,
-    result: 'accepted',
-    details: {
-      jobId,
-      pricingParam: asset.pricingParam,
-      source: request.source,
-      accepted: moved.length,
-      rejected: rejected.length,
-      subjects: moved.slice(0, 20).map((s) => label(s.type, s.id)),
-    },
+  const action = kind === 'grant' ? 'license.grant_requested' : 'license.revoke_requested';
+  await auditTrail(deps, account.orgId, request.actor).asset(account.id, asset.adamId, action, 'accepted', {
+    jobId,
+    pricingParam: asset.pricingParam,
+    source: request.source,
+    accepted: moved.length,
+    rejected: rejected.length,
+    subjects: moved.slice(0, 20).map((s) => label(s.type, s.id)),
   });
   return { job, rejected };
 }

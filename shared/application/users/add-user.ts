@@ -8,19 +8,26 @@
  * 4. Record `user.created` in the audit log.
  * Errors: request.invalid (400); auth.forbidden (403); account.not_found (404); user.email_taken (409).
  */
-import type * as z from 'zod';
-import type { CreateUserBody, UserView } from '../../api/users.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
-import { toUserView, type UserDeps } from './user-deps.ts';
+import type { UserDeps } from './user-deps.ts';
+import { toUserView, type UserView } from './user-view.ts';
+
+/** The user to add; e-mails in lower case, tags without repeats. */
+export interface CreateUserInput {
+  email: string;
+  name?: string;
+  managedAppleId?: string;
+  tags: string[];
+}
 
 export async function addUser(
   deps: Pick<UserDeps, 'accounts' | 'users' | 'audit' | 'clock' | 'ids'>,
   principal: Principal,
   accountId: string,
-  input: z.output<typeof CreateUserBody>,
+  input: CreateUserInput,
 ): Promise<UserView> {
   const account = await loadAccountFor(deps, principal, accountId, 'manage');
   const now = deps.clock.now().toISOString();

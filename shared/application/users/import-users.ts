@@ -17,14 +17,14 @@
  * Errors: import.header_invalid, import.malformed (400); auth.forbidden (403); account.not_found
  * (404); import.too_large (413); import.no_valid_rows (422).
  */
-import type { ImportRejection, ImportResult } from '../../api/users.ts';
-import { UserFields } from '../../api/users.ts';
 import { DomainError, RuleViolationError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { readUserCsv, type UserCsvRow } from './read-user-csv.ts';
-import { toUserView, type UserDeps } from './user-deps.ts';
+import type { UserDeps } from './user-deps.ts';
+import { UserFields } from './user-fields.ts';
+import { toUserView, type UserView } from './user-view.ts';
 
 /** An error answer lists at most this many rows (the answer to an import that added rows lists all). */
 const MAX_REJECTIONS_IN_ERROR = 20;
@@ -36,6 +36,19 @@ export const MAX_IMPORT_ROWS = 5_000;
 /** Users per `addMany` call, and how many calls run at once (each user is its own transaction). */
 const ADD_CHUNK = 25;
 const ADD_CONCURRENCY = 8;
+
+/** A row that was not added: its line in the file (the header is line 1), and why. */
+export interface ImportRejection {
+  line: number;
+  email?: string;
+  reason: string;
+  code: string;
+}
+
+export interface ImportResult {
+  added: UserView[];
+  rejected: ImportRejection[];
+}
 
 type ImportDeps = Pick<UserDeps, 'accounts' | 'users' | 'audit' | 'clock' | 'ids'>;
 type RowFields = Pick<VppUser, 'name' | 'managedAppleId' | 'tags'> & { email: string };

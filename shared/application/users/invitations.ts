@@ -8,15 +8,13 @@
  *   user an invitation code (USER_MANAGEMENT, or the status poll when that is late); users already
  *   registered get theirs now.
  */
-import type { Account } from '../../domain/account.ts';
-import { NotFoundError, RuleViolationError } from '../../domain/errors.ts';
-import type { Job } from '../../domain/job.ts';
+import { NotFoundError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
-import { actorName } from '../accounts/request-sync.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
-import type { Rejection } from '../licenses/request-licenses.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
+import { type StartedJob, toJobView } from '../jobs/job-view.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
@@ -30,6 +28,7 @@ import {
   recordUserSubmission,
   type UserEventDeps,
 } from './apply-apple-users.ts';
+import { acceptUsers, type Refusal, startUserJob } from './user-jobs.ts';
 
 export interface InvitationDeps extends UserEventDeps {
   readonly accounts: AccountRepository;
@@ -38,36 +37,17 @@ export interface InvitationDeps extends UserEventDeps {
   readonly queue: MessageQueue;
 }
 
-/** Marks the accepted users as waiting for a job of `kind`; creates the job. Shared with retirements. */
-export async function startUserJob(
-  deps: InvitationDeps,
-  account: Account,
-  principal: Principal,
-  kind: 'invitation' | 'retirement',
-  users: readonly VppUser[],
-  extra: { requested?: number; summary?: Record<string, unknown> } = {},
-): Promise<Job> {
-  const now = deps.clock.now().toISOString();
-  const jobId = deps.ids.newId();
-  const job: Job = {
-    id: jobId,
-    orgId: account.orgId,
-    accountId: account.id,
-    type: kind,
-    state: 'queued',
-    requested: extra.requested ?? users.length,
-    completed: 0,
-    failed: 0,
-    failures: [],
-    ...(extra.summary ? { summary: extra.summary } : {}),
-    createdBy: actorName(actorOf(principal)),
-    createdAt: now,
-    updatedAt: now,
-  };
-  await deps.jobs.create(job);
-  for (const user of users)
-    await deps.users.replace(user, { ...user, pending: { kind, jobId }, updatedAt: now });
-  return job;
+/** New and Invited users may be invited, if they have an address and wait for nothing else. */
+function refuseInvitation(user: VppUser): Refusal {
+  if (user.status === 'Associated')
+    return { code: 'user.already_associated', reason: 'The user has already accepted.' };
+  if (user.status === 'Retired')
+    return { code: 'user.retired', reason: 'The user is retired: add them again to invite them.' };
+  if (!user.email && !user.managedAppleId)
+    return { code: 'user.no_email', reason: 'The user has no e-mail address to invite.' };
+  if (user.pending)
+    return { code: 'user.busy', reason: `The user is waiting for another ${user.pending.kind}.` };
+  return undefined;
 }
 
 export async function requestInvitations(
@@ -75,40 +55,11 @@ export async function requestInvitations(
   principal: Principal,
   accountId: string,
   userIds: readonly string[],
-): Promise<{ job: Job; rejected: Rejection[] }> {
+): Promise<StartedJob> {
   const account = await loadAccountFor(deps, principal, accountId, 'manage');
-  const found = new Map((await deps.users.getMany(account.id, userIds)).map((u) => [u.id, u]));
-  const rejected: Rejection[] = [];
-  const accepted: VppUser[] = [];
-  for (const id of new Set(userIds)) {
-    const user = found.get(id);
-    const subject = `user:${id}`;
-    if (!user) rejected.push({ subject, code: 'user.not_found', reason: 'No such user in this account.' });
-    else if (user.status === 'Associated')
-      rejected.push({ subject, code: 'user.already_associated', reason: 'The user has already accepted.' });
-    else if (user.status === 'Retired')
-      rejected.push({
-        subject,
-        code: 'user.retired',
-        reason: 'The user is retired: add them again to invite them.',
-      });
-    else if (!user.email && !user.managedAppleId)
-      rejected.push({ subject, code: 'user.no_email', reason: 'The user has no e-mail address to invite.' });
-    else if (user.pending)
-      rejected.push({
-        subject,
-        code: 'user.busy',
-        reason: `The user is waiting for another ${user.pending.kind}.`,
-      });
-    else accepted.push(user);
-  }
-  if (accepted.length === 0)
-    throw new RuleViolationError(
-      'invitation.nothing_to_do',
-      'No user can be invited: see details.rejected.',
-      { rejected },
-    );
-  const job = await startUserJob(deps, account, principal, 'invitation', accepted);
+  const { accepted, rejected } = await acceptUsers(deps, account, 'invitation', userIds, refuseInvitation);
+  const actor = actorOf(principal);
+  const job = await startUserJob(deps, account, actor, 'invitation', accepted);
   await deps.queue.send('jobs', {
     type: 'invitation',
     orgId: account.orgId,
@@ -116,15 +67,12 @@ export async function requestInvitations(
     jobId: job.id,
     userIds: accepted.map((u) => u.id),
   });
-  await deps.audit.record({
-    orgId: account.orgId,
-    actor: actorOf(principal),
-    action: 'user.invitations_requested',
-    target: `account:${account.id}`,
-    result: 'accepted',
-    details: { jobId: job.id, accepted: accepted.length, rejected: rejected.length },
+  await auditTrail(deps, account.orgId, actor).account(account.id, 'user.invitations_requested', 'accepted', {
+    jobId: job.id,
+    accepted: accepted.length,
+    rejected: rejected.length,
   });
-  return { job, rejected };
+  return { job: toJobView(job), rejected };
 }
 
 export async function runInvitationJob(

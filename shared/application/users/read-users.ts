@@ -7,12 +7,12 @@
  *   pending-revoke).
  * Errors: cursor.invalid (400); account.not_found, user.not_found (404).
  */
-import type { UserDetail, UserView } from '../../api/users.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { UserStatus, VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { type Page, pageOf } from '../paging.ts';
-import { loadUser, toUserView, type UserDeps } from './user-deps.ts';
+import { loadUser, type UserDeps } from './user-deps.ts';
+import { toUserView, type UserDetail, type UserView } from './user-view.ts';
 
 type ReadDeps = Pick<UserDeps, 'accounts' | 'users' | 'assignments'>;
 

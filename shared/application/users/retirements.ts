@@ -8,48 +8,41 @@
  *   `users/retire` (continueAfterRevoke); users become Retired when Apple says so.
  */
 import { canMove, next } from '../../domain/assignment-state.ts';
-import { NotFoundError, RuleViolationError } from '../../domain/errors.ts';
-import type { Job } from '../../domain/job.ts';
+import { NotFoundError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
-import type { Rejection } from '../licenses/request-licenses.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
+import { type StartedJob, toJobView } from '../jobs/job-view.ts';
 import { revokeAll } from '../licenses/revoke-all.ts';
 import type { SubmitDeps } from '../licenses/submit-licenses.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import { RetryLaterError } from '../retry-later.ts';
 import { failUsers, recordUserSubmission } from './apply-apple-users.ts';
-import { type InvitationDeps, startUserJob } from './invitations.ts';
+import type { InvitationDeps } from './invitations.ts';
+import { acceptUsers, type Refusal, startUserJob } from './user-jobs.ts';
 
 export type RetirementDeps = InvitationDeps & SubmitDeps;
+
+/** Any user not yet retired (nor being retired) may be retired. */
+function refuseRetirement(user: VppUser): Refusal {
+  if (user.status === 'Retired')
+    return { code: 'user.already_retired', reason: 'The user is already retired.' };
+  if (user.pending?.kind === 'retirement')
+    return { code: 'user.busy', reason: 'The user is already being retired.' };
+  return undefined;
+}
 
 export async function requestRetirements(
   deps: RetirementDeps,
   principal: Principal,
   accountId: string,
   userIds: readonly string[],
-): Promise<{ job: Job; rejected: Rejection[] }> {
+): Promise<StartedJob> {
   const account = await loadAccountFor(deps, principal, accountId, 'manage');
-  const found = new Map((await deps.users.getMany(account.id, userIds)).map((u) => [u.id, u]));
-  const rejected: Rejection[] = [];
-  const accepted: VppUser[] = [];
-  for (const id of new Set(userIds)) {
-    const user = found.get(id);
-    const subject = `user:${id}`;
-    if (!user) rejected.push({ subject, code: 'user.not_found', reason: 'No such user in this account.' });
-    else if (user.status === 'Retired')
-      rejected.push({ subject, code: 'user.already_retired', reason: 'The user is already retired.' });
-    else if (user.pending?.kind === 'retirement')
-      rejected.push({ subject, code: 'user.busy', reason: 'The user is already being retired.' });
-    else accepted.push(user);
-  }
-  if (accepted.length === 0)
-    throw new RuleViolationError(
-      'retirement.nothing_to_do',
-      'No user can be retired: see details.rejected.',
-      { rejected },
-    );
+  const { accepted, rejected } = await acceptUsers(deps, account, 'retirement', userIds, refuseRetirement);
+  const actor = actorOf(principal);
 
   const now = deps.clock.now().toISOString();
   const registered = accepted.filter((u) => u.status !== 'New');
@@ -63,7 +56,7 @@ export async function requestRetirements(
       else holdings.push(record);
     }
   }
-  const job = await startUserJob(deps, account, principal, 'retirement', registered, {
+  const job = await startUserJob(deps, account, actor, 'retirement', registered, {
     requested: accepted.length + holdings.length,
     summary: { users: accepted.length, licencesToRevoke: holdings.length, booksKept },
   });
@@ -85,21 +78,14 @@ export async function requestRetirements(
       userIds: registered.map((u) => u.id),
     });
   }
-  await deps.audit.record({
-    orgId: account.orgId,
-    actor: actorOf(principal),
-    action: 'user.retirements_requested',
-    target: `account:${account.id}`,
-    result: 'accepted',
-    details: {
-      jobId: job.id,
-      users: accepted.length,
-      licencesToRevoke: holdings.length,
-      booksKept,
-      rejected: rejected.length,
-    },
+  await auditTrail(deps, account.orgId, actor).account(account.id, 'user.retirements_requested', 'accepted', {
+    jobId: job.id,
+    users: accepted.length,
+    licencesToRevoke: holdings.length,
+    booksKept,
+    rejected: rejected.length,
   });
-  return { job, rejected };
+  return { job: toJobView(job), rejected };
 }
 
 /** Apple's `users/retire` for users whose licences have been taken back. */

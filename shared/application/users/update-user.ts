@@ -14,8 +14,6 @@
  * refused the token); apple.throttled (503); apple.update_refused (502, Apple refused the update).
  */
 
-import type * as z from 'zod';
-import type { UpdateUserBody, UserView } from '../../api/users.ts';
 import type { Account } from '../../domain/account.ts';
 import { ConflictError, DomainError } from '../../domain/errors.ts';
 import { type Actor, actorOf, type Principal } from '../../domain/principal.ts';
@@ -23,7 +21,16 @@ import type { VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { observeApple, withAccountToken } from '../accounts/token-guard.ts';
 import { scheduleReconciliation } from '../deployments/manage-deployments.ts';
-import { loadUser, toUserView, type UserDeps } from './user-deps.ts';
+import { loadUser, type UserDeps } from './user-deps.ts';
+import { toUserView, type UserView } from './user-view.ts';
+
+/** What may change on a user (at least one of them); `name: null` removes the name. */
+export interface UpdateUserInput {
+  name?: string | null;
+  /** Replaces the tags. */
+  tags?: string[];
+  email?: string;
+}
 
 const emailTaken = (email: string) =>
   new ConflictError('user.email_taken', `This account already has another user with ${email}.`);
@@ -76,7 +83,7 @@ export async function updateUser(
   principal: Principal,
   accountId: string,
   userId: string,
-  changes: z.output<typeof UpdateUserBody>,
+  changes: UpdateUserInput,
 ): Promise<UserView> {
   const account = await loadAccountFor(deps, principal, accountId, 'manage');
   const user = await loadUser(deps, account.id, userId);

@@ -1,5 +1,4 @@
-/** What the user use cases depend on, and the user as the API shows it. */
-import type { UserView } from '../../api/users.ts';
+/** What the user use cases depend on. */
 import { NotFoundError } from '../../domain/errors.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
 import type { TokenGuardDeps } from '../accounts/token-guard.ts';
@@ -19,21 +18,6 @@ export interface UserDeps extends TokenGuardDeps {
   readonly assignments: AssignmentRepository;
   readonly vpp: VppClient;
   readonly ids: IdGenerator;
-}
-
-/** The user as answers show it: never Apple's `inviteCode` or `idHash`. */
-export function toUserView(user: VppUser): UserView {
-  return {
-    id: user.id,
-    ...(user.email !== undefined ? { email: user.email } : {}),
-    ...(user.name !== undefined ? { name: user.name } : {}),
-    ...(user.managedAppleId !== undefined ? { managedAppleId: user.managedAppleId } : {}),
-    tags: user.tags,
-    status: user.status,
-    source: user.source,
-    createdAt: user.createdAt,
-    updatedAt: user.updatedAt,
-  };
 }
 
 /** A user of the account, or 404 `user.not_found`. */

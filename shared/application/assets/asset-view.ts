@@ -1,0 +1,28 @@
+/** Assets and their holders as answers show them. */
+import type { AssetRecord } from '../../domain/asset.ts';
+import type { AssignmentRecord } from '../../domain/assignment.ts';
+import { pickFields } from '../pick-fields.ts';
+
+export type AssetView = Omit<AssetRecord, 'accountId' | 'updatedAt'>;
+
+export function toAssetView(a: AssetRecord): AssetView {
+  const { accountId: _a, updatedAt: _u, ...view } = a;
+  return view;
+}
+
+export const ASSIGNMENT_VIEW_FIELDS = [
+  'adamId',
+  'pricingParam',
+  'subjectType',
+  'subjectId',
+  'state',
+  'source',
+  'jobId',
+  'error',
+  'updatedAt',
+] as const;
+
+export type AssignmentView = Pick<AssignmentRecord, (typeof ASSIGNMENT_VIEW_FIELDS)[number]>;
+
+export const toAssignmentView = (r: AssignmentRecord): AssignmentView =>
+  pickFields(r, ASSIGNMENT_VIEW_FIELDS);

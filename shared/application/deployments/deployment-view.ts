@@ -1,0 +1,24 @@
+/** A deployment, and the plan of its reconciliation, as answers show them. */
+import type { Deployment } from '../../domain/deployment.ts';
+
+export type DeploymentView = Omit<Deployment, 'orgId' | 'accountId'>;
+
+export function toDeploymentView(d: Deployment): DeploymentView {
+  const { orgId: _o, accountId: _a, ...view } = d;
+  return view;
+}
+
+/** A dry run of the reconciliation; subjects are `device:<serial>` or `user:<id>`. */
+export interface DeploymentPlanView {
+  deployment: DeploymentView;
+  inScope: number;
+  /** null: unlimited. */
+  freeLicenses: number | null;
+  /** Would be granted now, in the stable order (oldest in the inventory first). */
+  grant: string[];
+  revoke: { subject: string; graceEndedAt: string }[];
+  inGrace: { subject: string; graceEndsAt: string }[];
+  /** In scope, refused by Apple for a reason a retry will not fix at once. */
+  retryLater: { subject: string; retryAt: string; code: string }[];
+  shortage: { count: number; subjects: string[] };
+}
