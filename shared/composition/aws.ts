@@ -180,7 +180,7 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
     cursors: () => {
       if (overrides.cursors) return overrides.cursors;
       // The key's own secret, by its full name: it is granted alone to the functions that page lists.
-      const keys = new SecretsManagerSecretStore(clients.secrets, { prefix: '', cacheTtlMs: 3_600_000 });
+      const keys = new SecretsManagerSecretStore(clients.secrets, { prefix: '', maxAgeSeconds: 3600 });
       return new AesCursorSealer(() => keys.get(loadConfig(env, ['cursorKeySecret']).cursorKeySecret));
     },
     idempotencyStore: () => {

@@ -33,7 +33,7 @@ import { buildSnapshot } from './snapshot.ts';
 import type { SimState } from './state.ts';
 import { StateStore } from './state-store.ts';
 import { issueToken } from './tokens.ts';
-import { type AppleSimulator, DEFAULT_LIMITS, FaultConfigSchema, type SimulatorOptions } from './types.ts';
+import { type AppleSimulator, FaultConfigSchema, SIMULATOR_LIMITS, type SimulatorOptions } from './types.ts';
 
 /** The shared runtime of one simulator; the collaborators get it (and each other) through it. */
 class SimulatorRuntime implements SimulatorContext {
@@ -88,7 +88,7 @@ class SimulatorRuntime implements SimulatorContext {
 }
 
 function resolveOptions(options: SimulatorOptions): ResolvedOptions {
-  const limits: Record<string, number> = { ...DEFAULT_LIMITS };
+  const limits: Record<string, number> = { ...SIMULATOR_LIMITS };
   for (const [name, value] of Object.entries(options.limits ?? {}))
     if (value !== undefined) limits[name] = value;
   return {

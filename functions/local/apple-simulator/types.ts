@@ -4,6 +4,7 @@
  * types are inferred from them so the in-process and HTTP controls accept exactly the same data.
  */
 import * as z from 'zod';
+import { DEFAULT_LIMITS } from '#application/ports/vpp-client.ts';
 import {
   type AssetKey,
   type MdmInfo,
@@ -190,19 +191,12 @@ export type FaultConfig = z.infer<typeof FaultConfigSchema>;
 
 // --- options and the handle ------------------------------------------------------------------------
 
-/** Apple's example limits (reference §3); `SimulatorOptions.limits` overrides any of them. */
-export const DEFAULT_LIMITS: Readonly<Record<string, number>> = {
-  maxAssets: 25,
-  maxClientUserIds: 1000,
-  maxSerialNumbers: 1000,
-  maxRevokeClientUserIds: 100,
-  maxRevokeSerialNumbers: 100,
-  maxUsers: 100,
-  maxNotificationLength: 512,
-  maxMdmNameLength: 100,
-  maxMdmMetadataLength: 255,
-  maxMdmIdLength: 100,
-  maxRequestPerSecond: 15,
+/**
+ * The limits the simulator's `service/config` answers with: Apple's documented ones (the client's
+ * `DEFAULT_LIMITS`) and those of the subscription endpoints; `SimulatorOptions.limits` overrides any.
+ */
+export const SIMULATOR_LIMITS: Readonly<Record<string, number>> = {
+  ...DEFAULT_LIMITS,
   maxSubscriptions: 25,
   maxSubscriptionClientUserIds: 1000,
 };

@@ -12,19 +12,21 @@
  */
 import { createHash } from 'node:crypto';
 import type * as z from 'zod';
-import type {
-  AssetFilter,
-  AssignmentFilter,
-  BatchSubmission,
-  ContentMetadata,
-  EventOutcome,
-  FollowEventOptions,
-  SubmittedEvent,
-  UserFilter,
-  VppClient,
-  VppLimits,
-  VppPage,
-  VppReadResult,
+import type { Clock } from '../../application/ports/clock.ts';
+import {
+  type AssetFilter,
+  type AssignmentFilter,
+  type BatchSubmission,
+  type ContentMetadata,
+  DEFAULT_LIMITS,
+  type EventOutcome,
+  type FollowEventOptions,
+  type SubmittedEvent,
+  type UserFilter,
+  type VppClient,
+  type VppLimits,
+  type VppPage,
+  type VppReadResult,
 } from '../../application/ports/vpp-client.ts';
 import { isVppError, VppApiError } from '../../application/ports/vpp-errors.ts';
 import {
@@ -51,7 +53,7 @@ import type { Secret } from '../../domain/secret.ts';
 import { planAssetBatches, planRevokeBatches, planUserBatches } from './batching.ts';
 import { toEventOutcome } from './event-outcome.ts';
 import { ContentLookupSchema } from './lookup-schema.ts';
-import { type Clock, PerTokenRateLimiter } from './rate-limiter.ts';
+import { PerTokenRateLimiter, type Sleep } from './rate-limiter.ts';
 import {
   DEFAULT_RETRY_POLICY,
   isNotConnected,
@@ -60,21 +62,6 @@ import {
   parseRetryAfter,
   type RetryPolicy,
 } from './retry.ts';
-
-/** Apple's documented values, used when `service/config` leaves a limit out. */
-export const DEFAULT_LIMITS: VppLimits = {
-  maxAssets: 25,
-  maxClientUserIds: 1000,
-  maxSerialNumbers: 1000,
-  maxRevokeClientUserIds: 100,
-  maxRevokeSerialNumbers: 100,
-  maxUsers: 100,
-  maxRequestPerSecond: 15,
-  maxNotificationLength: 512,
-  maxMdmNameLength: 100,
-  maxMdmIdLength: 100,
-  maxMdmMetadataLength: 255,
-};
 
 /** Apple's event cadence: first status read after 5 minutes, then at most every 30 s, give up after 10. */
 export const APPLE_EVENT_CADENCE: Required<Omit<FollowEventOptions, 'signal'>> = {
@@ -106,6 +93,8 @@ export interface AppleVppHttpClientOptions {
   readonly maxWalkAttempts?: number;
   readonly eventCadence?: Partial<typeof APPLE_EVENT_CADENCE>;
   readonly clock?: Clock;
+  /** How the client waits between retries, polls and rate slots. @default setTimeout */
+  readonly sleep?: Sleep;
   readonly random?: () => number;
   readonly fetch?: typeof fetch;
   readonly observer?: VppObserver;
@@ -172,10 +161,8 @@ const LOOKUP: Endpoint = { key: 'GET lookup', method: 'GET', path: 'lookup' };
  */
 const BEARER_CREDENTIAL = /^[A-Za-z0-9._~+/-]+=*$/;
 
-const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+const realClock: Clock = { now: () => new Date() };
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Turns zod issues into one sentence naming each bad field ("assets.0.adamId is missing"). */
 function describeIssues(issues: readonly z.core.$ZodIssue[], body: unknown): string {
@@ -195,6 +182,7 @@ export class AppleVppHttpClient implements VppClient {
   readonly #options: AppleVppHttpClientOptions;
   readonly #retry: RetryPolicy;
   readonly #clock: Clock;
+  readonly #sleep: Sleep;
   readonly #random: () => number;
   readonly #fetch: typeof fetch;
   readonly #limiter: PerTokenRateLimiter;
@@ -206,15 +194,21 @@ export class AppleVppHttpClient implements VppClient {
     this.#base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#clock = options.clock ?? realClock;
+    this.#sleep = options.sleep ?? realSleep;
     this.#random = options.random ?? Math.random;
     this.#fetch = options.fetch ?? fetch;
-    this.#limiter = new PerTokenRateLimiter(this.#clock);
+    this.#limiter = new PerTokenRateLimiter(this.#clock, this.#sleep);
+  }
+
+  /** Milliseconds since the epoch, by the client's clock. */
+  #now(): number {
+    return this.#clock.now().getTime();
   }
 
   // --- configuration ----------------------------------------------------------------------------
 
   serviceConfig(): Promise<ServiceConfig> {
-    const now = this.#clock.now();
+    const now = this.#now();
     if (this.#serviceConfig && this.#serviceConfig.expiresAt > now) return this.#serviceConfig.value;
     const value = this.#call(ENDPOINTS.serviceConfig, ServiceConfigSchema, {});
     this.#serviceConfig = { value, expiresAt: now + (this.#options.serviceConfigTtlMs ?? 300_000) };
@@ -454,13 +448,13 @@ export class AppleVppHttpClient implements VppClient {
 
   async followEvent(token: Secret, eventId: string, options: FollowEventOptions = {}): Promise<EventOutcome> {
     const cadence = { ...APPLE_EVENT_CADENCE, ...this.#options.eventCadence, ...options };
-    const started = this.#clock.now();
-    await this.#clock.sleep(cadence.firstPollMs);
+    const started = this.#now();
+    await this.#sleep(cadence.firstPollMs);
     for (;;) {
       options.signal?.throwIfAborted();
       const outcome = await this.eventStatus(token, eventId);
-      if (outcome.state !== 'pending' || this.#clock.now() - started >= cadence.timeoutMs) return outcome;
-      await this.#clock.sleep(cadence.intervalMs);
+      if (outcome.state !== 'pending' || this.#now() - started >= cadence.timeoutMs) return outcome;
+      await this.#sleep(cadence.intervalMs);
     }
   }
 
@@ -560,11 +554,11 @@ export class AppleVppHttpClient implements VppClient {
     const perSecond = token
       ? (await this.limits()).maxRequestPerSecond / (this.#options.rateShare ?? 1)
       : Number.POSITIVE_INFINITY;
-    const started = this.#clock.now();
+    const started = this.#now();
 
     for (let attempt = 1; ; attempt++) {
       if (token) await this.#limiter.acquire(tokenKey, perSecond);
-      const attemptStarted = this.#clock.now();
+      const attemptStarted = this.#now();
       let status: number | undefined;
       try {
         const response = await this.#send(endpoint, url, options);
@@ -575,7 +569,7 @@ export class AppleVppHttpClient implements VppClient {
       } catch (caught) {
         const error = isVppError(caught) ? caught : this.#networkError(endpoint, caught);
         this.#options.observer?.onError?.(token, error);
-        const elapsed = this.#clock.now() - started;
+        const elapsed = this.#now() - started;
         const delay = nextDelay(this.#retry, attempt, error, this.#random);
         if (error.kind === 'throttled' && token) this.#limiter.pause(tokenKey, delay);
         if (
@@ -585,13 +579,13 @@ export class AppleVppHttpClient implements VppClient {
         ) {
           throw this.#finalError(endpoint, error, idempotent);
         }
-        await this.#clock.sleep(delay);
+        await this.#sleep(delay);
       } finally {
         this.#options.observer?.onRequest?.({
           endpoint: endpoint.key,
           status,
           attempt,
-          durationMs: this.#clock.now() - attemptStarted,
+          durationMs: this.#now() - attemptStarted,
         });
       }
     }
@@ -627,7 +621,7 @@ export class AppleVppHttpClient implements VppClient {
     schema: S,
     response: { status: number; headers: Headers; text: string },
   ): z.output<S> {
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#clock.now());
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#now());
     let body: unknown;
     try {
       body = response.text === '' ? undefined : JSON.parse(response.text);

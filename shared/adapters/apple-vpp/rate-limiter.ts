@@ -4,17 +4,19 @@
  * `Retry-After` has passed. (Across Lambda functions the service caps the concurrency of the
  * functions that call Apple; SPEC §5.4.)
  */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
+import type { Clock } from '../../application/ports/clock.ts';
+
+/** Waits `ms` milliseconds (tests pass one that only moves their clock). */
+export type Sleep = (ms: number) => Promise<void>;
 
 export class PerTokenRateLimiter {
   readonly #clock: Clock;
+  readonly #sleep: Sleep;
   readonly #nextSlot = new Map<string, number>();
 
-  constructor(clock: Clock) {
+  constructor(clock: Clock, sleep: Sleep) {
     this.#clock = clock;
+    this.#sleep = sleep;
   }
 
   /**
@@ -23,15 +25,15 @@ export class PerTokenRateLimiter {
    */
   async acquire(tokenKey: string, perSecond: number): Promise<void> {
     const spacing = 1000 / Math.max(0.1, perSecond * 0.9);
-    const now = this.#clock.now();
+    const now = this.#clock.now().getTime();
     const slot = Math.max(now, this.#nextSlot.get(tokenKey) ?? now);
     this.#nextSlot.set(tokenKey, slot + spacing);
-    if (slot > now) await this.#clock.sleep(slot - now);
+    if (slot > now) await this.#sleep(slot - now);
   }
 
   /** Holds every request of this token back for `ms` (Apple said to back off). */
   pause(tokenKey: string, ms: number): void {
-    const until = this.#clock.now() + ms;
+    const until = this.#clock.now().getTime() + ms;
     if ((this.#nextSlot.get(tokenKey) ?? 0) < until) this.#nextSlot.set(tokenKey, until);
   }
 }

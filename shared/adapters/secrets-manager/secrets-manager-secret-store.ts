@@ -1,12 +1,15 @@
 /**
  * `SecretStore` on AWS Secrets Manager. Every name lives below the service's prefix (the only prefix its
- * IAM policy grants). Values are cached briefly so a busy worker does not read the same token on
- * every message; a put or remove through this store drops the cached value at once.
+ * IAM policy grants). Reads go through Powertools parameters' `SecretsProvider`, which caches each
+ * value for `maxAgeSeconds` so a busy worker does not read the same token on every message; a put or
+ * remove through this store makes the next read of that name fetch again at once.
  */
+
+import { ParameterNotFoundError } from '@aws-lambda-powertools/parameters/errors';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
-  GetSecretValueCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
   type SecretsManagerClient,
@@ -17,18 +20,21 @@ import { Secret } from '../../domain/secret.ts';
 export interface SecretsManagerSecretStoreOptions {
   /** E.g. `vpp-manager/prod/`; every secret name starts with it. */
   readonly prefix: string;
-  readonly cacheTtlMs?: number;
+  /** How long a value read is used before it is read again. @default 60 */
+  readonly maxAgeSeconds?: number;
   readonly recoveryWindowDays?: number;
-  readonly now?: () => number;
 }
 
 export class SecretsManagerSecretStore implements SecretStore {
   readonly #client: SecretsManagerClient;
+  readonly #provider: SecretsProvider;
   readonly #options: SecretsManagerSecretStoreOptions;
-  readonly #cache = new Map<string, { value: Secret | undefined; expiresAt: number }>();
+  /** Names written or removed through this store since they were last read: read again, not cached. */
+  readonly #changed = new Set<string>();
 
   constructor(client: SecretsManagerClient, options: SecretsManagerSecretStoreOptions) {
     this.#client = client;
+    this.#provider = new SecretsProvider({ awsSdkV3Client: client });
     this.#options = options;
   }
 
@@ -40,7 +46,7 @@ export class SecretsManagerSecretStore implements SecretStore {
 
   async put(name: string, value: Secret): Promise<void> {
     const secretId = this.#name(name);
-    this.#cache.delete(secretId);
+    this.#changed.add(secretId);
     try {
       await this.#client.send(
         new PutSecretValueCommand({ SecretId: secretId, SecretString: value.reveal() }),
@@ -60,24 +66,27 @@ export class SecretsManagerSecretStore implements SecretStore {
 
   async get(name: string): Promise<Secret | undefined> {
     const secretId = this.#name(name);
-    const now = (this.#options.now ?? Date.now)();
-    const cached = this.#cache.get(secretId);
-    if (cached && cached.expiresAt > now) return cached.value;
-    let value: Secret | undefined;
     try {
-      const answer = await this.#client.send(new GetSecretValueCommand({ SecretId: secretId }));
-      value = answer.SecretString === undefined ? undefined : new Secret(answer.SecretString);
+      const value = await this.#provider.get(secretId, {
+        maxAge: this.#options.maxAgeSeconds ?? 60,
+        forceFetch: this.#changed.has(secretId),
+        throwOnMissing: true,
+      });
+      // The value read replaced the cached one: the cache may answer again.
+      this.#changed.delete(secretId);
+      return typeof value === 'string' ? new Secret(value) : undefined;
     } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw error;
-      value = undefined;
+      // A missing secret is never cached (and a removed one stays changed, so its old value never comes back).
+      if (error instanceof ParameterNotFoundError) return undefined;
+      // The provider wraps the SDK's errors; the cause is what Secrets Manager said.
+      if (error instanceof Error && error.cause instanceof Error) throw error.cause;
+      throw error;
     }
-    this.#cache.set(secretId, { value, expiresAt: now + (this.#options.cacheTtlMs ?? 60_000) });
-    return value;
   }
 
   async remove(name: string): Promise<void> {
     const secretId = this.#name(name);
-    this.#cache.delete(secretId);
+    this.#changed.add(secretId);
     try {
       await this.#client.send(
         new DeleteSecretCommand({

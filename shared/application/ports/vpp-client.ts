@@ -40,6 +40,24 @@ export interface VppLimits {
   readonly maxMdmMetadataLength: number;
 }
 
+/**
+ * Apple's documented limits (apple-vpp-api.md §3), used when `service/config` leaves one out; the
+ * simulator answers with them too.
+ */
+export const DEFAULT_LIMITS: VppLimits = {
+  maxAssets: 25,
+  maxClientUserIds: 1000,
+  maxSerialNumbers: 1000,
+  maxRevokeClientUserIds: 100,
+  maxRevokeSerialNumbers: 100,
+  maxUsers: 100,
+  maxRequestPerSecond: 15,
+  maxNotificationLength: 512,
+  maxMdmNameLength: 100,
+  maxMdmIdLength: 100,
+  maxMdmMetadataLength: 255,
+};
+
 export interface VppPage<T> {
   readonly items: readonly T[];
   readonly pageIndex: number;

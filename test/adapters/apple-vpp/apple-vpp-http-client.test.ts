@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AppleVppHttpClient } from '../../../shared/adapters/apple-vpp/apple-vpp-http-client.ts';
-import type { Clock } from '../../../shared/adapters/apple-vpp/rate-limiter.ts';
+import type { Sleep } from '../../../shared/adapters/apple-vpp/rate-limiter.ts';
+import type { Clock } from '../../../shared/application/ports/clock.ts';
 import { VppApiError } from '../../../shared/application/ports/vpp-errors.ts';
 import { Secret } from '../../../shared/domain/secret.ts';
 
@@ -50,13 +51,16 @@ function scriptedFetch(script: Record<string, Answer[]>) {
   return { fetch: impl as typeof fetch, requests };
 }
 
-/** A clock whose sleeps advance time at once and are recorded. */
-function fakeClock(start = Date.parse('2026-11-26T12:00:00Z')): Clock & { sleeps: number[] } {
+/** A clock whose sleeps advance time at once and are recorded; `ms()` is its time in milliseconds. */
+function fakeClock(
+  start = Date.parse('2026-11-26T12:00:00Z'),
+): Clock & { sleep: Sleep; sleeps: number[]; ms: () => number } {
   let now = start;
   const sleeps: number[] = [];
   return {
     sleeps,
-    now: () => now,
+    ms: () => now,
+    now: () => new Date(now),
     sleep: async (ms) => {
       sleeps.push(ms);
       now += ms;
@@ -70,6 +74,7 @@ function client(script: Record<string, Answer[]>, clock = fakeClock()) {
     baseUrl: BASE,
     fetch: fake.fetch,
     clock,
+    sleep: clock.sleep,
     random: () => 0,
     retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 10_000, maxTotalMs: 60_000 },
   });
@@ -121,7 +126,7 @@ describe('AppleVppHttpClient', () => {
 
   it('retries a throttled read after Retry-After (seconds and HTTP-date) and succeeds', async () => {
     const clock = fakeClock();
-    const httpDate = new Date(clock.now() + 7_000).toUTCString();
+    const httpDate = new Date(clock.ms() + 7_000).toUTCString();
     const { vpp, requests } = client(
       {
         assets: [
@@ -204,10 +209,10 @@ describe('AppleVppHttpClient', () => {
   it('spaces requests of one token at maxRequestPerSecond', async () => {
     const clock = fakeClock();
     const { vpp } = client({ assets: Array.from({ length: 6 }, () => ({ body: page([app]) })) }, clock);
-    const started = clock.now();
+    const started = clock.ms();
     for (let i = 0; i < 6; i++) await vpp.readAssets(token);
     // 4 per second: six requests need at least 5 gaps of 250 ms.
-    expect(clock.now() - started).toBeGreaterThanOrEqual(1_250);
+    expect(clock.ms() - started).toBeGreaterThanOrEqual(1_250);
   });
 
   it('keeps to its share of the rate when several processes call Apple (SPEC §5.4)', async () => {
@@ -217,13 +222,14 @@ describe('AppleVppHttpClient', () => {
       baseUrl: BASE,
       fetch: fake.fetch,
       clock,
+      sleep: clock.sleep,
       random: () => 0,
       rateShare: 2,
     });
-    const started = clock.now();
+    const started = clock.ms();
     for (let i = 0; i < 6; i++) await vpp.readAssets(token);
     // 4 per second shared by 2 processes: 2 per second here, so six requests need five gaps of 500 ms.
-    expect(clock.now() - started).toBeGreaterThanOrEqual(2_500);
+    expect(clock.ms() - started).toBeGreaterThanOrEqual(2_500);
   });
 
   it('keeps the token out of every error message', async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../../shared/adapters/apple-vpp/apple-vpp-http-client.ts';
 import {
   planAssetBatches,
   planRevokeBatches,
   planUserBatches,
 } from '../../../shared/adapters/apple-vpp/batching.ts';
+import { DEFAULT_LIMITS } from '../../../shared/application/ports/vpp-client.ts';
 
 const serials = (n: number) => Array.from({ length: n }, (_, i) => `SN${String(i).padStart(6, '0')}`);
 const apps = (n: number) =>
