@@ -236,3 +236,9 @@ export async function givenDeployment(
   await deps.deployments.put(deployment);
   return deployment;
 }
+
+/** The value, or a failed test when it is missing. */
+export function must<T>(value: T | undefined, what = 'value'): T {
+  if (value === undefined) throw new Error(`expected a ${what}`);
+  return value;
+}

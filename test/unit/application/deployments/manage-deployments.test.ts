@@ -1,0 +1,237 @@
+/**
+ * Deployments through the API (manage-deployments.ts), the reconcile job (run-reconcile.ts) and the
+ * licence report (license-report.ts): what a deployment may be, who may change or read it, the
+ * debounced reconciliation a change asks for, a run that waits for the one holding the organisation.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { licenseReport, toCsv } from '../../../../shared/application/deployments/license-report.ts';
+import {
+  getPlan,
+  putDeployment,
+  removeDeployment,
+  requestReconcile,
+  scheduleReconciliation,
+} from '../../../../shared/application/deployments/manage-deployments.ts';
+import { runReconcileJob } from '../../../../shared/application/deployments/run-reconcile.ts';
+import type { Account } from '../../../../shared/domain/account.ts';
+import { ForbiddenError, NotFoundError, RuleViolationError } from '../../../../shared/domain/errors.ts';
+import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
+import {
+  givenAccount,
+  givenAsset,
+  givenDeployment,
+  givenDevices,
+  givenHoldings,
+  givenJob,
+  listedAdmin,
+  orgAdmin,
+  otherAdmin,
+  viewer,
+} from '../../support/world.ts';
+
+const ADAM = '361309726';
+let deps: FakeDeps;
+let account: Account;
+const body = {
+  accountId: 'account-1',
+  adamId: ADAM,
+  method: 'device' as const,
+  scope: { networks: ['net-1', 'net-1'], tags: ['students'] },
+  autoAssign: true,
+  autoRevoke: true,
+  revokeGraceHours: 48,
+};
+
+beforeEach(async () => {
+  deps = fakeDeps();
+  account = await givenAccount(deps);
+  givenAsset(deps, account);
+});
+
+describe('putDeployment', () => {
+  it('writes the deployment, records it, and asks for a reconciliation after the debounce', async () => {
+    const view = await putDeployment(deps, listedAdmin, body);
+    expect(view).toMatchObject({
+      adamId: ADAM,
+      scope: { networks: ['net-1'], tags: ['students'] },
+      updatedBy: listedAdmin.email,
+    });
+    expect(view).not.toHaveProperty('orgId');
+    expect(await deps.deployments.get(account.id, ADAM, 'STDQ')).toMatchObject({ revokeGraceHours: 48 });
+    expect(deps.audit.actions('deployment.created')).toHaveLength(1);
+    expect(deps.queue.sent).toEqual([
+      {
+        queue: 'jobs',
+        message: { type: 'reconcile', orgId: account.orgId, debounceKey: `reconcile:${account.orgId}` },
+        delaySeconds: deps.settings.reconcileDebounceSeconds,
+      },
+    ]);
+  });
+
+  it('keeps its creation time and its shortage alert when it is changed', async () => {
+    await givenDeployment(deps, account, {
+      createdAt: '2026-01-01T00:00:00.000Z',
+      shortage: { count: 2, alertedAt: '2026-02-01T00:00:00.000Z' },
+    });
+    await putDeployment(deps, orgAdmin, { ...body, autoRevoke: false });
+    expect(await deps.deployments.get(account.id, ADAM, 'STDQ')).toMatchObject({
+      createdAt: '2026-01-01T00:00:00.000Z',
+      shortage: { count: 2 },
+      autoRevoke: false,
+      updatedAt: deps.clock.iso(),
+    });
+    expect(deps.audit.actions('deployment.updated')).toHaveLength(1);
+  });
+
+  it('refuses devices for a user-only asset, and autoRevoke for a book', async () => {
+    givenAsset(deps, account, {
+      adamId: 'book',
+      productType: 'Book',
+      revocable: false,
+      deviceAssignable: false,
+    });
+    await expect(putDeployment(deps, orgAdmin, { ...body, adamId: 'book' })).rejects.toMatchObject({
+      code: 'deployment.not_device_assignable',
+    });
+    const refused = putDeployment(deps, orgAdmin, { ...body, adamId: 'book', method: 'user' });
+    await expect(refused).rejects.toBeInstanceOf(RuleViolationError);
+    await expect(refused).rejects.toMatchObject({ code: 'asset.irrevocable' });
+    await expect(
+      putDeployment(deps, orgAdmin, { ...body, adamId: 'book', method: 'user', autoRevoke: false }),
+    ).resolves.toBeDefined();
+  });
+
+  it('is refused to viewers (403) and to admins the account does not list (404)', async () => {
+    await expect(putDeployment(deps, viewer, body)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(putDeployment(deps, otherAdmin, body)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await deps.deployments.list()).toEqual([]);
+  });
+});
+
+describe('scheduleReconciliation', () => {
+  it('queues one run for a burst of changes, and another once that run released the key', async () => {
+    for (let i = 0; i < 5; i++) await scheduleReconciliation(deps, account.orgId);
+    expect(deps.queue.messages('jobs')).toHaveLength(1);
+    await deps.debouncer.release(`reconcile:${account.orgId}`);
+    await scheduleReconciliation(deps, account.orgId);
+    expect(deps.queue.messages('jobs')).toHaveLength(2);
+  });
+});
+
+describe('removeDeployment and getPlan', () => {
+  it('leaves the holders their licences when the deployment goes, and 404s one that is not there', async () => {
+    await givenDeployment(deps, account);
+    givenHoldings(deps, account, { subjectId: 'A', source: 'deployment' });
+    expect(await removeDeployment(deps, orgAdmin, account.id, ADAM)).toEqual({ removed: true });
+    expect(await deps.deployments.get(account.id, ADAM, 'STDQ')).toBeUndefined();
+    expect((await deps.assignments.get(account.id, ADAM, 'STDQ', 'device', 'A'))?.state).toBe('granted');
+    expect(deps.queue.messages('revocations')).toEqual([]);
+    await expect(removeDeployment(deps, orgAdmin, account.id, ADAM)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('shows a viewer the plan (a dry run that writes nothing): grants, grace periods and the shortage', async () => {
+    givenAsset(deps, account, { availableCount: 1 });
+    await givenDeployment(deps, account, {
+      scope: { networks: [], tags: ['students'] },
+      autoRevoke: true,
+      revokeGraceHours: 24,
+    });
+    await givenDevices(
+      deps,
+      { serialNumber: 'A', tags: ['students'] },
+      { serialNumber: 'B', tags: ['students'] },
+      { serialNumber: 'GONE', tags: [] },
+    );
+    givenHoldings(deps, account, { subjectId: 'GONE', source: 'deployment' });
+    const plan = await getPlan(deps, viewer, account.id, ADAM);
+    expect(plan).toMatchObject({
+      inScope: 2,
+      freeLicenses: 1,
+      grant: ['device:A'],
+      revoke: [],
+      inGrace: [{ subject: 'device:GONE', graceEndsAt: '2026-03-03T09:00:00.000Z' }],
+      shortage: { count: 1, subjects: ['device:B'] },
+    });
+    expect(deps.queue.sent).toEqual([]);
+    expect(await deps.assignments.get(account.id, ADAM, 'STDQ', 'device', 'GONE')).not.toHaveProperty(
+      'outOfScopeSince',
+    );
+  });
+});
+
+describe('requestReconcile and runReconcileJob', () => {
+  it('reconciles one deployment as a job that ends with what was done', async () => {
+    await givenDeployment(deps, account);
+    await givenDevices(deps, { serialNumber: 'A' });
+    const job = await requestReconcile(deps, listedAdmin, account.id, ADAM);
+    expect(job).toMatchObject({ type: 'reconciliation', state: 'queued', requested: 1 });
+    await expect(requestReconcile(deps, viewer, account.id, ADAM)).rejects.toBeInstanceOf(ForbiddenError);
+    const [message] = deps.queue.take('jobs');
+    if (message?.message.type !== 'reconcile') throw new Error('no reconcile message');
+    const result = await runReconcileJob(deps, message.message);
+    expect(result.granted).toBe(1);
+    expect(await deps.jobs.get(job.id)).toMatchObject({
+      state: 'succeeded',
+      summary: { granted: 1, revoked: 0, shortage: 0 },
+    });
+  });
+
+  it('waits for the run that holds the organisation: a job comes back later, a debounced run is asked for again', async () => {
+    await givenDeployment(deps, account);
+    await givenDevices(deps, { serialNumber: 'A' });
+    await givenJob(deps, { id: 'job-r', type: 'reconciliation', requested: 1 });
+    await deps.debouncer.take(`reconcile-run:${account.orgId}`, 200);
+    const withJob = { type: 'reconcile' as const, orgId: account.orgId, jobId: 'job-r' };
+    await runReconcileJob(deps, withJob);
+    expect(deps.queue.take('jobs')).toEqual([
+      { queue: 'jobs', message: withJob, delaySeconds: deps.settings.reconcileDebounceSeconds },
+    ]);
+    expect((await deps.jobs.get('job-r'))?.state).toBe('running');
+    await runReconcileJob(deps, {
+      type: 'reconcile',
+      orgId: account.orgId,
+      debounceKey: `reconcile:${account.orgId}`,
+    });
+    expect(deps.queue.take('jobs')).toMatchObject([
+      { message: { debounceKey: `reconcile:${account.orgId}` } },
+    ]);
+    expect(deps.queue.messages('grants')).toEqual([]);
+  });
+
+  it('releases the debounce key first, so a change during the run asks for another', async () => {
+    await scheduleReconciliation(deps, account.orgId);
+    const [queued] = deps.queue.take('jobs');
+    if (queued?.message.type !== 'reconcile') throw new Error('no reconcile message');
+    await runReconcileJob(deps, queued.message);
+    await scheduleReconciliation(deps, account.orgId);
+    expect(deps.queue.messages('jobs')).toHaveLength(1);
+  });
+});
+
+describe('licenseReport', () => {
+  it('lists each asset of the accounts the caller may read, with the scope and shortage the plan gives', async () => {
+    givenAsset(deps, account, { availableCount: 1, assignedCount: 3, totalCount: 4 });
+    givenAsset(deps, account, {
+      adamId: 'free',
+      unlimited: true,
+      totalCount: 2_147_483_647,
+      name: '=HYPERLINK("x")',
+    });
+    await givenDeployment(deps, account);
+    await givenDevices(deps, { serialNumber: 'A' }, { serialNumber: 'B' });
+    const hidden = await givenAccount(deps, { id: 'account-2', allowedAdmins: [] });
+    givenAsset(deps, hidden);
+    const rows = await licenseReport(deps, listedAdmin);
+    expect(rows.map((r) => `${r.accountId}/${r.adamId}`)).toEqual(['account-1/361309726', 'account-1/free']);
+    expect(rows[0]).toMatchObject({ total: 4, assigned: 3, available: 1, inScope: 2, shortage: 1 });
+    expect(rows[1]).toMatchObject({ total: null, available: null, inScope: null, shortage: 0 });
+    expect((await licenseReport(deps, orgAdmin)).length).toBe(3);
+    const csv = toCsv(rows);
+    expect(csv.split('\r\n')[0]).toBe(
+      'accountId,accountName,adamId,pricingParam,name,productType,total,assigned,available,pending,inScope,shortage',
+    );
+    // A cell a spreadsheet would run as a formula is defused.
+    expect(csv).toContain(`"'=HYPERLINK(""x"")"`);
+    expect(csv.endsWith('\r\n')).toBe(true);
+  });
+});
