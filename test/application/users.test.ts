@@ -685,7 +685,10 @@ Lines",${fresh('multi')},,`, // 13-14
       const answer = await importCsv(`email,name\n${rows}\n`);
       expect(answer.status).toBe(422);
       expect(answer.body.error.details.rejected).toHaveLength(20);
-      expect(answer.body.error.details.rejected[19]).toMatchObject({ line: 21, code: 'import.email_invalid' });
+      expect(answer.body.error.details.rejected[19]).toMatchObject({
+        line: 21,
+        code: 'import.email_invalid',
+      });
       expect(answer.body.error.details.rejectedCount).toBe(300);
       expect(JSON.stringify(answer.body).length).toBeLessThan(8_000);
     });

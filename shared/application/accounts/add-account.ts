@@ -18,6 +18,7 @@ import { parseAppleDate } from '../../domain/apple-date.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, type Principal, requireRole } from '../../domain/principal.ts';
 import { Secret } from '../../domain/secret.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { type AccountView, toAccountView } from './account-view.ts';
 import {
@@ -122,18 +123,11 @@ export async function addAccount(
   }
 
   const actor = actorOf(principal);
-  await deps.audit.record({
-    orgId: principal.orgId,
-    actor,
-    action: 'account.created',
-    target: `account:${id}`,
-    result: 'succeeded',
-    details: {
-      name: account.name,
-      uId: account.location.uId,
-      location: account.location.name,
-      takeOver: input.takeOver,
-    },
+  await auditTrail(deps, principal.orgId, actor).account(id, 'account.created', 'succeeded', {
+    name: account.name,
+    uId: account.location.uId,
+    location: account.location.name,
+    takeOver: input.takeOver,
   });
   await requestSync(deps, { orgId: principal.orgId, accountId: id, full: true, actor });
   return toAccountView(account, undefined);

@@ -7,6 +7,7 @@
 import { type Account, dueExpiryAlert } from '../../domain/account.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/principal.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { expiryWarning } from './account-emails.ts';
@@ -52,13 +53,10 @@ async function checkOne(
     // Marked first: a conflict here retries the check, and the e-mail is never sent twice.
     await deps.accounts.update(next, account);
     await deps.mailer.send(expiryWarning(account, due.days));
-    await deps.audit.record({
-      orgId: account.orgId,
-      actor: SCHEDULE,
-      action: 'account.expiry_alert_sent',
-      target: `account:${account.id}`,
-      result: 'succeeded',
-      details: { daysLeft: due.days, to: account.email },
+    const trail = auditTrail(deps, account.orgId, SCHEDULE);
+    await trail.account(account.id, 'account.expiry_alert_sent', 'succeeded', {
+      daysLeft: due.days,
+      to: account.email,
     });
   }
   return { statusChanged: account.status !== original.status, alertSent: due !== undefined };

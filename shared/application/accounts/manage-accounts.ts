@@ -12,6 +12,7 @@ import { statusFromExpiry } from '../../domain/account.ts';
 import { parseAppleDate } from '../../domain/apple-date.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, canReadAccount, type Principal } from '../../domain/principal.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import { type JobView, toJobView } from '../jobs/job-view.ts';
 import { loadAccountFor } from './account-access.ts';
 import type { AccountDeps } from './account-deps.ts';
@@ -79,14 +80,8 @@ export async function updateAccount(
     updatedAt: deps.clock.now().toISOString(),
   };
   await deps.accounts.update(next, account);
-  await deps.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'account.updated',
-    target: `account:${account.id}`,
-    result: 'succeeded',
-    details: { changed: Object.keys(changes) },
-  });
+  const trail = auditTrail(deps, principal.orgId, actorOf(principal));
+  await trail.account(account.id, 'account.updated', 'succeeded', { changed: Object.keys(changes) });
   return toAccountView(next, await deps.syncStates.get(account.id));
 }
 
@@ -134,17 +129,11 @@ export async function renewToken(
     updatedAt: now.toISOString(),
   };
   await deps.accounts.update(next, account);
-  await deps.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'account.token_renewed',
-    target: `account:${account.id}`,
-    result: 'succeeded',
-    details: {
-      takeOver: input.takeOver,
-      previousStatus: account.status,
-      tokenExpiresAt: next.tokenExpiresAt,
-    },
+  const trail = auditTrail(deps, principal.orgId, actorOf(principal));
+  await trail.account(account.id, 'account.token_renewed', 'succeeded', {
+    takeOver: input.takeOver,
+    previousStatus: account.status,
+    tokenExpiresAt: next.tokenExpiresAt,
   });
   return toAccountView(next, await deps.syncStates.get(account.id));
 }
@@ -163,13 +152,11 @@ export async function removeAccount(
   // Our copy of its assets, users and licences goes in the background (Apple's stays as it is).
   await deps.queue.send('jobs', { type: 'account-purge', orgId: account.orgId, accountId: account.id });
   const kept = sync?.counts.assignments ?? 0;
-  await deps.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'account.removed',
-    target: `account:${account.id}`,
-    result: 'succeeded',
-    details: { name: account.name, uId: account.location.uId, assignmentsKeptAtApple: kept },
+  const trail = auditTrail(deps, principal.orgId, actorOf(principal));
+  await trail.account(account.id, 'account.removed', 'succeeded', {
+    name: account.name,
+    uId: account.location.uId,
+    assignmentsKeptAtApple: kept,
   });
   return { id: account.id, removed: true, assignmentsKeptAtApple: kept };
 }
@@ -183,13 +170,9 @@ export async function startAccountSync(
   const account = await loadAccountFor(deps, principal, accountId, 'manage');
   const actor = actorOf(principal);
   const job = await requestSync(deps, { orgId: account.orgId, accountId: account.id, full, actor });
-  await deps.audit.record({
-    orgId: account.orgId,
-    actor,
-    action: 'account.sync_requested',
-    target: `account:${account.id}`,
-    result: 'accepted',
-    details: { full, ...(job ? { jobId: job.id } : {}) },
+  await auditTrail(deps, account.orgId, actor).account(account.id, 'account.sync_requested', 'accepted', {
+    full,
+    ...(job ? { jobId: job.id } : {}),
   });
   if (!job) throw new Error('a requested sync always has a job');
   return toJobView(job);

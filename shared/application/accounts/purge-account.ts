@@ -6,6 +6,8 @@
  * `purgeRecheckSeconds` later, and ends (audited) with a look that finds nothing. Apple's assignments
  * stay as they are (SPEC §4); only our copy goes.
  */
+
+import { auditTrail } from '../audit/audit-trail.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import type { AccountPurger } from '../ports/account-purger.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
@@ -45,13 +47,7 @@ export async function purgeAccountData(
     );
     return result;
   }
-  await deps.audit.record({
-    orgId: message.orgId,
-    actor: { type: 'system', id: 'account-purge' },
-    action: 'account.data_purged',
-    target: `account:${message.accountId}`,
-    result: 'succeeded',
-    details: { itemsRemoved: removed },
-  });
+  const trail = auditTrail(deps, message.orgId, { type: 'system', id: 'account-purge' });
+  await trail.account(message.accountId, 'account.data_purged', 'succeeded', { itemsRemoved: removed });
   return result;
 }

@@ -9,6 +9,7 @@ import { parseAppleDate } from '../../domain/apple-date.ts';
 import { ConflictError, RuleViolationError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -80,17 +81,10 @@ export async function observeApple(
     return observeApple(deps, fresh, said, actor, retries - 1);
   }
   if (next.status !== account.status) {
-    await deps.audit.record({
-      orgId: account.orgId,
-      actor,
-      action: 'account.status_changed',
-      target: `account:${account.id}`,
-      result: 'succeeded',
-      details: {
-        from: account.status,
-        to: next.status,
-        ...(next.claimedBy ? { claimedBy: next.claimedBy } : {}),
-      },
+    await auditTrail(deps, account.orgId, actor).account(account.id, 'account.status_changed', 'succeeded', {
+      from: account.status,
+      to: next.status,
+      ...(next.claimedBy ? { claimedBy: next.claimedBy } : {}),
     });
   }
   if (alert) await deps.mailer.send(alert);

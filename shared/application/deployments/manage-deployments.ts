@@ -9,6 +9,7 @@ import { NotFoundError, RuleViolationError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { resolveAsset } from '../assets/read-assets.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import { type JobView, toJobView } from '../jobs/job-view.ts';
 import { newJob } from '../jobs/new-job.ts';
 import type { Debouncer } from '../ports/debouncer.ts';
@@ -82,20 +83,15 @@ export async function putDeployment(
     updatedBy: principal.email,
   };
   await deps.deployments.put(deployment);
-  await deps.audit.record({
-    orgId: account.orgId,
-    actor: actorOf(principal),
-    action: existing ? 'deployment.updated' : 'deployment.created',
-    target: `asset:${account.id}/${asset.adamId}`,
-    result: 'succeeded',
-    details: {
-      pricingParam: asset.pricingParam,
-      method: input.method,
-      scope: deployment.scope,
-      autoAssign: input.autoAssign,
-      autoRevoke: input.autoRevoke,
-      revokeGraceHours: input.revokeGraceHours,
-    },
+  const action = existing ? 'deployment.updated' : 'deployment.created';
+  const trail = auditTrail(deps, account.orgId, actorOf(principal));
+  await trail.asset(account.id, asset.adamId, action, 'succeeded', {
+    pricingParam: asset.pricingParam,
+    method: input.method,
+    scope: deployment.scope,
+    autoAssign: input.autoAssign,
+    autoRevoke: input.autoRevoke,
+    revokeGraceHours: input.revokeGraceHours,
   });
   await scheduleReconciliation(deps, account.orgId);
   return toDeploymentView(deployment);
@@ -113,13 +109,10 @@ export async function removeDeployment(
   const existing = await deps.deployments.get(account.id, asset.adamId, asset.pricingParam);
   if (!existing) throw new NotFoundError('Deployment');
   await deps.deployments.remove(account.id, asset.adamId, asset.pricingParam);
-  await deps.audit.record({
-    orgId: account.orgId,
-    actor: actorOf(principal),
-    action: 'deployment.removed',
-    target: `asset:${account.id}/${asset.adamId}`,
-    result: 'succeeded',
-    details: { pricingParam: asset.pricingParam, holdersKeepTheirLicences: true },
+  const trail = auditTrail(deps, account.orgId, actorOf(principal));
+  await trail.asset(account.id, asset.adamId, 'deployment.removed', 'succeeded', {
+    pricingParam: asset.pricingParam,
+    holdersKeepTheirLicences: true,
   });
   return { removed: true as const };
 }

@@ -23,6 +23,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { escapeHtml } from '../../domain/html.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import { type LicenseDeps, requestLicenses } from '../licenses/request-licenses.ts';
 import type { Debouncer } from '../ports/debouncer.ts';
 import type { DeploymentRepository } from '../ports/deployment-repository.ts';
@@ -152,6 +153,7 @@ export async function reconcileDeployment(
     exhausted === 0
       ? plan.shortage.length
       : ((await planFor(deps, account, deployment, subjects))?.plan.shortage.length ?? 0);
+  const trail = auditTrail(deps, account.orgId, actor);
   // Claimed before the e-mail: two reconciliations at once still alert once.
   if (
     shortage > 0 &&
@@ -159,32 +161,21 @@ export async function reconcileDeployment(
     (await deps.deployments.setShortage(deployment, { count: shortage, alertedAt: now }))
   ) {
     await deps.mailer.send(shortageEmail(account, deployment, assetName, shortage));
-    await deps.audit.record({
-      orgId: account.orgId,
-      actor,
-      action: 'deployment.shortage',
-      target: `asset:${account.id}/${deployment.adamId}`,
-      result: 'failed',
-      details: { pricingParam: deployment.pricingParam, shortage },
+    await trail.asset(account.id, deployment.adamId, 'deployment.shortage', 'failed', {
+      pricingParam: deployment.pricingParam,
+      shortage,
     });
   } else if (shortage === 0 && deployment.shortage) {
     await deps.deployments.setShortage(deployment, undefined);
   }
   if (granted + revoked > 0 || plan.leftScope.length > 0) {
-    await deps.audit.record({
-      orgId: account.orgId,
-      actor,
-      action: 'deployment.reconciled',
-      target: `asset:${account.id}/${deployment.adamId}`,
-      result: 'succeeded',
-      details: {
-        pricingParam: deployment.pricingParam,
-        granted,
-        revoked,
-        leftScope: plan.leftScope.length,
-        shortage,
-        jobIds,
-      },
+    await trail.asset(account.id, deployment.adamId, 'deployment.reconciled', 'succeeded', {
+      pricingParam: deployment.pricingParam,
+      granted,
+      revoked,
+      leftScope: plan.leftScope.length,
+      shortage,
+      jobIds,
     });
   }
   return { deployments: 1, granted, revoked, shortage, jobIds };

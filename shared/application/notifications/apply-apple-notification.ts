@@ -17,6 +17,7 @@ import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
 import { assetChanged, assetFromApple, compareHoldings, subjectOfApple } from '../apple-records.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import { type SettleDeps, settleTasks } from '../licenses/settle-event.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import { type AppleNotification, type AssetKey, NotificationSchema } from '../ports/vpp-schemas.ts';
@@ -106,17 +107,11 @@ async function applyAssetCount(
   const next = assetFromApple(account, apple, existing, deps.clock.now().toISOString());
   if (existing && !assetChanged(existing, next)) return;
   await deps.assets.saveAppleFacts([next]);
-  await deps.audit.record({
-    orgId: account.orgId,
-    actor: APPLE,
-    action: 'asset.counts_changed',
-    target: `asset:${account.id}/${asset.adamId}`,
-    result: 'succeeded',
-    details: {
-      pricingParam: asset.pricingParam,
-      totalCount: apple.totalCount,
-      availableCount: apple.availableCount,
-    },
+  const trail = auditTrail(deps, account.orgId, APPLE);
+  await trail.asset(account.id, asset.adamId, 'asset.counts_changed', 'succeeded', {
+    pricingParam: asset.pricingParam,
+    totalCount: apple.totalCount,
+    availableCount: apple.availableCount,
   });
 }
 

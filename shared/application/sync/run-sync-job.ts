@@ -10,6 +10,7 @@
  */
 import type { Job } from '../../domain/job.ts';
 import type { Actor } from '../../domain/principal.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { IdGenerator } from '../ports/clock.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
@@ -90,19 +91,12 @@ export async function runSyncJob(
       await deps.jobs.recordProgress(message.jobId, { completed: 3 });
     }
     if (changed) {
-      await deps.audit.record({
-        orgId: account.orgId,
-        actor,
-        action: 'account.synced',
-        target: `account:${account.id}`,
-        result: 'succeeded',
-        details: {
-          jobId: message.jobId,
-          full: report.full,
-          users: report.users,
-          assets: report.assets,
-          assignments: report.assignments,
-        },
+      await auditTrail(deps, account.orgId, actor).account(account.id, 'account.synced', 'succeeded', {
+        jobId: message.jobId,
+        full: report.full,
+        users: report.users,
+        assets: report.assets,
+        assignments: report.assignments,
       });
     }
   } catch (error) {
@@ -120,13 +114,9 @@ export async function runSyncJob(
     if (message.scheduled) await ensureJob('failed');
     await deps.jobs.recordProgress(message.jobId, { failures: [failure] });
     await deps.jobs.finish(message.jobId, 'failed');
-    await deps.audit.record({
-      orgId: account.orgId,
-      actor,
-      action: 'account.synced',
-      target: `account:${account.id}`,
-      result: 'failed',
-      details: { jobId: message.jobId, code: failure.code },
+    await auditTrail(deps, account.orgId, actor).account(account.id, 'account.synced', 'failed', {
+      jobId: message.jobId,
+      code: failure.code,
     });
     // An outage that outlasted every retry: let the message reach the dead-letter queue (alarmed) too.
     if (action === 'give-up') throw error;

@@ -21,6 +21,7 @@ import type { Secret } from '../../domain/secret.ts';
 import { appleStatusAction, statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
 import { observeApple, type TokenGuardDeps, withAccountToken } from '../accounts/token-guard.ts';
 import { assetChanged, assetFromApple, compareHoldings, subjectOfApple } from '../apple-records.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import { type ReconcileTrigger, scheduleReconciliation } from '../deployments/manage-deployments.ts';
 import type { AssetRepository } from '../ports/asset-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
@@ -153,13 +154,10 @@ async function syncUsers(
   // A status Apple changed (an invitation accepted, a user retired elsewhere) is audited as Apple's doing.
   for (const { before, after } of updated) {
     if (before.status === after.status) continue;
-    await deps.audit.record({
-      orgId: account.orgId,
-      actor: APPLE,
-      action: appleStatusAction(after.status),
-      target: `user:${account.id}/${after.id}`,
-      result: 'succeeded',
-      details: { from: before.status, to: after.status },
+    const trail = auditTrail(deps, account.orgId, APPLE);
+    await trail.user(account.id, after.id, appleStatusAction(after.status), 'succeeded', {
+      from: before.status,
+      to: after.status,
     });
   }
   // Invited, Associated and Retired users enter and leave user deployments, as on a notification.

@@ -12,6 +12,7 @@ import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import type { UserDeps } from './user-deps.ts';
 import { toUserView, type UserView } from './user-view.ts';
 
@@ -48,13 +49,7 @@ export async function addUser(
   if (added.length === 0) {
     throw new ConflictError('user.email_taken', `This account already has a user with ${input.email}.`);
   }
-  await deps.audit.record({
-    orgId: account.orgId,
-    actor: actorOf(principal),
-    action: 'user.created',
-    target: `user:${account.id}/${user.id}`,
-    result: 'succeeded',
-    details: { email: user.email, source: 'api' },
-  });
+  const trail = auditTrail(deps, account.orgId, actorOf(principal));
+  await trail.user(account.id, user.id, 'user.created', 'succeeded', { email: user.email, source: 'api' });
   return toUserView(user);
 }

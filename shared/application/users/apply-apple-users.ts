@@ -20,6 +20,7 @@ import {
   statusFromApple,
   type VppUser,
 } from '../../domain/vpp-user.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import { scheduleReconciliation } from '../deployments/manage-deployments.ts';
 import { reasonFor } from '../licenses/settle-event.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
@@ -50,6 +51,7 @@ export interface UserEventDeps {
 }
 
 const APPLE: Actor = { type: 'apple', id: 'user-management' };
+const INVITATIONS: Actor = { type: 'system', id: 'invitations' };
 
 function invitationEmail(account: Account, user: VppUser, link: string, expiresAt: string) {
   const greeting = user.name ? `Hello ${user.name},` : 'Hello,';
@@ -138,14 +140,8 @@ export async function deliverInvitations(
       continue;
     }
     await deps.jobs.recordProgress(jobId, { completed: 1 });
-    await deps.audit.record({
-      orgId: account.orgId,
-      actor: { type: 'system', id: 'invitations' },
-      action: 'user.invited',
-      target: `user:${account.id}/${user.id}`,
-      result: 'succeeded',
-      details: { jobId, expiresAt },
-    });
+    const trail = auditTrail(deps, account.orgId, INVITATIONS);
+    await trail.user(account.id, user.id, 'user.invited', 'succeeded', { jobId, expiresAt });
     delivered++;
   }
   return delivered;
@@ -202,13 +198,10 @@ export async function applyAppleUsers(
     if (retirementDone && before.pending)
       await deps.jobs.recordProgress(before.pending.jobId, { completed: 1 });
     if (before.status !== after.status) {
-      await deps.audit.record({
-        orgId: account.orgId,
-        actor: APPLE,
-        action: appleStatusAction(after.status, action),
-        target: `user:${account.id}/${after.id}`,
-        result: 'succeeded',
-        details: { from: before.status, to: after.status },
+      const trail = auditTrail(deps, account.orgId, APPLE);
+      await trail.user(account.id, after.id, appleStatusAction(after.status, action), 'succeeded', {
+        from: before.status,
+        to: after.status,
       });
     }
   }

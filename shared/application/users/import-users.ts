@@ -21,6 +21,7 @@ import { DomainError, RuleViolationError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import { readUserCsv, type UserCsvRow } from './read-user-csv.ts';
 import type { UserDeps } from './user-deps.ts';
 import { UserFields } from './user-fields.ts';
@@ -218,14 +219,13 @@ export async function importUsers(
   }
   const byCode: Record<string, number> = {};
   for (const r of rejected) byCode[r.code] = (byCode[r.code] ?? 0) + 1;
-  await deps.audit.record({
-    orgId: account.orgId,
-    actor: actorOf(principal),
-    action: 'user.imported',
-    target: `account:${account.id}`,
-    // A fault part way leaves what was added in place: the entry says so, then the fault is reported.
-    result: failure ? 'failed' : 'succeeded',
-    details: { rows: rows.length, added: added.length, rejected: rejected.length, rejectedBy: byCode },
+  // A fault part way leaves what was added in place: the entry says so, then the fault is reported.
+  const trail = auditTrail(deps, account.orgId, actorOf(principal));
+  await trail.account(account.id, 'user.imported', failure ? 'failed' : 'succeeded', {
+    rows: rows.length,
+    added: added.length,
+    rejected: rejected.length,
+    rejectedBy: byCode,
   });
   if (failure) throw failure.error;
 

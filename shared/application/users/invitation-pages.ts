@@ -8,6 +8,7 @@
 import { escapeHtml } from '../../domain/html.ts';
 import { hashInvitationToken, linkStatus } from '../../domain/invitation.ts';
 import { rememberSecret } from '../../domain/secret-registry.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -102,12 +103,7 @@ export async function acceptInvitation(deps: InvitationPageDeps, token: string):
   if (!template) return gone('expired');
   const code = encodeURIComponent(user.inviteCode);
   const location = template.replaceAll('%25inviteCode%25', code).replaceAll('%inviteCode%', code);
-  await deps.audit.record({
-    orgId: link.orgId,
-    actor: { type: 'system', id: 'invitation-page' },
-    action: 'user.invitation_opened',
-    target: `user:${link.accountId}/${link.userId}`,
-    result: 'succeeded',
-  });
+  const trail = auditTrail(deps, link.orgId, { type: 'system', id: 'invitation-page' });
+  await trail.user(link.accountId, link.userId, 'user.invitation_opened', 'succeeded');
   return { status: 303, location };
 }

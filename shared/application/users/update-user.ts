@@ -20,6 +20,7 @@ import { type Actor, actorOf, type Principal } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { observeApple, withAccountToken } from '../accounts/token-guard.ts';
+import { auditTrail } from '../audit/audit-trail.ts';
 import { scheduleReconciliation } from '../deployments/manage-deployments.ts';
 import { loadUser, type UserDeps } from './user-deps.ts';
 import { toUserView, type UserView } from './user-view.ts';
@@ -131,13 +132,9 @@ export async function updateUser(
     }
   }
 
-  await deps.audit.record({
-    orgId: account.orgId,
-    actor,
-    action: 'user.updated',
-    target: `user:${account.id}/${user.id}`,
-    result: 'succeeded',
-    details: { changed, ...(appleEventId ? { appleEventId } : {}) },
+  await auditTrail(deps, account.orgId, actor).user(account.id, user.id, 'user.updated', 'succeeded', {
+    changed,
+    ...(appleEventId ? { appleEventId } : {}),
   });
   // Tags and e-mail decide which user deployments the user falls in.
   await scheduleReconciliation(deps, account.orgId);
