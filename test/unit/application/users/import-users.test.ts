@@ -48,7 +48,7 @@ describe('importUsers', () => {
       'good@example.test,Again,',
       'short@example.test',
       'extra@example.test,,,surplus',
-      'tags@example.test,,bad;;' + 'x'.repeat(65),
+      `tags@example.test,,bad;;${'x'.repeat(65)}`,
     ].join('\n');
     const result = await importUsers(deps, orgAdmin, account.id, file);
     expect(result.added.map((u) => u.email)).toEqual(['good@example.test']);
