@@ -1,0 +1,228 @@
+/**
+ * Apple's notifications: the endpoint that takes them in (queue-apple-notification.ts: the account's
+ * secret only, each notificationId once) and the worker that applies them (apply-apple-notification.ts:
+ * idempotent and order-independent, re-reading Apple rather than adding deltas).
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { applyAppleNotification } from '../../../../shared/application/notifications/apply-apple-notification.ts';
+import { queueAppleNotification } from '../../../../shared/application/notifications/queue-apple-notification.ts';
+import type { Account } from '../../../../shared/domain/account.ts';
+import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
+import { givenAccount, givenAsset, givenHoldings, givenJob, givenUsers, must } from '../../support/world.ts';
+
+const ADAM = '361309726';
+let deps: FakeDeps;
+let account: Account;
+
+beforeEach(async () => {
+  deps = fakeDeps();
+  account = await givenAccount(deps);
+});
+
+describe('queueAppleNotification', () => {
+  const bearer = 'Bearer notification-secret-of-account-1';
+  const body = (notificationId: string, type = 'ASSET_COUNT') =>
+    JSON.stringify({
+      notificationId,
+      notificationType: type,
+      notification: type === 'ASSET_COUNT' ? { adamId: ADAM, pricingParam: 'STDQ', countDelta: 2 } : {},
+    });
+
+  it('answers unauthorized to anyone without the account’s secret, for any account, and queues nothing', async () => {
+    for (const authorization of [undefined, 'Bearer wrong', 'notification-secret-of-account-1', 'Basic x'])
+      expect(
+        await queueAppleNotification(deps, { accountId: account.id, authorization, body: body('n1') }),
+      ).toBe('unauthorized');
+    expect(
+      await queueAppleNotification(deps, { accountId: 'missing', authorization: bearer, body: body('n1') }),
+    ).toBe('unauthorized');
+    expect(deps.queue.sent).toEqual([]);
+  });
+
+  it('takes each notificationId once, answers a test at once, and refuses what does not parse', async () => {
+    expect(
+      await queueAppleNotification(deps, { accountId: account.id, authorization: bearer, body: body('n1') }),
+    ).toBe('queued');
+    expect(
+      await queueAppleNotification(deps, { accountId: account.id, authorization: bearer, body: body('n1') }),
+    ).toBe('duplicate');
+    expect(
+      await queueAppleNotification(deps, {
+        accountId: account.id,
+        authorization: bearer,
+        body: body('t', 'TEST_NOTIFICATION'),
+      }),
+    ).toBe('test');
+    expect(
+      await queueAppleNotification(deps, { accountId: account.id, authorization: bearer, body: '{not json' }),
+    ).toBe('malformed');
+    expect(
+      await queueAppleNotification(deps, {
+        accountId: account.id,
+        authorization: bearer,
+        body: '{"notificationType":"ASSET_COUNT"}',
+      }),
+    ).toBe('malformed');
+    expect(deps.queue.messages('notifications')).toMatchObject([
+      { accountId: account.id, receivedAt: deps.clock.iso(), notification: { notificationId: 'n1' } },
+    ]);
+    // A week later the id is forgotten (Apple retries within minutes).
+    deps.clock.advance({ days: 8 });
+    expect(
+      await queueAppleNotification(deps, { accountId: account.id, authorization: bearer, body: body('n1') }),
+    ).toBe('queued');
+  });
+});
+
+describe('applyAppleNotification', () => {
+  const assetManagement = (result: 'SUCCESS' | 'FAILURE', serials: string[], extra = {}) => ({
+    notificationId: `n-${result}`,
+    notificationType: 'ASSET_MANAGEMENT',
+    notification: {
+      type: 'ASSOCIATE',
+      result,
+      eventId: 'event-1',
+      assignments: serials.map((serialNumber) => ({ adamId: ADAM, pricingParam: 'STDQ', serialNumber })),
+      ...extra,
+    },
+  });
+  const record = (serial: string) => deps.assignments.get(account.id, ADAM, 'STDQ', 'device', serial);
+
+  beforeEach(async () => {
+    givenAsset(deps, account, { availableCount: 10, assignedCount: 0, pendingCount: 2 });
+    await givenJob(deps, { id: 'job-1', requested: 2, state: 'running' });
+    givenHoldings(
+      deps,
+      account,
+      ...['A', 'B'].map((subjectId) => ({
+        subjectId,
+        state: 'pending-grant' as const,
+        jobId: 'job-1',
+        eventId: 'event-1',
+      })),
+    );
+  });
+
+  it('settles the records waiting for the event, once however often it comes', async () => {
+    expect(await applyAppleNotification(deps, account.id, assetManagement('SUCCESS', ['A', 'B']))).toBe(
+      'applied',
+    );
+    await applyAppleNotification(deps, account.id, assetManagement('SUCCESS', ['A', 'B']));
+    expect(await record('A')).toMatchObject({ state: 'granted' });
+    expect(await deps.jobs.get('job-1')).toMatchObject({ state: 'succeeded', completed: 2 });
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
+      pendingCount: 0,
+      availableCount: 8,
+    });
+    expect(deps.vpp.calls).toEqual([]);
+  });
+
+  it("fails the records of a refused event with Apple's number", async () => {
+    await applyAppleNotification(
+      deps,
+      account.id,
+      assetManagement('FAILURE', ['A'], { error: { errorNumber: 9709, errorMessage: 'none' } }),
+    );
+    expect(await record('A')).toMatchObject({ state: 'failed', error: { errorNumber: 9709 } });
+    expect(await record('B')).toMatchObject({ state: 'pending-grant' });
+  });
+
+  it('re-reads the asset from Apple when a success names a holding the service did not start', async () => {
+    deps.vpp.assignments = [{ adamId: ADAM, pricingParam: 'STDQ', serialNumber: 'ELSEWHERE' }];
+    await applyAppleNotification(deps, account.id, assetManagement('SUCCESS', ['ELSEWHERE']));
+    expect(deps.vpp.callsOf('readAssignments')[0]?.args[0]).toEqual({ adamId: ADAM, pricingParam: 'STDQ' });
+    expect(await record('ELSEWHERE')).toMatchObject({ state: 'granted', source: 'apple' });
+    // The records in flight stay as they are: only Apple's answer to them moves them.
+    expect(await record('A')).toMatchObject({ state: 'pending-grant' });
+  });
+
+  it('re-reads the counts on ASSET_COUNT instead of adding the delta, however often and late it comes', async () => {
+    deps.vpp.assets = [
+      {
+        adamId: ADAM,
+        pricingParam: 'STDQ',
+        productType: 'App',
+        assignedCount: 0,
+        availableCount: 12,
+        retiredCount: 0,
+        totalCount: 12,
+        deviceAssignable: true,
+        revocable: true,
+        supportedPlatforms: ['iOS'],
+      },
+    ];
+    const count = {
+      notificationId: 'c1',
+      notificationType: 'ASSET_COUNT',
+      notification: { adamId: ADAM, pricingParam: 'STDQ', countDelta: 2 },
+    };
+    await applyAppleNotification(deps, account.id, count);
+    await applyAppleNotification(deps, account.id, { ...count, notificationId: 'c2' });
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
+      totalCount: 12,
+      availableCount: 12,
+      pendingCount: 2,
+    });
+    expect(deps.audit.actions('asset.counts_changed')).toHaveLength(1);
+    deps.vpp.assets = [];
+    await applyAppleNotification(deps, account.id, { ...count, notificationId: 'c3' });
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toBeUndefined();
+  });
+
+  it('moves users on USER_MANAGEMENT and USER_ASSOCIATED, and fails only the users Apple refused', async () => {
+    await givenJob(deps, { id: 'job-i', type: 'invitation', requested: 2 });
+    await givenUsers(
+      deps,
+      account,
+      { id: 'ana', status: 'Invited' },
+      {
+        id: 'ben',
+        status: 'New',
+        appleStatus: undefined,
+        inviteCode: undefined,
+        pending: { kind: 'invitation', jobId: 'job-i' },
+      },
+      {
+        id: 'cy',
+        status: 'New',
+        appleStatus: undefined,
+        inviteCode: undefined,
+        pending: { kind: 'invitation', jobId: 'job-i' },
+      },
+    );
+    await applyAppleNotification(deps, account.id, {
+      notificationId: 'u1',
+      notificationType: 'USER_ASSOCIATED',
+      notification: { associatedUsers: [{ clientUserId: 'ana', status: 'Associated' }] },
+    });
+    expect(must(await deps.users.get(account.id, 'ana')).status).toBe('Associated');
+    await applyAppleNotification(deps, account.id, {
+      notificationId: 'u2',
+      notificationType: 'USER_MANAGEMENT',
+      notification: {
+        type: 'CREATE',
+        result: 'FAILURE',
+        eventId: 'e',
+        users: [
+          { clientUserId: 'ben', status: 'Registered' },
+          { clientUserId: 'cy', status: 'Registered' },
+        ],
+        error: { errorNumber: 9635, errorMessage: 'conflict', errorInfo: { clientUserIds: ['cy'] } },
+      },
+    });
+    expect(must(await deps.users.get(account.id, 'ben')).pending).toBeDefined();
+    expect(must(await deps.users.get(account.id, 'cy')).pending).toBeUndefined();
+    expect(await deps.jobs.get('job-i')).toMatchObject({
+      failed: 1,
+      failures: [{ subject: 'user:cy', appleError: { errorNumber: 9635 } }],
+    });
+  });
+
+  it('ignores a notification for an account it does not have, and one that does not parse', async () => {
+    expect(await applyAppleNotification(deps, 'missing', assetManagement('SUCCESS', ['A']))).toBe('ignored');
+    expect(await applyAppleNotification(deps, account.id, { notificationType: 'ASSET_MANAGEMENT' })).toBe(
+      'ignored',
+    );
+    expect(await record('A')).toMatchObject({ state: 'pending-grant' });
+  });
+});

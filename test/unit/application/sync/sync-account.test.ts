@@ -1,0 +1,332 @@
+/**
+ * Syncing an account with Apple (sync-account.ts), the sync job (run-sync-job.ts) and the nightly
+ * schedule (schedule-syncs.ts): Apple is the truth for who holds what, but operations in flight are
+ * never touched; removals only from a full, stable read; a sync with nothing new writes only its record
+ * and leaves no job; faults that may pass are retried through the queue.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ResponseAsset } from '../../../../shared/application/ports/vpp-schemas.ts';
+import { RetryLaterError } from '../../../../shared/application/retry-later.ts';
+import { runSyncJob } from '../../../../shared/application/sync/run-sync-job.ts';
+import { scheduleSyncs } from '../../../../shared/application/sync/schedule-syncs.ts';
+import { driftFound, syncAccount } from '../../../../shared/application/sync/sync-account.ts';
+import type { Account } from '../../../../shared/domain/account.ts';
+import type { Actor } from '../../../../shared/domain/principal.ts';
+import { appleRefusal, type FakeDeps, fakeDeps, vppFault } from '../../../support/fakes/index.ts';
+import { givenAccount, givenAsset, givenHoldings, givenJob, givenUsers, must } from '../../support/world.ts';
+
+const actor: Actor = { type: 'system', id: 'sync' };
+const ADAM = '361309726';
+let deps: FakeDeps;
+let account: Account;
+
+const appleAsset = (over: Partial<ResponseAsset> = {}): ResponseAsset => ({
+  adamId: ADAM,
+  pricingParam: 'STDQ',
+  productType: 'App',
+  assignedCount: 1,
+  availableCount: 9,
+  retiredCount: 0,
+  totalCount: 10,
+  deviceAssignable: true,
+  revocable: true,
+  supportedPlatforms: ['iOS'],
+  ...over,
+});
+const holding = (serialNumber: string) => ({ adamId: ADAM, pricingParam: 'STDQ' as const, serialNumber });
+const record = (serial: string) => deps.assignments.get(account.id, ADAM, 'STDQ', 'device', serial);
+/** A sync record as a recent full sync leaves it. */
+const synced = (over = {}) =>
+  deps.syncStates.put({
+    accountId: account.id,
+    usersVersionId: 'u-v1',
+    assignmentsVersionId: 'a-v1',
+    lastSyncAt: deps.clock.iso(),
+    lastFullSyncAt: deps.clock.iso(),
+    counts: { assets: 1, licenses: { total: 10, assigned: 1, available: 9 }, users: 0, assignments: 1 },
+    ...over,
+  });
+
+beforeEach(async () => {
+  deps = fakeDeps();
+  account = await givenAccount(deps);
+});
+
+describe('syncAccount: the first sync', () => {
+  it('copies users, assets (named by the metadata lookup) and holdings, and records where it stopped', async () => {
+    // Prepare: Apple's side
+    deps.vpp.users = [
+      { clientUserId: 'u1', email: 'Ana@Example.test', status: 'Registered', inviteCode: 'C1' },
+      { clientUserId: 'u2', status: 'Associated' },
+    ];
+    deps.vpp.assets = [
+      appleAsset(),
+      appleAsset({ adamId: 'book', productType: 'Book', revocable: true, deviceAssignable: true }),
+    ];
+    deps.vpp.assignments = [holding('A'), { adamId: ADAM, pricingParam: 'STDQ', clientUserId: 'u2' }];
+    deps.vpp.metadata.set(ADAM, { adamId: ADAM, name: 'Pages', iconUrl: 'https://icon.test/pages.png' });
+    deps.vpp.versionId = 'v7';
+    // Act
+    const report = await syncAccount(deps, account, { full: false, actor });
+    // Assess
+    expect(report).toMatchObject({
+      full: true,
+      users: { added: 2, updated: 0 },
+      assets: { added: 2, updated: 0, removed: 0 },
+      assignments: { foundAtApple: 2, goneAtApple: 0, inFlightLeftAlone: 0 },
+      unstableRead: false,
+    });
+    expect(driftFound(report)).toBe(true);
+    expect(await deps.users.get(account.id, 'u1')).toMatchObject({
+      email: 'ana@example.test',
+      status: 'Invited',
+      source: 'apple',
+      inviteCode: 'C1',
+    });
+    expect(await deps.users.get(account.id, 'u2')).toMatchObject({ status: 'Associated' });
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
+      name: 'Pages',
+      iconUrl: 'https://icon.test/pages.png',
+      availableCount: 9,
+      pendingCount: 0,
+    });
+    // Books are never revocable nor device-assignable, whatever a field says.
+    expect(await deps.assets.get(account.id, 'book', 'STDQ')).toMatchObject({
+      revocable: false,
+      deviceAssignable: false,
+    });
+    expect(await record('A')).toMatchObject({ state: 'granted', source: 'apple' });
+    expect(await deps.syncStates.get(account.id)).toMatchObject({
+      usersVersionId: 'v7',
+      assignmentsVersionId: 'v7',
+      lastSyncAt: deps.clock.iso(),
+      lastFullSyncAt: deps.clock.iso(),
+      counts: { assets: 2, users: 2, assignments: 2, licenses: { total: 20, assigned: 2, available: 18 } },
+    });
+  });
+
+  it('goes on without names when the metadata lookup fails', async () => {
+    deps.vpp.assets = [appleAsset()];
+    deps.vpp.fail('contentMetadata', vppFault('network'));
+    const report = await syncAccount(deps, account, { full: false, actor });
+    expect(report.metadataLookupFailed).toBe(true);
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ availableCount: 9 });
+  });
+});
+
+describe('syncAccount: later syncs', () => {
+  beforeEach(async () => {
+    givenAsset(deps, account, { availableCount: 9, assignedCount: 1, name: 'Pages' });
+    givenHoldings(deps, account, { subjectId: 'A', source: 'manual' });
+    deps.vpp.assets = [appleAsset()];
+    deps.vpp.assignments = [holding('A')];
+    await synced();
+  });
+
+  it('reads incrementally from where it stopped and, with nothing new, writes only its record', async () => {
+    const before = JSON.stringify([
+      await deps.assets.listByAccount(account.id),
+      await deps.assignments.listByAccount(account.id),
+    ]);
+    deps.clock.advance({ hours: 1 });
+    const report = await syncAccount(deps, account, { full: false, actor });
+    expect(driftFound(report)).toBe(false);
+    expect(report.full).toBe(false);
+    expect(deps.vpp.callsOf('readAssignments')[0]?.args[0]).toEqual({ sinceVersionId: 'a-v1' });
+    expect(deps.vpp.callsOf('readUsers')[0]?.args[0]).toEqual({ sinceVersionId: 'u-v1' });
+    expect(deps.vpp.callsOf('contentMetadata')).toEqual([]);
+    expect(
+      JSON.stringify([
+        await deps.assets.listByAccount(account.id),
+        await deps.assignments.listByAccount(account.id),
+      ]),
+    ).toBe(before);
+    expect(await deps.syncStates.get(account.id)).toMatchObject({
+      lastSyncAt: deps.clock.iso(),
+      counts: { assignments: 1 },
+    });
+    expect(deps.audit.entries()).toEqual([]);
+  });
+
+  it('finds a holding made elsewhere incrementally, but a removal only in a full pass', async () => {
+    deps.vpp.assignmentsSince = [holding('NEW')];
+    deps.vpp.assignments = [holding('NEW')];
+    const incremental = await syncAccount(deps, account, { full: false, actor });
+    expect(incremental.assignments).toMatchObject({ foundAtApple: 1, goneAtApple: 0 });
+    expect(await record('NEW')).toMatchObject({ state: 'granted', source: 'apple' });
+    expect(await record('A')).toMatchObject({ state: 'granted' });
+    const full = await syncAccount(deps, account, { full: true, actor });
+    expect(full.assignments).toMatchObject({ foundAtApple: 0, goneAtApple: 1 });
+    expect(await record('A')).toMatchObject({ state: 'revoked', source: 'manual' });
+  });
+
+  it('falls back to a full pass when Apple no longer knows the version (9721)', async () => {
+    deps.vpp.assignmentsSince = 'unknown';
+    deps.vpp.assignments = [];
+    const report = await syncAccount(deps, account, { full: false, actor });
+    expect(report.assignments.goneAtApple).toBe(1);
+  });
+
+  it('runs full once the last full pass is a week old', async () => {
+    deps.clock.advance({ days: 7 });
+    deps.vpp.assignments = [];
+    expect((await syncAccount(deps, account, { full: false, actor })).full).toBe(true);
+  });
+
+  it('marks nothing gone after a full read that kept changing, and leaves no full pass on record', async () => {
+    deps.vpp.assignments = [];
+    deps.vpp.consistent = false;
+    const report = await syncAccount(deps, account, { full: true, actor });
+    expect(report).toMatchObject({ unstableRead: true, assignments: { goneAtApple: 0 } });
+    expect(await record('A')).toMatchObject({ state: 'granted' });
+    expect((await deps.syncStates.get(account.id))?.lastFullSyncAt).toBeUndefined();
+    // The next sync runs full again, and repairs.
+    deps.vpp.consistent = true;
+    const next = await syncAccount(deps, account, { full: false, actor });
+    expect(next).toMatchObject({ full: true, assignments: { goneAtApple: 1 } });
+  });
+
+  it('never touches an operation in flight, whatever Apple says of it', async () => {
+    givenHoldings(
+      deps,
+      account,
+      { subjectId: 'GRANTING', state: 'pending-grant', jobId: 'j', eventId: 'e1' },
+      { subjectId: 'REVOKING', state: 'pending-revoke', jobId: 'j', eventId: 'e2' },
+    );
+    deps.vpp.assignments = [holding('A'), holding('GRANTING')];
+    const report = await syncAccount(deps, account, { full: true, actor });
+    expect(report.assignments).toMatchObject({ inFlightLeftAlone: 1, goneAtApple: 0 });
+    expect(await record('GRANTING')).toMatchObject({ state: 'pending-grant', eventId: 'e1' });
+    expect(await record('REVOKING')).toMatchObject({ state: 'pending-revoke', eventId: 'e2' });
+  });
+
+  it("copies Apple's new counts, keeps the reservation, and removes an asset Apple no longer lists", async () => {
+    deps.assets.seed({ ...must(await deps.assets.get(account.id, ADAM, 'STDQ')), pendingCount: 2 });
+    givenAsset(deps, account, { adamId: 'refunded' });
+    deps.vpp.assets = [appleAsset({ availableCount: 4, assignedCount: 6 })];
+    const report = await syncAccount(deps, account, { full: false, actor });
+    expect(report.assets).toEqual({ added: 0, updated: 1, removed: 1 });
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
+      availableCount: 4,
+      assignedCount: 6,
+      pendingCount: 2,
+      name: 'Pages',
+    });
+    expect(await deps.assets.get(account.id, 'refunded', 'STDQ')).toBeUndefined();
+  });
+
+  it('moves users as Apple says, audits it as Apple’s doing, and asks for a reconciliation', async () => {
+    await givenUsers(
+      deps,
+      account,
+      { id: 'ana', status: 'Invited' },
+      { id: 'newbie', status: 'New', appleStatus: undefined, inviteCode: undefined },
+    );
+    deps.vpp.usersSince = [{ clientUserId: 'ana', status: 'Associated' }];
+    const report = await syncAccount(deps, account, { full: false, actor });
+    expect(report.users).toEqual({ added: 0, updated: 1 });
+    expect(await deps.users.get(account.id, 'ana')).toMatchObject({ status: 'Associated' });
+    expect(deps.audit.actions('user.associated')[0]).toMatchObject({
+      actor: { type: 'apple' },
+      details: { from: 'Invited', to: 'Associated' },
+    });
+    expect(deps.queue.messages('jobs')).toMatchObject([{ type: 'reconcile', orgId: account.orgId }]);
+  });
+
+  it('updates the account when Apple refuses the token, and passes the error on', async () => {
+    deps.vpp.fail('readUsers', appleRefusal(9625));
+    await expect(syncAccount(deps, account, { full: false, actor })).rejects.toMatchObject({
+      kind: 'token_revoked',
+    });
+    expect((await deps.accounts.get(account.id))?.status).toBe('revoked');
+  });
+});
+
+describe('runSyncJob', () => {
+  const message = (over = {}) => ({
+    orgId: 'org-1',
+    accountId: 'account-1',
+    jobId: 'job-s',
+    full: false,
+    scheduled: false,
+    ...over,
+  });
+  const first = { receiveCount: 1, maxReceiveCount: 3 };
+
+  it('moves a requested sync to succeeded with the drift report, and audits what it found', async () => {
+    await givenJob(deps, { id: 'job-s', type: 'sync', requested: 3 });
+    deps.vpp.assets = [appleAsset()];
+    await runSyncJob(deps, message(), first);
+    expect(await deps.jobs.get('job-s')).toMatchObject({
+      state: 'succeeded',
+      summary: { drift: { assets: { added: 1 } } },
+    });
+    expect(deps.audit.actions('account.synced')[0]).toMatchObject({ result: 'succeeded' });
+  });
+
+  it('leaves no job and no audit entry for a scheduled sync with nothing new, and a succeeded job when it finds something', async () => {
+    await synced({
+      counts: { assets: 0, licenses: { total: 0, assigned: 0, available: 0 }, users: 0, assignments: 0 },
+    });
+    await runSyncJob(deps, message({ scheduled: true }), first);
+    expect(await deps.jobs.get('job-s')).toBeUndefined();
+    expect(deps.audit.entries()).toEqual([]);
+    deps.vpp.assignmentsSince = [holding('A')];
+    await runSyncJob(deps, message({ scheduled: true, jobId: 'job-night' }), first);
+    expect(await deps.jobs.get('job-night')).toMatchObject({
+      state: 'succeeded',
+      createdBy: 'schedule:nightly-sync',
+    });
+  });
+
+  it('fails the job of an account removed before the sync ran', async () => {
+    await givenJob(deps, { id: 'job-s', type: 'sync', requested: 3 });
+    await runSyncJob(deps, message({ accountId: 'gone' }), first);
+    expect(await deps.jobs.get('job-s')).toMatchObject({
+      state: 'failed',
+      failures: [{ code: 'account.not_found' }],
+    });
+    expect(deps.vpp.calls).toEqual([]);
+  });
+
+  it('retries while Apple is busy, and on the last delivery fails the job and lets the message go to the DLQ', async () => {
+    await givenJob(deps, { id: 'job-s', type: 'sync', requested: 3 });
+    deps.vpp.fail('readUsers', appleRefusal(9646), 2);
+    await expect(runSyncJob(deps, message(), first)).rejects.toBeInstanceOf(RetryLaterError);
+    expect((await deps.jobs.get('job-s'))?.state).toBe('running');
+    await expect(runSyncJob(deps, message(), { receiveCount: 3, maxReceiveCount: 3 })).rejects.toMatchObject({
+      kind: 'throttled',
+    });
+    expect(await deps.jobs.get('job-s')).toMatchObject({
+      state: 'failed',
+      failures: [{ code: 'apple.throttled', appleError: { errorNumber: 9646 } }],
+    });
+  });
+
+  it('fails the job at once on an error that will not pass (a revoked token)', async () => {
+    await givenJob(deps, { id: 'job-s', type: 'sync', requested: 3 });
+    deps.vpp.fail('readUsers', appleRefusal(9625));
+    await runSyncJob(deps, message(), first);
+    expect(await deps.jobs.get('job-s')).toMatchObject({
+      state: 'failed',
+      failures: [{ code: 'apple.token_revoked' }],
+    });
+    expect(deps.audit.actions('account.synced')[0]).toMatchObject({ result: 'failed' });
+  });
+});
+
+describe('scheduleSyncs', () => {
+  it('queues one scheduled sync per account that can sync, and writes no job', async () => {
+    await givenAccount(deps, { id: 'account-2', status: 'expiring' });
+    await givenAccount(deps, { id: 'account-3', status: 'revoked' });
+    await givenAccount(deps, { id: 'account-4', status: 'expired' });
+    expect(await scheduleSyncs(deps)).toEqual({ queued: 2, skipped: 2 });
+    const messages = deps.queue.messages('jobs');
+    expect(messages.map((m) => ('accountId' in m ? m.accountId : '')).sort()).toEqual([
+      'account-1',
+      'account-2',
+    ]);
+    expect(messages.every((m) => m.type === 'sync' && m.scheduled && !m.full)).toBe(true);
+    for (const m of messages) expect(await deps.jobs.get((m as { jobId: string }).jobId)).toBeUndefined();
+  });
+});
