@@ -19,6 +19,7 @@ import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, type Principal, requireRole } from '../../domain/principal.ts';
 import { Secret } from '../../domain/secret.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
+import { startSync } from '../sync/start-sync.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { type AccountView, toAccountView } from './account-view.ts';
 import {
@@ -28,7 +29,6 @@ import {
   readLocation,
   readTokenFile,
 } from './claim-location.ts';
-import { requestSync } from './request-sync.ts';
 import { notificationSecretName, tokenSecretName } from './token-guard.ts';
 
 /** The account to add: its name and contact, the `.vpptoken` file's content, who may administer it. */
@@ -129,6 +129,6 @@ export async function addAccount(
     location: account.location.name,
     takeOver: input.takeOver,
   });
-  await requestSync(deps, { orgId: principal.orgId, accountId: id, full: true, actor });
+  await startSync(deps, { orgId: principal.orgId, accountId: id, full: true, actor });
   return toAccountView(account, undefined);
 }

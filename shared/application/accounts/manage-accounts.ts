@@ -14,11 +14,11 @@ import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, canReadAccount, type Principal } from '../../domain/principal.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { type JobView, toJobView } from '../jobs/job-view.ts';
+import { startSync } from '../sync/start-sync.ts';
 import { loadAccountFor } from './account-access.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { type AccountView, toAccountView } from './account-view.ts';
 import { assertNotClaimedElsewhere, claimAtApple, readLocation, readTokenFile } from './claim-location.ts';
-import { requestSync } from './request-sync.ts';
 import { notificationSecretName, tokenSecretName } from './token-guard.ts';
 
 /** What may change on an account (at least one of them). */
@@ -169,11 +169,10 @@ export async function startAccountSync(
 ): Promise<JobView> {
   const account = await loadAccountFor(deps, principal, accountId, 'manage');
   const actor = actorOf(principal);
-  const job = await requestSync(deps, { orgId: account.orgId, accountId: account.id, full, actor });
+  const job = await startSync(deps, { orgId: account.orgId, accountId: account.id, full, actor });
   await auditTrail(deps, account.orgId, actor).account(account.id, 'account.sync_requested', 'accepted', {
     full,
-    ...(job ? { jobId: job.id } : {}),
+    jobId: job.id,
   });
-  if (!job) throw new Error('a requested sync always has a job');
   return toJobView(job);
 }

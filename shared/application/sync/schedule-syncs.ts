@@ -4,11 +4,11 @@
  * admin acts; expired ones too (Apple would refuse).
  */
 import type { Actor } from '../../domain/principal.ts';
-import { requestSync } from '../accounts/request-sync.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { Clock, IdGenerator } from '../ports/clock.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
+import { startSync } from './start-sync.ts';
 
 const SCHEDULE: Actor = { type: 'schedule', id: 'nightly-sync' };
 
@@ -26,7 +26,7 @@ export async function scheduleSyncs(deps: {
       skipped++;
       continue;
     }
-    await requestSync(deps, {
+    await startSync(deps, {
       orgId: account.orgId,
       accountId: account.id,
       full: false,
