@@ -29,7 +29,7 @@ export interface SecretRegistryLimits {
   readonly maxCharacters: number;
 }
 
-const DEFAULT_LIMITS: SecretRegistryLimits = { maxSecrets: 5_000, maxCharacters: 250_000 };
+const DEFAULT_REGISTRY_LIMITS: SecretRegistryLimits = { maxSecrets: 5_000, maxCharacters: 250_000 };
 
 /** The distinct pieces of `SECRET_PIECE_LENGTH` characters of a value, one per starting position. */
 function piecesOf(value: string): Set<string> {
@@ -51,7 +51,7 @@ export class SecretRegistry {
   #characters = 0;
 
   constructor(limits: Partial<SecretRegistryLimits> = {}) {
-    this.#limits = { ...DEFAULT_LIMITS, ...limits };
+    this.#limits = { ...DEFAULT_REGISTRY_LIMITS, ...limits };
   }
 
   register(value: string): void {
