@@ -6,6 +6,7 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountPurger } from '../../application/ports/account-purger.ts';
 import { batchWrite } from './batch.ts';
+import { accountPartition } from './keys.ts';
 
 export class DynamoAccountPurger implements AccountPurger {
   readonly #db: DynamoDBDocumentClient;
@@ -25,7 +26,7 @@ export class DynamoAccountPurger implements AccountPurger {
           new QueryCommand({
             TableName: table,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}` },
+            ExpressionAttributeValues: { ':pk': accountPartition(accountId) },
             ProjectionExpression: 'pk, sk',
             Limit: Math.min(1000, budget - removed),
           }),

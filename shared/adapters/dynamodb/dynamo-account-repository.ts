@@ -4,35 +4,21 @@
  * `LOCATION#<uId>`/`CLAIM` is written in the same transaction, with a condition, so two requests can
  * never add the same location twice, in one organisation or across two.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  paginateQuery,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { AccountRepository, LocationClaim } from '../../application/ports/account-repository.ts';
 import { type Account, AccountSchema } from '../../domain/account.ts';
 import { ConflictError } from '../../domain/errors.ts';
+import { isTransactionCancelled } from './errors.ts';
+import { keys } from './keys.ts';
+import { DynamoTable } from './table.ts';
 
-const accountKey = (id: string) => ({ pk: `ACCOUNT#${id}`, sk: 'ACCOUNT' });
-const claimKey = (uId: string) => ({ pk: `LOCATION#${uId}`, sk: 'CLAIM' });
 const ClaimSchema = z.object({ uId: z.string(), orgId: z.string(), accountId: z.string() });
 
-const isCancelled = (error: unknown) => (error as { name?: string }).name === 'TransactionCanceledException';
-
-export class DynamoAccountRepository implements AccountRepository {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(db: DynamoDBDocumentClient, table: string) {
-    this.#db = db;
-    this.#table = table;
-  }
-
+export class DynamoAccountRepository extends DynamoTable implements AccountRepository {
   #item(account: Account) {
     return {
-      ...accountKey(account.id),
+      ...keys.account(account.id),
       ...AccountSchema.parse(account),
       gsi1pk: 'ACCOUNTS',
       gsi1sk: `${account.orgId}#${account.id}`,
@@ -41,14 +27,14 @@ export class DynamoAccountRepository implements AccountRepository {
 
   async create(account: Account): Promise<{ created: true } | { created: false; claim: LocationClaim }> {
     try {
-      await this.#db.send(
+      await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             {
               Put: {
-                TableName: this.#table,
+                TableName: this.table,
                 Item: {
-                  ...claimKey(account.location.uId),
+                  ...keys.locationClaim(account.location.uId),
                   uId: account.location.uId,
                   orgId: account.orgId,
                   accountId: account.id,
@@ -58,7 +44,7 @@ export class DynamoAccountRepository implements AccountRepository {
             },
             {
               Put: {
-                TableName: this.#table,
+                TableName: this.table,
                 Item: this.#item(account),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
@@ -68,7 +54,7 @@ export class DynamoAccountRepository implements AccountRepository {
       );
       return { created: true };
     } catch (error) {
-      if (!isCancelled(error)) throw error;
+      if (!isTransactionCancelled(error)) throw error;
       const claim = await this.claimOf(account.location.uId);
       if (!claim) throw error;
       return { created: false, claim };
@@ -76,18 +62,15 @@ export class DynamoAccountRepository implements AccountRepository {
   }
 
   async get(accountId: string): Promise<Account | undefined> {
-    const answer = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: accountKey(accountId), ConsistentRead: true }),
-    );
-    return answer.Item ? AccountSchema.parse(answer.Item) : undefined;
+    return this.getItem(keys.account(accountId), AccountSchema);
   }
 
   async #query(prefix: string | undefined): Promise<Account[]> {
     const accounts: Account[] = [];
     const pages = paginateQuery(
-      { client: this.#db },
+      { client: this.db },
       {
-        TableName: this.#table,
+        TableName: this.table,
         IndexName: 'gsi1',
         KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': 'ACCOUNTS', ...(prefix ? { ':prefix': prefix } : {}) },
@@ -107,20 +90,17 @@ export class DynamoAccountRepository implements AccountRepository {
   }
 
   async claimOf(uId: string): Promise<LocationClaim | undefined> {
-    const answer = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: claimKey(uId), ConsistentRead: true }),
-    );
-    return answer.Item ? ClaimSchema.parse(answer.Item) : undefined;
+    return this.getItem(keys.locationClaim(uId), ClaimSchema);
   }
 
   async update(account: Account, read: Account): Promise<void> {
     try {
-      await this.#db.send(
+      await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             {
               Put: {
-                TableName: this.#table,
+                TableName: this.table,
                 Item: this.#item({ ...account, version: read.version + 1 }),
                 ConditionExpression:
                   'attribute_exists(pk) AND (version = :expected OR (attribute_not_exists(version) AND :expected = :zero))',
@@ -131,7 +111,7 @@ export class DynamoAccountRepository implements AccountRepository {
         }),
       );
     } catch (error) {
-      if (!isCancelled(error)) throw error;
+      if (!isTransactionCancelled(error)) throw error;
       throw new ConflictError(
         'account.changed',
         'The account changed while this request ran: read it again and retry.',
@@ -140,14 +120,14 @@ export class DynamoAccountRepository implements AccountRepository {
   }
 
   async remove(account: Account): Promise<void> {
-    await this.#db.send(
+    await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Delete: { TableName: this.#table, Key: accountKey(account.id) } },
+          { Delete: { TableName: this.table, Key: keys.account(account.id) } },
           {
             Delete: {
-              TableName: this.#table,
-              Key: claimKey(account.location.uId),
+              TableName: this.table,
+              Key: keys.locationClaim(account.location.uId),
               ConditionExpression: 'attribute_not_exists(pk) OR accountId = :id',
               ExpressionAttributeValues: { ':id': account.id },
             },

@@ -3,15 +3,14 @@
  * are conditional updates (`availableCount - pendingCount >= n`), so concurrent grants can never
  * promise more licences than Apple says are available.
  */
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AssetRepository } from '../../application/ports/asset-repository.ts';
 import { type AssetRecord, AssetRecordSchema, type PricingParam } from '../../domain/asset.ts';
 import { batchWrite, queryAll } from './batch.ts';
+import { isConditionFailed } from './errors.ts';
+import { accountPartition, keys, sortPrefix } from './keys.ts';
+import { DynamoTable } from './table.ts';
 
-export const key = (accountId: string, adamId: string, pricingParam: string) => ({
-  pk: `ACCOUNT#${accountId}`,
-  sk: `ASSET#${adamId}#${pricingParam}`,
-});
 /**
  * The update that settles grants and revocations on an asset (also written in the settlement store's
  * transactions): `unreserve` reservations given back, Apple's available count moved by `available`
@@ -20,7 +19,7 @@ export const key = (accountId: string, adamId: string, pricingParam: string) => 
  */
 export function settleUpdate(
   table: string,
-  assetKey: ReturnType<typeof key>,
+  assetKey: ReturnType<typeof keys.asset>,
   delta: { unreserve: number; available: number },
   zero: boolean,
 ) {
@@ -39,47 +38,32 @@ export function settleUpdate(
   };
 }
 
-const isConditionFailure = (error: unknown) =>
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
-
-export class DynamoAssetRepository implements AssetRepository {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(db: DynamoDBDocumentClient, table: string) {
-    this.#db = db;
-    this.#table = table;
-  }
-
+export class DynamoAssetRepository extends DynamoTable implements AssetRepository {
   async listByAccount(accountId: string): Promise<AssetRecord[]> {
-    const items = await queryAll(this.#db, {
-      TableName: this.#table,
+    const items = await queryAll(this.db, {
+      TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :asset)',
-      ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':asset': 'ASSET#' },
+      ExpressionAttributeValues: { ':pk': accountPartition(accountId), ':asset': sortPrefix.assets },
       ConsistentRead: true,
     });
     return items.map((item) => AssetRecordSchema.parse(item));
   }
 
   async findByAdamId(accountId: string, adamId: string): Promise<AssetRecord[]> {
-    const items = await queryAll(this.#db, {
-      TableName: this.#table,
+    const items = await queryAll(this.db, {
+      TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :asset)',
-      ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':asset': `ASSET#${adamId}#` },
+      ExpressionAttributeValues: {
+        ':pk': accountPartition(accountId),
+        ':asset': sortPrefix.assetsOf(adamId),
+      },
       ConsistentRead: true,
     });
     return items.map((item) => AssetRecordSchema.parse(item));
   }
 
   async get(accountId: string, adamId: string, pricingParam: PricingParam): Promise<AssetRecord | undefined> {
-    const answer = await this.#db.send(
-      new GetCommand({
-        TableName: this.#table,
-        Key: key(accountId, adamId, pricingParam),
-        ConsistentRead: true,
-      }),
-    );
-    return answer.Item ? AssetRecordSchema.parse(answer.Item) : undefined;
+    return this.getItem(keys.asset(accountId, adamId, pricingParam), AssetRecordSchema);
   }
 
   async saveAppleFacts(assets: readonly AssetRecord[]): Promise<void> {
@@ -92,10 +76,10 @@ export class DynamoAssetRepository implements AssetRepository {
         ...facts
       } = AssetRecordSchema.parse(asset);
       const names = Object.keys(facts).filter((n) => facts[n as keyof typeof facts] !== undefined);
-      await this.#db.send(
+      await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
-          Key: key(asset.accountId, asset.adamId, asset.pricingParam),
+          TableName: this.table,
+          Key: keys.asset(asset.accountId, asset.adamId, asset.pricingParam),
           UpdateExpression: `SET ${names.map((_n, i) => `#f${i} = :v${i}`).join(', ')}, accountId = :account, adamId = :adam, pricingParam = :pp, pendingCount = if_not_exists(pendingCount, :zero)`,
           ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
           ExpressionAttributeValues: {
@@ -111,8 +95,8 @@ export class DynamoAssetRepository implements AssetRepository {
   }
 
   async remove(accountId: string, adamId: string, pricingParam: PricingParam): Promise<void> {
-    await batchWrite(this.#db, this.#table, [
-      { DeleteRequest: { Key: key(accountId, adamId, pricingParam) } },
+    await batchWrite(this.db, this.table, [
+      { DeleteRequest: { Key: keys.asset(accountId, adamId, pricingParam) } },
     ]);
   }
 
@@ -133,10 +117,10 @@ export class DynamoAssetRepository implements AssetRepository {
       const take = Math.min(wanted, free);
       if (take === 0) return 0;
       try {
-        await this.#db.send(
+        await this.db.send(
           new UpdateCommand({
-            TableName: this.#table,
-            Key: key(accountId, adamId, pricingParam),
+            TableName: this.table,
+            Key: keys.asset(accountId, adamId, pricingParam),
             UpdateExpression: 'SET pendingCount = pendingCount + :n',
             ConditionExpression: asset.unlimited
               ? 'attribute_exists(pk)'
@@ -148,7 +132,7 @@ export class DynamoAssetRepository implements AssetRepository {
         );
         return take;
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+        if (!isConditionFailed(error)) throw error;
         await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(round + 1, 10)));
       }
     }
@@ -168,19 +152,19 @@ export class DynamoAssetRepository implements AssetRepository {
     const update = (zero: boolean) =>
       new UpdateCommand(
         settleUpdate(
-          this.#table,
-          key(accountId, adamId, pricingParam),
+          this.table,
+          keys.asset(accountId, adamId, pricingParam),
           { unreserve, available: revoked - granted },
           zero,
         ),
       );
     try {
-      await this.#db.send(update(false));
+      await this.db.send(update(false));
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionFailed(error)) throw error;
       // The reservation is never below zero (a sync may have reset it): take what is left.
-      await this.#db.send(update(true)).catch((e: unknown) => {
-        if (!isConditionFailure(e)) throw e;
+      await this.db.send(update(true)).catch((e: unknown) => {
+        if (!isConditionFailed(e)) throw e;
       });
     }
   }

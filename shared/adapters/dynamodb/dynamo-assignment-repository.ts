@@ -4,8 +4,8 @@
  * query and an asset's with a prefix. gsi1 finds a subject's holdings (a device across the
  * organisation's accounts); gsi2, sparse, finds the assignments waiting for one Apple event.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AssignmentRepository } from '../../application/ports/assignment-repository.ts';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AssignmentKey, AssignmentRepository } from '../../application/ports/assignment-repository.ts';
 import type { PricingParam } from '../../domain/asset.ts';
 import {
   type AssignmentRecord,
@@ -13,14 +13,13 @@ import {
   type AssignmentState,
   IN_FLIGHT,
   type SubjectType,
+  subjectKey,
 } from '../../domain/assignment.ts';
 import { batchGet, batchWrite, queryAll } from './batch.ts';
+import { isConditionFailed } from './errors.ts';
+import { accountPartition, keys, sortPrefix } from './keys.ts';
+import { DynamoTable } from './table.ts';
 
-const subjectPart = (type: SubjectType, id: string) => `${type === 'device' ? 'D' : 'U'}#${id}`;
-const key = (accountId: string, adamId: string, pp: string, type: SubjectType, id: string) => ({
-  pk: `ACCOUNT#${accountId}`,
-  sk: `A#${adamId}#${pp}#${subjectPart(type, id)}`,
-});
 /** Devices are organisation-wide; users belong to one account. */
 const subjectIndex = (r: {
   orgId: string;
@@ -36,21 +35,21 @@ const subjectIndex = (r: {
 export function toItem(record: AssignmentRecord): Record<string, unknown> {
   const parsed = AssignmentRecordSchema.parse(record);
   return {
-    ...key(record.accountId, record.adamId, record.pricingParam, record.subjectType, record.subjectId),
+    ...keys.assignment(record.accountId, record),
     ...parsed,
     gsi1pk: subjectIndex(record),
     gsi1sk: `${record.accountId}#${record.adamId}#${record.pricingParam}`,
     ...(record.eventId && (record.state === 'pending-grant' || record.state === 'pending-revoke')
       ? {
           gsi2pk: `EVENT#${record.eventId}`,
-          gsi2sk: `${record.accountId}#${record.adamId}#${record.pricingParam}#${subjectPart(record.subjectType, record.subjectId)}`,
+          gsi2sk: `${record.accountId}#${record.adamId}#${record.pricingParam}#${subjectKey(record)}`,
         }
       : {}),
     // Every record in flight, by account and the time it last moved: a sweep finds the stalled ones.
     ...(IN_FLIGHT.has(record.state)
       ? {
           gsi3pk: `INFLIGHT#${record.accountId}`,
-          gsi3sk: `${record.updatedAt}#${record.adamId}#${record.pricingParam}#${subjectPart(record.subjectType, record.subjectId)}`,
+          gsi3sk: `${record.updatedAt}#${record.adamId}#${record.pricingParam}#${subjectKey(record)}`,
         }
       : {}),
   };
@@ -58,21 +57,13 @@ export function toItem(record: AssignmentRecord): Record<string, unknown> {
 
 const parse = (items: Record<string, unknown>[]) => items.map((item) => AssignmentRecordSchema.parse(item));
 
-export class DynamoAssignmentRepository implements AssignmentRepository {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(db: DynamoDBDocumentClient, table: string) {
-    this.#db = db;
-    this.#table = table;
-  }
-
+export class DynamoAssignmentRepository extends DynamoTable implements AssignmentRepository {
   async listByAccount(accountId: string): Promise<AssignmentRecord[]> {
     return parse(
-      await queryAll(this.#db, {
-        TableName: this.#table,
+      await queryAll(this.db, {
+        TableName: this.table,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}` },
+        ExpressionAttributeValues: { ':pk': accountPartition(accountId) },
       }),
     );
   }
@@ -83,12 +74,12 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
     pricingParam: PricingParam,
   ): Promise<AssignmentRecord[]> {
     return parse(
-      await queryAll(this.#db, {
-        TableName: this.#table,
+      await queryAll(this.db, {
+        TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :asset)',
         ExpressionAttributeValues: {
-          ':pk': `ACCOUNT#${accountId}`,
-          ':asset': `A#${adamId}#${pricingParam}#`,
+          ':pk': accountPartition(accountId),
+          ':asset': sortPrefix.assignmentsOf(adamId, pricingParam),
         },
         ConsistentRead: true,
       }),
@@ -102,8 +93,8 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
     subjectId: string,
   ): Promise<AssignmentRecord[]> {
     return parse(
-      await queryAll(this.#db, {
-        TableName: this.#table,
+      await queryAll(this.db, {
+        TableName: this.table,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: {
@@ -114,8 +105,8 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
   }
 
   async listInFlightSince(accountId: string, before: string): Promise<AssignmentRecord[]> {
-    const items = await queryAll(this.#db, {
-      TableName: this.#table,
+    const items = await queryAll(this.db, {
+      TableName: this.table,
       IndexName: 'gsi3',
       KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :before',
       ExpressionAttributeValues: { ':pk': `INFLIGHT#${accountId}`, ':before': before },
@@ -127,8 +118,8 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
 
   async listByEvent(eventId: string): Promise<AssignmentRecord[]> {
     return parse(
-      await queryAll(this.#db, {
-        TableName: this.#table,
+      await queryAll(this.db, {
+        TableName: this.table,
         IndexName: 'gsi2',
         KeyConditionExpression: 'gsi2pk = :pk',
         ExpressionAttributeValues: { ':pk': `EVENT#${eventId}` },
@@ -143,56 +134,36 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
     subjectType: SubjectType,
     subjectId: string,
   ): Promise<AssignmentRecord | undefined> {
-    const answer = await this.#db.send(
-      new GetCommand({
-        TableName: this.#table,
-        Key: key(accountId, adamId, pricingParam, subjectType, subjectId),
-        ConsistentRead: true,
-      }),
+    return this.getItem(
+      keys.assignment(accountId, { adamId, pricingParam, subjectType, subjectId }),
+      AssignmentRecordSchema,
     );
-    return answer.Item ? AssignmentRecordSchema.parse(answer.Item) : undefined;
   }
 
-  async getMany(
-    accountId: string,
-    keys: readonly {
-      adamId: string;
-      pricingParam: PricingParam;
-      subjectType: SubjectType;
-      subjectId: string;
-    }[],
-  ): Promise<AssignmentRecord[]> {
-    const unique = new Map(
-      keys.map((k) => [`${k.adamId}#${k.pricingParam}#${subjectPart(k.subjectType, k.subjectId)}`, k]),
-    );
+  async getMany(accountId: string, refs: readonly AssignmentKey[]): Promise<AssignmentRecord[]> {
+    const unique = new Map(refs.map((k) => [`${k.adamId}#${k.pricingParam}#${subjectKey(k)}`, k]));
     const items = await batchGet(
-      this.#db,
-      this.#table,
-      [...unique.values()].map((k) => key(accountId, k.adamId, k.pricingParam, k.subjectType, k.subjectId)),
+      this.db,
+      this.table,
+      [...unique.values()].map((k) => keys.assignment(accountId, k)),
     );
     return parse(items);
   }
 
   async putMany(records: readonly AssignmentRecord[]): Promise<void> {
     await batchWrite(
-      this.#db,
-      this.#table,
+      this.db,
+      this.table,
       records.map((record) => ({ PutRequest: { Item: toItem(record) } })),
     );
   }
 
   async claim(record: AssignmentRecord, claimId: string, now: string): Promise<boolean> {
     try {
-      await this.#db.send(
+      await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
-          Key: key(
-            record.accountId,
-            record.adamId,
-            record.pricingParam,
-            record.subjectType,
-            record.subjectId,
-          ),
+          TableName: this.table,
+          Key: keys.assignment(record.accountId, record),
           UpdateExpression: 'SET eventId = :claim, updatedAt = :now',
           ConditionExpression:
             record.eventId === undefined
@@ -209,7 +180,7 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -221,9 +192,9 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
       ...(states.length > 0 ? [`#state IN (${states.map((_, i) => `:s${i}`).join(', ')})`] : []),
     ];
     try {
-      await this.#db.send(
+      await this.db.send(
         new PutCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Item: toItem(next),
           ConditionExpression: conditions.join(' OR '),
           ...(states.length > 0
@@ -236,7 +207,7 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }

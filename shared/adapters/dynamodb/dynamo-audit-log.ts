@@ -8,6 +8,8 @@ import * as z from 'zod';
 import type { AuditEntry, AuditLog } from '../../application/ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../../application/ports/clock.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { auditPartition, keys } from './keys.ts';
+import { DynamoTable } from './table.ts';
 
 /** How many entries one filtered read may go through before it answers a short page (with a cursor). */
 const MAX_READ = 2_000;
@@ -33,15 +35,12 @@ const AuditItemSchema = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 
-export class DynamoAuditLog implements AuditLog {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
+export class DynamoAuditLog extends DynamoTable implements AuditLog {
   readonly #clock: Clock;
   readonly #ids: IdGenerator;
 
   constructor(db: DynamoDBDocumentClient, table: string, clock: Clock, ids: IdGenerator) {
-    this.#db = db;
-    this.#table = table;
+    super(db, table);
     this.#clock = clock;
     this.#ids = ids;
   }
@@ -52,10 +51,10 @@ export class DynamoAuditLog implements AuditLog {
       id: this.#ids.newId(),
       at: this.#clock.now().toISOString(),
     });
-    await this.#db.send(
+    await this.db.send(
       new PutCommand({
-        TableName: this.#table,
-        Item: { pk: `ORG#${entry.orgId}#AUDIT`, sk: `${item.at}#${item.id}`, ...item },
+        TableName: this.table,
+        Item: { ...keys.auditEntry(entry.orgId, item.at, item.id), ...item },
       }),
     );
   }
@@ -65,16 +64,16 @@ export class DynamoAuditLog implements AuditLog {
     page: { limit: number; cursor?: string },
     keep: (entry: AuditEntry) => boolean = () => true,
   ): Promise<{ items: AuditEntry[]; nextCursor?: string }> {
-    const pk = `ORG#${orgId}#AUDIT`;
+    const pk = auditPartition(orgId);
     let start = decodeCursor(page.cursor, { pk });
     const items: AuditEntry[] = [];
     // Entries the caller may not see are skipped, reading on until the page is full; a page stops
     // early (with a cursor) only after going through `MAX_READ` entries, so an answer stays quick.
     let budget = Math.max(page.limit, MAX_READ);
     for (;;) {
-      const answer = await this.#db.send(
+      const answer = await this.db.send(
         new QueryCommand({
-          TableName: this.#table,
+          TableName: this.table,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': pk },
           ScanIndexForward: false,

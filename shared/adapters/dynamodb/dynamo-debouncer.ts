@@ -2,28 +2,26 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../application/ports/clock.ts';
 import type { Debouncer } from '../../application/ports/debouncer.ts';
+import { isConditionFailed } from './errors.ts';
+import { keys } from './keys.ts';
+import { DynamoTable } from './table.ts';
 
-const key = (k: string) => ({ pk: `DEBOUNCE#${k}`, sk: 'HOLD' });
-
-export class DynamoDebouncer implements Debouncer {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
+export class DynamoDebouncer extends DynamoTable implements Debouncer {
   readonly #clock: Clock;
 
   constructor(db: DynamoDBDocumentClient, table: string, clock: Clock) {
-    this.#db = db;
-    this.#table = table;
+    super(db, table);
     this.#clock = clock;
   }
 
   async take(k: string, windowSeconds: number): Promise<boolean> {
     const now = Math.floor(this.#clock.now().getTime() / 1000);
     try {
-      await this.#db.send(
+      await this.db.send(
         new PutCommand({
-          TableName: this.#table,
+          TableName: this.table,
           // Held a little longer than the window: the delayed run releases it.
-          Item: { ...key(k), ttl: now + windowSeconds * 4 + 60 },
+          Item: { ...keys.debounce(k), ttl: now + windowSeconds * 4 + 60 },
           ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: { ':now': now },
@@ -31,12 +29,12 @@ export class DynamoDebouncer implements Debouncer {
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
 
   async release(k: string): Promise<void> {
-    await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: key(k) }));
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.debounce(k) }));
   }
 }

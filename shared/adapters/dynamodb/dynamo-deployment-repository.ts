@@ -2,48 +2,25 @@
  * `DeploymentRepository` on the assets table, beside the asset: `ACCOUNT#<id>`/`DEPLOYMENT#<adamId>#<pp>`;
  * gsi1 (`DEPLOYMENTS`, `<org>#<account>#<adamId>#<pp>`) lists them for the reconciler.
  */
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeploymentRepository } from '../../application/ports/deployment-repository.ts';
 import { type Deployment, DeploymentSchema } from '../../domain/deployment.ts';
 import { queryAll } from './batch.ts';
+import { isConditionFailed } from './errors.ts';
+import { keys } from './keys.ts';
+import { DynamoTable } from './table.ts';
 
-const key = (accountId: string, adamId: string, pp: string) => ({
-  pk: `ACCOUNT#${accountId}`,
-  sk: `DEPLOYMENT#${adamId}#${pp}`,
-});
-
-export class DynamoDeploymentRepository implements DeploymentRepository {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(db: DynamoDBDocumentClient, table: string) {
-    this.#db = db;
-    this.#table = table;
-  }
-
+export class DynamoDeploymentRepository extends DynamoTable implements DeploymentRepository {
   async get(accountId: string, adamId: string, pricingParam: string): Promise<Deployment | undefined> {
-    const answer = await this.#db.send(
-      new GetCommand({
-        TableName: this.#table,
-        Key: key(accountId, adamId, pricingParam),
-        ConsistentRead: true,
-      }),
-    );
-    return answer.Item ? DeploymentSchema.parse(answer.Item) : undefined;
+    return this.getItem(keys.deployment(accountId, adamId, pricingParam), DeploymentSchema);
   }
 
   async put(d: Deployment): Promise<void> {
-    await this.#db.send(
+    await this.db.send(
       new PutCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Item: {
-          ...key(d.accountId, d.adamId, d.pricingParam),
+          ...keys.deployment(d.accountId, d.adamId, d.pricingParam),
           ...DeploymentSchema.parse(d),
           gsi1pk: 'DEPLOYMENTS',
           gsi1sk: `${d.orgId}#${d.accountId}#${d.adamId}#${d.pricingParam}`,
@@ -57,10 +34,10 @@ export class DynamoDeploymentRepository implements DeploymentRepository {
     shortage: { count: number; alertedAt: string } | undefined,
   ): Promise<boolean> {
     try {
-      await this.#db.send(
+      await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
-          Key: key(d.accountId, d.adamId, d.pricingParam),
+          TableName: this.table,
+          Key: keys.deployment(d.accountId, d.adamId, d.pricingParam),
           ...(shortage
             ? {
                 UpdateExpression: 'SET shortage = :s',
@@ -72,20 +49,20 @@ export class DynamoDeploymentRepository implements DeploymentRepository {
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
 
   async remove(accountId: string, adamId: string, pricingParam: string): Promise<void> {
-    await this.#db.send(
-      new DeleteCommand({ TableName: this.#table, Key: key(accountId, adamId, pricingParam) }),
+    await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: keys.deployment(accountId, adamId, pricingParam) }),
     );
   }
 
   async list(orgId?: string): Promise<Deployment[]> {
-    const items = await queryAll(this.#db, {
-      TableName: this.#table,
+    const items = await queryAll(this.db, {
+      TableName: this.table,
       IndexName: 'gsi1',
       KeyConditionExpression: orgId ? 'gsi1pk = :pk AND begins_with(gsi1sk, :org)' : 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': 'DEPLOYMENTS', ...(orgId ? { ':org': `${orgId}#` } : {}) },

@@ -1,46 +1,34 @@
 /** `InvitationRepository` on the core table: `INVITATION#<hash>`/`LINK`; state moves are conditional. */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { InvitationRepository } from '../../application/ports/invitation-repository.ts';
 import { type InvitationLink, InvitationLinkSchema } from '../../domain/invitation.ts';
+import { isConditionFailed } from './errors.ts';
+import { keys } from './keys.ts';
+import { DynamoTable } from './table.ts';
 
-const key = (hash: string) => ({ pk: `INVITATION#${hash}`, sk: 'LINK' });
-const conditionFailed = (error: unknown) =>
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
-
-export class DynamoInvitationRepository implements InvitationRepository {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(db: DynamoDBDocumentClient, table: string) {
-    this.#db = db;
-    this.#table = table;
-  }
-
+export class DynamoInvitationRepository extends DynamoTable implements InvitationRepository {
   async create(link: InvitationLink): Promise<void> {
     // Kept 60 days after expiry so an old link still gets "expired" rather than "unknown".
     const ttl = Math.floor(new Date(link.expiresAt).getTime() / 1000) + 60 * 86_400;
-    await this.#db.send(
+    await this.db.send(
       new PutCommand({
-        TableName: this.#table,
-        Item: { ...key(link.hash), ...InvitationLinkSchema.parse(link), ttl },
+        TableName: this.table,
+        Item: { ...keys.invitation(link.hash), ...InvitationLinkSchema.parse(link), ttl },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
   }
 
   async get(hash: string): Promise<InvitationLink | undefined> {
-    const answer = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: key(hash), ConsistentRead: true }),
-    );
-    return answer.Item ? InvitationLinkSchema.parse(answer.Item) : undefined;
+    return this.getItem(keys.invitation(hash), InvitationLinkSchema);
   }
 
   async use(hash: string, at: string): Promise<boolean> {
     try {
-      await this.#db.send(
+      await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
-          Key: key(hash),
+          TableName: this.table,
+          Key: keys.invitation(hash),
           UpdateExpression: 'SET #state = :used, usedAt = :at',
           ConditionExpression: '#state = :active',
           ExpressionAttributeNames: { '#state': 'state' },
@@ -49,17 +37,17 @@ export class DynamoInvitationRepository implements InvitationRepository {
       );
       return true;
     } catch (error) {
-      if (conditionFailed(error)) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
 
   async void(hash: string): Promise<void> {
     try {
-      await this.#db.send(
+      await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
-          Key: key(hash),
+          TableName: this.table,
+          Key: keys.invitation(hash),
           UpdateExpression: 'SET #state = :voided',
           ConditionExpression: '#state = :active',
           ExpressionAttributeNames: { '#state': 'state' },
@@ -67,7 +55,7 @@ export class DynamoInvitationRepository implements InvitationRepository {
         }),
       );
     } catch (error) {
-      if (!conditionFailed(error)) throw error;
+      if (!isConditionFailed(error)) throw error;
     }
   }
 }

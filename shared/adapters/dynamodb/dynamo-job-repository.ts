@@ -6,7 +6,6 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -24,30 +23,28 @@ import {
   stateFromCounts,
 } from '../../domain/job.ts';
 import { batchWrite } from './batch.ts';
-
-export const key = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+import { isConditionFailed } from './errors.ts';
+import { jobPartition, keys, sortPrefix } from './keys.ts';
+import { DynamoTable } from './table.ts';
 
 const JobItemSchema = JobSchema.omit({ failures: true });
 const FailureItemSchema = z.object({ failure: JobFailureSchema });
 
-export class DynamoJobRepository implements JobRepository {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
+export class DynamoJobRepository extends DynamoTable implements JobRepository {
   readonly #clock: Clock;
 
   constructor(db: DynamoDBDocumentClient, table: string, clock: Clock) {
-    this.#db = db;
-    this.#table = table;
+    super(db, table);
     this.#clock = clock;
   }
 
   async create(job: Job): Promise<void> {
     const { failures, ...item } = job;
-    await this.#db.send(
+    await this.db.send(
       new PutCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Item: {
-          ...key(job.id),
+          ...keys.job(job.id),
           ...item,
           gsi1pk: `ORG#${job.orgId}#JOBS`,
           gsi1sk: `${job.createdAt}#${job.id}`,
@@ -59,20 +56,17 @@ export class DynamoJobRepository implements JobRepository {
   }
 
   async get(jobId: string, options: { maxFailures?: number } = {}): Promise<Job | undefined> {
-    const answer = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: key(jobId), ConsistentRead: true }),
-    );
-    if (!answer.Item) return undefined;
-    const stored = JobItemSchema.parse(answer.Item);
+    const stored = await this.getItem(keys.job(jobId), JobItemSchema);
+    if (!stored) return undefined;
     // Counts are added before the state moves on (a settlement): a job whose writer died in between
     // has the state its counts give.
     const job = stored.completed + stored.failed > 0 ? { ...stored, state: stateFromCounts(stored) } : stored;
     if (options.maxFailures === 0) return { ...job, failures: [] };
-    const failures = await this.#db.send(
+    const failures = await this.db.send(
       new QueryCommand({
-        TableName: this.#table,
+        TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
-        ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':f': 'FAILURE#' },
+        ExpressionAttributeValues: { ':pk': jobPartition(jobId), ':f': sortPrefix.jobFailures },
         Limit: options.maxFailures ?? 1000,
       }),
     );
@@ -81,10 +75,10 @@ export class DynamoJobRepository implements JobRepository {
 
   async start(jobId: string): Promise<void> {
     try {
-      await this.#db.send(
+      await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
-          Key: key(jobId),
+          TableName: this.table,
+          Key: keys.job(jobId),
           UpdateExpression: 'SET #state = :running, updatedAt = :now',
           ConditionExpression: '#state = :queued',
           ExpressionAttributeNames: { '#state': 'state' },
@@ -96,7 +90,7 @@ export class DynamoJobRepository implements JobRepository {
         }),
       );
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailed(error)) throw error;
     }
   }
 
@@ -104,10 +98,10 @@ export class DynamoJobRepository implements JobRepository {
     const failures = progress.failures ?? [];
     if (failures.length > 0) await this.#putFailures(jobId, failures);
     const now = this.#clock.now().toISOString();
-    const answer = await this.#db.send(
+    const answer = await this.db.send(
       new UpdateCommand({
-        TableName: this.#table,
-        Key: key(jobId),
+        TableName: this.table,
+        Key: keys.job(jobId),
         UpdateExpression: 'ADD completed :c, failed :f, requested :r SET updatedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: {
@@ -130,20 +124,17 @@ export class DynamoJobRepository implements JobRepository {
   }
 
   async moveOn(jobId: string): Promise<void> {
-    const answer = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: key(jobId), ConsistentRead: true }),
-    );
-    if (!answer.Item) return;
-    const job = JobItemSchema.parse(answer.Item);
+    const job = await this.getItem(keys.job(jobId), JobItemSchema);
+    if (!job) return;
     const next = stateFromCounts(job);
     if (next !== job.state) await this.#moveState(jobId, next, this.#clock.now().toISOString());
   }
 
   async finish(jobId: string, state: JobState, summary?: Record<string, unknown>): Promise<void> {
-    await this.#db.send(
+    await this.db.send(
       new UpdateCommand({
-        TableName: this.#table,
-        Key: key(jobId),
+        TableName: this.table,
+        Key: keys.job(jobId),
         UpdateExpression: `SET #state = :state, updatedAt = :now${summary ? ', summary = :summary' : ''}`,
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#state': 'state' },
@@ -157,10 +148,10 @@ export class DynamoJobRepository implements JobRepository {
   }
 
   async setSummary(jobId: string, summary: Record<string, unknown>): Promise<void> {
-    await this.#db.send(
+    await this.db.send(
       new UpdateCommand({
-        TableName: this.#table,
-        Key: key(jobId),
+        TableName: this.table,
+        Key: keys.job(jobId),
         UpdateExpression: 'SET summary = :summary, updatedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':summary': summary, ':now': this.#clock.now().toISOString() },
@@ -169,17 +160,17 @@ export class DynamoJobRepository implements JobRepository {
   }
 
   async delete(jobId: string): Promise<void> {
-    await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: key(jobId) }));
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.job(jobId) }));
   }
 
   /** Moves the state unless another writer already ended the job. */
   async #moveState(jobId: string, to: JobState, now: string): Promise<void> {
     const finals = [...FINAL_JOB_STATES];
     try {
-      await this.#db.send(
+      await this.db.send(
         new UpdateCommand({
-          TableName: this.#table,
-          Key: key(jobId),
+          TableName: this.table,
+          Key: keys.job(jobId),
           UpdateExpression: 'SET #state = :to, updatedAt = :now',
           ConditionExpression: `NOT #state IN (${finals.map((_, i) => `:f${i}`).join(', ')})`,
           ExpressionAttributeNames: { '#state': 'state' },
@@ -191,7 +182,7 @@ export class DynamoJobRepository implements JobRepository {
         }),
       );
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailed(error)) throw error;
     }
   }
 
@@ -199,10 +190,10 @@ export class DynamoJobRepository implements JobRepository {
     // One item per subject: a repeated failure of the same subject replaces the first.
     const unique = new Map(failures.map((f) => [f.subject, f]));
     await batchWrite(
-      this.#db,
-      this.#table,
+      this.db,
+      this.table,
       [...unique.values()].map((failure) => ({
-        PutRequest: { Item: { pk: `JOB#${jobId}`, sk: `FAILURE#${failure.subject}`, failure } },
+        PutRequest: { Item: { ...keys.jobFailure(jobId, failure.subject), failure } },
       })),
     );
   }

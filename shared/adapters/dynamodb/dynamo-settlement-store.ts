@@ -13,17 +13,16 @@ import {
   type SettlementMove,
   type SettlementStore,
 } from '../../application/ports/settlement-store.ts';
-import { key as assetKey, settleUpdate } from './dynamo-asset-repository.ts';
+import { settleUpdate } from './dynamo-asset-repository.ts';
 import { toItem } from './dynamo-assignment-repository.ts';
-import { key as jobKey } from './dynamo-job-repository.ts';
+import { isTransactionCancelled } from './errors.ts';
+import { jobPartition, keys } from './keys.ts';
 
 type Write = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 type Part =
   | { kind: 'record'; index: number }
   | { kind: 'asset'; asset: string }
   | { kind: 'job'; jobId: string };
-
-const isCancelled = (error: unknown) => (error as { name?: string }).name === 'TransactionCanceledException';
 
 export class DynamoSettlementStore implements SettlementStore {
   readonly #db: DynamoDBDocumentClient;
@@ -55,7 +54,7 @@ export class DynamoSettlementStore implements SettlementStore {
         const landed = new Set(live);
         return moves.map((_, index) => landed.has(index));
       } catch (error) {
-        if (!isCancelled(error)) throw error;
+        if (!isTransactionCancelled(error)) throw error;
         const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
         let failedConditions = 0;
         let busy = false;
@@ -69,7 +68,7 @@ export class DynamoSettlementStore implements SettlementStore {
           }
           failedConditions++;
           if (part.kind === 'record') dropped.add(part.index);
-          else if (part.kind === 'job') absent.add(`JOB#${part.jobId}`);
+          else if (part.kind === 'job') absent.add(jobPartition(part.jobId));
           else if (zeroed.has(part.asset)) absent.add(part.asset);
           else zeroed.add(part.asset);
         });
@@ -92,7 +91,7 @@ export class DynamoSettlementStore implements SettlementStore {
     const writes: Write[] = [];
     const assets = new Map<
       string,
-      { key: ReturnType<typeof assetKey>; unreserve: number; available: number }
+      { key: ReturnType<typeof keys.asset>; unreserve: number; available: number }
     >();
     const jobs = new Map<string, { completed: number; failed: number }>();
     for (const index of live) {
@@ -116,7 +115,7 @@ export class DynamoSettlementStore implements SettlementStore {
       const k = `${record.accountId}|${record.adamId}|${record.pricingParam}`;
       if (asset) {
         const entry = assets.get(k) ?? {
-          key: assetKey(record.accountId, record.adamId, record.pricingParam),
+          key: keys.asset(record.accountId, record.adamId, record.pricingParam),
           unreserve: 0,
           available: 0,
         };
@@ -142,12 +141,12 @@ export class DynamoSettlementStore implements SettlementStore {
     }
     const now = this.#clock.now().toISOString();
     for (const [jobId, { completed, failed }] of jobs) {
-      if (absent.has(`JOB#${jobId}`)) continue;
+      if (absent.has(jobPartition(jobId))) continue;
       parts.push({ kind: 'job', jobId });
       writes.push({
         Update: {
           TableName: this.#tables.core,
-          Key: jobKey(jobId),
+          Key: keys.job(jobId),
           UpdateExpression: 'ADD completed :c, failed :f SET updatedAt = :now',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':c': completed, ':f': failed, ':now': now },

@@ -1,9 +1,9 @@
 /** `SyncStateRepository` on the core table: `ACCOUNT#<id>`/`SYNC`, one item per account. */
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { SyncState, SyncStateRepository } from '../../application/ports/sync-state-repository.ts';
-
-const key = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'SYNC' });
+import { keys } from './keys.ts';
+import { DynamoTable } from './table.ts';
 
 const SyncStateSchema = z.object({
   accountId: z.string(),
@@ -20,32 +20,21 @@ const SyncStateSchema = z.object({
   }),
 });
 
-export class DynamoSyncStateRepository implements SyncStateRepository {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(db: DynamoDBDocumentClient, table: string) {
-    this.#db = db;
-    this.#table = table;
-  }
-
+export class DynamoSyncStateRepository extends DynamoTable implements SyncStateRepository {
   async get(accountId: string): Promise<SyncState | undefined> {
-    const answer = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: key(accountId), ConsistentRead: true }),
-    );
-    return answer.Item ? SyncStateSchema.parse(answer.Item) : undefined;
+    return this.getItem(keys.syncState(accountId), SyncStateSchema);
   }
 
   async put(state: SyncState): Promise<void> {
-    await this.#db.send(
+    await this.db.send(
       new PutCommand({
-        TableName: this.#table,
-        Item: { ...key(state.accountId), ...SyncStateSchema.parse(state) },
+        TableName: this.table,
+        Item: { ...keys.syncState(state.accountId), ...SyncStateSchema.parse(state) },
       }),
     );
   }
 
   async remove(accountId: string): Promise<void> {
-    await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: key(accountId) }));
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.syncState(accountId) }));
   }
 }

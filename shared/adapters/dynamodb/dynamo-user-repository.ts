@@ -3,60 +3,40 @@
  * `EMAIL#<email>` item per user that claims its e-mail, written in the same transaction, so two
  * requests can never add the same e-mail twice to one account.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { UserRepository } from '../../application/ports/user-repository.ts';
 import { type VppUser, VppUserSchema } from '../../domain/vpp-user.ts';
 import { batchGet, batchWrite, queryAll } from './batch.ts';
+import { isConditionFailed, isTransactionCancelled } from './errors.ts';
+import { accountPartition, keys, sortPrefix } from './keys.ts';
+import { DynamoTable } from './table.ts';
 
-const userKey = (accountId: string, userId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `USER#${userId}` });
-const emailKey = (accountId: string, email: string) => ({
-  pk: `ACCOUNT#${accountId}`,
-  sk: `EMAIL#${email.toLowerCase()}`,
-});
-const isCancelled = (error: unknown) => (error as { name?: string }).name === 'TransactionCanceledException';
-
-export class DynamoUserRepository implements UserRepository {
-  readonly #db: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(db: DynamoDBDocumentClient, table: string) {
-    this.#db = db;
-    this.#table = table;
-  }
-
+export class DynamoUserRepository extends DynamoTable implements UserRepository {
   async listByAccount(accountId: string): Promise<VppUser[]> {
-    const items = await queryAll(this.#db, {
-      TableName: this.#table,
+    const items = await queryAll(this.db, {
+      TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
-      ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':user': 'USER#' },
+      ExpressionAttributeValues: { ':pk': accountPartition(accountId), ':user': sortPrefix.users },
     });
     return items.map((item) => VppUserSchema.parse(item));
   }
 
   async get(accountId: string, userId: string): Promise<VppUser | undefined> {
-    const answer = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: userKey(accountId, userId), ConsistentRead: true }),
-    );
-    return answer.Item ? VppUserSchema.parse(answer.Item) : undefined;
+    return this.getItem(keys.user(accountId, userId), VppUserSchema);
   }
 
   async getMany(accountId: string, userIds: readonly string[]): Promise<VppUser[]> {
     const items = await batchGet(
-      this.#db,
-      this.#table,
-      [...new Set(userIds)].map((id) => userKey(accountId, id)),
+      this.db,
+      this.table,
+      [...new Set(userIds)].map((id) => keys.user(accountId, id)),
     );
     return items.map((item) => VppUserSchema.parse(item));
   }
 
   async findByEmail(accountId: string, email: string): Promise<VppUser | undefined> {
-    const claim = await this.#db.send(
-      new GetCommand({ TableName: this.#table, Key: emailKey(accountId, email), ConsistentRead: true }),
+    const claim = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.userEmail(accountId, email), ConsistentRead: true }),
     );
     const userId = claim.Item?.userId;
     return typeof userId === 'string' ? this.get(accountId, userId) : undefined;
@@ -69,20 +49,20 @@ export class DynamoUserRepository implements UserRepository {
     for (const user of users) {
       if (!user.email) throw new Error('addMany needs users with an e-mail');
       try {
-        await this.#db.send(
+        await this.db.send(
           new TransactWriteCommand({
             TransactItems: [
               {
                 Put: {
-                  TableName: this.#table,
-                  Item: { ...emailKey(user.accountId, user.email), userId: user.id },
+                  TableName: this.table,
+                  Item: { ...keys.userEmail(user.accountId, user.email), userId: user.id },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
               {
                 Put: {
-                  TableName: this.#table,
-                  Item: { ...userKey(user.accountId, user.id), ...VppUserSchema.parse(user) },
+                  TableName: this.table,
+                  Item: { ...keys.user(user.accountId, user.id), ...VppUserSchema.parse(user) },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
@@ -91,7 +71,7 @@ export class DynamoUserRepository implements UserRepository {
         );
         added.push(user);
       } catch (error) {
-        if (!isCancelled(error)) throw error;
+        if (!isTransactionCancelled(error)) throw error;
         duplicateEmails.push(user.email);
       }
     }
@@ -101,17 +81,17 @@ export class DynamoUserRepository implements UserRepository {
   async replace(before: VppUser, after: VppUser): Promise<VppUser | undefined> {
     const stored = VppUserSchema.parse({ ...after, version: before.version + 1 });
     try {
-      await this.#db.send(
+      await this.db.send(
         new PutCommand({
-          TableName: this.#table,
-          Item: { ...userKey(after.accountId, after.id), ...stored },
+          TableName: this.table,
+          Item: { ...keys.user(after.accountId, after.id), ...stored },
           ConditionExpression: 'version = :seen OR (attribute_not_exists(version) AND :seen = :zero)',
           ExpressionAttributeValues: { ':seen': before.version, ':zero': 0 },
         }),
       );
       return stored;
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+      if (isConditionFailed(error)) return undefined;
       throw error;
     }
   }
@@ -119,37 +99,37 @@ export class DynamoUserRepository implements UserRepository {
   async saveFromApple(users: readonly VppUser[]): Promise<void> {
     // An e-mail already claimed by another user keeps its claim (Apple's user keeps the address on
     // its record only); of two new users with one e-mail, the first claims it.
-    const keys = new Map<string, { pk: string; sk: string }>();
+    const claimKeys = new Map<string, { pk: string; sk: string }>();
     for (const user of users)
       if (user.email) {
-        const k = emailKey(user.accountId, user.email);
-        keys.set(`${k.pk}|${k.sk}`, k);
+        const k = keys.userEmail(user.accountId, user.email);
+        claimKeys.set(`${k.pk}|${k.sk}`, k);
       }
     const claimedBy = new Map<string, unknown>();
-    for (const item of await batchGet(this.#db, this.#table, [...keys.values()]))
+    for (const item of await batchGet(this.db, this.table, [...claimKeys.values()]))
       claimedBy.set(`${item.pk}|${item.sk}`, item.userId);
     const claims = (user: VppUser) => {
       if (!user.email) return false;
-      const k = emailKey(user.accountId, user.email);
+      const k = keys.userEmail(user.accountId, user.email);
       const owner = claimedBy.get(`${k.pk}|${k.sk}`);
       if (owner !== undefined && owner !== user.id) return false;
       claimedBy.set(`${k.pk}|${k.sk}`, user.id);
       return true;
     };
     await batchWrite(
-      this.#db,
-      this.#table,
+      this.db,
+      this.table,
       users.flatMap((user) => [
         {
           PutRequest: {
             Item: {
-              ...userKey(user.accountId, user.id),
+              ...keys.user(user.accountId, user.id),
               ...VppUserSchema.parse({ ...user, version: user.version + 1 }),
             },
           },
         },
         ...(user.email && claims(user)
-          ? [{ PutRequest: { Item: { ...emailKey(user.accountId, user.email), userId: user.id } } }]
+          ? [{ PutRequest: { Item: { ...keys.userEmail(user.accountId, user.email), userId: user.id } } }]
           : []),
       ]),
     );
@@ -158,14 +138,14 @@ export class DynamoUserRepository implements UserRepository {
   async putMany(changes: readonly { before: VppUser; after: VppUser }[]): Promise<void> {
     for (const { before, after } of changes) {
       const emailChanged = (before.email ?? '') !== (after.email ?? '');
-      await this.#db.send(
+      await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             {
               Put: {
-                TableName: this.#table,
+                TableName: this.table,
                 Item: {
-                  ...userKey(after.accountId, after.id),
+                  ...keys.user(after.accountId, after.id),
                   ...VppUserSchema.parse({ ...after, version: before.version + 1 }),
                 },
               },
@@ -176,8 +156,8 @@ export class DynamoUserRepository implements UserRepository {
                     ? [
                         {
                           Put: {
-                            TableName: this.#table,
-                            Item: { ...emailKey(after.accountId, after.email), userId: after.id },
+                            TableName: this.table,
+                            Item: { ...keys.userEmail(after.accountId, after.email), userId: after.id },
                             ConditionExpression: 'attribute_not_exists(pk) OR userId = :id',
                             ExpressionAttributeValues: { ':id': after.id },
                           },
@@ -188,8 +168,8 @@ export class DynamoUserRepository implements UserRepository {
                     ? [
                         {
                           Delete: {
-                            TableName: this.#table,
-                            Key: emailKey(before.accountId, before.email),
+                            TableName: this.table,
+                            Key: keys.userEmail(before.accountId, before.email),
                             ConditionExpression: 'attribute_not_exists(pk) OR userId = :id',
                             ExpressionAttributeValues: { ':id': before.id },
                           },

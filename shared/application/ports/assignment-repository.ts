@@ -5,6 +5,9 @@
 import type { PricingParam } from '../../domain/asset.ts';
 import type { AssignmentRecord, AssignmentState, SubjectType } from '../../domain/assignment.ts';
 
+/** What names one record within an account: the asset and the subject. */
+export type AssignmentKey = Pick<AssignmentRecord, 'adamId' | 'pricingParam' | 'subjectType' | 'subjectId'>;
+
 export interface AssignmentRepository {
   listByAccount(accountId: string): Promise<AssignmentRecord[]>;
   listByAsset(accountId: string, adamId: string, pricingParam: PricingParam): Promise<AssignmentRecord[]>;
@@ -26,15 +29,7 @@ export interface AssignmentRepository {
     subjectId: string,
   ): Promise<AssignmentRecord | undefined>;
   /** The records of the given keys that exist (batched reads). */
-  getMany(
-    accountId: string,
-    keys: readonly {
-      adamId: string;
-      pricingParam: PricingParam;
-      subjectType: SubjectType;
-      subjectId: string;
-    }[],
-  ): Promise<AssignmentRecord[]>;
+  getMany(accountId: string, keys: readonly AssignmentKey[]): Promise<AssignmentRecord[]>;
   /** Writes many records as they are (sync), batched. */
   putMany(records: readonly AssignmentRecord[]): Promise<void>;
   /**

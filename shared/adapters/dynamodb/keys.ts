@@ -1,0 +1,61 @@
+/**
+ * The key of every item the repositories write, in one place. An account's data sits under its
+ * partition `ACCOUNT#<id>` in the assets, users and assignments tables (its sync state in the core
+ * table), which is what the account purge relies on.
+ */
+import { type SubjectType, subjectKey } from '../../domain/assignment.ts';
+
+export const accountPartition = (accountId: string): string => `ACCOUNT#${accountId}`;
+export const devicesPartition = (orgId: string): string => `ORG#${orgId}#DEVICES`;
+export const jobPartition = (jobId: string): string => `JOB#${jobId}`;
+export const auditPartition = (orgId: string): string => `ORG#${orgId}#AUDIT`;
+
+interface AssignmentRef {
+  readonly adamId: string;
+  readonly pricingParam: string;
+  readonly subjectType: SubjectType;
+  readonly subjectId: string;
+}
+
+export const keys = {
+  account: (accountId: string) => ({ pk: accountPartition(accountId), sk: 'ACCOUNT' }),
+  locationClaim: (uId: string) => ({ pk: `LOCATION#${uId}`, sk: 'CLAIM' }),
+  syncState: (accountId: string) => ({ pk: accountPartition(accountId), sk: 'SYNC' }),
+  asset: (accountId: string, adamId: string, pricingParam: string) => ({
+    pk: accountPartition(accountId),
+    sk: `ASSET#${adamId}#${pricingParam}`,
+  }),
+  deployment: (accountId: string, adamId: string, pricingParam: string) => ({
+    pk: accountPartition(accountId),
+    sk: `DEPLOYMENT#${adamId}#${pricingParam}`,
+  }),
+  assignment: (accountId: string, a: AssignmentRef) => ({
+    pk: accountPartition(accountId),
+    sk: `A#${a.adamId}#${a.pricingParam}#${subjectKey(a)}`,
+  }),
+  user: (accountId: string, userId: string) => ({ pk: accountPartition(accountId), sk: `USER#${userId}` }),
+  /** The claim that makes an e-mail unique in an account (in lower case). */
+  userEmail: (accountId: string, email: string) => ({
+    pk: accountPartition(accountId),
+    sk: `EMAIL#${email.toLowerCase()}`,
+  }),
+  device: (orgId: string, serialNumber: string) => ({ pk: devicesPartition(orgId), sk: serialNumber }),
+  invitation: (hash: string) => ({ pk: `INVITATION#${hash}`, sk: 'LINK' }),
+  job: (jobId: string) => ({ pk: jobPartition(jobId), sk: 'JOB' }),
+  jobFailure: (jobId: string, subject: string) => ({ pk: jobPartition(jobId), sk: `FAILURE#${subject}` }),
+  debounce: (key: string) => ({ pk: `DEBOUNCE#${key}`, sk: 'HOLD' }),
+  notification: (accountId: string, notificationId: string) => ({
+    pk: `NOTIFICATION#${accountId}#${notificationId}`,
+    sk: 'SEEN',
+  }),
+  auditEntry: (orgId: string, at: string, id: string) => ({ pk: auditPartition(orgId), sk: `${at}#${id}` }),
+};
+
+/** The sort-key prefixes that the queries of one partition read. */
+export const sortPrefix = {
+  assets: 'ASSET#',
+  assetsOf: (adamId: string) => `ASSET#${adamId}#`,
+  assignmentsOf: (adamId: string, pricingParam: string) => `A#${adamId}#${pricingParam}#`,
+  users: 'USER#',
+  jobFailures: 'FAILURE#',
+};

@@ -1,0 +1,21 @@
+/** What a repository on one DynamoDB table is built on: the client, the table, a read of one item. */
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type * as z from 'zod';
+
+export abstract class DynamoTable {
+  protected readonly db: DynamoDBDocumentClient;
+  protected readonly table: string;
+
+  constructor(db: DynamoDBDocumentClient, table: string) {
+    this.db = db;
+    this.table = table;
+  }
+
+  /** The item under `key` (a consistent read), parsed by `schema`; undefined when there is none. */
+  protected async getItem<T>(key: Record<string, string>, schema: z.ZodType<T>): Promise<T | undefined> {
+    const answer = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+    );
+    return answer.Item ? schema.parse(answer.Item) : undefined;
+  }
+}
