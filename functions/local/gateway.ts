@@ -1,6 +1,7 @@
 /**
  * Local mode's API Gateway: turns each HTTP request into the HTTP API's payload v2 event, checks the
- * JWT like the authorizer does, calls the very Lambda handler named by the route, and writes its
+ * JWT like the authorizer does, calls the very Lambda handler of the function that lists the route
+ * (shared/config/functions.ts), and writes its
  * answer back. Errors the gateway itself makes keep API Gateway's own shape `{"message": ...}`: no
  * route (404), no or bad token (401), a body over 10 MB (413), a request line and headers over 10 KB (431), throttling (429), a crashed
  * handler (500).
@@ -10,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { RouteContract } from '../../shared/api/route.ts';
+import { FUNCTIONS, type FunctionDefinition, functionOfRoute } from '../../shared/config/functions.ts';
 import { type LocalKeys, verifyToken } from './jwt-keys.ts';
 
 type Handler = (
@@ -23,6 +25,8 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export interface GatewayOptions {
   readonly port: number;
   readonly routes: readonly RouteContract[];
+  /** The functions that serve them (each lists its routes). @default FUNCTIONS */
+  readonly functions?: readonly FunctionDefinition[];
   readonly loadHandler: (fn: string) => Promise<Handler>;
   readonly keys: LocalKeys;
   /** Extra local-only routes (the outbox), answered before the API routes. */
@@ -33,11 +37,15 @@ export interface GatewayOptions {
 
 interface CompiledRoute {
   readonly contract: RouteContract;
+  /** The function that serves it. */
+  readonly fn: string;
   readonly pattern: RegExp;
   readonly names: string[];
 }
 
-function compile(contract: RouteContract): CompiledRoute {
+function compile(contract: RouteContract, functions: readonly FunctionDefinition[]): CompiledRoute {
+  const fn = functionOfRoute(contract.id, functions)?.id;
+  if (!fn) throw new Error(`Route ${contract.id} is not in the function list: no HTTP function lists it.`);
   const names: string[] = [];
   const source = contract.path
     .split('/')
@@ -48,7 +56,7 @@ function compile(contract: RouteContract): CompiledRoute {
       return '([^/]+)';
     })
     .join('/');
-  return { contract, pattern: new RegExp(`^${source}$`), names };
+  return { contract, fn, pattern: new RegExp(`^${source}$`), names };
 }
 
 /**
@@ -118,7 +126,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
 }
 
 export function startGateway(options: GatewayOptions): Promise<Server> {
-  const routes = options.routes.map(compile);
+  const routes = options.routes.map((route) => compile(route, options.functions ?? FUNCTIONS));
   let tokens = options.throttle?.burst ?? Number.POSITIVE_INFINITY;
   let refilled = Date.now();
 
@@ -151,7 +159,7 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
         }
       }
       if (!match) return gatewayError(res, 404, 'Not Found');
-      const { contract } = match.route;
+      const { contract, fn } = match.route;
 
       const body = await readBody(req);
       if (body === 'too-large') return gatewayError(res, 413, 'Request Entity Too Large');
@@ -209,11 +217,11 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
       } as unknown as APIGatewayProxyEventV2;
       const context = {
         awsRequestId: requestId,
-        functionName: contract.fn,
+        functionName: fn,
         functionVersion: '$LATEST',
-        invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${contract.fn}`,
+        invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${fn}`,
         memoryLimitInMB: '512',
-        logGroupName: `/aws/lambda/${contract.fn}`,
+        logGroupName: `/aws/lambda/${fn}`,
         logStreamName: 'local',
         callbackWaitsForEmptyEventLoop: false,
         getRemainingTimeInMillis: () => 29_000,
@@ -224,7 +232,7 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
 
       let result: APIGatewayProxyStructuredResultV2;
       try {
-        const handler = await options.loadHandler(contract.fn);
+        const handler = await options.loadHandler(fn);
         result = await handler(event, context);
       } catch {
         return gatewayError(res, 500, 'Internal Server Error');

@@ -1,6 +1,6 @@
 /**
- * What runs: one function per entry of shared/config/functions.ts, wired to its trigger (HTTP routes
- * of shared/api, a queue, or a schedule) and given exactly the access its entry lists, plus the HTTP
+ * What runs: one function per entry of shared/config/functions.ts, wired to its trigger (the HTTP
+ * routes it lists, whose contracts are in shared/api; a queue; or a schedule) and given exactly the access its entry lists, plus the HTTP
  * API, alarms and the dashboard. It holds no data, so it can be destroyed and re-created freely; it
  * receives the stateful resources through typed props.
  */
@@ -123,27 +123,36 @@ export class ServiceStack extends Stack {
   }
 
   #addRoutes(routes: readonly RouteContract[], functions: ReadonlyMap<string, AppFunction>): void {
+    // Which function serves each route: the routes each HTTP function lists.
+    const servedBy = new Map<string, AppFunction>();
+    for (const [id, fn] of functions) {
+      const trigger = fn.definition.trigger;
+      if (trigger.kind !== 'http') continue;
+      if (trigger.routes.length === 0)
+        Annotations.of(fn).addWarningV2('vpp-manager:unrouted', `HTTP function ${id} has no route.`);
+      for (const routeId of trigger.routes) {
+        const other = servedBy.get(routeId);
+        if (other)
+          throw new Error(`Route ${routeId} is listed by two functions: ${other.definition.id} and ${id}.`);
+        if (!routes.some((r) => r.id === routeId))
+          throw new Error(`Function ${id} lists route ${routeId}, which is not in the route contracts.`);
+        servedBy.set(routeId, fn);
+      }
+    }
     const seen = new Set<string>();
-    const routed = new Set<string>();
     for (const route of routes) {
       const key = `${route.method} ${route.path}`;
       if (seen.has(key)) throw new Error(`Route ${key} appears twice in the route contracts.`);
       seen.add(key);
-      const fn = functions.get(route.fn);
-      if (!fn) throw new Error(`Route ${key} names function ${route.fn}, which is not in the function list.`);
-      if (fn.definition.trigger.kind !== 'http') {
-        throw new Error(`Route ${key} names function ${route.fn}, whose trigger is not http.`);
-      }
+      const fn = servedBy.get(route.id);
+      if (!fn)
+        throw new Error(`Route ${key} (${route.id}) is not in the function list: no HTTP function lists it.`);
       if (route.query?.shape.cursor && !fn.definition.access.cursorKey) {
-        throw new Error(`Route ${key} pages with a cursor: function ${route.fn} needs access.cursorKey.`);
+        throw new Error(
+          `Route ${key} pages with a cursor: function ${fn.definition.id} needs access.cursorKey.`,
+        );
       }
       this.api.addRoute(route, fn);
-      routed.add(route.fn);
-    }
-    for (const [id, fn] of functions) {
-      if (fn.definition.trigger.kind === 'http' && !routed.has(id)) {
-        Annotations.of(fn).addWarningV2('vpp-manager:unrouted', `HTTP function ${id} has no route.`);
-      }
     }
   }
 }

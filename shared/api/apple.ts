@@ -6,7 +6,6 @@ export const receiveAppleNotification = defineRoute({
   id: 'receiveAppleNotification',
   method: 'POST',
   path: '/apple/notifications/{accountId}',
-  fn: 'apple-notifications',
   auth: 'apple-secret',
   summary:
     "Apple's notifications for one account, authenticated by the account's notification secret (Authorization: Bearer).",

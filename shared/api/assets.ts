@@ -60,7 +60,6 @@ export const listAssets = defineRoute({
   id: 'listAssets',
   method: 'GET',
   path: '/v1/accounts/{accountId}/assets',
-  fn: 'api-assets',
   auth: 'jwt',
   summary: 'Licensed apps and books with counts; filters productType and deviceAssignable.',
   tag,
@@ -78,7 +77,6 @@ export const getAsset = defineRoute({
   id: 'getAsset',
   method: 'GET',
   path: '/v1/accounts/{accountId}/assets/{adamId}',
-  fn: 'api-assets',
   auth: 'jwt',
   summary:
     'One asset with its deployment and a summary of its assignments (?pricingParam= when the adamId is held with both).',
@@ -93,7 +91,6 @@ export const listAssetAssignments = defineRoute({
   id: 'listAssetAssignments',
   method: 'GET',
   path: '/v1/accounts/{accountId}/assets/{adamId}/assignments',
-  fn: 'api-assets',
   auth: 'jwt',
   summary: 'Who holds the asset; filters state and source.',
   tag,

@@ -26,7 +26,6 @@ export const listAudit = defineRoute({
   id: 'listAudit',
   method: 'GET',
   path: '/v1/audit',
-  fn: 'api-reports',
   auth: 'jwt',
   summary: 'Every change, newest first: who or what did it, what, when, and the result.',
   tag: 'audit',

@@ -74,7 +74,6 @@ export const putDeployment = defineRoute({
   id: 'putDeployment',
   method: 'PUT',
   path: '/v1/accounts/{accountId}/assets/{adamId}/deployment',
-  fn: 'api-assets',
   auth: 'jwt',
   summary:
     'Create or replace the deployment of an asset: method, scope (networks and tags), autoAssign, autoRevoke, grace period.',
@@ -90,7 +89,6 @@ export const deleteDeployment = defineRoute({
   id: 'deleteDeployment',
   method: 'DELETE',
   path: '/v1/accounts/{accountId}/assets/{adamId}/deployment',
-  fn: 'api-assets',
   auth: 'jwt',
   summary: 'Remove the deployment; holders keep their licences.',
   tag,
@@ -104,7 +102,6 @@ export const getDeploymentPlan = defineRoute({
   id: 'getDeploymentPlan',
   method: 'GET',
   path: '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan',
-  fn: 'api-assets',
   auth: 'jwt',
   summary:
     'Dry run of the reconciliation: who would be granted, who revoked (and when the grace ends), the shortage.',
@@ -119,7 +116,6 @@ export const reconcileDeployment = defineRoute({
   id: 'reconcileDeployment',
   method: 'POST',
   path: '/v1/accounts/{accountId}/assets/{adamId}/deployment/reconcile',
-  fn: 'api-assets',
   auth: 'jwt',
   summary: 'Reconcile this deployment now (a job).',
   tag,

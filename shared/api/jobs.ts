@@ -10,7 +10,6 @@ export const getJob = defineRoute({
   id: 'getJob',
   method: 'GET',
   path: '/v1/jobs/{jobId}',
-  fn: 'api-reports',
   auth: 'jwt',
   summary: "A job's progress and failures.",
   tag: 'jobs',

@@ -39,7 +39,6 @@ const licenseRoute = <const Id extends string>(id: Id, path: string, summary: st
     id,
     method: 'POST',
     path,
-    fn: 'api-assets',
     auth: 'jwt',
     summary,
     tag: 'licenses',

@@ -34,7 +34,6 @@ export const getLicenseReport = defineRoute({
   id: 'getLicenseReport',
   method: 'GET',
   path: '/v1/reports/licenses',
-  fn: 'api-reports',
   auth: 'jwt',
   summary: 'Per asset: total, assigned, available, pending, in scope, shortage. ?format=csv for a CSV file.',
   tag: 'reports',

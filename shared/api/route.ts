@@ -1,7 +1,8 @@
 /**
  * An HTTP route contract: method, path, who may call it, and the zod schemas of its parameters, query,
  * body and answer. The same contract validates requests in the handler, generates the OpenAPI
- * document, creates the API Gateway route in CDK, and mounts the route in local mode.
+ * document, creates the API Gateway route in CDK, and mounts the route in local mode. Which Lambda
+ * function serves it is the function list's business (shared/config/functions.ts names its routes).
  */
 import * as z from 'zod';
 import type { Role } from '../domain/principal.ts';
@@ -19,8 +20,6 @@ export interface RouteContract {
   readonly method: HttpMethod;
   /** API Gateway path syntax: `/v1/accounts/{accountId}`. */
   readonly path: string;
-  /** The Lambda function (shared/config/functions.ts) that serves it. */
-  readonly fn: string;
   readonly auth: RouteAuth;
   readonly summary: string;
   readonly tag: string;

@@ -1,15 +1,15 @@
 /**
  * The Lambda functions: entry file, trigger and what each may touch. The CDK stack creates each
  * function from this list (the grants and the environment variables together, so they cannot drift)
- * and the local runtime mounts the same entry files on the same triggers. HTTP functions get their
- * routes from shared/api (each route names its function).
+ * and the local runtime mounts the same entry files on the same triggers. An HTTP function lists the
+ * ids of the routes it serves (the route contracts in shared/api say what each route is).
  */
 import type { QueueId } from './queues.ts';
 import type { ScheduleId } from './schedules.ts';
 import type { TableId } from './tables.ts';
 
 export type Trigger =
-  | { readonly kind: 'http' }
+  | { readonly kind: 'http'; readonly routes: readonly string[] }
   | { readonly kind: 'queue'; readonly queue: QueueId; readonly maxConcurrency: number }
   | { readonly kind: 'schedule'; readonly schedule: ScheduleId };
 
@@ -45,6 +45,27 @@ export interface FunctionDefinition {
   readonly reservedConcurrency?: number;
 }
 
+/** The grants and the revocations workers: the same function on its own queue. */
+const licenseWorker = (
+  id: string,
+  queue: 'grants' | 'revocations',
+  description: string,
+): FunctionDefinition => ({
+  id,
+  entry: `functions/workers/${id}.ts`,
+  description,
+  memoryMb: 512,
+  timeoutSeconds: 150,
+  trigger: { kind: 'queue', queue, maxConcurrency: 2 },
+  access: {
+    tables: { core: 'write', assets: 'write', assignments: 'write', idempotency: 'write' },
+    secrets: 'read',
+    email: true,
+    sendsTo: ['events'],
+    callsApple: true,
+  },
+});
+
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'api-public',
@@ -52,7 +73,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'Health and the OpenAPI document',
     memoryMb: 256,
     timeoutSeconds: 10,
-    trigger: { kind: 'http' },
+    trigger: { kind: 'http', routes: ['getHealth', 'getOpenApi'] },
     access: {},
   },
   {
@@ -61,7 +82,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'Jobs, licence reports and the audit log',
     memoryMb: 512,
     timeoutSeconds: 29,
-    trigger: { kind: 'http' },
+    trigger: { kind: 'http', routes: ['getJob', 'listAudit', 'getLicenseReport'] },
     access: {
       cursorKey: true,
       tables: { core: 'read', assets: 'read', users: 'read', assignments: 'read' },
@@ -73,7 +94,18 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'VPP accounts: add, list, change, renew the token, remove, sync now',
     memoryMb: 512,
     timeoutSeconds: 29,
-    trigger: { kind: 'http' },
+    trigger: {
+      kind: 'http',
+      routes: [
+        'createAccount',
+        'listAccounts',
+        'getAccount',
+        'updateAccount',
+        'renewToken',
+        'removeAccount',
+        'syncAccount',
+      ],
+    },
     reservedConcurrency: 2,
     access: {
       tables: { core: 'write', idempotency: 'write' },
@@ -88,7 +120,20 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'Assets, holders, grants, revocations and deployments',
     memoryMb: 1024,
     timeoutSeconds: 29,
-    trigger: { kind: 'http' },
+    trigger: {
+      kind: 'http',
+      routes: [
+        'listAssets',
+        'getAsset',
+        'listAssetAssignments',
+        'grantLicenses',
+        'revokeLicenses',
+        'putDeployment',
+        'deleteDeployment',
+        'getDeploymentPlan',
+        'reconcileDeployment',
+      ],
+    },
     access: {
       cursorKey: true,
       tables: { core: 'write', assets: 'write', users: 'read', assignments: 'write', idempotency: 'write' },
@@ -101,7 +146,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: "Apple's notifications: authenticate, answer, queue",
     memoryMb: 256,
     timeoutSeconds: 10,
-    trigger: { kind: 'http' },
+    trigger: { kind: 'http', routes: ['receiveAppleNotification'] },
     access: { tables: { core: 'write' }, secrets: 'read', sendsTo: ['notifications'] },
   },
   {
@@ -159,7 +204,18 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'VPP users: add, import from CSV, list, read with their licences, change',
     memoryMb: 512,
     timeoutSeconds: 29,
-    trigger: { kind: 'http' },
+    trigger: {
+      kind: 'http',
+      routes: [
+        'createUser',
+        'importUsers',
+        'listUsers',
+        'getUser',
+        'updateUser',
+        'inviteUsers',
+        'retireUsers',
+      ],
+    },
     reservedConcurrency: 2,
     access: {
       cursorKey: true,
@@ -175,43 +231,15 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'The device inventory',
     memoryMb: 512,
     timeoutSeconds: 29,
-    trigger: { kind: 'http' },
+    trigger: { kind: 'http', routes: ['putDevices', 'listDevices', 'getDevice', 'removeDevice'] },
     access: {
       cursorKey: true,
       tables: { core: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
       sendsTo: ['jobs'],
     },
   },
-  {
-    id: 'grant-worker',
-    entry: 'functions/workers/grant-worker.ts',
-    description: "Sends grants to Apple's associate",
-    memoryMb: 512,
-    timeoutSeconds: 150,
-    trigger: { kind: 'queue', queue: 'grants', maxConcurrency: 2 },
-    access: {
-      tables: { core: 'write', assets: 'write', assignments: 'write', idempotency: 'write' },
-      secrets: 'read',
-      email: true,
-      sendsTo: ['events'],
-      callsApple: true,
-    },
-  },
-  {
-    id: 'revoke-worker',
-    entry: 'functions/workers/revoke-worker.ts',
-    description: "Sends revocations to Apple's disassociate",
-    memoryMb: 512,
-    timeoutSeconds: 150,
-    trigger: { kind: 'queue', queue: 'revocations', maxConcurrency: 2 },
-    access: {
-      tables: { core: 'write', assets: 'write', assignments: 'write', idempotency: 'write' },
-      secrets: 'read',
-      email: true,
-      sendsTo: ['events'],
-      callsApple: true,
-    },
-  },
+  licenseWorker('grant-worker', 'grants', "Sends grants to Apple's associate"),
+  licenseWorker('revoke-worker', 'revocations', "Sends revocations to Apple's disassociate"),
   {
     id: 'event-worker',
     entry: 'functions/workers/event-worker.ts',
@@ -233,7 +261,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'The pages behind the invitation link',
     memoryMb: 256,
     timeoutSeconds: 10,
-    trigger: { kind: 'http' },
+    trigger: { kind: 'http', routes: ['openInvitation', 'acceptInvitation'] },
     reservedConcurrency: 2,
     access: { tables: { core: 'write', users: 'read' }, callsApple: true },
   },
@@ -268,6 +296,13 @@ export function appleCallers(f: FunctionDefinition): number {
 export function appleRateShare(functions: readonly FunctionDefinition[] = FUNCTIONS): number {
   return functions.reduce((n, f) => n + appleCallers(f), 0) || 1;
 }
+
+/** The HTTP function that lists the route `routeId`, if one does. */
+export const functionOfRoute = (
+  routeId: string,
+  functions: readonly FunctionDefinition[] = FUNCTIONS,
+): FunctionDefinition | undefined =>
+  functions.find((f) => f.trigger.kind === 'http' && f.trigger.routes.includes(routeId));
 
 export const functionById = (id: string): FunctionDefinition => {
   const found = FUNCTIONS.find((f) => f.id === id);

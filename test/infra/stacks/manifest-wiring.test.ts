@@ -179,6 +179,28 @@ describe('manifest wiring (every trigger and access kind)', () => {
         /not in the function list/,
       );
     });
+
+    it('refuses a function that lists a route the contracts lack, and a route two functions list', () => {
+      const http = FIXTURE_FUNCTIONS.find((f) => f.id === 'fixture-http');
+      if (!http) throw new Error('no fixture-http');
+      const listing = (id: string, routes: readonly string[]): FunctionDefinition => ({
+        ...http,
+        id,
+        trigger: { kind: 'http', routes },
+      });
+      expect(() =>
+        buildApp({ functions: [listing('lists-unknown', ['noSuchRoute'])], routes: [], nag: false }),
+      ).toThrow(/lists route noSuchRoute, which is not in the route contracts/);
+      const [route] = FIXTURE_ROUTES;
+      if (!route) throw new Error('no route');
+      expect(() =>
+        buildApp({
+          functions: [listing('first', [route.id]), listing('second', [route.id])],
+          routes: [route],
+          nag: false,
+        }),
+      ).toThrow(/listed by two functions: first and second/);
+    });
   });
 
   describe('least privilege', () => {

@@ -4,7 +4,12 @@ import { BINDING_ENV_KEYS, COMMON_ENV_KEYS, pascalCase } from '../../../infra/co
 import { ROUTES } from '../../../shared/api/index.ts';
 import { loadConfig } from '../../../shared/config/config.ts';
 import { ENV, type EnvKey } from '../../../shared/config/env-keys.ts';
-import { appleRateShare, FUNCTIONS, type FunctionDefinition } from '../../../shared/config/functions.ts';
+import {
+  appleRateShare,
+  FUNCTIONS,
+  type FunctionDefinition,
+  functionOfRoute,
+} from '../../../shared/config/functions.ts';
 import { QUEUES } from '../../../shared/config/queues.ts';
 import { TABLES } from '../../../shared/config/tables.ts';
 import { resourceByPrefix, resourcesOf, synthesise, type Templates } from '../support/app.ts';
@@ -62,7 +67,7 @@ describe('ServiceStack', () => {
         id: 'uncapped',
         access: { callsApple: true },
       } as FunctionDefinition;
-      expect(() => appleRateShare([{ ...uncapped, trigger: { kind: 'http' } }])).toThrow(
+      expect(() => appleRateShare([{ ...uncapped, trigger: { kind: 'http', routes: [] } }])).toThrow(
         /uncapped calls Apple: give it a reservedConcurrency/,
       );
     });
@@ -178,7 +183,7 @@ describe('ServiceStack', () => {
       }
     });
 
-    it('integrates each route with the function its contract names', () => {
+    it('integrates each route with the function that lists it', () => {
       const integrations = resourcesOf(built.serviceTemplate, 'AWS::ApiGatewayV2::Integration');
       const routes = Object.values(resourcesOf(built.serviceTemplate, 'AWS::ApiGatewayV2::Route'));
       for (const contract of ROUTES) {
@@ -188,7 +193,7 @@ describe('ServiceStack', () => {
         const [fnId] = resourceByPrefix(
           built.serviceTemplate,
           'AWS::Lambda::Function',
-          pascalCase(contract.fn),
+          pascalCase(functionOfRoute(contract.id)?.id ?? 'none'),
         );
         expect(JSON.stringify(integration?.Properties.IntegrationUri)).toContain(fnId);
       }

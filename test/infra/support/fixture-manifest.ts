@@ -10,6 +10,28 @@ import { SCHEDULES } from '../../../shared/config/schedules.ts';
 
 const ENTRY = 'functions/http/api-public.ts';
 
+const route = (
+  method: RouteContract['method'],
+  path: string,
+  auth: RouteContract['auth'],
+): RouteContract => ({
+  id: `fixture ${method} ${path}`,
+  method,
+  path,
+  auth,
+  summary: 'Fixture',
+  tag: 'fixture',
+  response: { status: 200 },
+});
+
+/** Served by `fixture-http`; paths of their own, so they never collide with the real routes. */
+const FIXTURE_ONLY_ROUTES: readonly RouteContract[] = [
+  route('GET', '/fixture/invitations/{token}', 'none'),
+  route('POST', '/fixture/invitations/{token}', 'none'),
+  route('POST', '/fixture/apple/{accountId}', 'apple-secret'),
+  route('POST', '/v1/fixture/{thingId}', 'jwt'),
+];
+
 export const FIXTURE_FUNCTIONS: readonly FunctionDefinition[] = [
   ...FUNCTIONS,
   {
@@ -18,7 +40,7 @@ export const FIXTURE_FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'HTTP function with every kind of access',
     memoryMb: 256,
     timeoutSeconds: 10,
-    trigger: { kind: 'http' },
+    trigger: { kind: 'http', routes: FIXTURE_ONLY_ROUTES.map((r) => r.id) },
     reservedConcurrency: 3,
     access: {
       tables: { users: 'write', core: 'read' },
@@ -58,26 +80,4 @@ export const FIXTURE_FUNCTIONS: readonly FunctionDefinition[] = [
   ),
 ];
 
-const route = (
-  method: RouteContract['method'],
-  path: string,
-  auth: RouteContract['auth'],
-): RouteContract => ({
-  id: `fixture ${method} ${path}`,
-  method,
-  path,
-  fn: 'fixture-http',
-  auth,
-  summary: 'Fixture',
-  tag: 'fixture',
-  response: { status: 200 },
-});
-
-export const FIXTURE_ROUTES: readonly RouteContract[] = [
-  ...ROUTES,
-  // Paths of their own, so they never collide with the real routes.
-  route('GET', '/fixture/invitations/{token}', 'none'),
-  route('POST', '/fixture/invitations/{token}', 'none'),
-  route('POST', '/fixture/apple/{accountId}', 'apple-secret'),
-  route('POST', '/v1/fixture/{thingId}', 'jwt'),
-];
+export const FIXTURE_ROUTES: readonly RouteContract[] = [...ROUTES, ...FIXTURE_ONLY_ROUTES];
