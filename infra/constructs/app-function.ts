@@ -14,7 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ENV, type EnvKey } from '../../shared/config/env-keys.ts';
+import { ENV, type EnvKey, SETTINGS_ENV_KEYS } from '../../shared/config/env-keys.ts';
 import type { FunctionAccess, FunctionDefinition } from '../../shared/config/functions.ts';
 import type { QueueDefinition, QueueId } from '../../shared/config/queues.ts';
 import type { TableDefinition, TableId } from '../../shared/config/tables.ts';
@@ -30,19 +30,9 @@ export const METRICS_NAMESPACE = 'VppManager';
  * `envKey` of the manifests, and `BINDING_ENV_KEYS` (a test checks that together they cover ENV).
  */
 export const COMMON_ENV_KEYS = [
-  'stage',
-  'publicBaseUrl',
+  ...SETTINGS_ENV_KEYS,
   'vppBaseUrl',
-  'claimSub',
-  'claimEmail',
-  'claimOrg',
-  'claimRole',
-  'eventFirstPollSeconds',
-  'eventPollIntervalSeconds',
-  'allowHttpNotifications',
   'appleRateShare',
-  'reconcileDebounceSeconds',
-  'purgeRecheckSeconds',
 ] as const satisfies readonly EnvKey[];
 export type CommonEnvKey = (typeof COMMON_ENV_KEYS)[number];
 

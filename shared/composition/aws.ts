@@ -33,7 +33,7 @@ import { cryptoIds, systemClock } from '../adapters/system/system-clock.ts';
 import type { QueueName } from '../application/messages.ts';
 import type { Clock } from '../application/ports/clock.ts';
 import { loadConfig } from '../config/config.ts';
-import { ENV } from '../config/env-keys.ts';
+import { ENV, SETTINGS_ENV_KEYS } from '../config/env-keys.ts';
 import { QUEUES } from '../config/queues.ts';
 import type { Deps, ServiceSettings } from './deps.ts';
 
@@ -81,19 +81,7 @@ export function buildAwsClients(instrument: <C>(client: C) => C = (c) => c): Aws
 }
 
 export function settingsFrom(env: Env): ServiceSettings {
-  const c = loadConfig(env, [
-    'stage',
-    'publicBaseUrl',
-    'claimSub',
-    'claimEmail',
-    'claimOrg',
-    'claimRole',
-    'eventFirstPollSeconds',
-    'eventPollIntervalSeconds',
-    'allowHttpNotifications',
-    'reconcileDebounceSeconds',
-    'purgeRecheckSeconds',
-  ]);
+  const c = loadConfig(env, SETTINGS_ENV_KEYS);
   return {
     stage: c.stage,
     publicBaseUrl: c.publicBaseUrl,

@@ -33,3 +33,18 @@ export const ENV = {
 } as const;
 
 export type EnvKey = keyof typeof ENV;
+
+/** What every function reads into its `ServiceSettings` (and so what infra/ gives every function). */
+export const SETTINGS_ENV_KEYS = [
+  'stage',
+  'publicBaseUrl',
+  'claimSub',
+  'claimEmail',
+  'claimOrg',
+  'claimRole',
+  'eventFirstPollSeconds',
+  'eventPollIntervalSeconds',
+  'allowHttpNotifications',
+  'reconcileDebounceSeconds',
+  'purgeRecheckSeconds',
+] as const satisfies readonly EnvKey[];

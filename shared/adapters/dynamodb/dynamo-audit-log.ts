@@ -9,7 +9,7 @@ import type { AuditEntry, AuditLog } from '../../application/ports/audit-log.ts'
 import type { Clock, IdGenerator } from '../../application/ports/clock.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { auditPartition, keys } from './keys.ts';
-import { DynamoTable } from './table.ts';
+import { ClockedDynamoTable } from './table.ts';
 
 /** How many entries one filtered read may go through before it answers a short page (with a cursor). */
 const MAX_READ = 2_000;
@@ -35,13 +35,11 @@ const AuditItemSchema = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 
-export class DynamoAuditLog extends DynamoTable implements AuditLog {
-  readonly #clock: Clock;
+export class DynamoAuditLog extends ClockedDynamoTable implements AuditLog {
   readonly #ids: IdGenerator;
 
   constructor(db: DynamoDBDocumentClient, table: string, clock: Clock, ids: IdGenerator) {
-    super(db, table);
-    this.#clock = clock;
+    super(db, table, clock);
     this.#ids = ids;
   }
 
@@ -49,7 +47,7 @@ export class DynamoAuditLog extends DynamoTable implements AuditLog {
     const item = AuditItemSchema.parse({
       ...entry,
       id: this.#ids.newId(),
-      at: this.#clock.now().toISOString(),
+      at: this.clock.now().toISOString(),
     });
     await this.db.send(
       new PutCommand({

@@ -1,21 +1,13 @@
 /** `Debouncer` on the core table: `DEBOUNCE#<key>`/`HOLD`, taken with a condition on its expiry. */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../../application/ports/clock.ts';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Debouncer } from '../../application/ports/debouncer.ts';
 import { isConditionFailed } from './errors.ts';
 import { keys } from './keys.ts';
-import { DynamoTable } from './table.ts';
+import { ClockedDynamoTable } from './table.ts';
 
-export class DynamoDebouncer extends DynamoTable implements Debouncer {
-  readonly #clock: Clock;
-
-  constructor(db: DynamoDBDocumentClient, table: string, clock: Clock) {
-    super(db, table);
-    this.#clock = clock;
-  }
-
+export class DynamoDebouncer extends ClockedDynamoTable implements Debouncer {
   async take(k: string, windowSeconds: number): Promise<boolean> {
-    const now = Math.floor(this.#clock.now().getTime() / 1000);
+    const now = Math.floor(this.clock.now().getTime() / 1000);
     try {
       await this.db.send(
         new PutCommand({

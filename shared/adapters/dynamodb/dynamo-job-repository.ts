@@ -3,15 +3,8 @@
  * gsi1), each failure at `JOB#<id>`/`FAILURE#<subject>` so a job may have any number of them. Counts
  * are added with atomic updates, and the state moves on in a conditional write.
  */
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { Clock } from '../../application/ports/clock.ts';
 import type { JobProgress, JobRepository } from '../../application/ports/job-repository.ts';
 import {
   FINAL_JOB_STATES,
@@ -25,19 +18,12 @@ import {
 import { batchWrite } from './batch.ts';
 import { isConditionFailed } from './errors.ts';
 import { jobPartition, keys, sortPrefix } from './keys.ts';
-import { DynamoTable } from './table.ts';
+import { ClockedDynamoTable } from './table.ts';
 
 const JobItemSchema = JobSchema.omit({ failures: true });
 const FailureItemSchema = z.object({ failure: JobFailureSchema });
 
-export class DynamoJobRepository extends DynamoTable implements JobRepository {
-  readonly #clock: Clock;
-
-  constructor(db: DynamoDBDocumentClient, table: string, clock: Clock) {
-    super(db, table);
-    this.#clock = clock;
-  }
-
+export class DynamoJobRepository extends ClockedDynamoTable implements JobRepository {
   async create(job: Job): Promise<void> {
     const { failures, ...item } = job;
     await this.db.send(
@@ -85,7 +71,7 @@ export class DynamoJobRepository extends DynamoTable implements JobRepository {
           ExpressionAttributeValues: {
             ':running': 'running',
             ':queued': 'queued',
-            ':now': this.#clock.now().toISOString(),
+            ':now': this.clock.now().toISOString(),
           },
         }),
       );
@@ -97,7 +83,7 @@ export class DynamoJobRepository extends DynamoTable implements JobRepository {
   async recordProgress(jobId: string, progress: JobProgress): Promise<Job> {
     const failures = progress.failures ?? [];
     if (failures.length > 0) await this.#putFailures(jobId, failures);
-    const now = this.#clock.now().toISOString();
+    const now = this.clock.now().toISOString();
     const answer = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
@@ -127,7 +113,7 @@ export class DynamoJobRepository extends DynamoTable implements JobRepository {
     const job = await this.getItem(keys.job(jobId), JobItemSchema);
     if (!job) return;
     const next = stateFromCounts(job);
-    if (next !== job.state) await this.#moveState(jobId, next, this.#clock.now().toISOString());
+    if (next !== job.state) await this.#moveState(jobId, next, this.clock.now().toISOString());
   }
 
   async finish(jobId: string, state: JobState, summary?: Record<string, unknown>): Promise<void> {
@@ -140,7 +126,7 @@ export class DynamoJobRepository extends DynamoTable implements JobRepository {
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: {
           ':state': state,
-          ':now': this.#clock.now().toISOString(),
+          ':now': this.clock.now().toISOString(),
           ...(summary ? { ':summary': summary } : {}),
         },
       }),
@@ -154,7 +140,7 @@ export class DynamoJobRepository extends DynamoTable implements JobRepository {
         Key: keys.job(jobId),
         UpdateExpression: 'SET summary = :summary, updatedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':summary': summary, ':now': this.#clock.now().toISOString() },
+        ExpressionAttributeValues: { ':summary': summary, ':now': this.clock.now().toISOString() },
       }),
     );
   }

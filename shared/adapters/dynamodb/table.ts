@@ -1,6 +1,7 @@
 /** What a repository on one DynamoDB table is built on: the client, the table, a read of one item. */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
+import type { Clock } from '../../application/ports/clock.ts';
 
 export abstract class DynamoTable {
   protected readonly db: DynamoDBDocumentClient;
@@ -17,5 +18,15 @@ export abstract class DynamoTable {
       new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
     return answer.Item ? schema.parse(answer.Item) : undefined;
+  }
+}
+
+/** A repository on one table that also reads the clock (the times and expiries it writes). */
+export abstract class ClockedDynamoTable extends DynamoTable {
+  protected readonly clock: Clock;
+
+  constructor(db: DynamoDBDocumentClient, table: string, clock: Clock) {
+    super(db, table);
+    this.clock = clock;
   }
 }

@@ -28,7 +28,7 @@ import {
   recordUserSubmission,
   type UserEventDeps,
 } from './apply-apple-users.ts';
-import { acceptUsers, type Refusal, startUserJob } from './user-jobs.ts';
+import { acceptUsers, queueUserJob, type Refusal, startUserJob } from './user-jobs.ts';
 
 export interface InvitationDeps extends UserEventDeps {
   readonly accounts: AccountRepository;
@@ -60,13 +60,7 @@ export async function requestInvitations(
   const { accepted, rejected } = await acceptUsers(deps, account, 'invitation', userIds, refuseInvitation);
   const actor = actorOf(principal);
   const job = await startUserJob(deps, account, actor, 'invitation', accepted);
-  await deps.queue.send('jobs', {
-    type: 'invitation',
-    orgId: account.orgId,
-    accountId: account.id,
-    jobId: job.id,
-    userIds: accepted.map((u) => u.id),
-  });
+  await queueUserJob(deps, account, 'invitation', job.id, accepted);
   await auditTrail(deps, account.orgId, actor).account(account.id, 'user.invitations_requested', 'accepted', {
     jobId: job.id,
     accepted: accepted.length,

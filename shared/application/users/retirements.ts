@@ -21,7 +21,7 @@ import type { ParsedQueueMessage } from '../messages.ts';
 import { RetryLaterError } from '../retry-later.ts';
 import { failUsers, recordUserSubmission } from './apply-apple-users.ts';
 import type { InvitationDeps } from './invitations.ts';
-import { acceptUsers, type Refusal, startUserJob } from './user-jobs.ts';
+import { acceptUsers, queueUserJob, type Refusal, startUserJob } from './user-jobs.ts';
 
 export type RetirementDeps = InvitationDeps & SubmitDeps;
 
@@ -69,15 +69,7 @@ export async function requestRetirements(
     const moved = next(record, 'revoke', now, { jobId: job.id, eventId: undefined });
     await deps.assignments.transition(moved.record, moved.from);
   }
-  if (registered.length > 0) {
-    await deps.queue.send('jobs', {
-      type: 'retirement',
-      orgId: account.orgId,
-      accountId: account.id,
-      jobId: job.id,
-      userIds: registered.map((u) => u.id),
-    });
-  }
+  if (registered.length > 0) await queueUserJob(deps, account, 'retirement', job.id, registered);
   await auditTrail(deps, account.orgId, actor).account(account.id, 'user.retirements_requested', 'accepted', {
     jobId: job.id,
     users: accepted.length,

@@ -1,7 +1,7 @@
 /**
  * What a request to invite or retire users does before its own part (SPEC §4, §5.5): sort the named
  * users into those that may join the job and those refused with a reason, then start the job with
- * the accepted users waiting for it.
+ * the accepted users waiting for it, and hand it to the jobs queue.
  */
 import type { Account } from '../../domain/account.ts';
 import { RuleViolationError } from '../../domain/errors.ts';
@@ -12,6 +12,7 @@ import { newJob } from '../jobs/new-job.ts';
 import type { Rejection } from '../licenses/request-licenses.ts';
 import type { Clock, IdGenerator } from '../ports/clock.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
+import type { MessageQueue } from '../ports/message-queue.ts';
 import type { UserRepository } from '../ports/user-repository.ts';
 
 export type UserJobKind = 'invitation' | 'retirement';
@@ -78,4 +79,17 @@ export async function startUserJob(
   for (const user of users)
     await deps.users.replace(user, { ...user, pending: { kind, jobId: job.id }, updatedAt: now });
   return job;
+}
+
+/** Hands the job of `kind` for `users` to the jobs queue, which runs it. */
+export async function queueUserJob(
+  deps: { queue: MessageQueue },
+  account: Account,
+  kind: UserJobKind,
+  jobId: string,
+  users: readonly VppUser[],
+): Promise<void> {
+  const userIds = users.map((u) => u.id);
+  const job = { orgId: account.orgId, accountId: account.id, jobId, userIds };
+  await deps.queue.send('jobs', { type: kind, ...job });
 }
