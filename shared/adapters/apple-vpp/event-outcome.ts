@@ -2,7 +2,9 @@
  * Reads Apple's event status into an outcome that tells complete, partly failed and failed apart.
  * Apple's `FAILED` does not mean nothing happened (14 of 16 tasks may be done), and whether `COMPLETE`
  * can carry failures is not documented, so the outcome is decided on the numbers: complete only when
- * every task is done and no failure is listed (reference §9.1).
+ * every task is done and no failure is listed (reference §9.1). Whether failed tasks count in
+ * `numCompleted` is not documented either, so an event whose failures name every task (asset ×
+ * subject pairs, as many as were requested) is `failed` whatever `numCompleted` says.
  */
 import type { EventFailure, EventOutcome } from '../../application/ports/vpp-client.ts';
 import { appleError } from '../../application/ports/vpp-errors.ts';
@@ -29,7 +31,7 @@ export function toEventOutcome(eventId: string, status: StatusResponse): EventOu
   let state: EventOutcome['state'];
   if (status.eventStatus === 'PENDING') state = 'pending';
   else if (failures.length === 0 && status.numCompleted >= status.numRequested) state = 'complete';
-  else if (status.numCompleted === 0) state = 'failed';
+  else if (status.numCompleted === 0 || failedTasks(failures) >= status.numRequested) state = 'failed';
   else state = 'partial';
   return {
     eventId,
@@ -40,4 +42,22 @@ export function toEventOutcome(eventId: string, status: StatusResponse): EventOu
     failures,
     meta,
   };
+}
+
+/**
+ * How many distinct tasks (asset × subject) the failures name. A failure that names no subject names
+ * no task (the numbers decide then); one that names subjects but no asset counts once per subject.
+ */
+function failedTasks(failures: readonly EventFailure[]): number {
+  const tasks = new Set<string>();
+  for (const failure of failures) {
+    const subjects = [
+      ...failure.serialNumbers.map((s) => `device:${s}`),
+      ...failure.clientUserIds.map((u) => `user:${u}`),
+    ];
+    const assets =
+      failure.assets.length > 0 ? failure.assets.map((a) => `${a.adamId}|${a.pricingParam}`) : ['*'];
+    for (const asset of assets) for (const subject of subjects) tasks.add(`${asset}>${subject}`);
+  }
+  return tasks.size;
 }

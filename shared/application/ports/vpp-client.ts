@@ -129,7 +129,7 @@ export interface EventFailure {
 
 /**
  * What became of an event: `complete` (every task done), `partial` (some tasks done, some failed),
- * `failed` (nothing done) or still `pending`.
+ * `failed` (nothing done: nothing completed, or failures naming every task) or still `pending`.
  */
 export interface EventOutcome {
   readonly eventId: string;
