@@ -83,17 +83,17 @@ export function daysLeft(expiresAt: Date, now: Date): number {
 }
 
 /**
- * The expiry alert due now, if any: the smallest threshold reached that was not sent yet. Thresholds
- * passed while nobody looked are marked sent with it, so each goes out at most once and the contact
- * never gets a stale "30 days left" when 12 are left.
+ * The expiry alert due now, if any: due when a threshold is reached that was not sent yet. Thresholds
+ * passed while nobody looked are marked sent with it, so each goes out at most once; the alert names
+ * the days actually left (12 days left after a missed 30 and 14 says 12, never a stale 14 or 30).
  */
 export function dueExpiryAlert(
   account: Pick<Account, 'tokenExpiresAt' | 'expiryAlertsSent'>,
   now: Date,
-): { days: number; markSent: number[] } | undefined {
+): { daysLeft: number; markSent: number[] } | undefined {
   const left = daysLeft(new Date(account.tokenExpiresAt), now);
   if (left <= 0) return undefined;
   const reached = EXPIRY_ALERT_DAYS.filter((d) => left <= d && !account.expiryAlertsSent.includes(d));
   if (reached.length === 0) return undefined;
-  return { days: Math.min(...reached), markSent: reached };
+  return { daysLeft: left, markSent: reached };
 }

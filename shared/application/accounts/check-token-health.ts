@@ -1,7 +1,8 @@
 /**
  * The daily token-health check (SPEC §5.2), for every account of every organisation:
  * 1. Ask Apple (`client/config`); the answer or the error keeps the status true (token-guard).
- * 2. If the token expires within 30, 14, 7, 3 or 1 days, e-mail the contact once per threshold.
+ * 2. If the token expires within 30, 14, 7, 3 or 1 days, e-mail the contact once per threshold, naming
+ *    the days actually left.
  * Writes only what changed. One account's failure does not stop the others.
  */
 import { type Account, dueExpiryAlert } from '../../domain/account.ts';
@@ -52,10 +53,11 @@ async function checkOne(
     };
     // Marked first: a conflict here retries the check, and the e-mail is never sent twice.
     await deps.accounts.update(next, account);
-    await deps.mailer.send(expiryWarning(account, due.days));
+    await deps.mailer.send(expiryWarning(account, due.daysLeft));
     const trail = auditTrail(deps, account.orgId, SCHEDULE);
     await trail.account(account.id, 'account.expiry_alert_sent', 'succeeded', {
-      daysLeft: due.days,
+      daysLeft: due.daysLeft,
+      thresholds: due.markSent,
       to: account.email,
     });
   }

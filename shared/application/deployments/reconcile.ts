@@ -58,16 +58,19 @@ export const add = (a: ReconcileResult, b: ReconcileResult): ReconcileResult => 
   jobIds: [...a.jobIds, ...b.jobIds],
 });
 
-function shortageEmail(account: Account, deployment: Deployment, assetName: string, count: number) {
+/** The shortage alert to the account's contact (exported for the test that renders every e-mail). */
+export function shortageEmail(account: Account, deployment: Deployment, assetName: string, count: number) {
+  const licences = `licence${count === 1 ? '' : 's'}`;
+  const plan = `GET /v1/accounts/${encodeURIComponent(account.id)}/assets/${encodeURIComponent(deployment.adamId)}/deployment/plan?pricingParam=${deployment.pricingParam}`;
   const lines = [
-    `The deployment of "${assetName}" (${deployment.adamId}) in "${account.name}" needs ${count} more licence${count === 1 ? '' : 's'} than are free.`,
-    'The devices or users beyond the free licences will get one as soon as licences are bought or freed; the plan (GET .../deployment/plan) lists them.',
+    `The deployment of "${assetName}" (${deployment.adamId}, ${deployment.pricingParam}) in "${account.name}" needs ${count} more ${licences} than are free.`,
+    `The devices or users beyond the free licences will get one as soon as licences are bought or freed; the deployment's plan lists them (${plan}).`,
   ];
   return {
     to: account.email,
-    subject: `[VPP Manager] ${account.name}: ${count} licence${count === 1 ? '' : 's'} short for ${assetName}`,
+    subject: `[VPP Manager] ${account.name}: ${count} ${licences} short for ${assetName}`,
     text: `${lines.join('\n\n')}\n\n— VPP Manager`,
-    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif">${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</body></html>`,
+    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}<p style="color:#666">— VPP Manager</p></body></html>`,
   };
 }
 

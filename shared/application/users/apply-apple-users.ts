@@ -53,7 +53,8 @@ export interface UserEventDeps {
 const APPLE: Actor = { type: 'apple', id: 'user-management' };
 const INVITATIONS: Actor = { type: 'system', id: 'invitations' };
 
-function invitationEmail(account: Account, user: VppUser, link: string, expiresAt: string) {
+/** The invitation e-mail with its link (exported for the test that renders every e-mail). */
+export function invitationEmail(account: Account, user: VppUser, link: string, expiresAt: string) {
   const greeting = user.name ? `Hello ${user.name},` : 'Hello,';
   const lines = [
     greeting,

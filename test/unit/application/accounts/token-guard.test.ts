@@ -136,11 +136,11 @@ describe('checkTokenHealth', () => {
     expect(deps.audit.actions('account.expiry_alert_sent')).toHaveLength(5);
   });
 
-  it('marks thresholds passed while nobody looked, and warns only with the smallest one', async () => {
+  it('marks thresholds passed while nobody looked, and warns once, with the days actually left', async () => {
     deps.clock.set(new Date(Date.parse(account.tokenExpiresAt) - 12 * 86_400_000));
     await checkTokenHealth(deps);
     expect(deps.mailer.outbox).toHaveLength(1);
-    expect(deps.mailer.outbox[0]?.subject).toContain('in 14 days');
+    expect(deps.mailer.outbox[0]?.subject).toContain('in 12 days');
     expect((await deps.accounts.get(account.id))?.expiryAlertsSent).toEqual([30, 14]);
   });
 
@@ -159,7 +159,7 @@ describe('checkTokenHealth', () => {
     const report = await checkTokenHealth(deps);
     expect(report.checked).toBe(2);
     expect(report.errors).toEqual([{ accountId: 'account-1', reason: 'socket hang up' }]);
-    expect(deps.mailer.outbox.map((m) => m.subject)).toEqual([expect.stringContaining('in 30 days')]);
+    expect(deps.mailer.outbox.map((m) => m.subject)).toEqual([expect.stringContaining('in 18 days')]);
   });
 
   it('checks again when the account changed under it, and sends the warning once', async () => {
