@@ -38,7 +38,7 @@ const userJobRoute = <const Id extends string>(id: Id, path: string, summary: st
 export const inviteUsers = userJobRoute(
   'inviteUsers',
   '/v1/accounts/{accountId}/users/invitations',
-  'Register the users at Apple and e-mail each a unique invitation link (a new invitation voids the old link).',
+  'Register the users at Apple and e-mail each a unique invitation link (a new invitation voids the old link). A retired user comes back: registered at Apple again and invited, the same user with their history.',
 );
 
 export const retireUsers = userJobRoute(

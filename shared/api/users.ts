@@ -81,7 +81,7 @@ export const ImportRejectionSchema = schemaOf<ImportRejection>()(
       reason: z.string(),
       code: z.string().meta({
         description:
-          'import.email_invalid, import.duplicate_in_file, import.already_present, import.missing_column, import.extra_column, import.managed_apple_id_invalid, import.name_invalid, import.tags_invalid',
+          'import.email_invalid, import.duplicate_in_file, import.already_present, import.retired_exists, import.missing_column, import.extra_column, import.managed_apple_id_invalid, import.name_invalid, import.tags_invalid',
       }),
     })
     .meta({ id: 'UserImportRejection' }),
@@ -100,7 +100,8 @@ export const createUser = defineRoute({
   method: 'POST',
   path: '/v1/accounts/{accountId}/users',
   auth: 'jwt',
-  summary: 'Add a user (status New). The e-mail is unique in the account (409 user.email_taken).',
+  summary:
+    "Add a user (status New). The e-mail is unique in the account (409 user.email_taken; a retired user's e-mail: 409 user.retired_exists naming that user, whom an invitation brings back).",
   tag,
   params: AccountParams,
   body: CreateUserBody,

@@ -42,15 +42,23 @@ const APPLE_STAGE: Record<string, number> = { Registered: 1, Associated: 2, Reti
 const OUR_STAGE: Record<UserStatus, number> = { New: 0, Invited: 1, Associated: 2, Retired: 3 };
 
 /**
+ * A retired user being brought back: invited again, so registered at Apple again under the same
+ * `clientUserId` (Apple lets a retired one be created anew), keeping their history here.
+ */
+export const isReturning = (user: Pick<VppUser, 'status' | 'pending'>): boolean =>
+  user.status === 'Retired' && user.pending?.kind === 'invitation';
+
+/**
  * A notification (or a late answer) that would move a user back, to a state older than the one
  * already known, is stale: a late USER_ASSOCIATED after a retirement, a late CREATE after acceptance.
- * A retired user is never brought back (adding them again makes a new user).
+ * Only a returning user (see `isReturning`) moves on from Retired: Apple's news of their new entry.
  */
 export function isStaleAppleStatus(
-  user: Pick<VppUser, 'status' | 'appleStatus'>,
+  user: Pick<VppUser, 'status' | 'appleStatus' | 'pending'>,
   appleStatus: string,
 ): boolean {
   const stage = APPLE_STAGE[appleStatus] ?? 0;
+  if (isReturning(user)) return stage === 0 || stage === APPLE_STAGE.Retired;
   return (
     stage < (user.appleStatus ? (APPLE_STAGE[user.appleStatus] ?? 0) : 0) || stage < OUR_STAGE[user.status]
   );

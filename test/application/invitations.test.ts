@@ -290,4 +290,73 @@ describe('retirements', () => {
     const audit = (await rt.call('GET', '/v1/audit')).body.items.map((e: { action: string }) => e.action);
     expect(audit).toEqual(expect.arrayContaining(['user.retirements_requested', 'user.retired']));
   });
+
+  it('brings a retired user back by an invitation (registered at Apple again), and refuses their e-mail as a new user', async () => {
+    // Prepare: a user invited, accepted and retired
+    const userId = await addUser('back@pupils.test');
+    await job(
+      (await rt.call('POST', `/v1/accounts/${accountId}/users/invitations`, { body: { userIds: [userId] } }))
+        .body.job.id,
+    );
+    rt.simulator.acceptInvitation('inv-main', userId, 'back@icloud.example');
+    await rt.simulator.settle();
+    await eventually(
+      async () => (await rt.deps.users.get(accountId, userId))?.status === 'Associated',
+      20_000,
+      'Associated',
+    );
+    const retired = await rt.call('POST', `/v1/accounts/${accountId}/users/retirements`, {
+      body: { userIds: [userId] },
+    });
+    expect((await job(retired.body.job.id)).state).toBe('succeeded');
+    // Act: the same e-mail as a new user
+    const again = await rt.call('POST', `/v1/accounts/${accountId}/users`, {
+      body: { email: 'Back@Pupils.test' },
+    });
+    // Assess: 409 naming the retired user, saying to invite them
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('user.retired_exists');
+    expect(again.body.error.message).toContain(userId);
+    expect(again.body.error.message).toContain('invite them');
+    // Act: invite the retired user
+    const invited = await rt.call('POST', `/v1/accounts/${accountId}/users/invitations`, {
+      body: { userIds: [userId] },
+    });
+    expect(invited.status).toBe(202);
+    expect(invited.body.rejected).toEqual([]);
+    expect(await job(invited.body.job.id)).toMatchObject({ state: 'succeeded', completed: 1 });
+    // Assess: the same user, Invited again, a second e-mail with a working link; Apple has a new entry
+    const user = (await rt.call('GET', `/v1/accounts/${accountId}/users/${userId}`)).body;
+    expect(user).toMatchObject({ id: userId, status: 'Invited', email: 'back@pupils.test' });
+    const links = (await mailTo('back@pupils.test', 2)).map((m) => linkIn(m.body.text));
+    const current = (await rt.deps.users.get(accountId, userId))?.invitationLink;
+    const fresh = links.find((t) => hashInvitationToken(t) === current) ?? '';
+    expect((await page('GET', fresh)).status).toBe(200);
+    const entries = rt.simulator
+      .snapshot()
+      .locations.flatMap((l) => l.users)
+      .filter((u) => u.clientUserId === userId)
+      .map((u) => u.status);
+    expect(entries).toEqual(['Retired', 'Registered']);
+    const trail = (await rt.call('GET', '/v1/audit')).body.items
+      .filter((e: { target: string }) => e.target === `user:${accountId}/${userId}`)
+      .map((e: { action: string }) => e.action);
+    expect(trail).toEqual(
+      expect.arrayContaining([
+        'user.created',
+        'user.associated',
+        'user.retired',
+        'user.returning',
+        'user.returned',
+      ]),
+    );
+    // And they can accept again.
+    rt.simulator.acceptInvitation('inv-main', userId, 'back@icloud.example');
+    await rt.simulator.settle();
+    await eventually(
+      async () => (await rt.deps.users.get(accountId, userId))?.status === 'Associated',
+      20_000,
+      'Associated again',
+    );
+  });
 });

@@ -4,9 +4,11 @@
  * 2. Build the user: a new UUID as its `clientUserId`, status `New`, source `api`. Nothing goes to
  *    Apple yet: an invitation registers the user there.
  * 3. Write it with its e-mail claimed in the same conditional write, so two requests can never add
- *    the same e-mail to one account.
+ *    the same e-mail to one account. An e-mail of a retired user is refused naming that user: an
+ *    invitation brings them back, with their history.
  * 4. Record `user.created` in the audit log.
- * Errors: request.invalid (400); auth.forbidden (403); account.not_found (404); user.email_taken (409).
+ * Errors: request.invalid (400); auth.forbidden (403); account.not_found (404); user.email_taken,
+ * user.retired_exists (409).
  */
 import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
@@ -23,6 +25,14 @@ export interface CreateUserInput {
   managedAppleId?: string;
   tags: string[];
 }
+
+/** The e-mail is a retired user's: that user comes back by an invitation, with their history. */
+export const retiredExists = (accountId: string, userId: string, email: string) =>
+  new ConflictError(
+    'user.retired_exists',
+    `${email} belongs to user ${userId} of this account, who is retired: invite them to bring them back with their history (POST /v1/accounts/${accountId}/users/invitations with {"userIds": ["${userId}"]}).`,
+    { userId },
+  );
 
 export async function addUser(
   deps: Pick<UserDeps, 'accounts' | 'users' | 'audit' | 'clock' | 'ids'>,
@@ -47,6 +57,8 @@ export async function addUser(
   };
   const { added } = await deps.users.addMany([user]);
   if (added.length === 0) {
+    const holder = await deps.users.findByEmail(account.id, input.email);
+    if (holder?.status === 'Retired') throw retiredExists(account.id, holder.id, input.email);
     throw new ConflictError('user.email_taken', `This account already has a user with ${input.email}.`);
   }
   const trail = auditTrail(deps, account.orgId, actorOf(principal));

@@ -2,7 +2,8 @@
  * What Apple says of users, wherever it comes from (a USER_MANAGEMENT or USER_ASSOCIATED notification,
  * or the status poll of a late event), applied in one place:
  * - user states follow Apple (`Registered` → Invited, `Associated`, `Retired`), written only when
- *   something changed and with the change in the audit log;
+ *   something changed and with the change in the audit log; a retired user invited again moves on
+ *   from Retired with Apple's news of their new entry (`user.returned`);
  * - a user waiting for an invitation gets the e-mail once Apple has registered them (a Managed Apple
  *   Account of the organisation is associated at once and gets none);
  * - a user waiting for a retirement is done when Apple says Retired;
@@ -16,6 +17,7 @@ import type { Actor } from '../../domain/principal.ts';
 import { Secret } from '../../domain/secret.ts';
 import {
   appleStatusAction,
+  isReturning,
   isStaleAppleStatus,
   statusFromApple,
   type VppUser,
@@ -173,12 +175,14 @@ export async function applyAppleUsers(
       changed.push(before);
       continue;
     }
+    // A returning user's news is of their new entry at Apple: the old one's Apple Account is not theirs.
+    const returning = isReturning(before);
     let after: VppUser = {
       ...before,
       status: statusFromApple(apple.status, before.status),
       appleStatus: apple.status,
       inviteCode: apple.status === 'Registered' ? (apple.inviteCode ?? before.inviteCode) : undefined,
-      idHash: apple.idHash ?? before.idHash,
+      idHash: apple.idHash ?? (returning ? undefined : before.idHash),
       updatedAt: now,
     };
     const retirementDone = before.pending?.kind === 'retirement' && after.status === 'Retired';
@@ -200,10 +204,8 @@ export async function applyAppleUsers(
       await deps.jobs.recordProgress(before.pending.jobId, { completed: 1 });
     if (before.status !== after.status) {
       const trail = auditTrail(deps, account.orgId, APPLE);
-      await trail.user(account.id, after.id, appleStatusAction(after.status, action), 'succeeded', {
-        from: before.status,
-        to: after.status,
-      });
+      const what = returning ? 'user.returned' : appleStatusAction(after.status, action);
+      await trail.user(account.id, after.id, what, 'succeeded', { from: before.status, to: after.status });
     }
   }
   await deliverInvitations(deps, account, changed);

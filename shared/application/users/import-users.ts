@@ -8,7 +8,8 @@
  * 4. Check each row, in this order: fewer cells than the header (import.missing_column), non-empty
  *    cells beyond it (import.extra_column), the e-mail (import.email_invalid), the Managed Apple
  *    Account (import.managed_apple_id_invalid), the name (import.name_invalid), the tags, `;`-separated
- *    (import.tags_invalid), an e-mail the account already has (import.already_present), an e-mail a
+ *    (import.tags_invalid), an e-mail the account already has (import.already_present; a retired
+ *    user's: import.retired_exists, naming the user to invite back), an e-mail a
  *    good row above already has (import.duplicate_in_file: the first row is added, the later refused).
  * 5. Add the good rows as users (status New, source import) with `users.addMany`, which claims each
  *    e-mail atomically; an e-mail another request took meanwhile is reported as already present.
@@ -154,11 +155,17 @@ export async function importUsers(
   const rows = readUserCsv(file);
   if (rows.length > MAX_IMPORT_ROWS) throw tooLarge(`The file has ${rows.length} rows.`);
 
-  const present = new Set(
-    (await deps.users.listByAccount(account.id)).flatMap((u) => (u.email ? [u.email] : [])),
+  const present = new Map(
+    (await deps.users.listByAccount(account.id)).flatMap((u) => (u.email ? [[u.email, u] as const] : [])),
   );
-  const alreadyPresent = (row: UserCsvRow) =>
-    reject(row, 'import.already_present', 'The account already has a user with this e-mail.');
+  const alreadyPresent = (row: UserCsvRow, holder?: VppUser) =>
+    holder?.status === 'Retired'
+      ? reject(
+          row,
+          'import.retired_exists',
+          `This e-mail belongs to user ${holder.id}, who is retired: invite them to bring them back with their history.`,
+        )
+      : reject(row, 'import.already_present', 'The account already has a user with this e-mail.');
   const rejected: ImportRejection[] = [];
   const now = deps.clock.now().toISOString();
   const toAdd: { row: UserCsvRow; user: VppUser }[] = [];
@@ -170,7 +177,7 @@ export async function importUsers(
       continue;
     }
     if (present.has(checked.email)) {
-      rejected.push(alreadyPresent(row));
+      rejected.push(alreadyPresent(row, present.get(checked.email)));
       continue;
     }
     const earlier = firstLine.get(checked.email);

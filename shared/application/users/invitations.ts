@@ -1,9 +1,11 @@
 /**
  * Inviting users (SPEC §5.5).
- * - requestInvitations: the caller manages the account; New and Invited users are accepted (an
- *   Invited user is invited again: a fresh link, the old one voided), others are rejected with a
+ * - requestInvitations: the caller manages the account; New, Invited and Retired users are accepted
+ *   (an Invited user is invited again: a fresh link, the old one voided; a Retired user comes back,
+ *   the same user with their history, `user.returning` in the audit log), others are rejected with a
  *   reason; each accepted user waits for the job, which the jobs queue runs.
- * - runInvitationJob: registers New users at Apple (`users/create`, 100 a call); a Managed Apple
+ * - runInvitationJob: registers New and Retired users at Apple (`users/create`, 100 a call: Apple
+ *   lets a retired `clientUserId` be created again, reference §6); a Managed Apple
  *   Account of the organisation is associated at once. The e-mail goes out when Apple has given the
  *   user an invitation code (USER_MANAGEMENT, or the status poll when that is late); users already
  *   registered get theirs now.
@@ -37,12 +39,13 @@ export interface InvitationDeps extends UserEventDeps {
   readonly queue: MessageQueue;
 }
 
-/** New and Invited users may be invited, if they have an address and wait for nothing else. */
+/**
+ * New, Invited and Retired users may be invited (a retired one comes back), if they have an address
+ * and wait for nothing else.
+ */
 function refuseInvitation(user: VppUser): Refusal {
   if (user.status === 'Associated')
     return { code: 'user.already_associated', reason: 'The user has already accepted.' };
-  if (user.status === 'Retired')
-    return { code: 'user.retired', reason: 'The user is retired: add them again to invite them.' };
   if (!user.email && !user.managedAppleId)
     return { code: 'user.no_email', reason: 'The user has no e-mail address to invite.' };
   if (user.pending)
@@ -61,7 +64,10 @@ export async function requestInvitations(
   const actor = actorOf(principal);
   const job = await startUserJob(deps, account, actor, 'invitation', accepted);
   await queueUserJob(deps, account, 'invitation', job.id, accepted);
-  await auditTrail(deps, account.orgId, actor).account(account.id, 'user.invitations_requested', 'accepted', {
+  const trail = auditTrail(deps, account.orgId, actor);
+  for (const user of accepted.filter((u) => u.status === 'Retired'))
+    await trail.user(account.id, user.id, 'user.returning', 'accepted', { jobId: job.id });
+  await trail.account(account.id, 'user.invitations_requested', 'accepted', {
     jobId: job.id,
     accepted: accepted.length,
     rejected: rejected.length,
@@ -81,7 +87,9 @@ export async function runInvitationJob(
     (u) => u.pending?.kind === 'invitation' && u.pending.jobId === message.jobId,
   );
   const registered = waiting.filter((u) => u.status === 'Invited');
-  const toCreate = waiting.filter((u) => u.status === 'New' && !u.pending?.eventId);
+  const toCreate = waiting.filter(
+    (u) => (u.status === 'New' || u.status === 'Retired') && !u.pending?.eventId,
+  );
 
   try {
     await withAccountToken(deps, account, 'write', async (token) => {

@@ -63,6 +63,20 @@ describe('importUsers', () => {
     expect(result.rejected.find((r) => r.code === 'import.duplicate_in_file')?.reason).toContain('line 2');
   });
 
+  it("reports a retired user's e-mail naming that user, to invite them back (import.retired_exists)", async () => {
+    await givenUsers(deps, account, { id: 'u-gone', email: 'gone@example.test', status: 'Retired' });
+    const result = await importUsers(
+      deps,
+      orgAdmin,
+      account.id,
+      'email\ngone@example.test\nnew@example.test\n',
+    );
+    expect(result.added.map((u) => u.email)).toEqual(['new@example.test']);
+    expect(result.rejected).toMatchObject([{ line: 2, code: 'import.retired_exists' }]);
+    expect(result.rejected[0]?.reason).toContain('u-gone');
+    expect(result.rejected[0]?.reason).toContain('invite them');
+  });
+
   it('counts lines as an editor does: CR line ends, and a line break inside a quoted cell', async () => {
     const file = 'email,name\r"a@example.test","two\nlines"\rbad,x\r';
     const result = await importUsers(deps, orgAdmin, account.id, file);

@@ -51,7 +51,7 @@ const linkToken = () => {
 };
 
 describe('requestInvitations', () => {
-  it('accepts New and Invited users with an address, marks them waiting for the job, and rejects the rest with reasons', async () => {
+  it('accepts New, Invited and Retired users with an address, marks them waiting for the job, and rejects the rest with reasons', async () => {
     await givenUsers(
       deps,
       account,
@@ -70,16 +70,15 @@ describe('requestInvitations', () => {
       'ghost',
       'new',
     ]);
-    expect(job).toMatchObject({ type: 'invitation', requested: 2, state: 'queued' });
+    expect(job).toMatchObject({ type: 'invitation', requested: 3, state: 'queued' });
     expect(Object.fromEntries(rejected.map((r) => [r.subject, r.code]))).toEqual({
       'user:associated': 'user.already_associated',
-      'user:retired': 'user.retired',
       'user:busy': 'user.busy',
       'user:ghost': 'user.not_found',
     });
     expect((await user('new')).pending).toEqual({ kind: 'invitation', jobId: job.id });
     expect(deps.queue.messages('jobs')).toMatchObject([
-      { type: 'invitation', jobId: job.id, userIds: ['new', 'invited'] },
+      { type: 'invitation', jobId: job.id, userIds: ['new', 'invited', 'retired'] },
     ]);
   });
 
@@ -137,6 +136,71 @@ describe('runInvitationJob and applyAppleUsers', () => {
     expect(JSON.stringify(deps.invitations.all())).not.toContain(token);
     expect(await deps.jobs.get(job.id)).toMatchObject({ state: 'succeeded', completed: 1 });
     expect(deps.audit.actions('user.invited')).toHaveLength(1);
+  });
+
+  it('brings a retired user back: registered at Apple again under the same id, invited as usual, with their history and the audit trail', async () => {
+    // Prepare: a user retired earlier, their old link used, the old Apple entry linked to an account
+    await givenUsers(deps, account, {
+      id: 'ana',
+      status: 'Retired',
+      appleStatus: 'Retired',
+      inviteCode: undefined,
+      idHash: 'old-hash',
+      invitationLink: 'old-link',
+      tags: ['maths'],
+      createdAt: '2025-09-01T08:00:00.000Z',
+    });
+    // Act: invite them
+    const { job, rejected } = await invite('ana');
+    // Assess: Apple is asked to create the same clientUserId again; they stay Retired until Apple says
+    expect(rejected).toEqual([]);
+    expect(deps.vpp.callsOf('createUsers').map((c) => c.args[0])).toEqual([
+      [{ clientUserId: 'ana', email: 'ana@example.test' }],
+    ]);
+    expect(await user('ana')).toMatchObject({
+      status: 'Retired',
+      pending: { kind: 'invitation', eventId: 'event-1' },
+    });
+    expect(deps.audit.actions('user.returning')[0]).toMatchObject({
+      target: `user:${account.id}/ana`,
+      details: { jobId: job.id },
+    });
+    // Act: a late RETIRE of the old entry, then Apple's news of the new entry
+    await applyAppleUsers(deps, account, [{ clientUserId: 'ana', status: 'Retired', idHash: 'old-hash' }]);
+    expect(await user('ana')).toMatchObject({ status: 'Retired' });
+    await applyAppleUsers(deps, account, [{ clientUserId: 'ana', status: 'Registered', inviteCode: 'NEW' }]);
+    // Assess: the same user, Invited with the new code, e-mailed; nothing of the old entry left
+    const ana = await user('ana');
+    expect(ana).toMatchObject({
+      id: 'ana',
+      status: 'Invited',
+      appleStatus: 'Registered',
+      inviteCode: 'NEW',
+      tags: ['maths'],
+      createdAt: '2025-09-01T08:00:00.000Z',
+    });
+    expect(ana.idHash).toBeUndefined();
+    expect(ana.pending).toBeUndefined();
+    expect(deps.mailer.outbox).toHaveLength(1);
+    expect(await deps.jobs.get(job.id)).toMatchObject({ state: 'succeeded', completed: 1 });
+    expect(deps.audit.actions('user.returned')[0]?.details).toEqual({ from: 'Retired', to: 'Invited' });
+    // A retired user who never asked to come back stays retired, whatever Apple's late news says.
+    await givenUsers(deps, account, { id: 'ben', status: 'Retired', appleStatus: 'Retired' });
+    await applyAppleUsers(deps, account, [{ clientUserId: 'ben', status: 'Registered', inviteCode: 'X' }]);
+    expect(await user('ben')).toMatchObject({ status: 'Retired' });
+  });
+
+  it('keeps a returning user Retired, free to be invited again, when Apple refuses to register them', async () => {
+    await givenUsers(deps, account, { id: 'ana', status: 'Retired', appleStatus: 'Retired' });
+    deps.vpp.on('createUsers', async (_t, users) => ({
+      events: [],
+      rejected: [{ request: [...users], error: appleRefusal(9635) }],
+    }));
+    const { job } = await invite('ana');
+    expect(await deps.jobs.get(job.id)).toMatchObject({ state: 'failed' });
+    const ana = await user('ana');
+    expect(ana).toMatchObject({ status: 'Retired' });
+    expect(ana.pending).toBeUndefined();
   });
 
   it('e-mails an Invited user again at once with a fresh link, voiding the old one', async () => {

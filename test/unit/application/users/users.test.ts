@@ -60,6 +60,22 @@ describe('addUser', () => {
     ).resolves.toBeDefined();
   });
 
+  it('refuses the e-mail of a retired user (user.retired_exists), naming that user and saying to invite them', async () => {
+    await givenUsers(deps, account, { id: 'u-gone', email: 'gone@example.test', status: 'Retired' });
+    const refused = addUser(deps, orgAdmin, account.id, { email: 'gone@example.test', tags: [] });
+    await expect(refused).rejects.toBeInstanceOf(ConflictError);
+    const error = await refused.then(
+      () => new Error('not refused'),
+      (e: Error) => e,
+    );
+    expect(error).toMatchObject({ code: 'user.retired_exists', details: { userId: 'u-gone' } });
+    expect(error.message).toContain('u-gone');
+    expect(error.message).toContain(`/v1/accounts/${account.id}/users/invitations`);
+    expect(error.message).not.toMatch(/add them again/i);
+    expect((await deps.users.listByAccount(account.id)).map((u) => u.id)).toEqual(['u-gone']);
+    expect(deps.audit.actions('user.created')).toEqual([]);
+  });
+
   it('is refused to viewers (403) and to admins the account does not list (404)', async () => {
     await expect(
       addUser(deps, viewer, account.id, { email: 'a@example.test', tags: [] }),
