@@ -10,6 +10,11 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { startLocalRuntime } = await import('./runtime.ts');
+const { consoleBuildIsCurrent, ensureConsoleBuilt } = await import('../../shared/console/build.ts');
+
+// The admin console: built (Vite) when missing or older than its sources, before the first page asks.
+if (!consoleBuildIsCurrent()) process.stderr.write('[local] building the admin console...\n');
+await ensureConsoleBuilt();
 
 const port = Number(process.env.PORT ?? 8080);
 const simPort = Number(process.env.SIM_PORT ?? 8081);
@@ -51,6 +56,6 @@ process.once('SIGINT', () => stop('SIGINT'));
 process.once('SIGTERM', () => stop('SIGTERM'));
 
 process.stdout.write(
-  `VPP Manager ready: API ${runtime.apiUrl}/v1 · OpenAPI ${runtime.apiUrl}/v1/openapi.json · outbox ${runtime.apiUrl}/_local/outbox.html · ` +
+  `VPP Manager ready: console ${runtime.apiUrl}/ · API ${runtime.apiUrl}/v1 · OpenAPI ${runtime.apiUrl}/v1/openapi.json · outbox ${runtime.apiUrl}/_local/outbox.html · ` +
     `Apple simulator ${runtime.simulator.baseUrl} · tokens in ${dataDir}/tokens · get a JWT: npm run token -- --org demo --role org-admin --email admin@demo.test\n`,
 );

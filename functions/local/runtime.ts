@@ -20,6 +20,7 @@ import { Secret } from '../../shared/domain/secret.ts';
 import { provideDeps } from '../lib/deps.ts';
 import { redact } from '../lib/redaction.ts';
 import { type AppleSimulator, type SimulatorOptions, startAppleSimulator } from './apple-simulator/index.ts';
+import { consoleServer } from './console-server.ts';
 import { startDynamoDbLocal } from './engines/dynamodb-local.ts';
 import { freePort } from './engines/net.ts';
 import { startSecretsManagerLocal } from './engines/secrets-manager-local.ts';
@@ -238,6 +239,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await handler(scheduledEvent(id, new Date()), { awsRequestId: randomUUID(), functionName: fn.id });
     };
 
+    const serveConsole = consoleServer({ issueToken: (claims) => issueToken(keys, claims) });
     const extra = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
       if (url.pathname === '/_local/outbox' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -247,7 +249,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       if (url.pathname === '/_local/outbox.html' && req.method === 'GET') {
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
-          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'",
+          'content-security-policy':
+            "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
         });
         res.end(renderOutbox(await ses.outbox()));
         return true;
@@ -268,7 +271,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         res.end(JSON.stringify(known ? { fired: fire[1] } : { message: 'Not Found' }));
         return true;
       }
-      return false;
+      return serveConsole(req, res, url);
     };
     const gateway: Server = await startGateway({
       port,

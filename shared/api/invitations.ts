@@ -20,7 +20,11 @@ const UserIdsBody = z
 const UserJobAnswer = startedJobSchema('UserJob');
 
 /** A job about some users of an account (they are named in the body); the routes differ in what it does. */
-const userJobRoute = <const Id extends string>(id: Id, path: string, summary: string) =>
+const userJobRoute = <const Id extends string, const Path extends string>(
+  id: Id,
+  path: Path,
+  summary: string,
+) =>
   defineRoute({
     id,
     method: 'POST',

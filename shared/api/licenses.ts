@@ -34,7 +34,11 @@ export const startedJobSchema = (id: string) =>
 export const LicenseAnswerSchema = startedJobSchema('LicenseOperation');
 
 /** A grant or a revocation of one asset for the subjects in the body: a job. */
-const licenseRoute = <const Id extends string>(id: Id, path: string, summary: string) =>
+const licenseRoute = <const Id extends string, const Path extends string>(
+  id: Id,
+  path: Path,
+  summary: string,
+) =>
   defineRoute({
     id,
     method: 'POST',

@@ -1,0 +1,659 @@
+/** An asset's page: its counts, its holders, Grant to devices and users, Revoke, its deployment. */
+
+import { useState } from 'preact/hooks';
+import { useRoute } from 'preact-iso';
+import type { Of } from '../api.ts';
+import { useSession } from '../session.ts';
+import {
+  api,
+  Chip,
+  can,
+  ErrorNote,
+  FollowJob,
+  Loading,
+  newKey,
+  Pager,
+  rememberJob,
+  Section,
+  UsageBar,
+  useLoad,
+  usePaged,
+  when,
+} from '../ui.tsx';
+
+type Plan = Of<'GET', '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan'>;
+type Rejection = { subject: string; code: string; reason: string };
+type Started = { job: { id: string }; rejected: Rejection[] };
+
+export function AssetPage() {
+  const { params, query } = useRoute();
+  const accountId = params.accountId ?? '';
+  const adamId = params.adamId ?? '';
+  const pricing = query.pricingParam === 'PLUS' ? ('PLUS' as const) : undefined;
+  const session = useSession();
+  const [jobId, setJobId] = useState<string>();
+  const [rejected, setRejected] = useState<Rejection[]>([]);
+  const asset = useLoad(
+    () =>
+      api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}', {
+        params: { accountId, adamId },
+        query: { pricingParam: pricing },
+      }),
+    [accountId, adamId, pricing],
+  );
+  const started = (answer: Started) => {
+    rememberJob(answer.job.id);
+    setJobId(answer.job.id);
+    setRejected(answer.rejected);
+  };
+  if (asset.error)
+    return (
+      <>
+        <h1>Asset</h1>
+        <ErrorNote error={asset.error} />
+      </>
+    );
+  if (!asset.data) return <Loading what="the asset" />;
+  const a = asset.data;
+  const ids = { accountId, adamId };
+  return (
+    <>
+      <p class="crumbs">
+        <a href="/accounts">Accounts</a> › <a href={`/accounts/${accountId}/apps`}>Licensed applications</a> ›
+      </p>
+      <h1>{a.name ?? a.adamId}</h1>
+      <dl class="facts">
+        <dt>Type</dt>
+        <dd>{a.productType}</dd>
+        <dt>Total</dt>
+        <dd>{a.unlimited ? 'unlimited' : a.totalCount}</dd>
+        <dt>Assigned</dt>
+        <dd>{a.assignedCount}</dd>
+        <dt>Available</dt>
+        <dd>{a.unlimited ? 'unlimited' : a.availableCount}</dd>
+        <dt>Pending</dt>
+        <dd>{a.pendingCount}</dd>
+        <dt>Device-assignable</dt>
+        <dd>{a.deviceAssignable ? 'Y' : 'N'}</dd>
+        <dt>Revocable</dt>
+        <dd>{a.revocable ? 'Yes' : <Chip text="Irrevocable" tone="warn" />}</dd>
+      </dl>
+      <UsageBar
+        label={a.name ?? a.adamId}
+        total={a.unlimited ? null : a.totalCount}
+        assigned={a.assignedCount}
+        pending={a.pendingCount}
+      />
+      {jobId && (
+        <FollowJob
+          id={jobId}
+          onEnd={() => {
+            asset.reload();
+          }}
+        />
+      )}
+      {rejected.length > 0 && (
+        <div class="notice" role="status">
+          <p>Rejected:</p>
+          <ul>
+            {rejected.map((r) => (
+              <li key={r.subject}>
+                {r.subject}: {r.reason} ({r.code})
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <Holders ids={ids} pricing={pricing} writable={can.manage(session)} onStarted={started} round={jobId} />
+      {can.manage(session) && (
+        <Grant ids={ids} pricing={pricing} deviceAssignable={a.deviceAssignable} onStarted={started} />
+      )}
+      <Deployment
+        ids={ids}
+        pricing={pricing}
+        writable={can.manage(session)}
+        onJob={(id) => {
+          rememberJob(id);
+          setJobId(id);
+        }}
+      />
+    </>
+  );
+}
+
+type Ids = { accountId: string; adamId: string };
+
+function Holders(props: {
+  ids: Ids;
+  pricing: 'PLUS' | undefined;
+  writable: boolean;
+  onStarted: (answer: Started) => void;
+  round: string | undefined;
+}) {
+  const [state, setState] = useState('');
+  const [source, setSource] = useState('');
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [error, setError] = useState<unknown>();
+  const holders = usePaged(
+    (cursor) =>
+      api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}/assignments', {
+        params: props.ids,
+        query: {
+          cursor,
+          limit: 50,
+          pricingParam: props.pricing,
+          state: state || undefined,
+          source: source || undefined,
+        },
+      }),
+    [props.ids.accountId, props.ids.adamId, state, source, props.round],
+  );
+  const items = holders.data?.items ?? [];
+  const revoke = async () => {
+    setError(undefined);
+    const chosen = items.filter((h) => selected.has(`${h.subjectType}:${h.subjectId}`));
+    try {
+      props.onStarted(
+        await api.call('POST', '/v1/accounts/{accountId}/assets/{adamId}/revocations', {
+          params: props.ids,
+          query: { pricingParam: props.pricing },
+          body: {
+            serialNumbers: chosen.filter((h) => h.subjectType === 'device').map((h) => h.subjectId),
+            userIds: chosen.filter((h) => h.subjectType === 'user').map((h) => h.subjectId),
+          },
+          idempotencyKey: newKey(),
+        }),
+      );
+      setSelected(new Set());
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return (
+    <Section
+      title="Holders"
+      actions={
+        props.writable && (
+          <button type="button" class="danger" disabled={selected.size === 0} onClick={revoke}>
+            Revoke
+          </button>
+        )
+      }
+    >
+      <div class="filters">
+        <label>
+          State
+          <select value={state} onChange={(e) => setState(e.currentTarget.value)}>
+            <option value="">Any</option>
+            <option value="granted">granted</option>
+            <option value="pending-grant">pending-grant</option>
+            <option value="pending-revoke">pending-revoke</option>
+            <option value="revoked">revoked</option>
+            <option value="failed">failed</option>
+          </select>
+        </label>
+        <label>
+          Source
+          <select value={source} onChange={(e) => setSource(e.currentTarget.value)}>
+            <option value="">Any</option>
+            <option value="manual">manual</option>
+            <option value="deployment">deployment</option>
+            <option value="apple">apple</option>
+          </select>
+        </label>
+        <button type="button" onClick={() => holders.reload()}>
+          Refresh
+        </button>
+      </div>
+      <ErrorNote error={error} />
+      <ErrorNote error={holders.error} />
+      {holders.loading && !holders.data && <Loading what="the holders" />}
+      {holders.data && items.length === 0 && <p class="empty">Nobody holds it.</p>}
+      {items.length > 0 && (
+        <div class="table-wrap">
+          <table aria-label="Holders">
+            <thead>
+              <tr>
+                {props.writable && <th scope="col">Select</th>}
+                <th scope="col">Holder</th>
+                <th scope="col">State</th>
+                <th scope="col">Source</th>
+                <th scope="col">Since</th>
+                <th scope="col">Problem</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((h) => {
+                const key = `${h.subjectType}:${h.subjectId}`;
+                return (
+                  <tr key={key} data-holder={h.subjectId}>
+                    {props.writable && (
+                      <td>
+                        <input
+                          type="checkbox"
+                          aria-label={`Select ${h.subjectType} ${h.subjectId}`}
+                          checked={selected.has(key)}
+                          disabled={h.state !== 'granted'}
+                          onChange={() => {
+                            const next = new Set(selected);
+                            if (next.has(key)) next.delete(key);
+                            else next.add(key);
+                            setSelected(next);
+                          }}
+                        />
+                      </td>
+                    )}
+                    <th scope="row">
+                      {h.subjectType === 'device' ? 'Device' : 'User'} {h.subjectId}
+                    </th>
+                    <td>
+                      <Chip
+                        text={h.state}
+                        tone={h.state === 'granted' ? 'good' : h.state === 'failed' ? 'bad' : 'info'}
+                      />
+                    </td>
+                    <td>{h.source}</td>
+                    <td>{when(h.updatedAt)}</td>
+                    <td>{h.error ? `${h.error.reason} (${h.error.code})` : ''}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager pager={holders} />
+    </Section>
+  );
+}
+
+function Grant(props: {
+  ids: Ids;
+  pricing: 'PLUS' | undefined;
+  deviceAssignable: boolean;
+  onStarted: (answer: Started) => void;
+}) {
+  const [to, setTo] = useState<'devices' | 'users'>(props.deviceAssignable ? 'devices' : 'users');
+  const [search, setSearch] = useState('');
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [error, setError] = useState<unknown>();
+  const devices = usePaged(
+    (cursor) => api.call('GET', '/v1/devices', { query: { cursor, limit: 100 } }),
+    [to],
+  );
+  const users = usePaged(
+    (cursor) =>
+      api.call('GET', '/v1/accounts/{accountId}/users', {
+        params: { accountId: props.ids.accountId },
+        query: { cursor, limit: 100 },
+      }),
+    [to, props.ids.accountId],
+  );
+  const needle = search.trim().toLowerCase();
+  const options =
+    to === 'devices'
+      ? (devices.data?.items ?? []).map((d) => ({
+          id: d.serialNumber,
+          label: `${d.serialNumber} · ${d.networkId}`,
+        }))
+      : (users.data?.items ?? [])
+          .filter((u) => u.status !== 'Retired')
+          .map((u) => ({
+            id: u.id,
+            label: `${u.email ?? u.id}${u.name ? ` · ${u.name}` : ''} · ${u.status}`,
+          }));
+  const matching = options.filter((o) => !needle || o.label.toLowerCase().includes(needle));
+  const pager = to === 'devices' ? devices : users;
+  return (
+    <Section title="Grant">
+      <fieldset class="inline">
+        <legend>Grant to</legend>
+        <label>
+          <input
+            type="radio"
+            name="grant-to"
+            checked={to === 'devices'}
+            disabled={!props.deviceAssignable}
+            onChange={() => {
+              setTo('devices');
+              setSelected(new Set());
+            }}
+          />{' '}
+          Devices{props.deviceAssignable ? '' : ' (not device-assignable)'}
+        </label>
+        <label>
+          <input
+            type="radio"
+            name="grant-to"
+            checked={to === 'users'}
+            onChange={() => {
+              setTo('users');
+              setSelected(new Set());
+            }}
+          />{' '}
+          Users
+        </label>
+      </fieldset>
+      <div class="filters">
+        <label>
+          Search
+          <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+        </label>
+        <button
+          type="button"
+          onClick={() => setSelected(new Set([...selected, ...matching.map((o) => o.id)]))}
+        >
+          Select all matching ({matching.length})
+        </button>
+        <button type="button" onClick={() => setSelected(new Set())}>
+          Clear
+        </button>
+      </div>
+      {pager.loading && !pager.data && <Loading what={`the ${to}`} />}
+      <ErrorNote error={pager.error} />
+      {pager.data && matching.length === 0 && (
+        <p class="empty">No {to === 'devices' ? 'device' : 'user'} matches.</p>
+      )}
+      <ul class="picker" aria-label={`Pick ${to}`}>
+        {matching.map((o) => (
+          <li key={o.id}>
+            <label>
+              <input
+                type="checkbox"
+                checked={selected.has(o.id)}
+                onChange={() => {
+                  const next = new Set(selected);
+                  if (next.has(o.id)) next.delete(o.id);
+                  else next.add(o.id);
+                  setSelected(next);
+                }}
+              />{' '}
+              {o.label}
+            </label>
+          </li>
+        ))}
+      </ul>
+      <Pager pager={pager} />
+      <ErrorNote error={error} />
+      <button
+        type="button"
+        class="primary"
+        disabled={selected.size === 0}
+        onClick={async () => {
+          setError(undefined);
+          try {
+            props.onStarted(
+              await api.call('POST', '/v1/accounts/{accountId}/assets/{adamId}/grants', {
+                params: props.ids,
+                query: { pricingParam: props.pricing },
+                body: to === 'devices' ? { serialNumbers: [...selected] } : { userIds: [...selected] },
+                idempotencyKey: newKey(),
+              }),
+            );
+            setSelected(new Set());
+          } catch (failure) {
+            setError(failure);
+          }
+        }}
+      >
+        Grant to {selected.size} {to === 'devices' ? 'device' : 'user'}
+        {selected.size === 1 ? '' : 's'}
+      </button>
+    </Section>
+  );
+}
+
+const split = (text: string) =>
+  text
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function Deployment(props: {
+  ids: Ids;
+  pricing: 'PLUS' | undefined;
+  writable: boolean;
+  onJob: (id: string) => void;
+}) {
+  const [plan, setPlan] = useState<Plan>();
+  const [error, setError] = useState<unknown>();
+  const [saved, setSaved] = useState<string>();
+  const current = useLoad(
+    () =>
+      api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}', {
+        params: props.ids,
+        query: { pricingParam: props.pricing },
+      }),
+    [props.ids.accountId, props.ids.adamId],
+  );
+  const d = (current.data?.deployment ?? null) as null | {
+    method: 'device' | 'user';
+    scope: { networks: string[]; tags: string[] };
+    autoAssign: boolean;
+    autoRevoke: boolean;
+    revokeGraceHours: number;
+  };
+  const [method, setMethod] = useState<'device' | 'user' | undefined>();
+  const [networks, setNetworks] = useState<string>();
+  const [tags, setTags] = useState<string>();
+  const [autoAssign, setAutoAssign] = useState<boolean>();
+  const [autoRevoke, setAutoRevoke] = useState<boolean>();
+  const [grace, setGrace] = useState<string>();
+  const value = {
+    method: method ?? d?.method ?? 'device',
+    networks: networks ?? d?.scope.networks.join(', ') ?? '',
+    tags: tags ?? d?.scope.tags.join(', ') ?? '',
+    autoAssign: autoAssign ?? d?.autoAssign ?? true,
+    autoRevoke: autoRevoke ?? d?.autoRevoke ?? false,
+    grace: grace ?? String(d?.revokeGraceHours ?? 0),
+  };
+  const act = async (what: () => Promise<void>) => {
+    setError(undefined);
+    try {
+      await what();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  const preview = () =>
+    act(async () =>
+      setPlan(
+        await api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan', {
+          params: props.ids,
+          query: { pricingParam: props.pricing },
+        }),
+      ),
+    );
+  return (
+    <Section title="Deployment">
+      {current.loading && !current.data && <Loading what="the deployment" />}
+      {current.data && !d && (
+        <p class="empty">No deployment: the asset reaches only those it is granted to.</p>
+      )}
+      {props.writable ? (
+        <form
+          class="card"
+          aria-label="Deployment"
+          onSubmit={(e) => {
+            e.preventDefault();
+            act(async () => {
+              await api.call('PUT', '/v1/accounts/{accountId}/assets/{adamId}/deployment', {
+                params: props.ids,
+                query: { pricingParam: props.pricing },
+                body: {
+                  method: value.method,
+                  scope: { networks: split(value.networks), tags: split(value.tags) },
+                  autoAssign: value.autoAssign,
+                  autoRevoke: value.autoRevoke,
+                  revokeGraceHours: Number(value.grace) || 0,
+                },
+              });
+              setSaved('Deployment saved. Its plan:');
+              current.reload();
+              await preview();
+            });
+          }}
+        >
+          <label>
+            Method
+            <select
+              name="method"
+              value={value.method}
+              onChange={(e) => setMethod(e.currentTarget.value as 'device' | 'user')}
+            >
+              <option value="device">Devices</option>
+              <option value="user">Users</option>
+            </select>
+          </label>
+          <label>
+            Networks in scope (empty: any)
+            <input
+              name="networks"
+              value={value.networks}
+              onInput={(e) => setNetworks(e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            Tags in scope (empty: any)
+            <input name="tags" value={value.tags} onInput={(e) => setTags(e.currentTarget.value)} />
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              name="autoAssign"
+              checked={value.autoAssign}
+              onChange={(e) => setAutoAssign(e.currentTarget.checked)}
+            />{' '}
+            Grant automatically to everything in scope
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              name="autoRevoke"
+              checked={value.autoRevoke}
+              onChange={(e) => setAutoRevoke(e.currentTarget.checked)}
+            />{' '}
+            Take back from what leaves the scope
+          </label>
+          <label>
+            Grace period before taking back (hours)
+            <input
+              name="grace"
+              type="number"
+              min={0}
+              max={2160}
+              value={value.grace}
+              onInput={(e) => setGrace(e.currentTarget.value)}
+            />
+          </label>
+          <div class="actions">
+            <button type="submit" class="primary">
+              Save deployment
+            </button>
+            {d && (
+              <>
+                <button type="button" onClick={preview}>
+                  Preview plan
+                </button>
+                <button
+                  type="button"
+                  onClick={() =>
+                    act(async () => {
+                      const job = await api.call(
+                        'POST',
+                        '/v1/accounts/{accountId}/assets/{adamId}/deployment/reconcile',
+                        {
+                          params: props.ids,
+                          query: { pricingParam: props.pricing },
+                          idempotencyKey: newKey(),
+                        },
+                      );
+                      props.onJob('job' in job ? (job as { job: { id: string } }).job.id : job.id);
+                    })
+                  }
+                >
+                  Reconcile now
+                </button>
+                <button
+                  type="button"
+                  class="danger"
+                  onClick={() =>
+                    act(async () => {
+                      await api.call('DELETE', '/v1/accounts/{accountId}/assets/{adamId}/deployment', {
+                        params: props.ids,
+                        query: { pricingParam: props.pricing },
+                      });
+                      setPlan(undefined);
+                      current.reload();
+                    })
+                  }
+                >
+                  Remove deployment
+                </button>
+              </>
+            )}
+          </div>
+        </form>
+      ) : (
+        d && (
+          <p>
+            {d.method === 'device' ? 'Devices' : 'Users'} in networks {d.scope.networks.join(', ') || 'any'},
+            tags {d.scope.tags.join(', ') || 'any'};{' '}
+            {d.autoAssign ? 'granted automatically' : 'not granted automatically'};{' '}
+            {d.autoRevoke ? `taken back after ${d.revokeGraceHours} h` : 'never taken back'}.{' '}
+            <button type="button" onClick={preview}>
+              Preview plan
+            </button>
+          </p>
+        )
+      )}
+      <ErrorNote error={error} />
+      {saved && plan && <p role="status">{saved}</p>}
+      {plan && <PlanView plan={plan} />}
+    </Section>
+  );
+}
+
+function PlanView({ plan }: { plan: Plan }) {
+  return (
+    <section class="plan" aria-label="Plan">
+      <p>
+        {plan.inScope} in scope; {plan.freeLicenses === null ? 'unlimited' : plan.freeLicenses} licence
+        {plan.freeLicenses === 1 ? '' : 's'} free.
+      </p>
+      <h3>Would get it now ({plan.grant.length})</h3>
+      {plan.grant.length === 0 ? <p class="empty">Nobody.</p> : <p>{plan.grant.join(', ')}</p>}
+      <h3>Would lose it ({plan.revoke.length + plan.inGrace.length})</h3>
+      {plan.revoke.length + plan.inGrace.length === 0 ? (
+        <p class="empty">Nobody.</p>
+      ) : (
+        <ul>
+          {plan.revoke.map((r) => (
+            <li key={r.subject}>
+              {r.subject}: now (grace ended {when(r.graceEndedAt)})
+            </li>
+          ))}
+          {plan.inGrace.map((r) => (
+            <li key={r.subject}>
+              {r.subject}: at {when(r.graceEndsAt)}
+            </li>
+          ))}
+        </ul>
+      )}
+      {plan.retryLater.length > 0 && (
+        <>
+          <h3>Tried again later ({plan.retryLater.length})</h3>
+          <ul>
+            {plan.retryLater.map((r) => (
+              <li key={r.subject}>
+                {r.subject}: {r.code}, at {when(r.retryAt)}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <h3 class={plan.shortage.count > 0 ? 'bad-text' : ''}>Shortage: {plan.shortage.count}</h3>
+      {plan.shortage.count > 0 && <p>Without a licence: {plan.shortage.subjects.join(', ')}</p>}
+    </section>
+  );
+}

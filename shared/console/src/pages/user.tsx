@@ -1,0 +1,72 @@
+/** One user: status, details and the licences they hold. */
+import { useRoute } from 'preact-iso';
+import { api, Chip, ErrorNote, Loading, useLoad, userTone, when } from '../ui.tsx';
+
+export function UserPage() {
+  const { params } = useRoute();
+  const accountId = params.accountId ?? '';
+  const userId = params.userId ?? '';
+  const user = useLoad(
+    () => api.call('GET', '/v1/accounts/{accountId}/users/{userId}', { params: { accountId, userId } }),
+    [accountId, userId],
+  );
+  return (
+    <>
+      <p class="crumbs">
+        <a href="/accounts">Accounts</a> › <a href={`/accounts/${accountId}/users`}>User management</a> ›
+      </p>
+      {user.error && (
+        <>
+          <h1>User</h1>
+          <ErrorNote error={user.error} />
+        </>
+      )}
+      {!user.data && !user.error && <Loading what="the user" />}
+      {user.data && (
+        <>
+          <h1>
+            {user.data.email ?? user.data.id}{' '}
+            <Chip text={user.data.status} tone={userTone(user.data.status)} />
+          </h1>
+          <dl class="facts">
+            <dt>Name</dt>
+            <dd>{user.data.name ?? '—'}</dd>
+            <dt>Tags</dt>
+            <dd>{user.data.tags.join(', ') || '—'}</dd>
+            <dt>Source</dt>
+            <dd>{user.data.source}</dd>
+            <dt>Added</dt>
+            <dd>{when(user.data.createdAt)}</dd>
+          </dl>
+          <h2>Licences</h2>
+          {user.data.licenses.length === 0 ? (
+            <p class="empty">No licence.</p>
+          ) : (
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">App or book</th>
+                    <th scope="col">State</th>
+                    <th scope="col">Source</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {user.data.licenses.map((l) => (
+                    <tr key={l.adamId + l.pricingParam}>
+                      <th scope="row">
+                        <a href={`/accounts/${accountId}/apps/${l.adamId}`}>{l.adamId}</a>
+                      </th>
+                      <td>{l.state}</td>
+                      <td>{l.source}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,282 @@
+/** The pieces every page uses: the API client, loading and error states, paging, badges, job progress. */
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, createApiClient, type Of } from './api.ts';
+import { bearer, getSession, type Session, signOut } from './session.ts';
+
+export const api = createApiClient(bearer, () => {
+  if (getSession()) signOut();
+});
+
+export type Account = Of<'GET', '/v1/accounts/{accountId}'>;
+export type Job = Of<'GET', '/v1/jobs/{jobId}'>;
+
+/** What the caller may do: a viewer nothing, an admin its accounts' users and licences, an org-admin all. */
+export const can = {
+  manage: (session: Session | undefined) => session?.role === 'org-admin' || session?.role === 'admin',
+  administer: (session: Session | undefined) => session?.role === 'org-admin',
+};
+
+export const messageOf = (error: unknown): string =>
+  error instanceof ApiError
+    ? `${error.message}${error.code && !error.code.startsWith('http.') ? ` (${error.code})` : ''}`
+    : error instanceof Error
+      ? error.message
+      : String(error);
+
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null;
+  return (
+    <p class="error" role="alert">
+      {messageOf(error)}
+    </p>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p class="loading" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+export interface Loaded<T> {
+  readonly data: T | undefined;
+  readonly error: unknown;
+  readonly loading: boolean;
+  reload(): void;
+}
+
+/** Loads once per change of `keys`; `reload` loads again (after a change the page made). */
+export function useLoad<T>(load: () => Promise<T>, keys: readonly unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
+  const [round, setRound] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, loading: false }),
+      (error: unknown) => live && setState({ error, loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...keys, round]);
+  const reload = useCallback(() => setRound((r) => r + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor?: string;
+}
+
+/** A list read page by page through the API's cursors (previous pages remembered for "Previous"). */
+export function usePaged<T>(
+  load: (cursor: string | undefined) => Promise<Page<T>>,
+  keys: readonly unknown[],
+) {
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  useEffect(() => setCursors([undefined]), keys);
+  const cursor = cursors[cursors.length - 1];
+  const page = useLoad(() => load(cursor), [...keys, cursor]);
+  return {
+    ...page,
+    pageNumber: cursors.length,
+    next: page.data?.nextCursor ? () => setCursors([...cursors, page.data?.nextCursor]) : undefined,
+    previous: cursors.length > 1 ? () => setCursors(cursors.slice(0, -1)) : undefined,
+  };
+}
+
+export function Pager({
+  pager,
+}: {
+  pager: { pageNumber: number; next?: () => void; previous?: () => void };
+}) {
+  if (!pager.next && !pager.previous) return null;
+  return (
+    <nav class="pager" aria-label="Pages">
+      <button type="button" onClick={pager.previous} disabled={!pager.previous}>
+        Previous page
+      </button>
+      <span>Page {pager.pageNumber}</span>
+      <button type="button" onClick={pager.next} disabled={!pager.next}>
+        Next page
+      </button>
+    </nav>
+  );
+}
+
+const DAY = 86_400_000;
+
+/** An account's status in words: active, expiring in N days, expired, revoked, claimed elsewhere, invalid. */
+export function AccountBadge({
+  account,
+}: {
+  account: Pick<Account, 'status' | 'tokenExpiresAt' | 'claimedBy'>;
+}) {
+  const days = Math.max(0, Math.ceil((Date.parse(account.tokenExpiresAt) - Date.now()) / DAY));
+  const text =
+    account.status === 'expiring'
+      ? `expiring in ${days} day${days === 1 ? '' : 's'}`
+      : account.status === 'claimed-elsewhere'
+        ? `claimed elsewhere${account.claimedBy ? ` (${account.claimedBy})` : ''}`
+        : account.status;
+  const tone = account.status === 'active' ? 'good' : account.status === 'expiring' ? 'warn' : 'bad';
+  return <span class={`badge ${tone}`}>{text}</span>;
+}
+
+export function Chip({ text, tone }: { text: string; tone?: 'good' | 'warn' | 'bad' | 'info' }) {
+  return <span class={`badge ${tone ?? 'info'}`}>{text}</span>;
+}
+
+export const userTone = (status: string) =>
+  status === 'Associated' ? 'good' : status === 'Invited' ? 'warn' : status === 'Retired' ? 'bad' : 'info';
+
+/** Assigned, pending and available as one bar, with the numbers in words for every reader. */
+export function UsageBar(props: { total: number | null; assigned: number; pending: number; label: string }) {
+  if (props.total === null || props.total <= 0)
+    return <span class="muted">{props.total === null ? 'unlimited' : '—'}</span>;
+  const pct = (n: number) => `${Math.min(100, (n / (props.total ?? 1)) * 100)}%`;
+  const free = Math.max(0, props.total - props.assigned - props.pending);
+  return (
+    <span
+      class="usage"
+      role="img"
+      aria-label={`${props.label}: ${props.assigned} assigned, ${props.pending} pending, ${free} free of ${props.total}`}
+    >
+      <span class="usage-assigned" style={{ width: pct(props.assigned) }} />
+      <span class="usage-pending" style={{ width: pct(props.pending) }} />
+    </span>
+  );
+}
+
+export const FINAL = new Set(['succeeded', 'partially_failed', 'failed']);
+
+/** Jobs started from this tab, newest first, so the Jobs page can follow them. */
+const JOBS_KEY = 'vpp-console.jobs';
+export function rememberJob(id: string): void {
+  const ids = knownJobs().filter((j) => j !== id);
+  sessionStorage.setItem(JOBS_KEY, JSON.stringify([id, ...ids].slice(0, 200)));
+}
+export function knownJobs(): string[] {
+  try {
+    return JSON.parse(sessionStorage.getItem(JOBS_KEY) ?? '[]') as string[];
+  } catch {
+    return [];
+  }
+}
+
+/** A job, read again every second until it ends: live progress without reloading. */
+export function useJob(id: string | undefined, initial?: Job): Job | undefined {
+  const [job, setJob] = useState<Job | undefined>(initial);
+  const timer = useRef<ReturnType<typeof setTimeout>>();
+  useEffect(() => {
+    if (!id) return;
+    let live = true;
+    const read = async () => {
+      try {
+        const next = await api.call('GET', '/v1/jobs/{jobId}', { params: { jobId: id } });
+        if (!live) return;
+        setJob(next);
+        if (!FINAL.has(next.state)) timer.current = setTimeout(read, 1000);
+      } catch {
+        if (live) timer.current = setTimeout(read, 3000);
+      }
+    };
+    read();
+    return () => {
+      live = false;
+      clearTimeout(timer.current);
+    };
+  }, [id]);
+  return job;
+}
+
+const STATE_WORDS: Record<string, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  succeeded: 'Succeeded',
+  partially_failed: 'Partly failed',
+  failed: 'Failed',
+};
+
+export function JobProgress({ job }: { job: Job }) {
+  const done = job.completed + job.failed;
+  return (
+    <div class="job" data-job-id={job.id} data-job-state={job.state}>
+      <p>
+        <strong>{job.type}</strong> job <code>{job.id}</code>:{' '}
+        <span class="job-state">{STATE_WORDS[job.state] ?? job.state}</span> — {job.completed} done,{' '}
+        {job.failed} failed of {job.requested}
+      </p>
+      <progress max={Math.max(1, job.requested)} value={done} aria-label={`Progress of job ${job.id}`} />
+      {job.failures.length > 0 && (
+        <details open>
+          <summary>
+            {job.failures.length} failure{job.failures.length === 1 ? '' : 's'}
+          </summary>
+          <ul>
+            {job.failures.map((f) => (
+              <li key={f.subject + f.code}>
+                {f.subject}: {f.reason} ({f.code}
+                {f.appleError ? `, Apple ${f.appleError.errorNumber}: ${f.appleError.errorMessage}` : ''})
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
+  );
+}
+
+/** Follows a job the page just started. */
+export function FollowJob({ id, onEnd }: { id: string; onEnd?: (job: Job) => void }) {
+  const job = useJob(id);
+  const ended = useRef(false);
+  useEffect(() => {
+    if (job && FINAL.has(job.state) && !ended.current) {
+      ended.current = true;
+      onEnd?.(job);
+    }
+  }, [job, onEnd]);
+  return job ? <JobProgress job={job} /> : <Loading what="the job" />;
+}
+
+export function Section({
+  title,
+  children,
+  actions,
+}: {
+  title: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+}) {
+  return (
+    <section aria-label={title}>
+      <div class="section-head">
+        <h2>{title}</h2>
+        {actions && <div class="actions">{actions}</div>}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+export const when = (iso: string | undefined | null) => (iso ? new Date(iso).toLocaleString('en-GB') : '—');
+
+/** A new idempotency key for a job-starting call (a retry of the same click reuses it). */
+export const newKey = () => crypto.randomUUID();
+
+/** Saves text as a file (the CSV report). */
+export function download(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
