@@ -120,7 +120,7 @@ describe('the console in local mode', () => {
         body: JSON.stringify(body),
       });
       expect(answer.status).toBe(400);
-      expect((await answer.json()).error.code).toBe('request.invalid');
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('request.invalid');
     }
   });
 
