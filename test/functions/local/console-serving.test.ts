@@ -61,7 +61,8 @@ describe('the console in local mode', () => {
     const scripts = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1] ?? '');
     expect(scripts.length).toBeGreaterThan(0);
     let gzipped = 0;
-    for (const script of scripts) gzipped += gzipSync(Buffer.from(await (await get(script)).arrayBuffer())).length;
+    for (const script of scripts)
+      gzipped += gzipSync(Buffer.from(await (await get(script)).arrayBuffer())).length;
     expect(gzipped).toBeLessThanOrEqual(250 * 1024);
   });
 
