@@ -1,6 +1,8 @@
 /**
  * `npm start`: the whole system on this machine, state in `.local/`. Prints a line with `ready` and
  * the URLs when it can serve; Ctrl-C (or SIGTERM) stops everything, DynamoDB Local's JVM included.
+ * `VPP_BASE_URL` points it at another Apple (Apple itself, or a stand-in started apart): then no
+ * simulator starts and no demo token is written; `PUBLIC_BASE_URL` is where that Apple reaches the API.
  */
 import { resolve } from 'node:path';
 
@@ -24,6 +26,8 @@ const runtime = await startLocalRuntime({
   dataDir,
   port,
   simPort,
+  ...(process.env.VPP_BASE_URL ? { vppBaseUrl: process.env.VPP_BASE_URL } : {}),
+  ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),
   log: (line) => process.stderr.write(`[local] ${line}\n`),
   ...(process.env.LOCAL_VISIBILITY_SECONDS
     ? { visibilityTimeoutSeconds: Number(process.env.LOCAL_VISIBILITY_SECONDS) }
@@ -55,7 +59,10 @@ const stop = (signal: string) => {
 process.once('SIGINT', () => stop('SIGINT'));
 process.once('SIGTERM', () => stop('SIGTERM'));
 
+const apple = runtime.simulator
+  ? `Apple simulator ${runtime.appleBaseUrl} · tokens in ${dataDir}/tokens`
+  : `Apple ${runtime.appleBaseUrl} (VPP_BASE_URL; no simulator) · notifications ${runtime.appleNotifications ? 'registered' : 'off: events polled'}`;
 process.stdout.write(
   `VPP Manager ready: console ${runtime.apiUrl}/ · API ${runtime.apiUrl}/v1 · OpenAPI ${runtime.apiUrl}/v1/openapi.json · outbox ${runtime.apiUrl}/_local/outbox.html · ` +
-    `Apple simulator ${runtime.simulator.baseUrl} · tokens in ${dataDir}/tokens · get a JWT: npm run token -- --org demo --role org-admin --email admin@demo.test\n`,
+    `${apple} · get a JWT: npm run token -- --org demo --role org-admin --email admin@demo.test\n`,
 );

@@ -1,7 +1,8 @@
 /**
  * The whole system on one machine (SPEC §7): DynamoDB Local, an SQS-compatible server, the SES and
- * Secrets Manager stand-ins, the Apple simulator, and the very Lambda handlers behind a local API
- * Gateway, queue pollers and a scheduler. `npm start` and the end-to-end tests both start it here.
+ * Secrets Manager stand-ins, the Apple simulator (or another Apple: `vppBaseUrl`), and the very Lambda
+ * handlers behind a local API Gateway, queue pollers and a scheduler. `npm start` and the end-to-end
+ * tests both start it here.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROUTES } from '../../shared/api/index.ts';
+import { appleCanNotify } from '../../shared/application/accounts/claim-location.ts';
 import type { AwsClients } from '../../shared/composition/aws.ts';
 import type { Deps } from '../../shared/composition/deps.ts';
 import { buildLocalDeps, localEnvironment } from '../../shared/composition/local.ts';
@@ -43,6 +45,13 @@ export interface LocalRuntimeOptions {
   readonly dataDir?: string;
   readonly port?: number;
   readonly simPort?: number;
+  /**
+   * Another Apple (`VPP_BASE_URL`: Apple itself, or a stand-in started apart): no simulator is
+   * started and no demo token written.
+   */
+  readonly vppBaseUrl?: string;
+  /** Where Apple and invitation links reach the API (`PUBLIC_BASE_URL`); default the API's own URL. */
+  readonly publicBaseUrl?: string;
   /** Use an already running DynamoDB Local (tests share one) instead of starting one. */
   readonly dynamoEndpoint?: string;
   readonly tablePrefix?: string;
@@ -64,9 +73,14 @@ export interface LocalRuntimeOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface LocalRuntime {
+/** The runtime; `simulator` is undefined when it uses another Apple (`vppBaseUrl`). */
+export interface LocalRuntime<Simulator extends AppleSimulator | undefined = AppleSimulator> {
   readonly apiUrl: string;
-  readonly simulator: AppleSimulator;
+  readonly simulator: Simulator;
+  /** The Apple it uses: the simulator's base URL or `vppBaseUrl`. */
+  readonly appleBaseUrl: string;
+  /** Whether accounts register Apple's notifications (`appleCanNotify`); otherwise events are polled. */
+  readonly appleNotifications: boolean;
   readonly deps: Deps;
   readonly clients: AwsClients;
   readonly queueDepth: (id: QueueId, which?: 'queue' | 'dlq') => Promise<number>;
@@ -82,7 +96,15 @@ export interface LocalRuntime {
 
 type AnyHandler = (event: never, context: never) => Promise<never>;
 
-export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+export function startLocalRuntime(
+  options?: LocalRuntimeOptions & { readonly vppBaseUrl?: undefined },
+): Promise<LocalRuntime>;
+export function startLocalRuntime(
+  options: LocalRuntimeOptions,
+): Promise<LocalRuntime<AppleSimulator | undefined>>;
+export async function startLocalRuntime(
+  options: LocalRuntimeOptions = {},
+): Promise<LocalRuntime<AppleSimulator | undefined>> {
   const log = options.log ?? (() => undefined);
   const dir = options.dataDir ? resolve(options.dataDir) : undefined;
   const path = (...parts: string[]) => (dir ? join(dir, ...parts) : undefined);
@@ -118,16 +140,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     );
     stops.push(() => secrets.stop());
 
-    const simulator = await startAppleSimulator({
-      port: options.simPort ?? 0,
-      allowHttpNotifications: true,
-      seed: 'demo',
-      quiet: true,
-      ...(path('simulator') ? { stateDir: path('simulator') } : {}),
-      ...options.simulator,
-    });
-    stops.push(() => simulator.close());
-    if (dir) writeDemoTokens(simulator, join(dir, 'tokens'));
+    const simulator = options.vppBaseUrl
+      ? undefined
+      : await startAppleSimulator({
+          port: options.simPort ?? 0,
+          allowHttpNotifications: true,
+          seed: 'demo',
+          quiet: true,
+          ...(path('simulator') ? { stateDir: path('simulator') } : {}),
+          ...options.simulator,
+        });
+    if (simulator) {
+      stops.push(() => simulator.close());
+      if (dir) writeDemoTokens(simulator, join(dir, 'tokens'));
+    }
+    const appleBaseUrl = (options.vppBaseUrl ?? simulator?.baseUrl ?? '').replace(/\/+$/, '');
+    const publicBaseUrl = (options.publicBaseUrl ?? apiUrl).replace(/\/+$/, '');
 
     const keys = await loadOrCreateKeys(path('keys') ?? mkdtempSync(join(tmpdir(), 'vpp-keys-')));
     const prefix = options.tablePrefix ?? 'vpp-local-';
@@ -146,8 +174,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       secretPrefix: 'vpp-manager/local/',
       cursorKeySecret: `vpp-manager/local/${CURSOR_KEY}`,
       sesSender: 'vpp-manager@local.test',
-      publicBaseUrl: apiUrl,
-      vppBaseUrl: simulator.baseUrl,
+      publicBaseUrl,
+      vppBaseUrl: appleBaseUrl,
       eventFirstPollSeconds: String(options.eventFirstPollSeconds ?? 300),
       eventPollIntervalSeconds: String(options.eventPollIntervalSeconds ?? 30),
       allowHttpNotifications: 'true',
@@ -286,6 +314,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     return {
       apiUrl,
       simulator,
+      appleBaseUrl,
+      appleNotifications: appleCanNotify(deps.settings),
       deps,
       clients,
       queueDepth: (id, which) => sqs.depth(id, which),

@@ -31,7 +31,6 @@ export const METRICS_NAMESPACE = 'VppManager';
  */
 export const COMMON_ENV_KEYS = [
   ...SETTINGS_ENV_KEYS,
-  'vppBaseUrl',
   'appleRateShare',
 ] as const satisfies readonly EnvKey[];
 export type CommonEnvKey = (typeof COMMON_ENV_KEYS)[number];

@@ -85,6 +85,7 @@ export function settingsFrom(env: Env): ServiceSettings {
   return {
     stage: c.stage,
     publicBaseUrl: c.publicBaseUrl,
+    vppBaseUrl: c.vppBaseUrl,
     claims: { sub: c.claimSub, email: c.claimEmail, org: c.claimOrg, role: c.claimRole },
     eventFirstPollSeconds: c.eventFirstPollSeconds,
     eventPollIntervalSeconds: c.eventPollIntervalSeconds,

@@ -38,6 +38,7 @@ export type EnvKey = keyof typeof ENV;
 export const SETTINGS_ENV_KEYS = [
   'stage',
   'publicBaseUrl',
+  'vppBaseUrl',
   'claimSub',
   'claimEmail',
   'claimOrg',

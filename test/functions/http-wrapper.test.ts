@@ -67,6 +67,7 @@ beforeEach(() => {
       return {
         stage: 'test',
         publicBaseUrl: 'https://vpp.example.test',
+        vppBaseUrl: 'https://vpp.itunes.apple.com/mdm/v2',
         claims: claimNames,
         eventFirstPollSeconds: 300,
         eventPollIntervalSeconds: 30,

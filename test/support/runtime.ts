@@ -30,7 +30,10 @@ export interface Caller {
 
 export const ORG_ADMIN: Caller = { org: 'demo', role: 'org-admin', email: 'admin@demo.test' };
 
-export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {}): Promise<TestRuntime> {
+/** Always on its own simulator (a test that uses another Apple starts the runtime itself). */
+export async function startTestRuntime(
+  options: Partial<Omit<LocalRuntimeOptions, 'vppBaseUrl'>> = {},
+): Promise<TestRuntime> {
   const runtime = await startLocalRuntime({
     dynamoEndpoint: inject('dynamoEndpoint'),
     tablePrefix: `t${randomUUID().slice(0, 8)}-`,

@@ -1,7 +1,7 @@
 /**
  * The simulator as a process (local mode, `npm start`, end-to-end tests in another process):
  *   npx tsx functions/local/apple-simulator/main.ts
- * Port from `SIM_PORT` (default 8081), state in `.local/simulator/`, seeded with the demo organisation
+ * Port from `SIM_PORT` (default 8081), state in `.local/simulator/` (`LOCAL_DIR` moves `.local`), seeded with the demo organisation
  * on first start, HTTP notification URLs allowed. Writes each location's token to
  * `.local/tokens/<locationId>.vpptoken` (mode 0600), prints one line with `ready` and the URLs, and
  * stops cleanly (state saved) on SIGINT or SIGTERM.
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.SIM_PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new Error(`SIM_PORT is not a port: ${process.env.SIM_PORT}`);
-  const localDir = resolve(process.cwd(), '.local');
+  const localDir = resolve(process.cwd(), process.env.LOCAL_DIR ?? '.local');
   const sim = await startAppleSimulator({
     port,
     stateDir: join(localDir, 'simulator'),

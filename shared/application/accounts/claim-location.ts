@@ -1,11 +1,13 @@
 /**
  * Reading a content token at Apple and claiming its location: shared by adding an account and by
  * renewing its token. The service's `mdmInfo` marks the location as ours; its notification settings
- * point Apple at this account's endpoint, authenticated with the account's notification secret.
+ * point Apple at this account's endpoint, authenticated with the account's notification secret, when
+ * Apple can reach it (`appleCanNotify`); otherwise only `mdmInfo` is written and events are polled.
  */
 import { type ContentToken, parseContentToken } from '../../domain/content-token.ts';
 import { ConflictError, DomainError, RuleViolationError, ValidationError } from '../../domain/errors.ts';
 import type { Secret } from '../../domain/secret.ts';
+import type { ServiceSettings } from '../ports/settings.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
 import type { ClientConfig, MdmInfo } from '../ports/vpp-schemas.ts';
 import type { AccountDeps } from './account-deps.ts';
@@ -70,7 +72,32 @@ export function assertNotClaimedElsewhere(
   );
 }
 
-/** Writes our `mdmInfo` and notification settings to Apple (Apple first sends TEST_NOTIFICATION to us). */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const onThisMachine = (url: string) => LOOPBACK.has(new URL(url).hostname);
+
+/**
+ * Whether Apple can deliver notifications to `publicBaseUrl`, so that they are worth registering:
+ * an `https` URL on a public host, or (local mode, `allowHttpNotifications`) any URL on this machine
+ * when Apple is a stand-in on this machine too. Apple itself never reaches a loopback address and
+ * refuses a non-HTTPS URL (9712); the events are then polled (SPEC §5.4), changes made at Apple by
+ * others are found by the syncs.
+ */
+export function appleCanNotify(
+  settings: Pick<ServiceSettings, 'publicBaseUrl' | 'vppBaseUrl' | 'allowHttpNotifications'>,
+): boolean {
+  const publicUrl = new URL(settings.publicBaseUrl);
+  if (onThisMachine(settings.publicBaseUrl))
+    return (
+      onThisMachine(settings.vppBaseUrl) &&
+      (publicUrl.protocol === 'https:' || settings.allowHttpNotifications)
+    );
+  return publicUrl.protocol === 'https:';
+}
+
+/**
+ * Writes our `mdmInfo` and, when Apple can reach us, our notification settings to Apple (Apple first
+ * sends TEST_NOTIFICATION to us).
+ */
 export async function claimAtApple(
   deps: Pick<AccountDeps, 'vpp' | 'settings'>,
   token: Secret,
@@ -78,12 +105,14 @@ export async function claimAtApple(
   notificationSecret: Secret,
 ): Promise<ClientConfig> {
   try {
+    const mdmInfo = {
+      id: mdmIdFor(deps.settings.stage, accountId),
+      name: 'VPP Manager',
+      metadata: `vpp-manager ${deps.settings.stage}`,
+    };
+    if (!appleCanNotify(deps.settings)) return await deps.vpp.updateClientConfig(token, { mdmInfo });
     return await deps.vpp.updateClientConfig(token, {
-      mdmInfo: {
-        id: mdmIdFor(deps.settings.stage, accountId),
-        name: 'VPP Manager',
-        metadata: `vpp-manager ${deps.settings.stage}`,
-      },
+      mdmInfo,
       notificationUrl: `${deps.settings.publicBaseUrl}/apple/notifications/${accountId}`,
       notificationAuthToken: notificationSecret.reveal(),
       notificationTypes: [...NOTIFICATION_TYPES],

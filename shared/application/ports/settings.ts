@@ -12,7 +12,9 @@ export interface ServiceSettings {
   /** Apple's event cadence (SPEC §5.4): first status poll after this many seconds, then every interval. */
   readonly eventFirstPollSeconds: number;
   readonly eventPollIntervalSeconds: number;
-  /** Local mode only: Apple (the simulator) may call an http:// notification URL. */
+  /** Apple's App and Book Management API base URL (`VPP_BASE_URL`): where Apple is, for `appleCanNotify`. */
+  readonly vppBaseUrl: string;
+  /** Local mode only: an Apple stand-in on this machine may call an http:// notification URL on it. */
   readonly allowHttpNotifications: boolean;
   /** Changes start a reconciliation this long after the first one (SPEC §5.7, debounced). */
   readonly reconcileDebounceSeconds: number;

@@ -46,6 +46,7 @@ export { appleRefusal, FakeVpp, vppFault } from './vpp-client.ts';
 export const FAKE_SETTINGS: ServiceSettings = {
   stage: 'test',
   publicBaseUrl: 'https://vpp.example.test',
+  vppBaseUrl: 'https://vpp.itunes.apple.com/mdm/v2',
   claims: { sub: 'sub', email: 'email', org: 'custom:org', role: 'custom:role' },
   eventFirstPollSeconds: 300,
   eventPollIntervalSeconds: 30,

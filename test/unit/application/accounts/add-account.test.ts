@@ -5,6 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { addAccount } from '../../../../shared/application/accounts/add-account.ts';
+import { appleCanNotify } from '../../../../shared/application/accounts/claim-location.ts';
 import {
   notificationSecretName,
   tokenSecretName,
@@ -15,7 +16,7 @@ import {
   RuleViolationError,
   ValidationError,
 } from '../../../../shared/domain/errors.ts';
-import { appleRefusal, type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
+import { appleRefusal, FAKE_SETTINGS, type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
 import { foreignAdmin, givenAccount, listedAdmin, orgAdmin, tokenFile } from '../../support/world.ts';
 
 let deps: FakeDeps;
@@ -73,6 +74,37 @@ describe('addAccount', () => {
     });
     expect(deps.audit.actions('account.created')).toHaveLength(1);
     expect(view).toMatchObject({ id: view.id, status: 'active', lastSync: null });
+  });
+
+  it('writes only its mdmInfo, no notification settings, where Apple cannot reach the service', async () => {
+    // Local mode against the real Apple: an http public URL on this machine.
+    const local = fakeDeps({
+      settings: { ...FAKE_SETTINGS, publicBaseUrl: 'http://127.0.0.1:8080', allowHttpNotifications: true },
+    });
+    local.vpp.clientConfig = deps.vpp.clientConfig;
+    const view = await addAccount(local, orgAdmin, input());
+    const [claim] = local.vpp.callsOf('updateClientConfig');
+    expect(claim?.args[0]).toEqual({
+      mdmInfo: { id: `vpp-manager:test:${view.id}`, name: 'VPP Manager', metadata: 'vpp-manager test' },
+    });
+    expect(view.status).toBe('active');
+    expect(local.queue.messages('jobs')).toHaveLength(1);
+  });
+
+  it('registers notifications where Apple can reach them: an https public host, or this machine for an Apple on it', () => {
+    const apple = 'https://vpp.itunes.apple.com/mdm/v2';
+    const standIn = 'http://127.0.0.1:8081/mdm/v2';
+    const can = (publicBaseUrl: string, vppBaseUrl: string, allowHttpNotifications = true) =>
+      appleCanNotify({ publicBaseUrl, vppBaseUrl, allowHttpNotifications });
+    expect(can('https://vpp.example.org', apple, false)).toBe(true);
+    expect(can('https://vpp.example.org', standIn)).toBe(true);
+    expect(can('http://vpp.example.org', apple)).toBe(false);
+    expect(can('http://127.0.0.1:8080', apple)).toBe(false);
+    expect(can('https://localhost:8443', apple)).toBe(false);
+    expect(can('http://127.0.0.1:8080', standIn)).toBe(true);
+    expect(can('http://localhost:8080', 'http://[::1]:9000/mdm/v2')).toBe(true);
+    expect(can('http://127.0.0.1:8080', standIn, false)).toBe(false);
+    expect(can('http://127.0.0.1:8080', 'http://apple-stand-in.example.org/mdm/v2')).toBe(false);
   });
 
   it("takes Apple's expiry date over the file's, and an account expiring within 30 days is expiring", async () => {
