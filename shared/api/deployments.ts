@@ -62,6 +62,10 @@ const PlanSchema = schemaOf<DeploymentPlanView>()(
         description:
           'In scope, refused by Apple for a reason a retry will not fix at once (retried a day after the refusal).',
       }),
+      skipped: z.array(z.object({ subject: z.string(), code: z.string(), reason: z.string() })).meta({
+        description:
+          "In scope, but the asset cannot go to it: device.platform_unsupported (the device's platform is not among the asset's supportedPlatforms). Never granted; a licence it holds is not taken back for it.",
+      }),
       shortage: z.object({ count: z.number().int(), subjects: z.array(z.string()) }),
     })
     .meta({ id: 'DeploymentPlan' }),

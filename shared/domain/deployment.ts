@@ -8,6 +8,7 @@
  * it carries one of the scope's tags (none listed: any); it must also be in one of the account's
  * assignable networks to receive a device licence. A user is in scope when they own an in-scope device
  * (matched by e-mail) or carry one of the scope's tags; only Invited and Associated users can hold one.
+ * A device whose platform the asset does not run on (platform.ts) is skipped, with its reason.
  *
  * Order when licences run short: subjects in the inventory longest first (device `createdAt`, user
  * `createdAt`), then by serial number or user id, so the same subjects win every hour.
@@ -25,6 +26,7 @@ import * as z from 'zod';
 import { PricingParamSchema } from './asset.ts';
 import type { AssignmentRecord } from './assignment.ts';
 import type { Device } from './device.ts';
+import { platformRefusal } from './platform.ts';
 import type { VppUser } from './vpp-user.ts';
 
 export const ScopeSchema = z.object({ networks: z.array(z.string()), tags: z.array(z.string()) });
@@ -53,6 +55,8 @@ export interface Subject {
   readonly id: string;
   /** For the stable order. */
   readonly since: string;
+  /** In scope, but the asset cannot go to it (a device of a platform the asset does not run on). */
+  readonly refused?: { code: string; reason: string };
 }
 
 export function deviceInScope(device: Device, scope: Scope): boolean {
@@ -61,18 +65,31 @@ export function deviceInScope(device: Device, scope: Scope): boolean {
   return network && tagged;
 }
 
-/** The subjects that should hold the asset. */
+/**
+ * The subjects that should hold the asset. A device of a platform the asset does not run on
+ * (`supportedPlatforms`, platform.ts) is in scope but marked `refused`: never granted, and a licence
+ * it holds is not taken back for it.
+ */
 export function subjectsInScope(
   deployment: Pick<Deployment, 'method' | 'scope'>,
   devices: readonly Device[],
   users: readonly VppUser[],
   assignableNetworks: readonly string[],
+  supportedPlatforms: readonly string[] = [],
 ): Subject[] {
   const inScope = devices.filter((d) => deviceInScope(d, deployment.scope));
   if (deployment.method === 'device') {
     return inScope
       .filter((d) => assignableNetworks.length === 0 || assignableNetworks.includes(d.networkId))
-      .map((d) => ({ type: 'device' as const, id: d.serialNumber, since: d.createdAt }));
+      .map((d) => {
+        const refused = platformRefusal(supportedPlatforms, d.platform);
+        return {
+          type: 'device' as const,
+          id: d.serialNumber,
+          since: d.createdAt,
+          ...(refused ? { refused } : {}),
+        };
+      });
   }
   const owners = new Set(inScope.map((d) => d.ownerEmail).filter((e): e is string => e !== undefined));
   return users
@@ -110,6 +127,8 @@ export interface ReconciliationPlan {
   readonly inGrace: { subject: Subject; graceEndsAt: string }[];
   /** In scope, refused by Apple recently for a reason a retry will not fix at once. */
   readonly retryLater: { subject: Subject; retryAt: string; code: string }[];
+  /** In scope, not holding, and the asset cannot go to it (`Subject.refused`): never granted. */
+  readonly skipped: { subject: Subject; code: string; reason: string }[];
   /** Holders that just left the scope: the time they left is recorded (a write). */
   readonly leftScope: AssignmentRecord[];
   /** Holders back in scope: the recorded time is cleared (a write). */
@@ -134,8 +153,13 @@ export function planReconciliation(input: {
   );
 
   const retryLater: ReconciliationPlan['retryLater'] = [];
+  const skipped: ReconciliationPlan['skipped'] = [];
   const missing = [...wanted.values()].filter((s) => {
     const h = held.get(key(s.type, s.id));
+    if (s.refused && (!h || h.state === 'revoked' || h.state === 'failed')) {
+      skipped.push({ subject: s, ...s.refused });
+      return false;
+    }
     if (h?.state === 'failed') {
       const retryAt = retryAfterFailure(h);
       if (retryAt.getTime() <= now.getTime()) return true;
@@ -174,5 +198,16 @@ export function planReconciliation(input: {
     if (ends.getTime() <= now.getTime()) revoke.push({ subject, graceEndedAt: ends.toISOString() });
     else inGrace.push({ subject, graceEndsAt: ends.toISOString() });
   }
-  return { grant, shortage, revoke, inGrace, retryLater, leftScope, backInScope, inScope: wanted.size };
+  skipped.sort((a, b) => stableOrder(a.subject, b.subject));
+  return {
+    grant,
+    shortage,
+    revoke,
+    inGrace,
+    retryLater,
+    skipped,
+    leftScope,
+    backInScope,
+    inScope: wanted.size,
+  };
 }

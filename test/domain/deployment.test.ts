@@ -107,6 +107,23 @@ describe('scope', () => {
     expect(ids(subjectsInScope(d, devices, [], []))).toEqual(['A', 'B']);
   });
 
+  it('marks an in-scope device of a platform the asset does not run on as refused, and leaves users unchecked', () => {
+    const devices = [
+      device('MAC', 'net-1', [], { platform: 'macOS' }),
+      device('IPAD', 'net-1', [], { platform: 'iPadOS', ownerEmail: 'ana@o.test' }),
+      device('NONE', 'net-1', []),
+    ];
+    const inScope = subjectsInScope(deployment(), devices, [], [], ['iOS', 'visionOS']);
+    expect(inScope.map((s) => [s.id, s.refused?.code])).toEqual([
+      ['MAC', 'device.platform_unsupported'],
+      ['IPAD', undefined],
+      ['NONE', undefined],
+    ]);
+    const users = [user('ana', 'Associated', { email: 'ana@o.test' })];
+    const byUser = subjectsInScope(deployment({ method: 'user' }), devices, users, [], ['macOS']);
+    expect(byUser.map((s) => [s.id, s.refused])).toEqual([['ana', undefined]]);
+  });
+
   it('takes users who own an in-scope device or carry a scope tag, and only Invited or Associated ones', () => {
     const devices = [
       device('OWNED', 'net-1', ['lab'], { ownerEmail: 'owner@o.test' }),
@@ -137,6 +154,30 @@ describe('the plan', () => {
     });
     expect(ids(plan.grant)).toEqual(['Z-OLD', 'A']);
     expect(ids(plan.shortage)).toEqual(['B', 'C-NEW']);
+  });
+
+  it('skips a refused subject with its reason: neither granted nor shortage, and a licence it holds is kept', () => {
+    const refused = { code: 'device.platform_unsupported', reason: 'not for macOS' };
+    const plan = planReconciliation({
+      deployment: deployment(),
+      inScope: [
+        subject('OK'),
+        { ...subject('MAC'), refused },
+        { ...subject('MAC-FAILED'), refused },
+        { ...subject('MAC-HOLDS'), refused },
+      ],
+      holders: [holder('MAC-FAILED', { state: 'failed' }), holder('MAC-HOLDS')],
+      freeLicenses: 0,
+      now: at(1),
+    });
+    expect(ids(plan.shortage)).toEqual(['OK']);
+    expect(plan.grant).toEqual([]);
+    expect(plan.skipped.map((s) => [s.subject.id, s.code, s.reason])).toEqual([
+      ['MAC', 'device.platform_unsupported', 'not for macOS'],
+      ['MAC-FAILED', 'device.platform_unsupported', 'not for macOS'],
+    ]);
+    expect(plan.revoke).toEqual([]);
+    expect(plan.inGrace).toEqual([]);
   });
 
   it('neither grants nor reports a shortage without autoAssign', () => {

@@ -20,5 +20,7 @@ export interface DeploymentPlanView {
   inGrace: { subject: string; graceEndsAt: string }[];
   /** In scope, refused by Apple for a reason a retry will not fix at once. */
   retryLater: { subject: string; retryAt: string; code: string }[];
+  /** In scope, but the asset cannot go to it (`device.platform_unsupported`): never granted. */
+  skipped: { subject: string; code: string; reason: string }[];
   shortage: { count: number; subjects: string[] };
 }

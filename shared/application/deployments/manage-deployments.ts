@@ -143,6 +143,7 @@ export async function getPlan(
     revoke: plan.revoke.map((r) => ({ subject: label(r.subject), graceEndedAt: r.graceEndedAt })),
     inGrace: plan.inGrace.map((r) => ({ subject: label(r.subject), graceEndsAt: r.graceEndsAt })),
     retryLater: plan.retryLater.map((r) => ({ subject: label(r.subject), retryAt: r.retryAt, code: r.code })),
+    skipped: plan.skipped.map((r) => ({ subject: label(r.subject), code: r.code, reason: r.reason })),
     shortage: { count: plan.shortage.length, subjects: plan.shortage.slice(0, 1000).map(label) },
   };
 }

@@ -83,7 +83,13 @@ export async function planFor(
 ): Promise<{ plan: ReconciliationPlan; free: number; assetName: string } | undefined> {
   const asset = await deps.assets.get(account.id, deployment.adamId, deployment.pricingParam);
   if (!asset) return undefined;
-  const inScope = subjectsInScope(deployment, subjects.devices, subjects.users, account.assignableNetworks);
+  const inScope = subjectsInScope(
+    deployment,
+    subjects.devices,
+    subjects.users,
+    account.assignableNetworks,
+    asset.supportedPlatforms,
+  );
   const holders = await deps.assignments.listByAsset(account.id, deployment.adamId, deployment.pricingParam);
   const free = freeLicenses(asset);
   return {

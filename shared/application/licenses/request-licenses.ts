@@ -2,9 +2,9 @@
  * Grants or revokes one asset for devices and users (SPEC §4, §5.4). The request is validated and
  * answered at once; the work goes to the grants or revocations queue.
  * 1. Every subject is checked: a device must be in the inventory and in one of the account's
- *    assignable networks, and the asset device-assignable; a user must be Invited or Associated;
- *    a grant needs a subject that does not hold the asset, a revocation one that does; books are
- *    never revoked (`asset.irrevocable`).
+ *    assignable networks, and the asset device-assignable and made for its platform (platform.ts); a
+ *    user must be Invited or Associated; a grant needs a subject that does not hold the asset, a
+ *    revocation one that does; books are never revoked (`asset.irrevocable`).
  * 2. Grants reserve licences atomically: subjects beyond what is free are rejected with
  *    `licenses.exhausted`, in the order given (so the service never promises more than Apple has).
  * 3. Each accepted subject moves to `pending-grant` / `pending-revoke` with a conditional write (a
@@ -20,6 +20,7 @@ import { canMove, requested } from '../../domain/assignment-state.ts';
 import { normaliseSerial } from '../../domain/device.ts';
 import { RuleViolationError } from '../../domain/errors.ts';
 import type { Job } from '../../domain/job.ts';
+import { platformRefusal } from '../../domain/platform.ts';
 import type { Actor } from '../../domain/principal.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { mapLimit } from '../concurrency.ts';
@@ -106,6 +107,11 @@ async function checkSubjects(
           code: 'asset.not_device_assignable',
           reason: 'This asset can only be assigned to users.',
         });
+        continue;
+      }
+      const unsupported = platformRefusal(asset.supportedPlatforms, device.platform);
+      if (unsupported) {
+        rejected.push({ subject: label('device', serial), ...unsupported });
         continue;
       }
     }

@@ -5,6 +5,7 @@
  * nothing changes.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { getPlan } from '../../../../shared/application/deployments/manage-deployments.ts';
 import { reconcileAll } from '../../../../shared/application/deployments/reconcile.ts';
 import type { Account } from '../../../../shared/domain/account.ts';
 import type { Actor } from '../../../../shared/domain/principal.ts';
@@ -17,6 +18,7 @@ import {
   givenHoldings,
   givenUsers,
   must,
+  orgAdmin,
 } from '../../support/world.ts';
 
 const actor: Actor = { type: 'schedule', id: 'reconcile' };
@@ -67,6 +69,33 @@ describe('granting to the scope', () => {
     await givenDeployment(deps, account, { scope: { networks: [], tags: [] } });
     await givenDevices(deps, { serialNumber: 'GUEST', networkId: 'net-guest' });
     expect((await reconcileAll(deps, actor)).granted).toBe(0);
+  });
+
+  it('skips a device whose platform the asset does not run on, with the reason in the plan, and counts it in no shortage', async () => {
+    givenAsset(deps, account, { availableCount: 1, supportedPlatforms: ['iOS', 'visionOS'] });
+    await givenDeployment(deps, account);
+    await givenDevices(
+      deps,
+      { serialNumber: 'MAC', platform: 'macOS' },
+      { serialNumber: 'IPAD', platform: 'ipados' },
+    );
+    const plan = await getPlan(deps, orgAdmin, account.id, ADAM);
+    expect(plan).toMatchObject({
+      inScope: 2,
+      grant: ['device:IPAD'],
+      shortage: { count: 0 },
+      skipped: [
+        {
+          subject: 'device:MAC',
+          code: 'device.platform_unsupported',
+          reason: "This asset runs on iOS, visionOS; the device's platform is macOS.",
+        },
+      ],
+    });
+    expect(await reconcileAll(deps, actor)).toMatchObject({ granted: 1, shortage: 0 });
+    expect(grantsQueued()).toEqual(['IPAD']);
+    expect(await holder('MAC')).toBeUndefined();
+    expect(deps.mailer.outbox).toEqual([]);
   });
 
   it('grants in a stable order when licences run short (longest in the inventory first), and alerts the shortage once', async () => {

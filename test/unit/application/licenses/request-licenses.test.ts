@@ -166,6 +166,49 @@ describe('requestLicenses: a grant', () => {
     expect(rejected).toMatchObject([{ subject: 'device:SERIAL1', code: 'asset.not_device_assignable' }]);
   });
 
+  it('rejects a device whose platform the asset does not run on (Apple names, any case, iPadOS as iOS), and checks no other', async () => {
+    const app = givenAsset(deps, account, { adamId: '888', supportedPlatforms: ['iOS', 'visionOS'] });
+    await givenDevices(
+      deps,
+      { serialNumber: 'MAC', platform: 'macOS' },
+      { serialNumber: 'TV', platform: 'TVOS' },
+      { serialNumber: 'IPAD', platform: 'iPadOS' },
+      { serialNumber: 'VISION', platform: 'visionos' },
+      { serialNumber: 'NOPLATFORM' },
+      { serialNumber: 'ODD', platform: 'android' },
+    );
+    const { job, rejected } = await grant(
+      { serialNumbers: ['MAC', 'TV', 'IPAD', 'VISION', 'NOPLATFORM', 'ODD'] },
+      app,
+    );
+    expect(rejected).toEqual([
+      {
+        subject: 'device:MAC',
+        code: 'device.platform_unsupported',
+        reason: "This asset runs on iOS, visionOS; the device's platform is macOS.",
+      },
+      {
+        subject: 'device:TV',
+        code: 'device.platform_unsupported',
+        reason: "This asset runs on iOS, visionOS; the device's platform is TVOS.",
+      },
+    ]);
+    expect(job.requested).toBe(4);
+    expect(await deps.assignments.get(account.id, '888', 'STDQ', 'device', 'MAC')).toBeUndefined();
+    expect((await deps.assignments.get(account.id, '888', 'STDQ', 'device', 'IPAD'))?.state).toBe(
+      'pending-grant',
+    );
+  });
+
+  it('takes a licence back from a device of any platform', async () => {
+    const app = givenAsset(deps, account, { adamId: '888', supportedPlatforms: ['iOS'] });
+    await givenDevices(deps, { serialNumber: 'MAC', platform: 'macOS' });
+    givenHoldings(deps, account, { adamId: '888', subjectId: 'MAC', state: 'granted' });
+    const { job, rejected } = await revoke({ serialNumbers: ['MAC'] }, app);
+    expect(rejected).toEqual([]);
+    expect(job.requested).toBe(1);
+  });
+
   it('grants again a subject whose earlier grant failed or was revoked', async () => {
     await givenDevices(deps, { serialNumber: 'FAILED' }, { serialNumber: 'REVOKED' });
     givenHoldings(
