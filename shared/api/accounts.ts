@@ -9,7 +9,7 @@ import type {
 } from '../application/accounts/manage-accounts.ts';
 import { AccountStatusSchema } from '../domain/account.ts';
 import { JobViewSchema } from './jobs.ts';
-import { defineRoute, schemaOf } from './route.ts';
+import { jwtRoutes, schemaOf } from './route.ts';
 
 const Email = z
   .email()
@@ -98,81 +98,51 @@ export const AccountViewSchema = schemaOf<AccountView>()(
     .meta({ id: 'Account' }),
 );
 
-const tag = 'accounts';
+const route = jwtRoutes('accounts');
 
-export const createAccount = defineRoute({
-  id: 'createAccount',
-  method: 'POST',
-  path: '/v1/accounts',
-  auth: 'jwt',
+export const createAccount = route('createAccount', 'POST /v1/accounts', {
   summary:
     'Add a VPP account from a content token: validates it, claims the location at Apple, starts the first sync.',
-  tag,
   body: CreateAccountBody,
   response: { status: 201, schema: AccountViewSchema },
   errors: [409, 422, 502],
 });
 
-export const listAccounts = defineRoute({
-  id: 'listAccounts',
-  method: 'GET',
-  path: '/v1/accounts',
-  auth: 'jwt',
+export const listAccounts = route('listAccounts', 'GET /v1/accounts', {
   summary: 'The accounts you may see, with status, expiry, location, last sync and counts.',
-  tag,
   response: {
     status: 200,
     schema: z.object({ items: z.array(AccountViewSchema) }).meta({ id: 'AccountList' }),
   },
 });
 
-export const getAccount = defineRoute({
-  id: 'getAccount',
-  method: 'GET',
-  path: '/v1/accounts/{accountId}',
-  auth: 'jwt',
+export const getAccount = route('getAccount', 'GET /v1/accounts/{accountId}', {
   summary: 'One account.',
-  tag,
   params: AccountParams,
   response: { status: 200, schema: AccountViewSchema },
   errors: [404],
 });
 
-export const updateAccount = defineRoute({
-  id: 'updateAccount',
-  method: 'PATCH',
-  path: '/v1/accounts/{accountId}',
-  auth: 'jwt',
+export const updateAccount = route('updateAccount', 'PATCH /v1/accounts/{accountId}', {
   summary: 'Change name, contact e-mail, allowed admins or assignable networks.',
-  tag,
   params: AccountParams,
   body: UpdateAccountBody,
   response: { status: 200, schema: AccountViewSchema },
   errors: [404, 409],
 });
 
-export const renewToken = defineRoute({
-  id: 'renewToken',
-  method: 'PUT',
-  path: '/v1/accounts/{accountId}/token',
-  auth: 'jwt',
+export const renewToken = route('renewToken', 'PUT /v1/accounts/{accountId}/token', {
   summary:
     'Renew the content token in place (same location only); takeOver re-claims a location another MDM took.',
-  tag,
   params: AccountParams,
   body: RenewTokenBody,
   response: { status: 200, schema: AccountViewSchema },
   errors: [404, 409, 422, 502],
 });
 
-export const removeAccount = defineRoute({
-  id: 'removeAccount',
-  method: 'DELETE',
-  path: '/v1/accounts/{accountId}',
-  auth: 'jwt',
+export const removeAccount = route('removeAccount', 'DELETE /v1/accounts/{accountId}', {
   summary:
     "Remove the account. Its token is scheduled for deletion; Apple's assignments stay (the answer says how many); our copy of its assets, users and licence records is deleted in the background.",
-  tag,
   params: AccountParams,
   response: {
     status: 200,
@@ -192,13 +162,8 @@ export const removeAccount = defineRoute({
   errors: [404],
 });
 
-export const syncAccount = defineRoute({
-  id: 'syncAccount',
-  method: 'POST',
-  path: '/v1/accounts/{accountId}/sync',
-  auth: 'jwt',
+export const syncAccount = route('syncAccount', 'POST /v1/accounts/{accountId}/sync', {
   summary: 'Sync with Apple now (users, assets, assignments). ?full=true forces a full pass.',
-  tag,
   params: AccountParams,
   query: z.object({
     full: z

@@ -12,7 +12,7 @@ import {
   AssignmentStateSchema,
 } from '../domain/assignment.ts';
 import { AccountParams } from './accounts.ts';
-import { defineRoute, maskOf, PageQueryShape, pageOf, schemaOf } from './route.ts';
+import { jwtRoutes, maskOf, PageQueryShape, pageOf, schemaOf } from './route.ts';
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -54,15 +54,10 @@ export const AssetDetailSchema = AssetViewSchema.extend({
   deployment: z.unknown().nullable().meta({ description: 'How the asset reaches its scope (null: none).' }),
 }).meta({ id: 'AssetDetail' });
 
-const tag = 'assets';
+const route = jwtRoutes('assets');
 
-export const listAssets = defineRoute({
-  id: 'listAssets',
-  method: 'GET',
-  path: '/v1/accounts/{accountId}/assets',
-  auth: 'jwt',
+export const listAssets = route('listAssets', 'GET /v1/accounts/{accountId}/assets', {
   summary: 'Licensed apps and books with counts; filters productType and deviceAssignable.',
-  tag,
   params: AccountParams,
   query: z.object({
     ...PageQueryShape,
@@ -73,36 +68,30 @@ export const listAssets = defineRoute({
   errors: [404],
 });
 
-export const getAsset = defineRoute({
-  id: 'getAsset',
-  method: 'GET',
-  path: '/v1/accounts/{accountId}/assets/{adamId}',
-  auth: 'jwt',
+export const getAsset = route('getAsset', 'GET /v1/accounts/{accountId}/assets/{adamId}', {
   summary:
     'One asset with its deployment and a summary of its assignments (?pricingParam= when the adamId is held with both).',
-  tag,
   params: AssetParams,
   query: z.object(PricingQueryShape),
   response: { status: 200, schema: AssetDetailSchema },
   errors: [404, 409],
 });
 
-export const listAssetAssignments = defineRoute({
-  id: 'listAssetAssignments',
-  method: 'GET',
-  path: '/v1/accounts/{accountId}/assets/{adamId}/assignments',
-  auth: 'jwt',
-  summary: 'Who holds the asset; filters state and source.',
-  tag,
-  params: AssetParams,
-  query: z.object({
-    ...PageQueryShape,
-    ...PricingQueryShape,
-    state: AssignmentStateSchema.optional(),
-    source: AssignmentSourceSchema.optional(),
-  }),
-  response: { status: 200, schema: pageOf(AssignmentViewSchema, 'AssignmentPage') },
-  errors: [404, 409],
-});
+export const listAssetAssignments = route(
+  'listAssetAssignments',
+  'GET /v1/accounts/{accountId}/assets/{adamId}/assignments',
+  {
+    summary: 'Who holds the asset; filters state and source.',
+    params: AssetParams,
+    query: z.object({
+      ...PageQueryShape,
+      ...PricingQueryShape,
+      state: AssignmentStateSchema.optional(),
+      source: AssignmentSourceSchema.optional(),
+    }),
+    response: { status: 200, schema: pageOf(AssignmentViewSchema, 'AssignmentPage') },
+    errors: [404, 409],
+  },
+);
 
 export const ASSET_READ_ROUTES = [listAssets, getAsset, listAssetAssignments];

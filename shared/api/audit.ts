@@ -1,6 +1,6 @@
 /** The audit log (SPEC §4, §5.8). */
 import * as z from 'zod';
-import { defineRoute, PageQueryShape, pageOf } from './route.ts';
+import { jwtRoutes, PageQueryShape, pageOf } from './route.ts';
 
 export const AuditEntrySchema = z
   .object({
@@ -22,13 +22,10 @@ export const AuditEntrySchema = z
   })
   .meta({ id: 'AuditEntry' });
 
-export const listAudit = defineRoute({
-  id: 'listAudit',
-  method: 'GET',
-  path: '/v1/audit',
-  auth: 'jwt',
+const route = jwtRoutes('audit');
+
+export const listAudit = route('listAudit', 'GET /v1/audit', {
   summary: 'Every change, newest first: who or what did it, what, when, and the result.',
-  tag: 'audit',
   query: z.object(PageQueryShape),
   response: { status: 200, schema: pageOf(AuditEntrySchema, 'AuditPage') },
 });

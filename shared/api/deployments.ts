@@ -5,7 +5,7 @@ import type { DeploymentInput } from '../application/deployments/manage-deployme
 import { DeploymentSchema } from '../domain/deployment.ts';
 import { AssetParams, PricingQueryShape } from './assets.ts';
 import { JobViewSchema } from './jobs.ts';
-import { defineRoute, schemaOf } from './route.ts';
+import { jwtRoutes, schemaOf } from './route.ts';
 
 const Tag = z.string().trim().min(1).max(64);
 
@@ -71,63 +71,54 @@ const PlanSchema = schemaOf<DeploymentPlanView>()(
     .meta({ id: 'DeploymentPlan' }),
 );
 
-const tag = 'deployments';
-const query = z.object(PricingQueryShape);
+/** Every deployment route is about one asset (and its pricing, when the adamId is held with both). */
+const route = jwtRoutes('deployments', { params: AssetParams, query: z.object(PricingQueryShape) });
 
-export const putDeployment = defineRoute({
-  id: 'putDeployment',
-  method: 'PUT',
-  path: '/v1/accounts/{accountId}/assets/{adamId}/deployment',
-  auth: 'jwt',
-  summary:
-    'Create or replace the deployment of an asset: method, scope (networks and tags), autoAssign, autoRevoke, grace period.',
-  tag,
-  params: AssetParams,
-  query,
-  body: DeploymentBody,
-  response: { status: 200, schema: DeploymentViewSchema },
-  errors: [404, 409, 422],
-});
+export const putDeployment = route(
+  'putDeployment',
+  'PUT /v1/accounts/{accountId}/assets/{adamId}/deployment',
+  {
+    summary:
+      'Create or replace the deployment of an asset: method, scope (networks and tags), autoAssign, autoRevoke, grace period.',
+    body: DeploymentBody,
+    response: { status: 200, schema: DeploymentViewSchema },
+    errors: [404, 409, 422],
+  },
+);
 
-export const deleteDeployment = defineRoute({
-  id: 'deleteDeployment',
-  method: 'DELETE',
-  path: '/v1/accounts/{accountId}/assets/{adamId}/deployment',
-  auth: 'jwt',
-  summary: 'Remove the deployment; holders keep their licences.',
-  tag,
-  params: AssetParams,
-  query,
-  response: { status: 200, schema: z.object({ removed: z.literal(true) }).meta({ id: 'DeploymentRemoved' }) },
-  errors: [404, 409],
-});
+export const deleteDeployment = route(
+  'deleteDeployment',
+  'DELETE /v1/accounts/{accountId}/assets/{adamId}/deployment',
+  {
+    summary: 'Remove the deployment; holders keep their licences.',
+    response: {
+      status: 200,
+      schema: z.object({ removed: z.literal(true) }).meta({ id: 'DeploymentRemoved' }),
+    },
+    errors: [404, 409],
+  },
+);
 
-export const getDeploymentPlan = defineRoute({
-  id: 'getDeploymentPlan',
-  method: 'GET',
-  path: '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan',
-  auth: 'jwt',
-  summary:
-    'Dry run of the reconciliation: who would be granted, who revoked (and when the grace ends), the shortage.',
-  tag,
-  params: AssetParams,
-  query,
-  response: { status: 200, schema: PlanSchema },
-  errors: [404, 409],
-});
+export const getDeploymentPlan = route(
+  'getDeploymentPlan',
+  'GET /v1/accounts/{accountId}/assets/{adamId}/deployment/plan',
+  {
+    summary:
+      'Dry run of the reconciliation: who would be granted, who revoked (and when the grace ends), the shortage.',
+    response: { status: 200, schema: PlanSchema },
+    errors: [404, 409],
+  },
+);
 
-export const reconcileDeployment = defineRoute({
-  id: 'reconcileDeployment',
-  method: 'POST',
-  path: '/v1/accounts/{accountId}/assets/{adamId}/deployment/reconcile',
-  auth: 'jwt',
-  summary: 'Reconcile this deployment now (a job).',
-  tag,
-  params: AssetParams,
-  query,
-  response: { status: 202, schema: JobViewSchema },
-  errors: [404, 409],
-  startsJob: { access: { account: 'manage' } },
-});
+export const reconcileDeployment = route(
+  'reconcileDeployment',
+  'POST /v1/accounts/{accountId}/assets/{adamId}/deployment/reconcile',
+  {
+    summary: 'Reconcile this deployment now (a job).',
+    response: { status: 202, schema: JobViewSchema },
+    errors: [404, 409],
+    startsJob: { access: { account: 'manage' } },
+  },
+);
 
 export const DEPLOYMENT_ROUTES = [putDeployment, deleteDeployment, getDeploymentPlan, reconcileDeployment];

@@ -4,7 +4,7 @@ import type { DeviceView } from '../application/devices/device-view.ts';
 import type { DeviceInput, DevicesUpserted } from '../application/devices/manage-devices.ts';
 import { DeviceSchema } from '../domain/device.ts';
 import { JobViewSchema } from './jobs.ts';
-import { defineRoute, PageQueryShape, pageOf, schemaOf } from './route.ts';
+import { jwtRoutes, PageQueryShape, pageOf, schemaOf } from './route.ts';
 
 /** Devices per `PUT /v1/devices` call. */
 export const MAX_DEVICES_PER_PUT = 1000;
@@ -39,13 +39,10 @@ export const DeviceViewSchema = schemaOf<DeviceView>()(
 
 const SerialParams = z.object({ serialNumber: Serial });
 
-export const putDevices = defineRoute({
-  id: 'putDevices',
-  method: 'PUT',
-  path: '/v1/devices',
-  auth: 'jwt',
+const route = jwtRoutes('devices');
+
+export const putDevices = route('putDevices', 'PUT /v1/devices', {
   summary: `Bulk upsert of the inventory: at most ${MAX_DEVICES_PER_PUT} devices per call (org-admin).`,
-  tag: 'devices',
   body: z.array(DeviceInputSchema).min(1).max(MAX_DEVICES_PER_PUT),
   response: {
     status: 200,
@@ -56,24 +53,14 @@ export const putDevices = defineRoute({
   errors: [403],
 });
 
-export const listDevices = defineRoute({
-  id: 'listDevices',
-  method: 'GET',
-  path: '/v1/devices',
-  auth: 'jwt',
+export const listDevices = route('listDevices', 'GET /v1/devices', {
   summary: 'The inventory; filters networkId and tag.',
-  tag: 'devices',
   query: z.object({ ...PageQueryShape, networkId: z.string().optional(), tag: z.string().optional() }),
   response: { status: 200, schema: pageOf(DeviceViewSchema, 'DevicePage') },
 });
 
-export const getDevice = defineRoute({
-  id: 'getDevice',
-  method: 'GET',
-  path: '/v1/devices/{serialNumber}',
-  auth: 'jwt',
+export const getDevice = route('getDevice', 'GET /v1/devices/{serialNumber}', {
   summary: 'One device with the licences it holds in every account you may see.',
-  tag: 'devices',
   params: SerialParams,
   response: {
     status: 200,
@@ -82,14 +69,9 @@ export const getDevice = defineRoute({
   errors: [404],
 });
 
-export const removeDevice = defineRoute({
-  id: 'removeDevice',
-  method: 'DELETE',
-  path: '/v1/devices/{serialNumber}',
-  auth: 'jwt',
+export const removeDevice = route('removeDevice', 'DELETE /v1/devices/{serialNumber}', {
   summary:
     "Remove a device and reclaim its licences in every account (Apple's revoke); 202 with the job (org-admin).",
-  tag: 'devices',
   params: SerialParams,
   response: { status: 202, schema: JobViewSchema },
   errors: [403, 404],

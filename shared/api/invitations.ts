@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { AccountParams } from './accounts.ts';
 import { startedJobSchema } from './licenses.ts';
-import { defineRoute } from './route.ts';
+import { defineRoute, jwtRoutes } from './route.ts';
 
 /** Each user is marked as waiting for the job inside the request, so a call stays well within 29 s. */
 export const MAX_USERS_PER_JOB = 1_000;
@@ -19,19 +19,16 @@ const UserIdsBody = z
   .meta({ id: 'UserIds' });
 const UserJobAnswer = startedJobSchema('UserJob');
 
+const route = jwtRoutes('users');
+
 /** A job about some users of an account (they are named in the body); the routes differ in what it does. */
-const userJobRoute = <const Id extends string, const Path extends string>(
+const userJobRoute = <const Id extends string, const Path extends `/${string}`>(
   id: Id,
   path: Path,
   summary: string,
 ) =>
-  defineRoute({
-    id,
-    method: 'POST',
-    path,
-    auth: 'jwt',
+  route(id, `POST ${path}`, {
     summary,
-    tag: 'users',
     params: AccountParams,
     body: UserIdsBody,
     response: { status: 202, schema: UserJobAnswer },

@@ -4,7 +4,7 @@ import type { StartedJob } from '../application/jobs/job-view.ts';
 import type { Rejection } from '../application/licenses/request-licenses.ts';
 import { AssetParams, PricingQueryShape } from './assets.ts';
 import { JobViewSchema } from './jobs.ts';
-import { defineRoute, schemaOf } from './route.ts';
+import { jwtRoutes, schemaOf } from './route.ts';
 
 export const SubjectsBody = z
   .object({
@@ -33,19 +33,16 @@ export const startedJobSchema = (id: string) =>
 
 export const LicenseAnswerSchema = startedJobSchema('LicenseOperation');
 
+const route = jwtRoutes('licenses');
+
 /** A grant or a revocation of one asset for the subjects in the body: a job. */
-const licenseRoute = <const Id extends string, const Path extends string>(
+const licenseRoute = <const Id extends string, const Path extends `/${string}`>(
   id: Id,
   path: Path,
   summary: string,
 ) =>
-  defineRoute({
-    id,
-    method: 'POST',
-    path,
-    auth: 'jwt',
+  route(id, `POST ${path}`, {
     summary,
-    tag: 'licenses',
     params: AssetParams,
     query: z.object(PricingQueryShape),
     body: SubjectsBody,

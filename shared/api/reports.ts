@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import type { LicenseReportRow } from '../application/deployments/license-report.ts';
 import { PricingParamSchema } from '../domain/asset.ts';
-import { defineRoute, schemaOf } from './route.ts';
+import { jwtRoutes, schemaOf } from './route.ts';
 
 export const LicenseReportRowSchema = schemaOf<LicenseReportRow>()(
   z
@@ -30,13 +30,10 @@ export const LicenseReportRowSchema = schemaOf<LicenseReportRow>()(
     .meta({ id: 'LicenseReportRow' }),
 );
 
-export const getLicenseReport = defineRoute({
-  id: 'getLicenseReport',
-  method: 'GET',
-  path: '/v1/reports/licenses',
-  auth: 'jwt',
+const route = jwtRoutes('reports');
+
+export const getLicenseReport = route('getLicenseReport', 'GET /v1/reports/licenses', {
   summary: 'Per asset: total, assigned, available, pending, in scope, shortage. ?format=csv for a CSV file.',
-  tag: 'reports',
   query: z.object({ format: z.enum(['json', 'csv']).default('json'), accountId: z.string().optional() }),
   response: {
     status: 200,

@@ -48,6 +48,35 @@ export type JobAccess = { readonly role: Role } | { readonly account: 'manage' |
 
 export const defineRoute = <const C extends RouteContract>(contract: C): C => contract;
 
+/** The method and path of a route key, as literal types (the console's client is typed by them). */
+type RouteKeyParts<Key> = Key extends `${infer M extends HttpMethod} ${infer P}`
+  ? { method: M; path: P }
+  : never;
+
+/** What a route of a `jwtRoutes` group names besides its id and route key. */
+export type JwtRouteDetails = Omit<RouteContract, 'id' | 'method' | 'path' | 'auth' | 'tag'>;
+
+/**
+ * The routes of one OpenAPI tag behind the JWT authorizer: each is its id, its API Gateway route key
+ * (`'PATCH /v1/accounts/{accountId}'`) and the rest of its contract; the group adds the tag, `auth` and
+ * what all its routes share (`shared`, such as the parameters of the path they live under).
+ * `const route = jwtRoutes('accounts'); export const getAccount = route('getAccount', 'GET /v1/…', {…})`.
+ */
+export const jwtRoutes =
+  <const S extends Partial<JwtRouteDetails> = Record<never, never>>(tag: string, shared?: S) =>
+  <
+    const Id extends string,
+    const Key extends `${HttpMethod} /${string}`,
+    const D extends Partial<JwtRouteDetails>,
+  >(
+    id: Id,
+    key: Key,
+    details: D & Omit<JwtRouteDetails, keyof S>,
+  ): { id: Id; auth: 'jwt'; tag: string } & RouteKeyParts<Key> & Omit<S, keyof D> & D => {
+    const [method, path] = key.split(' ') as [HttpMethod, string];
+    return { id, method, path, auth: 'jwt', tag, ...(shared as S), ...details } as never;
+  };
+
 /** `T` with no `readonly` anywhere: a use case may mark its types read-only, a schema's output never is. */
 type Writable<T> = T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
 

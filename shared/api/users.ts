@@ -13,7 +13,7 @@ import {
 import { AssignmentRecordSchema, AssignmentStateSchema } from '../domain/assignment.ts';
 import { UserStatusSchema, VppUserSchema } from '../domain/vpp-user.ts';
 import { AccountParams } from './accounts.ts';
-import { defineRoute, maskOf, PageQueryShape, pageOf, schemaOf } from './route.ts';
+import { jwtRoutes, maskOf, PageQueryShape, pageOf, schemaOf } from './route.ts';
 
 export const UserParams = AccountParams.extend({ userId: z.string().min(1).max(256) });
 
@@ -93,30 +93,20 @@ export const ImportResultSchema = schemaOf<ImportResult>()(
     .meta({ id: 'UserImportResult' }),
 );
 
-const tag = 'users';
+const route = jwtRoutes('users');
 
-export const createUser = defineRoute({
-  id: 'createUser',
-  method: 'POST',
-  path: '/v1/accounts/{accountId}/users',
-  auth: 'jwt',
+export const createUser = route('createUser', 'POST /v1/accounts/{accountId}/users', {
   summary:
     "Add a user (status New). The e-mail is unique in the account (409 user.email_taken; a retired user's e-mail: 409 user.retired_exists naming that user, whom an invitation brings back).",
-  tag,
   params: AccountParams,
   body: CreateUserBody,
   response: { status: 201, schema: UserViewSchema },
   errors: [404, 409],
 });
 
-export const importUsers = defineRoute({
-  id: 'importUsers',
-  method: 'POST',
-  path: '/v1/accounts/{accountId}/users/import',
-  auth: 'jwt',
+export const importUsers = route('importUsers', 'POST /v1/accounts/{accountId}/users/import', {
   summary:
     'Add users from a CSV file: every good row is added, every bad row reported with its line and reason; a file with no good row adds nothing (422 import.no_valid_rows).',
-  tag,
   params: AccountParams,
   bodyType: 'csv',
   body: ImportUsersBody,
@@ -124,13 +114,8 @@ export const importUsers = defineRoute({
   errors: [404, 413, 415, 422],
 });
 
-export const listUsers = defineRoute({
-  id: 'listUsers',
-  method: 'GET',
-  path: '/v1/accounts/{accountId}/users',
-  auth: 'jwt',
+export const listUsers = route('listUsers', 'GET /v1/accounts/{accountId}/users', {
   summary: 'Users, by e-mail; filters status, email (exact, any case) and tag.',
-  tag,
   params: AccountParams,
   query: z.object({
     ...PageQueryShape,
@@ -148,26 +133,16 @@ export const listUsers = defineRoute({
   errors: [404],
 });
 
-export const getUser = defineRoute({
-  id: 'getUser',
-  method: 'GET',
-  path: '/v1/accounts/{accountId}/users/{userId}',
-  auth: 'jwt',
+export const getUser = route('getUser', 'GET /v1/accounts/{accountId}/users/{userId}', {
   summary: 'One user with the licences they hold.',
-  tag,
   params: UserParams,
   response: { status: 200, schema: UserDetailSchema },
   errors: [404],
 });
 
-export const updateUser = defineRoute({
-  id: 'updateUser',
-  method: 'PATCH',
-  path: '/v1/accounts/{accountId}/users/{userId}',
-  auth: 'jwt',
+export const updateUser = route('updateUser', 'PATCH /v1/accounts/{accountId}/users/{userId}', {
   summary:
     'Change name, tags or e-mail. A new e-mail of an Invited or Associated user is sent to Apple as an update.',
-  tag,
   params: UserParams,
   body: UpdateUserBody,
   response: { status: 200, schema: UserViewSchema },
