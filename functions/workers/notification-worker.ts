@@ -2,6 +2,6 @@
 import { applyAppleNotification } from '../../shared/application/notifications/apply-apple-notification.ts';
 import { queueWorker } from '../lib/workers.ts';
 
-export const handler = queueWorker('notifications', async (deps, message) => {
-  await applyAppleNotification(deps, message.accountId, message.notification);
+export const handler = queueWorker('notifications', async (deps, message, delivery) => {
+  await applyAppleNotification(deps, message.accountId, message.notification, delivery);
 });

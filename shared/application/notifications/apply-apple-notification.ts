@@ -2,9 +2,10 @@
  * Applies one of Apple's notifications (SPEC §5.6), taken from the notifications queue. Every branch
  * is idempotent and order-independent: it moves records only from the state Apple's answer settles,
  * or re-reads the truth from Apple.
- * - ASSET_MANAGEMENT: settles the assignments waiting for that event. A success for a holding the
- *   service does not know as in flight (made elsewhere, or settled already another way) is checked by
- *   re-reading that asset's assignments from Apple.
+ * - ASSET_MANAGEMENT: settles the assignments waiting for that event, and moves the job on to its next
+ *   step at once (a retirement's users whose licences are back go to `users/retire`). A success for a
+ *   holding the service does not know as in flight (made elsewhere, or settled already another way) is
+ *   checked by re-reading that asset's assignments from Apple.
  * - ASSET_COUNT: re-reads the asset's counts from Apple (adding the delta would count twice when a
  *   notification comes late or twice).
  * - USER_MANAGEMENT, USER_ASSOCIATED: move user states (registered users get their invitation code,
@@ -19,12 +20,15 @@ import { withAccountToken } from '../accounts/token-guard.ts';
 import { assetChanged, assetFromApple, compareHoldings, subjectOfApple } from '../apple-records.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { type SettleDeps, settleTasks } from '../licenses/settle-event.ts';
+import type { SubmitDeps } from '../licenses/submit-licenses.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
+import type { Delivery } from '../ports/vpp-errors.ts';
 import { type AppleNotification, type AssetKey, NotificationSchema } from '../ports/vpp-schemas.ts';
 import type { SyncDeps } from '../sync/sync-account.ts';
 import { applyAppleUsers, failUsers, type UserEventDeps } from '../users/apply-apple-users.ts';
+import { retireAfterRevocation } from '../users/retirements.ts';
 
-export interface NotificationWorkerDeps extends SyncDeps, SettleDeps, UserEventDeps {
+export interface NotificationWorkerDeps extends SyncDeps, SettleDeps, UserEventDeps, SubmitDeps {
   readonly audit: AuditLog;
 }
 
@@ -54,6 +58,7 @@ async function applyAssetManagement(
   deps: NotificationWorkerDeps,
   account: Account,
   n: Extract<AppleNotification, { notificationType: 'ASSET_MANAGEMENT' }>['notification'],
+  delivery: Delivery,
 ): Promise<void> {
   const outcomes = [];
   const unexplained = new Map<string, AssetKey>();
@@ -83,6 +88,14 @@ async function applyAssetManagement(
     unexplained.set(assetKeyOf(item), { adamId: item.adamId, pricingParam: item.pricingParam });
   }
   await settleTasks(deps, n.eventId, outcomes);
+  // The next step of a retirement moves on now, not at the status poll (which stays the fallback).
+  if (n.type === 'REVOKE')
+    await retireAfterRevocation(
+      deps,
+      account.id,
+      outcomes.map((o) => o.record),
+      delivery,
+    );
   if (unexplained.size > 0) {
     await withAccountToken(deps, account, 'read', async (token) => {
       for (const asset of unexplained.values()) await resyncAssetAssignments(deps, account, token, asset);
@@ -115,10 +128,12 @@ async function applyAssetCount(
   });
 }
 
+/** `delivery`: the notifications queue's message (default: a single delivery, outside a queue). */
 export async function applyAppleNotification(
   deps: NotificationWorkerDeps,
   accountId: string,
   raw: unknown,
+  delivery: Delivery = { receiveCount: 1, maxReceiveCount: 1 },
 ): Promise<'applied' | 'ignored'> {
   const account = await deps.accounts.get(accountId);
   const parsed = NotificationSchema.safeParse(raw);
@@ -126,7 +141,7 @@ export async function applyAppleNotification(
   const envelope = parsed.data;
   switch (envelope.notificationType) {
     case 'ASSET_MANAGEMENT':
-      await applyAssetManagement(deps, account, envelope.notification);
+      await applyAssetManagement(deps, account, envelope.notification, delivery);
       return 'applied';
     case 'ASSET_COUNT':
       await applyAssetCount(deps, account, envelope.notification);

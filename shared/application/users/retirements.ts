@@ -4,9 +4,12 @@
  *   Apple never knew (New) is retired here at once. For the others, their revocable licences move to
  *   pending-revoke; the job counts those licences and the users. Books stay with the person (Apple
  *   cannot take them back) and are reported in the job's summary.
- * - runRetirementJob: Apple's `assets/revoke` for the users' licences; when that event has ended, Apple's
- *   `users/retire` (continueAfterRevoke); users become Retired when Apple says so.
+ * - runRetirementJob: Apple's `assets/revoke` for the users' licences; as soon as a user's licences
+ *   are back (Apple's ASSET_MANAGEMENT notification, or the revocation's status poll when it is late),
+ *   Apple's `users/retire` (retireAtApple); users become Retired when Apple says so (USER_MANAGEMENT,
+ *   or the retirement's status poll).
  */
+import { type AssignmentRecord, IN_FLIGHT } from '../../domain/assignment.ts';
 import { canMove, next } from '../../domain/assignment-state.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
@@ -80,7 +83,14 @@ export async function requestRetirements(
   return { job: toJobView(job), rejected };
 }
 
-/** Apple's `users/retire` for users whose licences have been taken back. */
+/**
+ * Apple's `users/retire` for the users of the job (among `userIds`) whose licences have been taken
+ * back: none of their licences of this job is still in flight (revoked, or refused by Apple). Called
+ * by whatever learns first that a step ended — the job itself (nothing to revoke), Apple's
+ * notification of the revocation, or the revocation's status poll when that notification is late —
+ * so the others find nothing left to do. Each user is claimed (a conditional write) before Apple is
+ * asked, so two callers at once never retire one user twice.
+ */
 export async function retireAtApple(
   deps: RetirementDeps,
   accountId: string,
@@ -90,9 +100,17 @@ export async function retireAtApple(
 ): Promise<void> {
   const account = await deps.accounts.get(accountId);
   if (!account) throw new NotFoundError('Account');
-  const users = (await deps.users.getMany(account.id, userIds)).filter(
+  const waiting = (await deps.users.getMany(account.id, userIds)).filter(
     (u) => u.pending?.kind === 'retirement' && u.pending.jobId === jobId && !u.pending.eventId,
   );
+  const now = deps.clock.now().toISOString();
+  const users: VppUser[] = [];
+  for (const user of waiting) {
+    const records = await deps.assignments.listBySubject(account.orgId, account.id, 'user', user.id);
+    if (records.some((r) => r.jobId === jobId && IN_FLIGHT.has(r.state))) continue;
+    const claimed = await deps.users.replace(user, { ...user, updatedAt: now });
+    if (claimed) users.push(claimed);
+  }
   if (users.length === 0) return;
   try {
     await withAccountToken(deps, account, 'write', async (token) => {
@@ -125,7 +143,7 @@ export async function runRetirementJob(
   const records = [];
   for (const userId of message.userIds)
     records.push(...(await deps.assignments.listBySubject(message.orgId, message.accountId, 'user', userId)));
-  const sent = await revokeAll(
+  await revokeAll(
     deps,
     {
       accountId: message.accountId,
@@ -135,7 +153,24 @@ export async function runRetirementJob(
     },
     { ...attempt, resumed: message.resume === true },
   );
-  // Nothing to revoke (or already revoked): retire now.
-  if (sent === 'nothing')
-    await retireAtApple(deps, message.accountId, message.jobId, message.userIds, attempt);
+  // Users with nothing (left) to take back, or whose revocation Apple refused: retired now.
+  await retireAtApple(deps, message.accountId, message.jobId, message.userIds, attempt);
+}
+
+/**
+ * After Apple's notification of a revocation settled some users' licences: the users of a retirement
+ * whose licences are all back go on to `users/retire` at once (the poll stays the fallback).
+ */
+export async function retireAfterRevocation(
+  deps: RetirementDeps,
+  accountId: string,
+  settled: readonly Pick<AssignmentRecord, 'subjectType' | 'subjectId' | 'jobId'>[],
+  attempt: { receiveCount: number; maxReceiveCount: number },
+): Promise<void> {
+  const byJob = new Map<string, Set<string>>();
+  for (const record of settled) {
+    if (record.subjectType !== 'user' || !record.jobId) continue;
+    byJob.set(record.jobId, (byJob.get(record.jobId) ?? new Set()).add(record.subjectId));
+  }
+  for (const [jobId, userIds] of byJob) await retireAtApple(deps, accountId, jobId, [...userIds], attempt);
 }

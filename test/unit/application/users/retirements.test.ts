@@ -5,6 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { followAssetEvent } from '../../../../shared/application/licenses/follow-asset-event.ts';
+import { applyAppleNotification } from '../../../../shared/application/notifications/apply-apple-notification.ts';
 import { applyAppleUsers } from '../../../../shared/application/users/apply-apple-users.ts';
 import {
   requestRetirements,
@@ -129,6 +130,94 @@ describe('runRetirementJob', () => {
     expect(await user('ana')).toMatchObject({ status: 'Retired' });
     expect((await user('ana')).pending).toBeUndefined();
     expect(await deps.jobs.get(job.id)).toMatchObject({ state: 'succeeded', completed: 2 });
+  });
+
+  it("moves on to users/retire as soon as Apple's notification of the revocation arrives; the poll then finds nothing left to do", async () => {
+    // Prepare: the job has sent the revocation
+    const { job } = await requestRetirements(deps, orgAdmin, account.id, ['ana']);
+    const [queued] = deps.queue.take('jobs');
+    if (queued?.message.type !== 'retirement') throw new Error('no retirement job');
+    await runRetirementJob(deps, queued.message, first);
+    const [poll] = deps.queue.take('events');
+    if (!poll) throw new Error('no poll');
+    expect(poll.delaySeconds).toBe(deps.settings.eventFirstPollSeconds);
+    // Act: Apple's ASSET_MANAGEMENT notification of the revocation
+    await applyAppleNotification(deps, account.id, {
+      notificationId: 'n-revoke',
+      notificationType: 'ASSET_MANAGEMENT',
+      notification: {
+        type: 'REVOKE',
+        result: 'SUCCESS',
+        eventId: poll.message.eventId,
+        assignments: [{ adamId: 'app', pricingParam: 'STDQ', clientUserId: 'ana' }],
+      },
+    });
+    // Assess: the licence is back and users/retire went out then, not at the poll
+    expect(await record('app')).toMatchObject({ state: 'revoked' });
+    expect(deps.vpp.callsOf('retireUsers').map((c) => c.args[0])).toEqual([[{ clientUserId: 'ana' }]]);
+    expect((await user('ana')).pending).toMatchObject({ kind: 'retirement', eventId: 'event-2' });
+    // Act: the notification again, and the poll an hour later: nothing is sent twice
+    await applyAppleNotification(deps, account.id, {
+      notificationId: 'n-revoke-again',
+      notificationType: 'ASSET_MANAGEMENT',
+      notification: {
+        type: 'REVOKE',
+        result: 'SUCCESS',
+        eventId: poll.message.eventId,
+        assignments: [{ adamId: 'app', pricingParam: 'STDQ', clientUserId: 'ana' }],
+      },
+    });
+    await followAssetEvent(deps, poll.message, async (m) =>
+      retireAtApple(deps, m.accountId, job.id, m.afterwards?.retireUsers ?? [], first),
+    );
+    expect(deps.vpp.callsOf('retireUsers')).toHaveLength(1);
+    expect(deps.vpp.callsOf('eventStatus')).toEqual([]);
+    // Act: Apple's USER_MANAGEMENT of the retirement ends the job
+    await applyAppleNotification(deps, account.id, {
+      notificationId: 'n-retire',
+      notificationType: 'USER_MANAGEMENT',
+      notification: {
+        type: 'RETIRE',
+        result: 'SUCCESS',
+        eventId: 'event-2',
+        users: [{ clientUserId: 'ana', status: 'Retired' }],
+      },
+    });
+    expect(await deps.jobs.get(job.id)).toMatchObject({ state: 'succeeded', completed: 2 });
+  });
+
+  it('retires nobody whose licences of the job are still in flight, and each user once when two callers come at once', async () => {
+    await givenUsers(deps, account, { id: 'ben', status: 'Associated' });
+    const { job } = await requestRetirements(deps, orgAdmin, account.id, ['ana', 'ben']);
+    deps.queue.take('jobs');
+    // ana's licence is still to be taken back; ben holds nothing
+    await retireAtApple(deps, account.id, job.id, ['ana', 'ben'], first);
+    expect(deps.vpp.callsOf('retireUsers').map((c) => c.args[0])).toEqual([[{ clientUserId: 'ben' }]]);
+    // Two callers at once for ana, once her licence is back
+    const held = must(await record('app'));
+    await deps.assignments.transition({ ...held, state: 'revoked', eventId: undefined }, [held.state]);
+    await Promise.all([
+      retireAtApple(deps, account.id, job.id, ['ana'], first),
+      retireAtApple(deps, account.id, job.id, ['ana'], first),
+    ]);
+    expect(deps.vpp.callsOf('retireUsers').map((c) => c.args[0])).toEqual([
+      [{ clientUserId: 'ben' }],
+      [{ clientUserId: 'ana' }],
+    ]);
+  });
+
+  it('retires the users whose revocation Apple refused at once (their licences stay, with the reason)', async () => {
+    const { job } = await requestRetirements(deps, orgAdmin, account.id, ['ana']);
+    const [queued] = deps.queue.take('jobs');
+    if (queued?.message.type !== 'retirement') throw new Error('no retirement job');
+    deps.vpp.on('revokeAssets', async (_t, request) => ({
+      events: [],
+      rejected: [{ request, error: appleRefusal(9609) }],
+    }));
+    await runRetirementJob(deps, queued.message, first);
+    expect((await record('app'))?.state).toBe('granted');
+    expect(deps.vpp.callsOf('retireUsers').map((c) => c.args[0])).toEqual([[{ clientUserId: 'ana' }]]);
+    expect(await deps.jobs.get(job.id)).toMatchObject({ failed: 1, state: 'running' });
   });
 
   it('retires at Apple at once when there is nothing to take back', async () => {
