@@ -3,6 +3,7 @@
  * environment (shared/composition/aws.ts); the local runtime and handler tests provide their own.
  */
 import type { Deps } from '../../shared/composition/deps.ts';
+import { appleObserver } from './apple-observer.ts';
 import { tracer } from './powertools.ts';
 
 let provided: Deps | undefined;
@@ -16,7 +17,7 @@ export function provideDeps(deps: Deps): void {
 export function getDeps(): Promise<Deps> {
   if (provided) return Promise.resolve(provided);
   built ??= import('../../shared/composition/aws.ts').then((m) =>
-    m.buildAwsDeps(process.env, (client) => tracer.captureAWSv3Client(client)),
+    m.buildAwsDeps(process.env, (client) => tracer.captureAWSv3Client(client), appleObserver),
   );
   return built;
 }

@@ -19,6 +19,7 @@ import { FUNCTIONS, type FunctionDefinition } from '../../shared/config/function
 import { QUEUES, type QueueId } from '../../shared/config/queues.ts';
 import { SCHEDULES } from '../../shared/config/schedules.ts';
 import { Secret } from '../../shared/domain/secret.ts';
+import { appleObserver } from '../lib/apple-observer.ts';
 import { provideDeps } from '../lib/deps.ts';
 import { redact } from '../lib/redaction.ts';
 import { type AppleSimulator, type SimulatorOptions, startAppleSimulator } from './apple-simulator/index.ts';
@@ -186,6 +187,7 @@ export async function startLocalRuntime(
       env,
       { dynamodb: dynamoEndpoint, sqs: sqs.endpoint, ses: ses.endpoint, secretsManager: secrets.endpoint },
       options.overrides,
+      appleObserver,
     );
     const tables = await ensureTables(
       clients.dynamo as unknown as Parameters<typeof ensureTables>[0],

@@ -10,7 +10,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AppleVppHttpClient } from '../adapters/apple-vpp/apple-vpp-http-client.ts';
+import { AppleVppHttpClient, type VppObserver } from '../adapters/apple-vpp/apple-vpp-http-client.ts';
 import { DynamoAccountPurger } from '../adapters/dynamodb/dynamo-account-purger.ts';
 import { DynamoAccountRepository } from '../adapters/dynamodb/dynamo-account-repository.ts';
 import { DynamoAssetRepository } from '../adapters/dynamodb/dynamo-asset-repository.ts';
@@ -96,7 +96,12 @@ export function settingsFrom(env: Env): ServiceSettings {
 }
 
 /** Builds every dependency over the given clients; `overrides` replace single ones (the local clock). */
-export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps> = {}): Deps {
+export function buildDeps(
+  env: Env,
+  clients: AwsClients,
+  overrides: Partial<Deps> = {},
+  vppObserver?: VppObserver,
+): Deps {
   const table = (key: 'tableCore' | 'tableIdempotency') => loadConfig(env, [key])[key];
   const clock: Clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? cryptoIds;
@@ -110,6 +115,7 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
         baseUrl: loadConfig(env, ['vppBaseUrl']).vppBaseUrl,
         rateShare: loadConfig(env, ['appleRateShare']).appleRateShare,
         userAgent: 'vpp-manager/0.1',
+        ...(vppObserver ? { observer: vppObserver } : {}),
       }),
     secrets: () =>
       overrides.secrets ??
@@ -192,6 +198,10 @@ export function buildDeps(env: Env, clients: AwsClients, overrides: Partial<Deps
 }
 
 /** Lambda: clients are traced with X-Ray by the given instrumentation (Powertools tracer). */
-export function buildAwsDeps(env: Env, instrument: <C>(client: C) => C = (c) => c): Deps {
-  return buildDeps(env, buildAwsClients(instrument));
+export function buildAwsDeps(
+  env: Env,
+  instrument: <C>(client: C) => C = (c) => c,
+  vppObserver?: VppObserver,
+): Deps {
+  return buildDeps(env, buildAwsClients(instrument), {}, vppObserver);
 }

@@ -8,6 +8,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { VppObserver } from '../adapters/apple-vpp/apple-vpp-http-client.ts';
 import { ENV } from '../config/env-keys.ts';
 import { type AwsClients, buildDeps } from './aws.ts';
 import type { Deps } from './deps.ts';
@@ -48,7 +49,8 @@ export function buildLocalDeps(
   env: Record<string, string>,
   endpoints: LocalEndpoints,
   overrides: Partial<Deps> = {},
+  vppObserver?: VppObserver,
 ): { deps: Deps; clients: AwsClients } {
   const clients = localClients(endpoints);
-  return { deps: buildDeps(env, clients, overrides), clients };
+  return { deps: buildDeps(env, clients, overrides, vppObserver), clients };
 }

@@ -186,6 +186,12 @@ export const FaultConfigSchema = z.object({
     .optional(),
   versionChangeBetweenPages: z.boolean().optional(),
   pagesGrow: z.boolean().optional(),
+  /**
+   * An Apple that ignores the query's filters (`adamId`, `pricingParam`, `clientUserId`,
+   * `serialNumber`, the asset flags, `activeOnly`/`retiredOnly`): every record of the location
+   * answers, paging and `sinceVersionId` still apply. For checking that a client checks the answers.
+   */
+  ignoreFilters: z.boolean().optional(),
 });
 export type FaultConfig = z.infer<typeof FaultConfigSchema>;
 

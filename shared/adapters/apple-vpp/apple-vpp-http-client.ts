@@ -1,7 +1,9 @@
 /**
  * The `VppClient` adapter: Apple's App and Book Management API v2 over HTTPS (fetch).
  *
- * - Every answer is checked for `errorNumber` whatever its HTTP status, and validated with zod.
+ * - Every answer is checked for `errorNumber` whatever its HTTP status, and validated with zod; a
+ *   filtered read keeps only what matches the question (answer-check.ts), an event's status only
+ *   when it is that event's.
  * - Reads retry throttling, 5xx and network errors; writes are sent again only when Apple's answer
  *   proves they were not taken (retry.ts).
  * - One limiter per token keeps this process under `maxRequestPerSecond`.
@@ -50,6 +52,7 @@ import {
   StatusResponseSchema,
 } from '../../application/ports/vpp-schemas.ts';
 import type { Secret } from '../../domain/secret.ts';
+import { type AnswerCheck, assetCheck, assignmentCheck, userCheck } from './answer-check.ts';
 import { planAssetBatches, planRevokeBatches, planUserBatches } from './batching.ts';
 import { toEventOutcome } from './event-outcome.ts';
 import { ContentLookupSchema } from './lookup-schema.ts';
@@ -80,6 +83,18 @@ export interface VppObserver {
     attempt: number;
     durationMs: number;
   }): void;
+  /**
+   * Apple answered beyond the question: `dropped` of the `received` items (or the whole answer) did
+   * not match the filters `asked` (their names only) and were left out.
+   */
+  onAnomaly?(info: AppleAnomaly): void;
+}
+
+export interface AppleAnomaly {
+  readonly endpoint: string;
+  readonly asked: readonly string[];
+  readonly received: number;
+  readonly dropped: number;
 }
 
 export interface AppleVppHttpClientOptions {
@@ -243,17 +258,33 @@ export class AppleVppHttpClient implements VppClient {
   // --- paged reads --------------------------------------------------------------------------------
 
   assetPages(token: Secret, filter: AssetFilter = {}): AsyncIterable<VppPage<ResponseAsset>> {
-    return this.#pages(ENDPOINTS.assets, GetAssetsResponseSchema, (r) => r.assets, token, { ...filter });
+    return this.#pages(
+      ENDPOINTS.assets,
+      GetAssetsResponseSchema,
+      (r) => r.assets,
+      assetCheck(filter),
+      token,
+      {
+        ...filter,
+      },
+    );
   }
 
   assignmentPages(token: Secret, filter: AssignmentFilter = {}): AsyncIterable<VppPage<Assignment>> {
-    return this.#pages(ENDPOINTS.assignments, GetAssignmentsResponseSchema, (r) => r.assignments, token, {
-      ...filter,
-    });
+    return this.#pages(
+      ENDPOINTS.assignments,
+      GetAssignmentsResponseSchema,
+      (r) => r.assignments,
+      assignmentCheck(filter),
+      token,
+      { ...filter },
+    );
   }
 
   userPages(token: Secret, filter: UserFilter = {}): AsyncIterable<VppPage<ResponseUser>> {
-    return this.#pages(ENDPOINTS.users, GetUsersResponseSchema, (r) => r.users, token, { ...filter });
+    return this.#pages(ENDPOINTS.users, GetUsersResponseSchema, (r) => r.users, userCheck(filter), token, {
+      ...filter,
+    });
   }
 
   readAssets(token: Secret, filter?: AssetFilter): Promise<VppReadResult<ResponseAsset>> {
@@ -283,6 +314,7 @@ export class AppleVppHttpClient implements VppClient {
     endpoint: Endpoint,
     schema: S,
     items: (response: z.output<S>) => readonly T[],
+    answerCheck: AnswerCheck<T>,
     token: Secret,
     query: Record<string, string | number | boolean | undefined>,
   ): AsyncGenerator<VppPage<T>> {
@@ -298,7 +330,7 @@ export class AppleVppHttpClient implements VppClient {
         versionId: string;
       } & ResponseMeta;
       yield {
-        items: items(response),
+        items: this.#asked(endpoint, answerCheck, items(response)),
         pageIndex: response.currentPageIndex,
         totalPages: response.totalPages,
         versionId: response.versionId,
@@ -321,6 +353,20 @@ export class AppleVppHttpClient implements VppClient {
       }
       pageIndex = response.nextPageIndex;
     }
+  }
+
+  /** The items that answer the question; the others are dropped and reported as an anomaly. */
+  #asked<T>(endpoint: Endpoint, answerCheck: AnswerCheck<T>, received: readonly T[]): readonly T[] {
+    if (answerCheck.asked.length === 0) return received;
+    const kept = received.filter(answerCheck.matches);
+    if (kept.length < received.length)
+      this.#options.observer?.onAnomaly?.({
+        endpoint: endpoint.key,
+        asked: answerCheck.asked,
+        received: received.length,
+        dropped: received.length - kept.length,
+      });
+    return kept;
   }
 
   /**
@@ -443,6 +489,18 @@ export class AppleVppHttpClient implements VppClient {
 
   async eventStatus(token: Secret, eventId: string): Promise<EventOutcome> {
     const status = await this.#call(ENDPOINTS.status, StatusResponseSchema, { token, query: { eventId } });
+    if (status.eventId !== undefined && status.eventId !== eventId) {
+      // The status of another event: nothing in it answers the question.
+      this.#options.observer?.onAnomaly?.({
+        endpoint: ENDPOINTS.status.key,
+        asked: ['eventId'],
+        received: 1,
+        dropped: 1,
+      });
+      throw new VppApiError('bad_response', "Apple's status answer is for another event.", {
+        endpoint: ENDPOINTS.status.key,
+      });
+    }
     return toEventOutcome(eventId, status);
   }
 

@@ -185,6 +185,8 @@ export type EventType = z.infer<typeof EventTypeSchema>;
 
 export const StatusResponseSchema = z.object({
   ...ResponseMetaShape,
+  /** Not in Apple's documented answer; checked against the id asked when an Apple sends it. */
+  eventId: z.string().optional(),
   eventStatus: z.enum(['PENDING', 'COMPLETE', 'FAILED']),
   eventType: EventTypeSchema,
   numRequested: z.number().int(),

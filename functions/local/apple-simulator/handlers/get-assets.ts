@@ -28,15 +28,16 @@ export const getAssets: AppleHandler = (ctx, req) => {
   };
   const unlimited = booleanParam(q, 'unlimited');
   const matches = (a: AssetRecord): boolean =>
-    (filter.adamId === undefined || a.adamId === filter.adamId) &&
-    (filter.productType === undefined || a.productType === filter.productType) &&
-    (filter.pricingParam === undefined || a.pricingParam === filter.pricingParam) &&
-    (filter.revocable === undefined || a.revocable === filter.revocable) &&
-    (filter.deviceAssignable === undefined || a.deviceAssignable === filter.deviceAssignable) &&
-    (filter.minAvailableCount === undefined || availableCount(a) >= filter.minAvailableCount) &&
-    (filter.maxAvailableCount === undefined || availableCount(a) <= filter.maxAvailableCount) &&
-    (filter.minAssignedCount === undefined || a.assignedCount >= filter.minAssignedCount) &&
-    (filter.maxAssignedCount === undefined || a.assignedCount <= filter.maxAssignedCount);
+    ctx.faults.config.ignoreFilters === true ||
+    ((filter.adamId === undefined || a.adamId === filter.adamId) &&
+      (filter.productType === undefined || a.productType === filter.productType) &&
+      (filter.pricingParam === undefined || a.pricingParam === filter.pricingParam) &&
+      (filter.revocable === undefined || a.revocable === filter.revocable) &&
+      (filter.deviceAssignable === undefined || a.deviceAssignable === filter.deviceAssignable) &&
+      (filter.minAvailableCount === undefined || availableCount(a) >= filter.minAvailableCount) &&
+      (filter.maxAvailableCount === undefined || availableCount(a) <= filter.maxAvailableCount) &&
+      (filter.minAssignedCount === undefined || a.assignedCount >= filter.minAssignedCount) &&
+      (filter.maxAssignedCount === undefined || a.assignedCount <= filter.maxAssignedCount));
 
   const all = [...req.location.assets.values()].filter(matches);
   // With `unlimited=true` the limited assets come first, then the unlimited ones, over one paging.

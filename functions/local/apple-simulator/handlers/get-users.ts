@@ -24,11 +24,13 @@ export const getUsers: AppleHandler = (ctx, req) => {
   const sinceIndex = since === undefined ? -1 : versionIndex(location.usersVersions, since);
   if (sinceIndex === undefined) throw new AppleError(9721);
 
+  const filtered = !ctx.faults.config.ignoreFilters;
   const matches = (u: UserRecord): boolean =>
     u.version > sinceIndex &&
-    (!activeOnly || u.status !== 'Retired') &&
-    (!retiredOnly || u.status === 'Retired') &&
-    (clientUserId === undefined || u.clientUserId === clientUserId);
+    (!filtered ||
+      ((!activeOnly || u.status !== 'Retired') &&
+        (!retiredOnly || u.status === 'Retired') &&
+        (clientUserId === undefined || u.clientUserId === clientUserId)));
 
   const versionId = currentVersionId(location.usersVersions);
   const { items, meta } = paginate(
