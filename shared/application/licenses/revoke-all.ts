@@ -11,9 +11,10 @@ import type { AssignmentRecord } from '../../domain/assignment.ts';
 import { next } from '../../domain/assignment-state.ts';
 import { RuleViolationError } from '../../domain/errors.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
+import { pollEvent } from '../event-polls.ts';
 import { isVppError, onAppleFailure } from '../ports/vpp-errors.ts';
 import { RetryLaterError } from '../retry-later.ts';
-import { settleTasks } from './settle-event.ts';
+import { appleFailureOutcomes, settleTasks } from './settle-event.ts';
 import type { SubmitDeps } from './submit-licenses.ts';
 
 export async function revokeAll(
@@ -26,28 +27,22 @@ export async function revokeAll(
   },
   attempt: { receiveCount: number; maxReceiveCount: number; resumed?: boolean },
 ): Promise<'sent' | 'nothing'> {
+  const revokeEvent = (orgId: string, eventId: string, submittedAt: string) => ({
+    orgId,
+    accountId: input.accountId,
+    eventId,
+    eventType: 'REVOKE' as const,
+    jobId: input.jobId,
+    submittedAt,
+    ...(input.afterwards ? { afterwards: input.afterwards } : {}),
+  });
   // Sent already (a redelivery or a duplicate): their events end the job, and any continuation.
   const sent = new Map<string, AssignmentRecord>();
   for (const r of input.records)
     if (r.state === 'pending-revoke' && r.jobId === input.jobId && r.eventId) sent.set(r.eventId, r);
   if (attempt.receiveCount > 1 || attempt.resumed) {
     // A redelivery: the delivery that sent them may have died before scheduling their status poll.
-    for (const [eventId, r] of sent) {
-      await deps.queue.send(
-        'events',
-        {
-          orgId: r.orgId,
-          accountId: r.accountId,
-          eventId,
-          eventType: 'REVOKE',
-          jobId: input.jobId,
-          submittedAt: r.updatedAt,
-          polls: 0,
-          ...(input.afterwards ? { afterwards: input.afterwards } : {}),
-        },
-        { delaySeconds: deps.settings.eventFirstPollSeconds },
-      );
-    }
+    for (const [eventId, r] of sent) await pollEvent(deps, revokeEvent(r.orgId, eventId, r.updatedAt));
   }
   const records = input.records.filter(
     (r) => r.state === 'pending-revoke' && r.jobId === input.jobId && !r.eventId,
@@ -81,20 +76,7 @@ export async function revokeAll(
           const moved = next(record, 'send', now, { eventId: event.eventId, error: undefined });
           await deps.assignments.transition(moved.record, moved.from);
         }
-        await deps.queue.send(
-          'events',
-          {
-            orgId: account.orgId,
-            accountId: account.id,
-            eventId: event.eventId,
-            eventType: 'REVOKE',
-            jobId: input.jobId,
-            submittedAt: now,
-            polls: 0,
-            ...(input.afterwards ? { afterwards: input.afterwards } : {}),
-          },
-          { delaySeconds: deps.settings.eventFirstPollSeconds },
-        );
+        await pollEvent(deps, revokeEvent(account.orgId, event.eventId, now));
       }
       for (const { request, error } of submission.rejected) {
         if (onAppleFailure('revoke', error, attempt) === 'retry') {
@@ -107,14 +89,7 @@ export async function revokeAll(
         const affected = records.filter((r) =>
           (r.subjectType === 'device' ? devices : users).has(r.subjectId),
         );
-        await settleTasks(
-          deps,
-          undefined,
-          affected.map((record) => ({
-            record,
-            error: { errorNumber: error.errorNumber ?? 9603, errorMessage: error.message },
-          })),
-        );
+        await settleTasks(deps, undefined, appleFailureOutcomes(affected, error));
       }
     });
   } catch (error) {
@@ -127,17 +102,16 @@ export async function revokeAll(
     // Neither Apple's answer nor a blocked account (our own write failed, perhaps after Apple took the
     // request): the message comes again, and its redelivery finds what was sent.
     if (!(error instanceof RuleViolationError) && !isVppError(error)) throw error;
-    const reason = error instanceof Error ? error.message : 'The revocation could not be sent.';
+    // Apple's failure as Apple's (a network error on the last delivery too); a blocked account as blocked.
     await settleTasks(
       deps,
       undefined,
-      records.map((record) => ({
-        record,
-        error:
-          isVppError(error) && error.errorNumber !== undefined
-            ? { errorNumber: error.errorNumber, errorMessage: reason }
-            : { code: 'account.blocked', errorMessage: reason },
-      })),
+      isVppError(error)
+        ? appleFailureOutcomes(records, error)
+        : records.map((record) => ({
+            record,
+            error: { code: 'account.blocked', errorMessage: error.message },
+          })),
     );
   }
   return 'sent';

@@ -19,7 +19,7 @@ import {
   type SettlementMove,
   type SettlementStore,
 } from '../ports/settlement-store.ts';
-import { appleError } from '../ports/vpp-errors.ts';
+import { appleError, type VppApiError } from '../ports/vpp-errors.ts';
 
 export interface SettleDeps {
   readonly assignments: AssignmentRepository;
@@ -33,6 +33,19 @@ export interface TaskOutcome {
   /** Undefined: the task succeeded. `code` names a failure that is not Apple's (a removed account). */
   readonly error?: { readonly errorNumber?: number; readonly errorMessage?: string; readonly code?: string };
 }
+
+/**
+ * The records a failed call to Apple was for, failed with Apple's number and message; a failure Apple
+ * gave no number for (the network, an unclear answer) as Apple's internal error (9603), never as ours.
+ */
+export const appleFailureOutcomes = (
+  records: readonly AssignmentRecord[],
+  error: VppApiError,
+): TaskOutcome[] =>
+  records.map((record) => ({
+    record,
+    error: { errorNumber: error.errorNumber ?? 9603, errorMessage: error.message },
+  }));
 
 /** A reason a person can act on, for each Apple number a task can fail with. */
 export function reasonFor(errorNumber: number, fallback?: string): { code: string; reason: string } {

@@ -20,6 +20,7 @@ import { RuleViolationError } from '../../domain/errors.ts';
 import type { TokenGuardDeps } from '../accounts/token-guard.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
 import { mapLimit } from '../concurrency.ts';
+import { pollEvent } from '../event-polls.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
 import type { VppClient } from '../ports/vpp-client.ts';
@@ -27,7 +28,7 @@ import { isVppError, onAppleFailure, type VppApiError } from '../ports/vpp-error
 import { RetryLaterError } from '../retry-later.ts';
 import type { LicenseDeps } from './request-licenses.ts';
 import { STALLED_AFTER_MS } from './resume-stalled.ts';
-import { type SettleDeps, settleTasks, subjectLabel, type TaskOutcome } from './settle-event.ts';
+import { appleFailureOutcomes, type SettleDeps, settleTasks, subjectLabel } from './settle-event.ts';
 
 export interface SubmitDeps extends LicenseDeps, SettleDeps, TokenGuardDeps {
   readonly vpp: VppClient;
@@ -41,11 +42,20 @@ const subjectsOf = (records: readonly AssignmentRecord[]) => ({
   clientUserIds: records.filter((r) => r.subjectType === 'user').map((r) => r.subjectId),
 });
 
-const errorOutcome = (records: readonly AssignmentRecord[], error: VppApiError): TaskOutcome[] =>
-  records.map((record) => ({
-    record,
-    error: { errorNumber: error.errorNumber ?? 9603, errorMessage: error.message },
-  }));
+/** The status poll of an event of this message's grant or revocation. */
+const licenseEvent = (
+  kind: 'grant' | 'revoke',
+  message: ParsedQueueMessage<'grants'>,
+  eventId: string,
+  submittedAt: string,
+) => ({
+  orgId: message.orgId,
+  accountId: message.accountId,
+  eventId,
+  eventType: kind === 'grant' ? ('ASSOCIATE' as const) : ('DISASSOCIATE' as const),
+  jobId: message.jobId,
+  submittedAt,
+});
 
 /**
  * A redelivery: the records this message already sent wait for their events; the delivery that sent
@@ -61,21 +71,8 @@ async function pollAgain(
   const events = new Map<string, string>();
   for (const r of waiting)
     if (r.eventId && !r.eventId.startsWith('claim:')) events.set(r.eventId, r.updatedAt);
-  for (const [eventId, submittedAt] of events) {
-    await deps.queue.send(
-      'events',
-      {
-        orgId: message.orgId,
-        accountId: message.accountId,
-        eventId,
-        eventType: kind === 'grant' ? 'ASSOCIATE' : 'DISASSOCIATE',
-        jobId: message.jobId,
-        submittedAt,
-        polls: 0,
-      },
-      { delaySeconds: deps.settings.eventFirstPollSeconds },
-    );
-  }
+  for (const [eventId, submittedAt] of events)
+    await pollEvent(deps, licenseEvent(kind, message, eventId, submittedAt));
 }
 
 export async function submitLicenses(
@@ -173,19 +170,7 @@ export async function submitLicenses(
           const moved = next(record, 'send', now, { eventId: event.eventId, error: undefined });
           return deps.assignments.transition(moved.record, moved.from);
         });
-        await deps.queue.send(
-          'events',
-          {
-            orgId: message.orgId,
-            accountId: message.accountId,
-            eventId: event.eventId,
-            eventType: kind === 'grant' ? 'ASSOCIATE' : 'DISASSOCIATE',
-            jobId: message.jobId,
-            submittedAt: now,
-            polls: 0,
-          },
-          { delaySeconds: deps.settings.eventFirstPollSeconds },
-        );
+        await pollEvent(deps, licenseEvent(kind, message, event.eventId, now));
       }
 
       // 4. What Apple refused.
@@ -205,7 +190,7 @@ export async function submitLicenses(
           }
         }
         const action = onAppleFailure('license-batch', error, attempt);
-        if (action === 'settle') await settleTasks(deps, claimId, errorOutcome(affected, error));
+        if (action === 'settle') await settleTasks(deps, claimId, appleFailureOutcomes(affected, error));
         else retry = { error, action };
       }
       if (retry?.action === 'retry') {
@@ -221,7 +206,7 @@ export async function submitLicenses(
             toSend.map((r) => ({ ...message.asset, subjectType: r.subjectType, subjectId: r.subjectId })),
           )
         ).filter((r) => r.state === pendingState && r.eventId === claimId);
-        await settleTasks(deps, claimId, errorOutcome(unsent, retry.error));
+        await settleTasks(deps, claimId, appleFailureOutcomes(unsent, retry.error));
       }
     });
   } catch (error) {

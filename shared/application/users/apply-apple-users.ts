@@ -24,6 +24,7 @@ import {
 } from '../../domain/vpp-user.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { scheduleReconciliation } from '../deployments/manage-deployments.ts';
+import { pollEvent } from '../event-polls.ts';
 import { reasonFor } from '../licenses/settle-event.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../ports/clock.ts';
@@ -266,19 +267,14 @@ export async function recordUserSubmission(
           updatedAt: now,
         });
     }
-    await deps.queue.send(
-      'events',
-      {
-        orgId: account.orgId,
-        accountId: account.id,
-        eventId: event.eventId,
-        eventType: input.eventType,
-        jobId: input.jobId,
-        submittedAt: now,
-        polls: 0,
-      },
-      { delaySeconds: deps.settings.eventFirstPollSeconds },
-    );
+    await pollEvent(deps, {
+      orgId: account.orgId,
+      accountId: account.id,
+      eventId: event.eventId,
+      eventType: input.eventType,
+      jobId: input.jobId,
+      submittedAt: now,
+    });
   }
   for (const { request, error } of input.submission.rejected) {
     if (onAppleFailure('user-batch', error, attempt) === 'retry') {

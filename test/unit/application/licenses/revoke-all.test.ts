@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { reclaimDevice, revokeAll } from '../../../../shared/application/licenses/revoke-all.ts';
 import { RetryLaterError } from '../../../../shared/application/retry-later.ts';
 import type { Account } from '../../../../shared/domain/account.ts';
-import { appleRefusal, type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
+import { appleRefusal, type FakeDeps, fakeDeps, vppFault } from '../../../support/fakes/index.ts';
 import { givenAccount, givenAsset, givenHoldings, givenJob } from '../../support/world.ts';
 
 let deps: FakeDeps;
@@ -98,6 +98,19 @@ describe('revokeAll', () => {
       state: 'granted',
       error: { code: 'apple.service_unavailable' },
     });
+  });
+
+  it("fails the records with Apple's failure, not as a blocked account, when the network fails on the last delivery", async () => {
+    const records = [pending('ana')].filter((r) => r !== undefined);
+    deps.vpp.fail('revokeAssets', vppFault('network', 'Apple could not be reached.'), 2);
+    await expect(
+      revokeAll(deps, { accountId: account.id, jobId: 'job-r', records }, first),
+    ).rejects.toBeInstanceOf(RetryLaterError);
+    await revokeAll(deps, { accountId: account.id, jobId: 'job-r', records }, { ...first, receiveCount: 5 });
+    const failed = await read('ana');
+    expect(failed).toMatchObject({ state: 'granted', error: { code: 'apple.internal', errorNumber: 9603 } });
+    expect(failed?.error?.code).not.toBe('account.blocked');
+    expect((await deps.jobs.get('job-r'))?.failures).toMatchObject([{ code: 'apple.internal' }]);
   });
 
   it('sends nothing for a blocked account, failing the records with the reason', async () => {
