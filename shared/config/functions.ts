@@ -66,6 +66,17 @@ const licenseWorker = (
   },
 });
 
+/**
+ * A worker that moves any record (assets, users, licences) on what Apple says: every record table
+ * written, the account tokens read, e-mail (invitations), and calls to Apple. Each adds its queues.
+ */
+const APPLE_RECORDS_WORKER = {
+  tables: { core: 'write', assets: 'write', users: 'write', assignments: 'write', idempotency: 'write' },
+  secrets: 'read',
+  email: true,
+  callsApple: true,
+} as const satisfies FunctionAccess;
+
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'api-public',
@@ -176,11 +187,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 750,
     trigger: { kind: 'queue', queue: 'jobs', maxConcurrency: 2 },
     access: {
-      tables: { core: 'write', assets: 'write', users: 'write', assignments: 'write', idempotency: 'write' },
-      secrets: 'read',
-      email: true,
+      ...APPLE_RECORDS_WORKER,
       sendsTo: ['grants', 'revocations', 'events', 'jobs'],
-      callsApple: true,
     },
   },
   {
@@ -191,11 +199,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 100,
     trigger: { kind: 'queue', queue: 'notifications', maxConcurrency: 2 },
     access: {
-      tables: { core: 'write', assets: 'write', users: 'write', assignments: 'write', idempotency: 'write' },
-      secrets: 'read',
-      email: true,
+      ...APPLE_RECORDS_WORKER,
       sendsTo: ['jobs'],
-      callsApple: true,
     },
   },
   {
@@ -248,11 +253,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 100,
     trigger: { kind: 'queue', queue: 'events', maxConcurrency: 2 },
     access: {
-      tables: { core: 'write', assets: 'write', users: 'write', assignments: 'write', idempotency: 'write' },
-      secrets: 'read',
-      email: true,
+      ...APPLE_RECORDS_WORKER,
       sendsTo: ['events', 'jobs'],
-      callsApple: true,
     },
   },
   {

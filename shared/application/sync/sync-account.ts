@@ -63,16 +63,31 @@ export const driftFound = (r: DriftReport): boolean =>
   0;
 
 /** Reads incrementally from `since` when there is one, fully otherwise or when Apple forgot the version. */
+/** One versioned read of a sync (users or assignments): from where the last one ended, unless full. */
+interface VersionedPass {
+  /** The version the last read of this kind ended at (none: read everything). */
+  readonly since: string | undefined;
+  /** Read everything whatever `since` says. */
+  readonly full: boolean;
+  readonly now: string;
+  /** How many the last sync counted (a drift report compares with it). */
+  readonly previous: number | undefined;
+}
+
+/**
+ * Reads from `since`, or everything when the pass is full or Apple no longer knows that version
+ * (unknown_version: then it is a full read after all).
+ */
 async function readVersioned<T>(
-  read: (since: string | undefined) => Promise<VppReadResult<T>>,
-  since: string | undefined,
+  pass: VersionedPass,
+  read: (filter: { sinceVersionId?: string }) => Promise<VppReadResult<T>>,
 ): Promise<{ result: VppReadResult<T>; full: boolean }> {
-  if (since === undefined) return { result: await read(undefined), full: true };
+  if (pass.full || pass.since === undefined) return { result: await read({}), full: true };
   try {
-    return { result: await read(since), full: false };
+    return { result: await read({ sinceVersionId: pass.since }), full: false };
   } catch (error) {
     if (!isVppError(error, 'unknown_version')) throw error;
-    return { result: await read(undefined), full: true };
+    return { result: await read({}), full: true };
   }
 }
 
@@ -97,19 +112,9 @@ function sameUser(a: VppUser, b: VppUser): boolean {
   );
 }
 
-async function syncUsers(
-  deps: SyncDeps,
-  account: Account,
-  token: Secret,
-  since: string | undefined,
-  full: boolean,
-  now: string,
-  previousUsers: number | undefined,
-) {
-  const { result, full: wasFull } = await readVersioned(
-    (v) => deps.vpp.readUsers(token, v === undefined ? {} : { sinceVersionId: v }),
-    full ? undefined : since,
-  );
+async function syncUsers(deps: SyncDeps, account: Account, token: Secret, pass: VersionedPass) {
+  const { now, previous: previousUsers } = pass;
+  const { result, full: wasFull } = await readVersioned(pass, (filter) => deps.vpp.readUsers(token, filter));
   const appleUsers = latestPerUser(result.items);
   // A full pass compares with everyone; an incremental one only needs the users Apple returned.
   const known = wasFull
@@ -227,18 +232,10 @@ async function syncAssets(deps: SyncDeps, account: Account, token: Secret, now: 
   };
 }
 
-async function syncAssignments(
-  deps: SyncDeps,
-  account: Account,
-  token: Secret,
-  since: string | undefined,
-  full: boolean,
-  now: string,
-  previousHolding: number | undefined,
-) {
-  const { result, full: wasFull } = await readVersioned(
-    (v) => deps.vpp.readAssignments(token, v === undefined ? {} : { sinceVersionId: v }),
-    full ? undefined : since,
+async function syncAssignments(deps: SyncDeps, account: Account, token: Secret, pass: VersionedPass) {
+  const { now, previous: previousHolding } = pass;
+  const { result, full: wasFull } = await readVersioned(pass, (filter) =>
+    deps.vpp.readAssignments(token, filter),
   );
   // A full pass compares with every holding; an incremental one only needs the holdings Apple returned.
   const known = wasFull
@@ -293,26 +290,20 @@ export async function syncAccount(
     account,
     'read',
     async (token) => {
-      const users = await syncUsers(
-        deps,
-        account,
-        token,
-        state?.usersVersionId,
+      const users = await syncUsers(deps, account, token, {
+        since: state?.usersVersionId,
         full,
-        stamp,
-        state?.counts.users,
-      );
+        now: stamp,
+        previous: state?.counts.users,
+      });
       const current = await observeApple(deps, account, { meta: users.result.meta }, options.actor);
       const assets = await syncAssets(deps, current, token, stamp);
-      const assignments = await syncAssignments(
-        deps,
-        current,
-        token,
-        state?.assignmentsVersionId,
+      const assignments = await syncAssignments(deps, current, token, {
+        since: state?.assignmentsVersionId,
         full,
-        stamp,
-        state?.counts.assignments,
-      );
+        now: stamp,
+        previous: state?.counts.assignments,
+      });
       const wasFull = users.full && assignments.full;
       // An unstable full pass repaired no removal: it leaves no full pass on record, so the next sync
       // runs full again.
