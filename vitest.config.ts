@@ -1,6 +1,6 @@
 /**
  * Three layers, each a vitest project (`vitest run --project <name>`; `vitest run` runs them all):
- * - `unit`: `test/unit/**` and `test/domain/**`, the rules against in-memory fakes. No global setup:
+ * - `unit`: `test/unit/**`, the rules against in-memory fakes. No global setup:
  *   no DynamoDB Local, no Java, no server, no browser, no network.
  * - `integration`: every other test on the local engines (DynamoDB Local, started once by the global
  *   setup; the local queues, SES stand-in and Apple simulator each test starts), but not the browser.
@@ -9,7 +9,7 @@
 import { defineConfig } from 'vitest/config';
 
 const BROWSER_TEST = 'test/e2e/invitation-browser.e2e.test.ts';
-const UNIT_TESTS = ['test/unit/**/*.test.ts', 'test/domain/**/*.test.ts'];
+const UNIT_TESTS = ['test/unit/**/*.test.ts'];
 
 export default defineConfig({
   test: {

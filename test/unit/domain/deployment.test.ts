@@ -3,16 +3,16 @@
  * when they run short, when a holder out of scope is taken back, and when a refused grant is retried.
  */
 import { describe, expect, it } from 'vitest';
-import type { AssignmentRecord } from '../../shared/domain/assignment.ts';
+import type { AssignmentRecord } from '../../../shared/domain/assignment.ts';
 import {
   type Deployment,
   deviceInScope,
   planReconciliation,
   type Subject,
   subjectsInScope,
-} from '../../shared/domain/deployment.ts';
-import type { Device } from '../../shared/domain/device.ts';
-import type { VppUser } from '../../shared/domain/vpp-user.ts';
+} from '../../../shared/domain/deployment.ts';
+import type { Device } from '../../../shared/domain/device.ts';
+import type { VppUser } from '../../../shared/domain/vpp-user.ts';
 
 const T0 = '2026-11-01T00:00:00.000Z';
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AssignmentRecord, AssignmentState } from '../../shared/domain/assignment.ts';
+import type { AssignmentRecord, AssignmentState } from '../../../shared/domain/assignment.ts';
 import {
   type AssignmentFromState,
   type AssignmentMove,
@@ -10,7 +10,7 @@ import {
   next,
   requested,
   settle,
-} from '../../shared/domain/assignment-state.ts';
+} from '../../../shared/domain/assignment-state.ts';
 
 const AT = '2026-11-26T12:00:00.000Z';
 const record = (state: AssignmentState, extra: Partial<AssignmentRecord> = {}): AssignmentRecord => ({

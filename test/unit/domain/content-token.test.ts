@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatAppleDate, parseAppleDate } from '../../shared/domain/apple-date.ts';
-import { encodeContentToken, parseContentToken } from '../../shared/domain/content-token.ts';
+import { formatAppleDate, parseAppleDate } from '../../../shared/domain/apple-date.ts';
+import { encodeContentToken, parseContentToken } from '../../../shared/domain/content-token.ts';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const b64 = (value: unknown) =>

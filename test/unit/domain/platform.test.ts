@@ -4,7 +4,7 @@
  * listing none: not checked.
  */
 import { describe, expect, it } from 'vitest';
-import { applePlatform, platformRefusal } from '../../shared/domain/platform.ts';
+import { applePlatform, platformRefusal } from '../../../shared/domain/platform.ts';
 
 describe('applePlatform', () => {
   it.each([
