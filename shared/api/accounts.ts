@@ -8,7 +8,7 @@ import type {
   UpdateAccountInput,
 } from '../application/accounts/manage-accounts.ts';
 import { AccountStatusSchema } from '../domain/account.ts';
-import { JobViewSchema } from './jobs.ts';
+import { StartedJobSchema } from './jobs.ts';
 import { jwtRoutes, schemaOf } from './route.ts';
 
 const Email = z
@@ -171,7 +171,7 @@ export const syncAccount = route('syncAccount', 'POST /v1/accounts/{accountId}/s
       .default('false')
       .transform((v) => v === 'true'),
   }),
-  response: { status: 202, schema: JobViewSchema },
+  response: { status: 202, schema: StartedJobSchema },
   errors: [404, 422],
   startsJob: { access: { account: 'manage' } },
 });

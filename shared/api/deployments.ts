@@ -4,7 +4,7 @@ import type { DeploymentPlanView, DeploymentView } from '../application/deployme
 import type { DeploymentInput } from '../application/deployments/manage-deployments.ts';
 import { DeploymentSchema } from '../domain/deployment.ts';
 import { AssetParams, PricingQueryShape } from './assets.ts';
-import { JobViewSchema } from './jobs.ts';
+import { StartedJobSchema } from './jobs.ts';
 import { jwtRoutes, schemaOf } from './route.ts';
 
 const Tag = z.string().trim().min(1).max(64);
@@ -56,7 +56,9 @@ const PlanSchema = schemaOf<DeploymentPlanView>()(
       grant: z
         .array(z.string())
         .meta({ description: 'Would be granted now, in the stable order (oldest in the inventory first).' }),
-      revoke: z.array(z.object({ subject: z.string(), graceEndedAt: z.string() })),
+      revoke: z.array(z.object({ subject: z.string(), graceEndsAt: z.string() })).meta({
+        description: 'Out of scope past their grace period: revoked now (graceEndsAt is when it ended).',
+      }),
       inGrace: z.array(z.object({ subject: z.string(), graceEndsAt: z.string() })),
       retryLater: z.array(z.object({ subject: z.string(), retryAt: z.string(), code: z.string() })).meta({
         description:
@@ -115,7 +117,7 @@ export const reconcileDeployment = route(
   'POST /v1/accounts/{accountId}/assets/{adamId}/deployment/reconcile',
   {
     summary: 'Reconcile this deployment now (a job).',
-    response: { status: 202, schema: JobViewSchema },
+    response: { status: 202, schema: StartedJobSchema },
     errors: [404, 409],
     startsJob: { access: { account: 'manage' } },
   },

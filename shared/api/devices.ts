@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { DeviceView } from '../application/devices/device-view.ts';
 import type { DeviceInput, DevicesUpserted } from '../application/devices/manage-devices.ts';
 import { DeviceSchema } from '../domain/device.ts';
-import { JobViewSchema } from './jobs.ts';
+import { StartedJobSchema } from './jobs.ts';
 import { jwtRoutes, PageQueryShape, pageOf, schemaOf } from './route.ts';
 
 /** Devices per `PUT /v1/devices` call. */
@@ -73,7 +73,7 @@ export const removeDevice = route('removeDevice', 'DELETE /v1/devices/{serialNum
   summary:
     "Remove a device and reclaim its licences in every account (Apple's revoke); 202 with the job (org-admin).",
   params: SerialParams,
-  response: { status: 202, schema: JobViewSchema },
+  response: { status: 202, schema: StartedJobSchema },
   errors: [403, 404],
   startsJob: { access: { role: 'org-admin' } },
 });

@@ -1,7 +1,7 @@
 /** Inviting and retiring users (SPEC §4, §5.5), and the pages behind the link in the e-mail. */
 import * as z from 'zod';
 import { AccountParams } from './accounts.ts';
-import { startedJobSchema } from './licenses.ts';
+import { StartedJobSchema } from './jobs.ts';
 import { defineRoute, jwtRoutes } from './route.ts';
 
 /** Each user is marked as waiting for the job inside the request, so a call stays well within 29 s. */
@@ -17,7 +17,6 @@ const UserIdsBody = z
   })
   .strict()
   .meta({ id: 'UserIds' });
-const UserJobAnswer = startedJobSchema('UserJob');
 
 const route = jwtRoutes('users');
 
@@ -31,7 +30,7 @@ const userJobRoute = <const Id extends string, const Path extends `/${string}`>(
     summary,
     params: AccountParams,
     body: UserIdsBody,
-    response: { status: 202, schema: UserJobAnswer },
+    response: { status: 202, schema: StartedJobSchema },
     errors: [404, 422],
     startsJob: { access: { account: 'manage' } },
   });

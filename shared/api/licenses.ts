@@ -1,10 +1,8 @@
 /** Granting and revoking one asset (SPEC §4, §5.4). */
 import * as z from 'zod';
-import type { StartedJob } from '../application/jobs/job-view.ts';
-import type { Rejection } from '../application/licenses/request-licenses.ts';
 import { AssetParams, PricingQueryShape } from './assets.ts';
-import { JobViewSchema } from './jobs.ts';
-import { jwtRoutes, schemaOf } from './route.ts';
+import { StartedJobSchema } from './jobs.ts';
+import { jwtRoutes } from './route.ts';
 
 export const SubjectsBody = z
   .object({
@@ -16,22 +14,6 @@ export const SubjectsBody = z
     message: 'Give at least one serial number or user id.',
   })
   .meta({ id: 'Subjects', description: 'At most 10,000 serial numbers and 10,000 user ids per request.' });
-
-export const RejectionSchema = schemaOf<Rejection>()(
-  z
-    .object({
-      subject: z.string().meta({ description: 'device:<serial> or user:<id>' }),
-      code: z.string(),
-      reason: z.string(),
-    })
-    .meta({ id: 'Rejection' }),
-);
-
-/** The answer of a route that starts a job for what passed the rules (`id`: its OpenAPI name). */
-export const startedJobSchema = (id: string) =>
-  schemaOf<StartedJob>()(z.object({ job: JobViewSchema, rejected: z.array(RejectionSchema) }).meta({ id }));
-
-export const LicenseAnswerSchema = startedJobSchema('LicenseOperation');
 
 const route = jwtRoutes('licenses');
 
@@ -46,7 +28,7 @@ const licenseRoute = <const Id extends string, const Path extends `/${string}`>(
     params: AssetParams,
     query: z.object(PricingQueryShape),
     body: SubjectsBody,
-    response: { status: 202, schema: LicenseAnswerSchema },
+    response: { status: 202, schema: StartedJobSchema },
     errors: [404, 409, 422],
     startsJob: { access: { account: 'manage' } },
   });

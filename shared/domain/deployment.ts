@@ -122,7 +122,7 @@ export interface ReconciliationPlan {
   /** In scope, not holding, beyond the free licences. */
   readonly shortage: Subject[];
   /** Out of scope for longer than the grace period: to revoke now. */
-  readonly revoke: { subject: Subject; graceEndedAt: string }[];
+  readonly revoke: { subject: Subject; graceEndsAt: string }[];
   /** Out of scope, still within the grace period. */
   readonly inGrace: { subject: Subject; graceEndsAt: string }[];
   /** In scope, refused by Apple recently for a reason a retry will not fix at once. */
@@ -189,13 +189,13 @@ export function planReconciliation(input: {
     const subject = { type: holder.subjectType, id: holder.subjectId, since: holder.createdAt };
     if (!holder.outOfScopeSince) {
       leftScope.push(holder);
-      if (graceMs === 0) revoke.push({ subject, graceEndedAt: now.toISOString() });
+      if (graceMs === 0) revoke.push({ subject, graceEndsAt: now.toISOString() });
       else inGrace.push({ subject, graceEndsAt: new Date(now.getTime() + graceMs).toISOString() });
       continue;
     }
     const since = Math.max(Date.parse(holder.outOfScopeSince), Date.parse(deployment.updatedAt));
     const ends = new Date(since + graceMs);
-    if (ends.getTime() <= now.getTime()) revoke.push({ subject, graceEndedAt: ends.toISOString() });
+    if (ends.getTime() <= now.getTime()) revoke.push({ subject, graceEndsAt: ends.toISOString() });
     else inGrace.push({ subject, graceEndsAt: ends.toISOString() });
   }
   skipped.sort((a, b) => stableOrder(a.subject, b.subject));

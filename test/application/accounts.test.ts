@@ -405,19 +405,22 @@ describe('who may do what: SPEC §4', () => {
     expect((await rt.call('POST', `/v1/accounts/${id}/sync`, { as: OTHER_ADMIN })).status).toBe(404);
     const started = await rt.call('POST', `/v1/accounts/${id}/sync`, { as: LISTED_ADMIN });
     expect(started.status).toBe(202);
-    expect(started.body).toMatchObject({ type: 'sync', state: 'queued', createdBy: LISTED_ADMIN.email });
+    expect(started.body).toMatchObject({
+      job: { type: 'sync', state: 'queued', createdBy: LISTED_ADMIN.email },
+      rejected: [],
+    });
     const job = await eventually(
       async () => {
-        const read = await rt.call('GET', `/v1/jobs/${started.body.id}`, { as: LISTED_ADMIN });
+        const read = await rt.call('GET', `/v1/jobs/${started.body.job.id}`, { as: LISTED_ADMIN });
         return read.body.state === 'succeeded' ? read.body : undefined;
       },
       20_000,
       'the sync job',
     );
     expect(job.summary.drift).toBeDefined();
-    expect((await rt.call('GET', `/v1/jobs/${started.body.id}`, { as: OTHER_ORG })).status).toBe(404);
-    expect((await rt.call('GET', `/v1/jobs/${started.body.id}`, { as: OTHER_ADMIN })).status).toBe(404);
-    expect((await rt.call('GET', `/v1/jobs/${started.body.id}`, { as: VIEWER })).status).toBe(200);
+    expect((await rt.call('GET', `/v1/jobs/${started.body.job.id}`, { as: OTHER_ORG })).status).toBe(404);
+    expect((await rt.call('GET', `/v1/jobs/${started.body.job.id}`, { as: OTHER_ADMIN })).status).toBe(404);
+    expect((await rt.call('GET', `/v1/jobs/${started.body.job.id}`, { as: VIEWER })).status).toBe(200);
   });
 
   it('the same Idempotency-Key returns the same job, and another body with it is refused', async () => {
@@ -426,7 +429,7 @@ describe('who may do what: SPEC §4', () => {
     const second = await rt.call('POST', `/v1/accounts/${id}/sync`, { headers });
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
-    expect(second.body.id).toBe(first.body.id);
+    expect(second.body.job.id).toBe(first.body.job.id);
     const otherQuery = await rt.call('POST', `/v1/accounts/${id}/sync?full=true`, { headers });
     expect(otherQuery.status).toBe(422);
     expect(otherQuery.body.error.code).toBe('idempotency.key_reused');
@@ -495,7 +498,7 @@ describe('who may do what: SPEC §4', () => {
     );
     const sync = await rt.call('POST', `/v1/accounts/${id}/sync?full=true`);
     await eventually(
-      async () => (await rt.call('GET', `/v1/jobs/${sync.body.id}`)).body.state === 'succeeded',
+      async () => (await rt.call('GET', `/v1/jobs/${sync.body.job.id}`)).body.state === 'succeeded',
       20_000,
       'the sync job',
     );
@@ -685,7 +688,10 @@ describe('purging a removed account', () => {
     rt.simulator.resetCalls();
     const removal = await rt.call('DELETE', `/v1/devices/${serial}`);
     expect(removal.status).toBe(202);
-    expect(removal.body).toMatchObject({ type: 'device-removal', state: 'succeeded', requested: 0 });
+    expect(removal.body).toMatchObject({
+      job: { type: 'device-removal', state: 'succeeded', requested: 0 },
+      rejected: [],
+    });
     expect(rt.simulator.calls()['POST assets/revoke']).toBeUndefined();
     // Each pass, driven by hand here (the messages it would queue are caught): 5 items, the rest,
     // a later look that finds a straggler (an asset a sync that read the account before wrote after),

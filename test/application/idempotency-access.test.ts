@@ -121,10 +121,10 @@ describe('Idempotency-Key and authorisation', () => {
       const headers = { 'idempotency-key': key };
       const first = await rt.call(request.method, request.path, { body: request.body, headers });
       expect(first.status).toBe(202);
-      const firstJob = (first.body.job ?? first.body) as { id: string; createdBy: string };
+      const firstJob = first.body.job as { id: string; createdBy: string };
       const again = await rt.call(request.method, request.path, { body: request.body, headers });
       expect(again.status).toBe(202);
-      expect((again.body.job ?? again.body).id).toBe(firstJob.id);
+      expect(again.body.job.id).toBe(firstJob.id);
       await jobEnded(rt, firstJob.id);
 
       // Act and assess: every other caller with the same key and body.
@@ -143,7 +143,7 @@ describe('Idempotency-Key and authorisation', () => {
           status: expect.toBeOneOf(allowed),
         });
         if (expected === 202 && answer.status === 202) {
-          const job = (answer.body.job ?? answer.body) as { id: string; createdBy: string };
+          const job = answer.body.job as { id: string; createdBy: string };
           expect(job.id).not.toBe(firstJob.id);
           expect(job.createdBy).toBe(caller.email);
           // The same caller again: now its own answer is the one replayed.
@@ -152,7 +152,7 @@ describe('Idempotency-Key and authorisation', () => {
             body: request.body,
             headers,
           });
-          expect((replay.body.job ?? replay.body).id).toBe(job.id);
+          expect(replay.body.job.id).toBe(job.id);
           await jobEnded(rt, job.id);
         } else {
           expect(JSON.stringify(answer.body)).not.toContain(firstJob.id);
@@ -168,7 +168,7 @@ describe('Idempotency-Key and authorisation', () => {
     const headers = { 'idempotency-key': 'before-removal' };
     const first = await rt.call(request.method, request.path, { as: LISTED, headers });
     expect(first.status).toBe(202);
-    await jobEnded(rt, first.body.id);
+    await jobEnded(rt, first.body.job.id);
     const unlisted = await rt.call('PATCH', `/v1/accounts/${accountId}`, { body: { allowedAdmins: [] } });
     expect(unlisted.status).toBe(200);
 
@@ -177,7 +177,7 @@ describe('Idempotency-Key and authorisation', () => {
 
     // Assess
     expect(replay.status).toBe(404);
-    expect(JSON.stringify(replay.body)).not.toContain(first.body.id);
+    expect(JSON.stringify(replay.body)).not.toContain(first.body.job.id);
     await rt.call('PATCH', `/v1/accounts/${accountId}`, { body: { allowedAdmins: [LISTED.email] } });
   });
 
@@ -190,6 +190,6 @@ describe('Idempotency-Key and authorisation', () => {
       headers,
     });
     expect(second.status).toBe(202);
-    expect(second.body.id).not.toBe(first.body.id);
+    expect(second.body.job.id).not.toBe(first.body.job.id);
   });
 });

@@ -268,7 +268,7 @@ describe('a worker that dies between Apple’s answer and its own write', () => 
     arm({ at: 1, lands: true, times: 1 });
     const removed = await rt.call('DELETE', '/v1/devices/CRASH-3');
     expect(removed.status).toBe(202);
-    expect(await job(removed.body.id)).toMatchObject({ state: 'succeeded', completed: 1, failed: 0 });
+    expect(await job(removed.body.job.id)).toMatchObject({ state: 'succeeded', completed: 1, failed: 0 });
     expect(crashed).toBe(1);
     expect(rt.simulator.calls()['POST assets/revoke']).toBe(1);
     expect(appleHolders().has('CRASH-3')).toBe(false);

@@ -361,7 +361,7 @@ describe('grants and revocations', () => {
     // A sync learns Apple's counts; then nothing is free and a grant is refused before reaching Apple.
     const sync = await rt.call('POST', `/v1/accounts/${accountId}/sync`);
     expect(sync.status).toBe(202);
-    await job(sync.body.id);
+    await job(sync.body.job.id);
     expect(await rt.deps.assets.get(accountId, SCARCE.adamId, 'STDQ')).toMatchObject({
       pendingCount: 0,
       availableCount: 0,
@@ -455,7 +455,7 @@ describe('delivery and faults', () => {
 
     const removed = await rt.call('DELETE', '/v1/devices/DEV-A1');
     expect(removed.status).toBe(202);
-    expect(await job(removed.body.id)).toMatchObject({
+    expect(await job(removed.body.job.id)).toMatchObject({
       type: 'device-removal',
       state: 'succeeded',
       requested: 2,
@@ -481,7 +481,7 @@ describe('delivery and faults', () => {
     expect(audit.items.find((e) => e.action === 'device.removed')).toMatchObject({
       actor: { email: ORG_ADMIN.email },
       target: 'device:DEV-A1',
-      details: { jobId: removed.body.id, licencesToReclaim: 2 },
+      details: { jobId: removed.body.job.id, licencesToReclaim: 2 },
     });
   });
 

@@ -42,7 +42,7 @@ async function storedToken(accountId: string): Promise<string | undefined> {
 async function syncSucceeds(accountId: string) {
   const sync = await rt.call('POST', `/v1/accounts/${accountId}/sync`);
   expect(sync.status).toBe(202);
-  expect((await jobEnded(rt, sync.body.id)).state).toBe('succeeded');
+  expect((await jobEnded(rt, sync.body.job.id)).state).toBe('succeeded');
 }
 
 /** How often the token was sent to Apple's `client/config`, which adding and renewing call first. */

@@ -231,7 +231,7 @@ describe('deployments', () => {
     const job = await rt.call('POST', `${deploymentOf(APP)}/reconcile`);
     expect(job.status).toBe(202);
     await eventually(
-      async () => (await rt.call('GET', `/v1/jobs/${job.body.id}`)).body.state === 'succeeded',
+      async () => (await rt.call('GET', `/v1/jobs/${job.body.job.id}`)).body.state === 'succeeded',
       20_000,
       'reconcile job',
     );
@@ -260,16 +260,16 @@ describe('deployments', () => {
     await eventually(
       async () =>
         queued.filter((m) => m.jobId === undefined).length >= 2 &&
-        queued.filter((m) => m.jobId === job.body.id).length >= 2,
+        queued.filter((m) => m.jobId === job.body.job.id).length >= 2,
       20_000,
       'the debounced run and the job queued again while held',
     );
     queue.send = send;
     expect(await holders(APP)).not.toContain('LAB-9');
-    expect((await rt.call('GET', `/v1/jobs/${job.body.id}`)).body.state).not.toBe('succeeded');
+    expect((await rt.call('GET', `/v1/jobs/${job.body.job.id}`)).body.state).not.toBe('succeeded');
     await rt.deps.debouncer.release('reconcile-run:demo');
     await eventually(
-      async () => (await rt.call('GET', `/v1/jobs/${job.body.id}`)).body.state === 'succeeded',
+      async () => (await rt.call('GET', `/v1/jobs/${job.body.job.id}`)).body.state === 'succeeded',
       20_000,
       'the job, once the organisation is free',
     );

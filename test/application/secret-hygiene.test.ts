@@ -67,7 +67,7 @@ describe('secret hygiene', () => {
     await call('PATCH', `/v1/accounts/${id}`, { body: { name: 'North Campus' } });
     const sync = await call('POST', `/v1/accounts/${id}/sync`);
     await eventually(
-      async () => (await call('GET', `/v1/jobs/${sync.body.id}`)).body.state === 'succeeded',
+      async () => (await call('GET', `/v1/jobs/${sync.body.job.id}`)).body.state === 'succeeded',
       20_000,
       'sync',
     );

@@ -167,7 +167,7 @@ async function syncNow(full = false) {
   expect(started.status).toBe(202);
   return eventually(
     async () => {
-      const job = (await rt.call('GET', `/v1/jobs/${started.body.id}`)).body;
+      const job = (await rt.call('GET', `/v1/jobs/${started.body.job.id}`)).body;
       if (job.state === 'failed') throw new Error(`sync failed: ${JSON.stringify(job.failures)}`);
       return job.state === 'succeeded' ? job : undefined;
     },

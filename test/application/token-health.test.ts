@@ -173,7 +173,7 @@ describe('revoked and claimed tokens', () => {
     const sync = await rt.call('POST', `/v1/accounts/${northId}/sync`);
     await eventually(
       async () =>
-        ['succeeded', 'failed'].includes((await rt.call('GET', `/v1/jobs/${sync.body.id}`)).body.state),
+        ['succeeded', 'failed'].includes((await rt.call('GET', `/v1/jobs/${sync.body.job.id}`)).body.state),
       20_000,
       'the sync job to end',
     );

@@ -216,7 +216,7 @@ describe('npm start', () => {
     expect(started.status).toBe(202);
     const done = await eventually(
       async () => {
-        const job = await call('GET', `/v1/jobs/${started.body.id}`, { token: admin });
+        const job = await call('GET', `/v1/jobs/${started.body.job.id}`, { token: admin });
         return job.body.state === 'succeeded' ? job.body : undefined;
       },
       30_000,
@@ -245,7 +245,7 @@ describe('npm start', () => {
     const started = await call('POST', `/v1/accounts/${accountId}/sync`, { token: admin });
     const failed = await eventually(
       async () => {
-        const job = await call('GET', `/v1/jobs/${started.body.id}`, { token: admin });
+        const job = await call('GET', `/v1/jobs/${started.body.job.id}`, { token: admin });
         return job.body.state === 'failed' ? job.body : undefined;
       },
       60_000,

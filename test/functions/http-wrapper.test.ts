@@ -124,6 +124,26 @@ describe('answers', () => {
       });
   });
 
+  it('documents one answer for every call that starts a job: 202 with {job, rejected}', async () => {
+    const doc = json(await run(publicApi, event('GET /v1/openapi.json')));
+    const starting = ROUTES.filter((r) => r.startsJob);
+    expect(starting.map((r) => r.id).sort()).toEqual(
+      expect.arrayContaining(['syncAccount', 'reconcileDeployment', 'removeDevice', 'grantLicenses']),
+    );
+    for (const route of starting) {
+      const op = doc.paths[route.path][route.method.toLowerCase()];
+      expect({ route: route.id, answer: op.responses['202']?.content['application/json'].schema }).toEqual({
+        route: route.id,
+        answer: { $ref: '#/components/schemas/StartedJob' },
+      });
+    }
+    expect(doc.components.schemas.StartedJob.required).toEqual(['job', 'rejected']);
+    // The plan names the end of a grace period one way, for those revoked now and those still in it.
+    const plan = doc.components.schemas.DeploymentPlan.properties;
+    expect(Object.keys(plan.revoke.items.properties)).toEqual(['subject', 'graceEndsAt']);
+    expect(Object.keys(plan.inGrace.items.properties)).toEqual(['subject', 'graceEndsAt']);
+  });
+
   it('hides internal detail in a 5xx', async () => {
     listByOrg = async () => {
       throw new Error('database password hunter2 leaked');

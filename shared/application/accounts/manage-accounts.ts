@@ -13,7 +13,7 @@ import { parseAppleDate } from '../../domain/apple-date.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, canReadAccount, type Principal } from '../../domain/principal.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
-import { type JobView, toJobView } from '../jobs/job-view.ts';
+import { type StartedJob, toStartedJob } from '../jobs/job-view.ts';
 import { startSync } from '../sync/start-sync.ts';
 import { loadAccountFor } from './account-access.ts';
 import type { AccountDeps } from './account-deps.ts';
@@ -166,7 +166,7 @@ export async function startAccountSync(
   principal: Principal,
   accountId: string,
   full: boolean,
-): Promise<JobView> {
+): Promise<StartedJob> {
   const account = await loadAccountFor(deps, principal, accountId, 'manage');
   const actor = actorOf(principal);
   const job = await startSync(deps, { orgId: account.orgId, accountId: account.id, full, actor });
@@ -174,5 +174,5 @@ export async function startAccountSync(
     full,
     jobId: job.id,
   });
-  return toJobView(job);
+  return toStartedJob(job);
 }

@@ -16,7 +16,7 @@ export interface DeploymentPlanView {
   freeLicenses: number | null;
   /** Would be granted now, in the stable order (oldest in the inventory first). */
   grant: string[];
-  revoke: { subject: string; graceEndedAt: string }[];
+  revoke: { subject: string; graceEndsAt: string }[];
   inGrace: { subject: string; graceEndsAt: string }[];
   /** In scope, refused by Apple for a reason a retry will not fix at once. */
   retryLater: { subject: string; retryAt: string; code: string }[];

@@ -10,7 +10,7 @@ import { actorOf, type Principal } from '../../domain/principal.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { resolveAsset } from '../assets/read-assets.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
-import { type JobView, toJobView } from '../jobs/job-view.ts';
+import { type StartedJob, toStartedJob } from '../jobs/job-view.ts';
 import { newJob } from '../jobs/new-job.ts';
 import type { Debouncer } from '../ports/debouncer.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
@@ -140,7 +140,7 @@ export async function getPlan(
     inScope: plan.inScope,
     freeLicenses: Number.isFinite(free) ? free : null,
     grant: plan.grant.map(label),
-    revoke: plan.revoke.map((r) => ({ subject: label(r.subject), graceEndedAt: r.graceEndedAt })),
+    revoke: plan.revoke.map((r) => ({ subject: label(r.subject), graceEndsAt: r.graceEndsAt })),
     inGrace: plan.inGrace.map((r) => ({ subject: label(r.subject), graceEndsAt: r.graceEndsAt })),
     retryLater: plan.retryLater.map((r) => ({ subject: label(r.subject), retryAt: r.retryAt, code: r.code })),
     skipped: plan.skipped.map((r) => ({ subject: label(r.subject), code: r.code, reason: r.reason })),
@@ -154,7 +154,7 @@ export async function requestReconcile(
   accountId: string,
   adamId: string,
   pricingParam?: PricingParam,
-): Promise<JobView> {
+): Promise<StartedJob> {
   const account = await loadAccountFor(deps, principal, accountId, 'manage');
   const asset = await resolveAsset(deps, account.id, adamId, pricingParam);
   if (!(await deps.deployments.get(account.id, asset.adamId, asset.pricingParam)))
@@ -177,5 +177,5 @@ export async function requestReconcile(
     adamId: asset.adamId,
     pricingParam: asset.pricingParam,
   });
-  return toJobView(job);
+  return toStartedJob(job);
 }

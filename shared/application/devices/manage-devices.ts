@@ -12,7 +12,7 @@ import { actorOf, canReadAccount, type Principal, requireRole } from '../../doma
 import { toAssignmentView } from '../assets/asset-view.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { type ReconcileTrigger, scheduleReconciliation } from '../deployments/manage-deployments.ts';
-import { type JobView, toJobView } from '../jobs/job-view.ts';
+import { type StartedJob, toStartedJob } from '../jobs/job-view.ts';
 import { newJob } from '../jobs/new-job.ts';
 import type { LicenseDeps } from '../licenses/request-licenses.ts';
 import { type Page, pageOf } from '../paging.ts';
@@ -104,7 +104,7 @@ export async function removeDevice(
   deps: LicenseDeps,
   principal: Principal,
   serial: string,
-): Promise<JobView> {
+): Promise<StartedJob> {
   requireRole(principal, 'org-admin');
   const serialNumber = normaliseSerial(serial);
   const device = await deps.devices.get(principal.orgId, serialNumber);
@@ -143,5 +143,5 @@ export async function removeDevice(
     jobId,
     licencesToReclaim: requested,
   });
-  return toJobView(job);
+  return toStartedJob(job);
 }

@@ -9,8 +9,16 @@ export function toJobView(job: Job): JobView {
   return view;
 }
 
-/** A job started for the subjects that passed the rules, and the others with the reason each was refused. */
+/**
+ * What every call that starts a job answers: the job, started for the subjects that passed the rules,
+ * and the others with the reason each was refused (empty where nothing is checked per subject).
+ */
 export interface StartedJob {
   job: JobView;
   rejected: Rejection[];
 }
+
+export const toStartedJob = (job: Job, rejected: Rejection[] = []): StartedJob => ({
+  job: toJobView(job),
+  rejected,
+});

@@ -213,7 +213,7 @@ describe('the plan', () => {
       { subject: expect.objectContaining({ id: 'LEFT-EARLIER' }), graceEndsAt: at(25).toISOString() },
     ]);
     expect(plan.revoke).toEqual([
-      { subject: expect.objectContaining({ id: 'LEFT-LONG-AGO' }), graceEndedAt: at(-6).toISOString() },
+      { subject: expect.objectContaining({ id: 'LEFT-LONG-AGO' }), graceEndsAt: at(-6).toISOString() },
     ]);
   });
 

@@ -183,8 +183,9 @@ describe('removeAccount', () => {
 });
 
 describe('startAccountSync', () => {
-  it('lets org-admins and listed admins start a sync (a job), not viewers', async () => {
-    const job = await startAccountSync(deps, listedAdmin, account.id, true);
+  it('lets org-admins and listed admins start a sync (a job, nothing rejected), not viewers', async () => {
+    const { job, rejected } = await startAccountSync(deps, listedAdmin, account.id, true);
+    expect(rejected).toEqual([]);
     expect(job).toMatchObject({ type: 'sync', state: 'queued', accountId: account.id });
     expect(job).not.toHaveProperty('orgId');
     expect(deps.queue.messages('jobs')).toMatchObject([

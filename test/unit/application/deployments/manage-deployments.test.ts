@@ -163,8 +163,9 @@ describe('requestReconcile and runReconcileJob', () => {
   it('reconciles one deployment as a job that ends with what was done', async () => {
     await givenDeployment(deps, account);
     await givenDevices(deps, { serialNumber: 'A' });
-    const job = await requestReconcile(deps, listedAdmin, account.id, ADAM);
+    const { job, rejected } = await requestReconcile(deps, listedAdmin, account.id, ADAM);
     expect(job).toMatchObject({ type: 'reconciliation', state: 'queued', requested: 1 });
+    expect(rejected).toEqual([]);
     await expect(requestReconcile(deps, viewer, account.id, ADAM)).rejects.toBeInstanceOf(ForbiddenError);
     const [message] = deps.queue.take('jobs');
     if (message?.message.type !== 'reconcile') throw new Error('no reconcile message');

@@ -119,8 +119,9 @@ describe('removeDevice', () => {
       { subjectId: 'DEV', adamId: '9', state: 'failed' },
     );
     givenHoldings(deps, second, { subjectId: 'DEV', adamId: '2' });
-    const job = await removeDevice(deps, orgAdmin, 'dev');
+    const { job, rejected } = await removeDevice(deps, orgAdmin, 'dev');
     expect(job).toMatchObject({ type: 'device-removal', state: 'queued', requested: 2 });
+    expect(rejected).toEqual([]);
     expect(await deps.devices.get('org-1', 'DEV')).toBeUndefined();
     expect(await deps.assignments.get(account.id, '361309726', 'STDQ', 'device', 'DEV')).toMatchObject({
       state: 'pending-revoke',
@@ -140,7 +141,7 @@ describe('removeDevice', () => {
     await givenDevices(deps, { serialNumber: 'DEV' });
     // A removed account's records wait for their purge: Apple keeps those.
     givenHoldings(deps, { id: 'removed-account', orgId: 'org-1' }, { subjectId: 'DEV' });
-    const job = await removeDevice(deps, orgAdmin, 'DEV');
+    const { job } = await removeDevice(deps, orgAdmin, 'DEV');
     expect(job).toMatchObject({ state: 'succeeded', requested: 0 });
     expect(deps.queue.messages('jobs')).toEqual([]);
   });
