@@ -152,7 +152,7 @@ function AccountRow({
                     params: { accountId: account.id },
                     idempotencyKey: newKey(),
                   });
-                  const id = jobIdOf(job);
+                  const id = job.job.id;
                   rememberJob(id);
                   onChanged(`Sync of ${account.name} started.`, id);
                 })
@@ -209,10 +209,6 @@ function AccountRow({
     </>
   );
 }
-
-/** The answer of a job-starting route: the job itself, or `{job, rejected}`. */
-export const jobIdOf = (answer: { id: string } | { job: { id: string } }): string =>
-  'job' in answer ? answer.job.id : answer.id;
 
 function TokenFile({ onToken }: { onToken: (text: string, name: string) => void }) {
   const [name, setName] = useState<string>();

@@ -568,7 +568,7 @@ function Deployment(props: {
                           idempotencyKey: newKey(),
                         },
                       );
-                      props.onJob('job' in job ? (job as { job: { id: string } }).job.id : job.id);
+                      props.onJob(job.job.id);
                     })
                   }
                 >
@@ -630,7 +630,7 @@ function PlanView({ plan }: { plan: Plan }) {
         <ul>
           {plan.revoke.map((r) => (
             <li key={r.subject}>
-              {r.subject}: now (grace ended {when(r.graceEndedAt)})
+              {r.subject}: now (grace ended {when(r.graceEndsAt)})
             </li>
           ))}
           {plan.inGrace.map((r) => (

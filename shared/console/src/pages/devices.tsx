@@ -208,7 +208,7 @@ export function DevicePage() {
                     params: { serialNumber },
                     idempotencyKey: newKey(),
                   });
-                  const id = 'job' in job ? (job as { job: { id: string } }).job.id : job.id;
+                  const id = job.job.id;
                   rememberJob(id);
                   setJobId(id);
                 } catch (failure) {
