@@ -60,7 +60,7 @@ export const openInvitation = defineRoute({
   response: {
     status: 200,
     contentType: 'text/html',
-    description: 'An HTML page (410 when used, voided or expired, 404 when unknown).',
+    description: 'An HTML page (410 when accepted, voided or expired, 404 when unknown).',
   },
   errors: [404, 410],
 });
@@ -70,7 +70,8 @@ export const acceptInvitation = defineRoute({
   method: 'POST',
   path: '/invitations/{token}',
   auth: 'none',
-  summary: "The page's button: uses the link and redirects (303) to Apple's invitation.",
+  summary:
+    "The page's button: redirects (303) to Apple's invitation; the link works again until Apple reports the user Associated (then 410).",
   tag: 'invitations',
   params: TokenParams,
   bodyType: 'form',

@@ -1,6 +1,7 @@
 /**
  * An invitation link (SPEC §5.5): a random token of 256 bits in the e-mail, stored only as its SHA-256
- * hash, valid 30 days, usable once, and voided when the user is invited again.
+ * hash, valid 30 days, usable until it is accepted (then `used`: Apple reports the user Associated),
+ * and voided when the user is invited again.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';

@@ -5,7 +5,8 @@
  *   something changed and with the change in the audit log; a retired user invited again moves on
  *   from Retired with Apple's news of their new entry (`user.returned`);
  * - a user waiting for an invitation gets the e-mail once Apple has registered them (a Managed Apple
- *   Account of the organisation is associated at once and gets none);
+ *   Account of the organisation is associated at once and gets none); a user Apple reports
+ *   Associated has used their invitation link up;
  * - a user waiting for a retirement is done when Apple says Retired;
  * - a user Apple refused ends its job's item as failed, with Apple's number.
  */
@@ -62,7 +63,7 @@ export function invitationEmail(account: Account, user: VppUser, link: string, e
   const lines = [
     greeting,
     `${account.name} invites you to receive apps and books it buys for you through Apple. Accepting links your Apple Account; you will not be charged.`,
-    `Open this link to accept (it works once, until ${expiresAt.slice(0, 10)}):`,
+    `Open this link to accept (it works until you have accepted, at most until ${expiresAt.slice(0, 10)}):`,
   ];
   const text = `${lines.join('\n\n')}\n\n${link}\n\nIf you did not expect this e-mail, you can ignore it.\n\n— ${account.name}`;
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:36rem">${lines
@@ -201,6 +202,9 @@ export async function applyAppleUsers(
     const stored = await deps.users.replace(before, after);
     if (!stored) continue;
     changed.push(stored);
+    // Accepted: the invitation link has done its work (SPEC §5.5), and is gone from now on.
+    if (after.status === 'Associated' && before.status !== 'Associated' && before.invitationLink)
+      await deps.invitations.use(before.invitationLink, now);
     if (retirementDone && before.pending)
       await deps.jobs.recordProgress(before.pending.jobId, { completed: 1 });
     if (before.status !== after.status) {

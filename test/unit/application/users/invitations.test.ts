@@ -1,7 +1,7 @@
 /**
  * Inviting users (invitations.ts), what Apple's answers about users do (apply-apple-users.ts), a late
  * users event polled (follow-user-event.ts) and the invitation link's pages (invitation-pages.ts): the
- * e-mail goes once Apple has registered the user, with a link used once; late news never moves a user
+ * e-mail goes once Apple has registered the user, with a link that works until it is accepted; late news never moves a user
  * back; what Apple refused fails its job item with Apple's number.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -446,29 +446,46 @@ describe('the invitation link', () => {
     expect(await deps.invitations.get(hashInvitationToken(token))).toMatchObject({ state: 'active' });
   });
 
-  it("is used once, sending the person to Apple's invitation with the user's code", async () => {
-    expect(await acceptInvitation(deps, token)).toEqual({
-      status: 303,
-      location: 'https://apple.test/invite?code=CODE%201',
-    });
+  it("works again and again until Apple reports the user Associated, sending the person to Apple's invitation each time; then it is gone (410)", async () => {
+    // Act: the person presses the button, drops out at Apple's sign-in, and comes back twice
+    for (let i = 0; i < 3; i++)
+      expect(await acceptInvitation(deps, token)).toEqual({
+        status: 303,
+        location: 'https://apple.test/invite?code=CODE%201',
+      });
+    // Assess: the link is still active, and the page still shows
+    expect(await deps.invitations.get(hashInvitationToken(token))).toMatchObject({ state: 'active' });
+    expect(await openInvitation(deps, token)).toMatchObject({ status: 200 });
+    expect(deps.audit.actions('user.invitation_opened')).toHaveLength(3);
+    // Act: Apple reports the user Associated (USER_ASSOCIATED)
+    await applyAppleUsers(deps, account, [{ clientUserId: 'ana', status: 'Associated', idHash: 'h' }]);
+    // Assess: the link is used up, and both pages say it has been accepted
     expect(await deps.invitations.get(hashInvitationToken(token))).toMatchObject({
       state: 'used',
       usedAt: deps.clock.iso(),
     });
-    expect(await acceptInvitation(deps, token)).toMatchObject({ status: 410 });
-    expect(await openInvitation(deps, token)).toMatchObject({ status: 410 });
-    expect(deps.audit.actions('user.invitation_opened')).toHaveLength(1);
+    for (const answer of [await acceptInvitation(deps, token), await openInvitation(deps, token)]) {
+      expect(answer).toMatchObject({ status: 410 });
+      expect('html' in answer ? answer.html : '').toContain('already been accepted');
+    }
+    expect(deps.audit.actions('user.invitation_opened')).toHaveLength(3);
   });
 
-  it('answers 410 for an expired link, 404 for an unknown one, and uses up a link whose user accepted otherwise', async () => {
+  it('answers 410 for an expired link, 404 for an unknown one, and for a link whose user accepted otherwise or was retired', async () => {
     expect(await openInvitation(deps, 'not-a-token')).toMatchObject({ status: 404 });
     deps.clock.advance({ days: 30 });
     expect(await openInvitation(deps, token)).toMatchObject({ status: 410 });
     expect(await acceptInvitation(deps, token)).toMatchObject({ status: 410 });
     deps.clock.advance({ days: -30 });
+    // Associated by the sync before any notification: gone too, and opening the page writes nothing.
     const ana = await user('ana');
     await deps.users.replace(ana, { ...ana, status: 'Associated' } as VppUser);
+    expect(await openInvitation(deps, token)).toMatchObject({ status: 410 });
     expect(await acceptInvitation(deps, token)).toMatchObject({ status: 410 });
-    expect(await deps.invitations.get(hashInvitationToken(token))).toMatchObject({ state: 'used' });
+    expect(await deps.invitations.get(hashInvitationToken(token))).toMatchObject({ state: 'active' });
+    // Retired meanwhile: nothing left to accept.
+    const associated = await user('ana');
+    await deps.users.replace(associated, { ...associated, status: 'Retired' } as VppUser);
+    expect(await acceptInvitation(deps, token)).toMatchObject({ status: 410 });
   });
 });
