@@ -4,11 +4,11 @@
  *   no DynamoDB Local, no Java, no server, no browser, no network.
  * - `integration`: every other test on the local engines (DynamoDB Local, started once by the global
  *   setup; the local queues, SES stand-in and Apple simulator each test starts), but not the browser.
- * - `browser`: the one test that drives Chromium (the invitation page).
+ * - `browser`: the tests that drive Chromium (the invitation page, the admin console).
  */
 import { defineConfig } from 'vitest/config';
 
-const BROWSER_TEST = 'test/e2e/invitation-browser.e2e.test.ts';
+const BROWSER_TESTS = ['test/e2e/invitation-browser.e2e.test.ts', 'test/e2e/console-browser.e2e.test.ts'];
 const UNIT_TESTS = ['test/unit/**/*.test.ts'];
 
 export default defineConfig({
@@ -37,7 +37,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: [...UNIT_TESTS, BROWSER_TEST, '**/node_modules/**'],
+          exclude: [...UNIT_TESTS, ...BROWSER_TESTS, '**/node_modules/**'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -47,7 +47,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'browser',
-          include: [BROWSER_TEST],
+          include: BROWSER_TESTS,
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -42,6 +42,8 @@ const SessionRequest = z
 export interface ConsoleServerOptions {
   /** Issues the JWT local mode's gateway accepts. */
   readonly issueToken: (claims: TokenClaims) => Promise<string>;
+  /** Origins of app icons besides https ones: the Apple simulator's. */
+  readonly imagesFrom?: readonly string[];
   /** The built console (built when missing or stale) @default ensureConsoleBuilt() */
   readonly files?: () => Promise<string>;
 }
@@ -112,7 +114,7 @@ export function consoleServer(options: ConsoleServerOptions) {
     }
     const headers = {
       ...CONSOLE_SECURITY_HEADERS,
-      'content-security-policy': consoleContentSecurityPolicy(),
+      'content-security-policy': consoleContentSecurityPolicy({ imagesFrom: options.imagesFrom ?? [] }),
     };
     if (url.pathname === '/console-config.json') {
       res.writeHead(200, { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' });

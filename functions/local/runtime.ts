@@ -269,7 +269,10 @@ export async function startLocalRuntime(
       await handler(scheduledEvent(id, new Date()), { awsRequestId: randomUUID(), functionName: fn.id });
     };
 
-    const serveConsole = consoleServer({ issueToken: (claims) => issueToken(keys, claims) });
+    const serveConsole = consoleServer({
+      issueToken: (claims) => issueToken(keys, claims),
+      imagesFrom: [new URL(simulator.baseUrl).origin],
+    });
     const extra = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
       if (url.pathname === '/_local/outbox' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json' });

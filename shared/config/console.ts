@@ -15,13 +15,20 @@ export const isConsolePath = (pathname: string): boolean =>
  * inline script, no eval), API calls to the same origin plus the sign-in issuer's endpoints when an
  * external OpenID provider is used, nothing framed, forms only to the origin.
  */
-export const consoleContentSecurityPolicy = (connectTo: readonly string[] = []): string =>
+export const consoleContentSecurityPolicy = (
+  options: {
+    /** Origins the console calls besides its own (an external issuer's token endpoint). */
+    readonly connectTo?: readonly string[];
+    /** Origins of app icons besides https ones (local mode's simulator serves them over http). */
+    readonly imagesFrom?: readonly string[];
+  } = {},
+): string =>
   [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data: https:",
-    `connect-src 'self'${connectTo.map((origin) => ` ${origin}`).join('')}`,
+    `img-src 'self' data: https:${(options.imagesFrom ?? []).map((origin) => ` ${origin}`).join('')}`,
+    `connect-src 'self'${(options.connectTo ?? []).map((origin) => ` ${origin}`).join('')}`,
     "font-src 'self'",
     "manifest-src 'self'",
     "form-action 'self'",

@@ -63,7 +63,11 @@ export function setSession(session: Session | undefined): void {
 
 export const getSession = (): Session | undefined => current;
 export const bearer = (): string | undefined => current?.token;
-export const signOut = (): void => setSession(undefined);
+/** Signing out forgets the token and everything else this tab kept (the jobs it followed). */
+export const signOut = (): void => {
+  setSession(undefined);
+  sessionStorage.clear();
+};
 
 /** How a session is renewed (set once the console knows its configuration). */
 export function useRenewal(renew: (session: Session) => Promise<Session | undefined>): void {

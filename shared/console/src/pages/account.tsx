@@ -1,6 +1,6 @@
 /** One account: its Licensed applications and its User management, as two tabs. */
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { AccountBadge, api, Chip, ErrorNote, Loading, Pager, UsageBar, useLoad, usePaged } from '../ui.tsx';
 import { UserManagement } from './users.tsx';
@@ -68,6 +68,13 @@ function LicensedApplications({ accountId }: { accountId: string }) {
       }),
     [accountId, productType, assignable],
   );
+  // A new account's first sync is still bringing its apps: look again until they come.
+  const empty = assets.data?.items.length === 0;
+  useEffect(() => {
+    if (!empty) return;
+    const timer = setTimeout(assets.reload, 3000);
+    return () => clearTimeout(timer);
+  }, [empty, assets.reload, assets.data]);
   return (
     <section aria-label="Licensed applications">
       <h2>Licensed applications</h2>
@@ -88,6 +95,9 @@ function LicensedApplications({ accountId }: { accountId: string }) {
             <option value="false">No</option>
           </select>
         </label>
+        <button type="button" onClick={() => assets.reload()}>
+          Refresh
+        </button>
       </div>
       <ErrorNote error={assets.error} />
       {assets.loading && !assets.data && <Loading what="the licensed applications" />}
@@ -117,7 +127,7 @@ function LicensedApplications({ accountId }: { accountId: string }) {
                     <span class="app-name">
                       {asset.iconUrl && <img src={asset.iconUrl} alt="" width={24} height={24} />}
                       <a
-                        href={`/accounts/${accountId}/apps/${asset.adamId}${asset.pricingParam === 'PLUS' ? '?pricingParam=PLUS' : ''}`}
+                        href={`/accounts/${accountId}/apps/${asset.adamId}?pricingParam=${asset.pricingParam}`}
                       >
                         {asset.name ?? asset.adamId}
                       </a>

@@ -29,10 +29,13 @@ export function AssetPage() {
   const { params, query } = useRoute();
   const accountId = params.accountId ?? '';
   const adamId = params.adamId ?? '';
-  const pricing = query.pricingParam === 'PLUS' ? ('PLUS' as const) : undefined;
+  const pricing =
+    query.pricingParam === 'PLUS' || query.pricingParam === 'STDQ' ? query.pricingParam : undefined;
   const session = useSession();
   const [jobId, setJobId] = useState<string>();
   const [rejected, setRejected] = useState<Rejection[]>([]);
+  // Bumped when a job the page follows ends: the holders are read again.
+  const [ended, setEnded] = useState(0);
   const asset = useLoad(
     () =>
       api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}', {
@@ -89,6 +92,7 @@ export function AssetPage() {
           id={jobId}
           onEnd={() => {
             asset.reload();
+            setEnded((n) => n + 1);
           }}
         />
       )}
@@ -104,7 +108,7 @@ export function AssetPage() {
           </ul>
         </div>
       )}
-      <Holders ids={ids} pricing={pricing} writable={can.manage(session)} onStarted={started} round={jobId} />
+      <Holders ids={ids} pricing={pricing} writable={can.manage(session)} onStarted={started} round={ended} />
       {can.manage(session) && (
         <Grant ids={ids} pricing={pricing} deviceAssignable={a.deviceAssignable} onStarted={started} />
       )}
@@ -125,10 +129,10 @@ type Ids = { accountId: string; adamId: string };
 
 function Holders(props: {
   ids: Ids;
-  pricing: 'PLUS' | undefined;
+  pricing: 'PLUS' | 'STDQ' | undefined;
   writable: boolean;
   onStarted: (answer: Started) => void;
-  round: string | undefined;
+  round: number;
 }) {
   const [state, setState] = useState('');
   const [source, setSource] = useState('');
@@ -269,7 +273,7 @@ function Holders(props: {
 
 function Grant(props: {
   ids: Ids;
-  pricing: 'PLUS' | undefined;
+  pricing: 'PLUS' | 'STDQ' | undefined;
   deviceAssignable: boolean;
   onStarted: (answer: Started) => void;
 }) {
@@ -411,7 +415,7 @@ const split = (text: string) =>
 
 function Deployment(props: {
   ids: Ids;
-  pricing: 'PLUS' | undefined;
+  pricing: 'PLUS' | 'STDQ' | undefined;
   writable: boolean;
   onJob: (id: string) => void;
 }) {

@@ -48,7 +48,9 @@ export function ReportsPage() {
               {shortages.map((r) => (
                 <tr key={r.accountId + r.adamId + r.pricingParam} class="shortage">
                   <th scope="row">
-                    <a href={`/accounts/${r.accountId}/apps/${r.adamId}`}>{r.name ?? r.adamId}</a>
+                    <a href={`/accounts/${r.accountId}/apps/${r.adamId}?pricingParam=${r.pricingParam}`}>
+                      {r.name ?? r.adamId}
+                    </a>
                   </th>
                   <td>{r.accountName}</td>
                   <td>{r.inScope ?? '—'}</td>

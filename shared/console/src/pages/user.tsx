@@ -55,7 +55,9 @@ export function UserPage() {
                   {user.data.licenses.map((l) => (
                     <tr key={l.adamId + l.pricingParam}>
                       <th scope="row">
-                        <a href={`/accounts/${accountId}/apps/${l.adamId}`}>{l.adamId}</a>
+                        <a href={`/accounts/${accountId}/apps/${l.adamId}?pricingParam=${l.pricingParam}`}>
+                          {l.adamId}
+                        </a>
                       </th>
                       <td>{l.state}</td>
                       <td>{l.source}</td>

@@ -1,0 +1,365 @@
+/**
+ * The seed's whole workflow through the admin console only, in a real browser (Debian's Chromium
+ * driven by playwright-core) on local mode: sign in, add an account from a .vpptoken file, read the
+ * licences, add devices, grant and watch the job end, import users (a bad line reported), invite and
+ * accept at the simulator's page, grant to a user, revoke, retire, a deployment with its plan and a
+ * reconciliation, the shortage in the report; then as a viewer (no write action anywhere) and as an
+ * admin the account does not list. axe-core checks every page (no serious or critical violation);
+ * a screenshot of each page is written to test-output/console/ (git-ignored).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-output', 'console');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let rt: TestRuntime;
+let browser: Browser;
+let page: Page;
+let tokenFile: string;
+let accountUrl: string;
+const policyViolations: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      'Chromium is missing: run `sudo apt-get install -y chromium` (npm test does it as root).',
+    );
+  mkdirSync(SHOTS, { recursive: true });
+  rt = await startTestRuntime({ simulator: { seed: 'demo', eventDelayMs: 30 } });
+  // Local mode writes each demo location's token to a .vpptoken file; this one is the test's own.
+  tokenFile = join(mkdtempSync(join(tmpdir(), 'vpp-console-')), 'demo-north.vpptoken');
+  writeFileSync(tokenFile, `${rt.tokenFile('demo-north')}\n`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+      policyViolations.push(message.text());
+  });
+  page.on('dialog', (dialog) => dialog.accept());
+}, 180_000);
+
+// What the page showed when a step failed, to read beside the error.
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail')
+    await page?.screenshot({ path: join(SHOTS, `failed-${context.task.name.replace(/\W+/g, '-')}.png`) });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await rt?.stop();
+});
+
+/** axe-core on the page as it is (no serious or critical violation), then its screenshot. */
+async function checkPage(name: string): Promise<void> {
+  await page.waitForSelector('.loading', { state: 'detached' }).catch(() => undefined);
+  // Evaluated through the debugging protocol: the page's CSP (rightly) refuses inline scripts.
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as any).axe;
+    const result = await axe.run((globalThis as any).document, { resultTypes: ['violations'] });
+    return (result.violations as any[])
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
+  });
+  expect(violations, `axe on ${name}`).toEqual([]);
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signIn(role: 'org-admin' | 'admin' | 'viewer', email: string): Promise<void> {
+  await page.goto(`${rt.apiUrl}/`);
+  const signOut = page.getByRole('button', { name: 'Sign out' });
+  if (await signOut.isVisible()) await signOut.click();
+  await page.getByLabel('Organisation', { exact: true }).fill('demo');
+  await page.locator('select[name=role]').selectOption(role);
+  await page.getByLabel('E-mail', { exact: true }).fill(email);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Accounts' }).waitFor();
+}
+
+/** Waits for the newest job the page follows to end, and returns its state. */
+async function jobEnds(): Promise<string> {
+  const job = page.locator('.job').last();
+  await job.waitFor();
+  await expect
+    .poll(async () => job.getAttribute('data-job-state'), { timeout: 60_000 })
+    .toMatch(/succeeded|partially_failed|failed/);
+  return (await job.getAttribute('data-job-state')) ?? '';
+}
+
+async function openAsset(name: string): Promise<void> {
+  await page.goto(`${accountUrl}/apps`);
+  await page.getByRole('link', { name, exact: true }).first().click();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+describe('the admin console, through the browser only', () => {
+  it('signs in locally', async () => {
+    await page.goto(`${rt.apiUrl}/`);
+    await page.getByRole('heading', { name: 'Sign in to VPP Manager' }).waitFor();
+    await checkPage('sign-in');
+    await signIn('org-admin', 'admin@demo.test');
+    await expect.poll(() => page.locator('.empty').textContent()).toContain('No account yet');
+    await checkPage('accounts-empty');
+  });
+
+  it('adds an account from the demo .vpptoken file and shows it active', async () => {
+    await page.getByRole('button', { name: 'Add account' }).click();
+    await page.getByLabel(/Content token/).setInputFiles(tokenFile);
+    await page.getByLabel('Name', { exact: true }).fill('Hillside School');
+    await page.getByLabel(/Contact e-mail/).fill('it@demo.test');
+    await page.getByLabel(/Allowed admins/).fill('helper@demo.test');
+    await page
+      .getByRole('form', { name: 'Add account' })
+      .getByRole('button', { name: 'Add account' })
+      .click();
+    const row = page.getByRole('row', { name: /Hillside School/ });
+    await row.waitFor();
+    await expect.poll(() => row.locator('.badge').textContent()).toBe('active');
+    await checkPage('accounts');
+    await row.getByRole('link', { name: 'Hillside School' }).click();
+    await page.getByRole('heading', { level: 1, name: /Hillside School/ }).waitFor();
+    accountUrl = page.url().replace(/\/(apps|users)$/, '');
+  });
+
+  it('lists the licensed applications with Device-assignable and Irrevocable', async () => {
+    await expect.poll(async () => (await page.getByRole('row').count()) > 8, { timeout: 60_000 }).toBe(true);
+    await expect(page.getByRole('columnheader', { name: 'Device-assignable' })).toBeDefined();
+    const pages = page.getByRole('row', { name: /^Pages/ });
+    expect(await pages.locator('[data-column="device-assignable"]').textContent()).toBe('Y');
+    const lingo = page.getByRole('row', { name: /Lingo Notes/ });
+    expect(await lingo.locator('[data-column="device-assignable"]').textContent()).toBe('N');
+    const book = page.getByRole('row', { name: /Pride and Prejudice/ });
+    expect(await book.locator('[data-column="irrevocable"]').textContent()).toBe('Irrevocable');
+    await checkPage('licensed-applications');
+  }, 120_000);
+
+  it('adds devices', async () => {
+    await page.getByRole('link', { name: 'Devices' }).click();
+    await page.getByRole('button', { name: 'Add devices' }).click();
+    await page
+      .getByLabel(/One device a line/)
+      .fill(['C1001, net-1', 'C1002, net-1', 'C1003, net-1', 'C1004, net-1', 'C1005, net-1'].join('\n'));
+    await page.getByRole('button', { name: 'Save devices' }).click();
+    await page.getByRole('link', { name: 'C1005' }).waitFor();
+    await checkPage('devices');
+    await page.getByRole('link', { name: 'C1001' }).click();
+    await page.getByRole('heading', { name: 'Device C1001' }).waitFor();
+    await checkPage('device');
+  });
+
+  it('grants an app to devices and watches the job end', async () => {
+    await openAsset('Pages');
+    const grant = page.getByRole('region', { name: 'Grant' });
+    await grant.getByLabel('Search').fill('C100');
+    await grant.getByLabel(/C1001/).check();
+    await grant.getByLabel(/C1002/).check();
+    await grant.getByRole('button', { name: 'Grant to 2 devices' }).click();
+    expect(await jobEnds()).toBe('succeeded');
+    const holders = page.getByRole('table', { name: 'Holders' });
+    for (const serial of ['C1001', 'C1002'])
+      await expect
+        .poll(
+          () =>
+            holders
+              .getByRole('row', { name: new RegExp(serial) })
+              .locator('.badge')
+              .textContent(),
+          {
+            timeout: 30_000,
+          },
+        )
+        .toBe('granted');
+    await checkPage('asset');
+  });
+
+  it('imports users from a CSV file and reports the bad line', async () => {
+    await page.goto(`${accountUrl}/users`);
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    await page
+      .getByLabel('Or paste the rows')
+      .fill('email,name\nsam.lee@pupils.test,Sam Lee\nnot-an-email,Broken\nkim.ng@pupils.test,Kim Ng\n');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const report = page.locator('.import-report');
+    await report.waitFor();
+    expect(await report.textContent()).toContain('Added 2 users; 1 line refused.');
+    const refused = report.getByRole('row', { name: /not-an-email/ });
+    expect(await refused.getByRole('cell').first().textContent()).toBe('3');
+    await page.getByRole('link', { name: 'sam.lee@pupils.test' }).waitFor();
+    await checkPage('user-management');
+  });
+
+  it('sends an invitation, which is accepted from the outbox and the simulator, and shows Associated', async () => {
+    await page.getByLabel('Select sam.lee@pupils.test').check();
+    await page.getByRole('button', { name: 'Send invitation(s)' }).click();
+    expect(await jobEnds()).toBe('succeeded');
+    // The person's side: the e-mail in the outbox, its link, Apple's page.
+    const outbox = await browser.newPage();
+    await outbox.goto(`${rt.apiUrl}/_local/outbox.html`);
+    await outbox.getByRole('heading', { name: 'Local outbox' }).waitFor();
+    let link: string | undefined;
+    await expect
+      .poll(
+        async () => {
+          await outbox.reload();
+          for (const frame of outbox.frames()) {
+            const href = await frame
+              .locator('a[href*="/invitations/"]')
+              .first()
+              .getAttribute('href', { timeout: 500 })
+              .catch(() => null);
+            if (href) link = href;
+          }
+          return link;
+        },
+        { timeout: 30_000 },
+      )
+      .toBeTruthy();
+    await outbox.goto(link ?? '');
+    await outbox.getByRole('button', { name: 'Accept invitation' }).click();
+    await outbox.waitForURL(`${rt.simulator.url}/invitation?inviteCode=*`);
+    await outbox.fill('#appleAccount', 'sam@icloud.example');
+    await outbox.getByRole('button', { name: 'Accept invitation' }).click();
+    await expect.poll(() => outbox.textContent('h1')).toContain("You're all set");
+    await outbox.close();
+    const row = page.getByRole('row', { name: /sam\.lee@pupils\.test/ });
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return row.locator('.badge').textContent();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe('Associated');
+  });
+
+  it('grants an app to a user, then revokes a device', async () => {
+    await openAsset('Keynote');
+    const grant = page.getByRole('region', { name: 'Grant' });
+    await grant.getByLabel('Users').check();
+    await grant.getByLabel('Search').fill('sam.lee');
+    await grant.getByRole('button', { name: /Select all matching \(1\)/ }).click();
+    await grant.getByRole('button', { name: 'Grant to 1 user' }).click();
+    expect(await jobEnds()).toBe('succeeded');
+
+    await openAsset('Pages');
+    const holders = page.getByRole('table', { name: 'Holders' });
+    await holders.getByLabel('Select device C1001').check();
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    expect(await jobEnds()).toBe('succeeded');
+    await expect
+      .poll(() => holders.getByRole('row', { name: /C1001/ }).locator('.badge').textContent())
+      .toBe('revoked');
+  });
+
+  it('retires a user', async () => {
+    await page.goto(`${accountUrl}/users`);
+    await page.getByLabel('Select sam.lee@pupils.test').check();
+    await page.getByRole('button', { name: 'Retire user(s)' }).click();
+    expect(await jobEnds()).toBe('succeeded');
+    const row = page.getByRole('row', { name: /sam\.lee@pupils\.test/ });
+    await expect.poll(() => row.locator('.badge').textContent(), { timeout: 30_000 }).toBe('Retired');
+    await page.getByRole('link', { name: 'sam.lee@pupils.test' }).click();
+    await page.getByRole('heading', { level: 1, name: /sam\.lee@pupils\.test/ }).waitFor();
+    await checkPage('user');
+  });
+
+  it('creates a deployment, previews its plan with the shortage, and reconciles', async () => {
+    await openAsset('Prime Maths Tutor');
+    const form = page.getByRole('form', { name: 'Deployment' });
+    await form.getByLabel('Networks in scope (empty: any)').fill('net-1');
+    await form.getByRole('button', { name: 'Save deployment' }).click();
+    const plan = page.getByRole('region', { name: 'Plan' });
+    await plan.waitFor();
+    expect(await plan.textContent()).toContain('5 in scope');
+    expect(await plan.textContent()).toContain('Shortage: 3');
+    await checkPage('deployment-plan');
+    await form.getByRole('button', { name: 'Reconcile now' }).click();
+    expect(await jobEnds()).toMatch(/succeeded|partially_failed/);
+  });
+
+  it('shows the shortage in the report, the jobs and the audit log', async () => {
+    await page.getByRole('link', { name: 'Reports' }).click();
+    const shortages = page.getByRole('region', { name: 'Shortages' });
+    await expect
+      .poll(async () => shortages.getByRole('row', { name: /Prime Maths Tutor/ }).count(), {
+        timeout: 30_000,
+      })
+      .toBe(1);
+    expect(
+      await shortages
+        .getByRole('row', { name: /Prime Maths Tutor/ })
+        .getByRole('cell')
+        .last()
+        .textContent(),
+    ).toBe('3');
+    await checkPage('reports');
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.locator('.job').first().waitFor();
+    await checkPage('jobs');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('rowheader', { name: 'account.created' }).waitFor();
+    await checkPage('audit-log');
+  });
+
+  it('fits a 390 px wide screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const path of ['/accounts', `${accountUrl.replace(rt.apiUrl, '')}/apps`, '/devices', '/reports']) {
+      await page.goto(`${rt.apiUrl}${path}`);
+      await page.locator('h1').first().waitFor();
+      await page.waitForSelector('.loading', { state: 'detached' }).catch(() => undefined);
+      expect(await page.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(390);
+    }
+    await checkPage('accounts-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('as a viewer, offers no write action anywhere', async () => {
+    await signIn('viewer', 'viewer@demo.test');
+    const WRITES =
+      /^(Add account|Sync now|Renew token|Remove|Add devices|Save devices|Remove device|Grant|Revoke|Save deployment|Reconcile now|Remove deployment|\+ Add user|Import CSV|Send invitation|Retire user)/;
+    const assetPath = `${accountUrl}/apps/361309726?pricingParam=STDQ`;
+    for (const url of [
+      `${rt.apiUrl}/accounts`,
+      `${accountUrl}/apps`,
+      `${accountUrl}/users`,
+      assetPath,
+      `${rt.apiUrl}/devices`,
+      `${rt.apiUrl}/devices/C1002`,
+    ]) {
+      await page.goto(url);
+      await page.locator('h1').first().waitFor();
+      await page.waitForSelector('.loading', { state: 'detached' }).catch(() => undefined);
+      const buttons = await page.getByRole('button').allTextContents();
+      expect(
+        buttons.filter((b) => WRITES.test(b.trim())),
+        url,
+      ).toEqual([]);
+      expect(await page.locator('input[type=checkbox]').count(), url).toBe(0);
+    }
+    await checkPage('viewer-asset');
+  });
+
+  it('as an admin the account does not list, shows no account; as a listed admin, it does', async () => {
+    await signIn('admin', 'stranger@demo.test');
+    await expect.poll(() => page.locator('.empty').textContent()).toContain('No account yet');
+    expect(await page.getByRole('link', { name: 'Hillside School' }).count()).toBe(0);
+    await signIn('admin', 'helper@demo.test');
+    await page.getByRole('link', { name: 'Hillside School' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to VPP Manager' }).waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    expect(policyViolations).toEqual([]);
+  });
+});
