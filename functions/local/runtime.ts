@@ -271,7 +271,7 @@ export async function startLocalRuntime(
 
     const serveConsole = consoleServer({
       issueToken: (claims) => issueToken(keys, claims),
-      imagesFrom: [new URL(simulator.baseUrl).origin],
+      imagesFrom: simulator ? [new URL(simulator.baseUrl).origin] : [],
     });
     const extra = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
       if (url.pathname === '/_local/outbox' && req.method === 'GET') {
