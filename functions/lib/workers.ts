@@ -4,7 +4,8 @@
  * receives, moves to the dead-letter queue) and Powertools idempotency on the message id (a message
  * delivered twice is processed once). Every record is parsed by the Powertools parser (the SQS
  * record schema, its body JSON of the queue's zod schema); every scheduled event by its EventBridge
- * schema. Each worker is handed its queue's `maxReceiveCount` from the manifest.
+ * schema. Each worker is handed its queue's `maxReceiveCount` from the manifest, and the reads its
+ * batch shares (`batch`: each asset's counts read from Apple once per batch).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { parser as batchParser } from '@aws-lambda-powertools/batch/parser';
@@ -20,6 +21,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type * as z from 'zod';
+import { type BatchReads, batchReads } from '../../shared/application/apple-records.ts';
 import {
   type ParsedQueueMessage,
   QUEUE_MESSAGES,
@@ -34,6 +36,8 @@ import { logger, metrics, tracer } from './powertools.ts';
 /** A message's delivery: its id, and how many receives it has had of its queue's `maxReceiveCount`. */
 export interface DeliveredRecord extends Delivery {
   readonly messageId: string;
+  /** What the records of this batch have read from Apple (shared by every record of one invocation). */
+  readonly batch: BatchReads;
 }
 
 export type MessageProcessor<Q extends QueueName> = (
@@ -62,23 +66,26 @@ export function queueWorker<Q extends QueueName>(
   type ParsedRecord = z.output<typeof schema>;
   const processor = new BatchProcessor(EventType.SQS, { parser: batchParser, schema });
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'messageId', expiresAfterSeconds: 3600 });
-  let idempotent: ((record: ParsedRecord) => Promise<void>) | undefined;
+  let idempotent: ((record: ParsedRecord, batch: BatchReads) => Promise<void>) | undefined;
 
-  const run = async (deps: Deps, record: ParsedRecord) => {
+  const run = async (deps: Deps, record: ParsedRecord, batch: BatchReads) => {
     await process(deps, record.body as ParsedQueueMessage<Q>, {
       messageId: record.messageId,
       receiveCount: Number(record.attributes.ApproximateReceiveCount),
       maxReceiveCount,
+      batch,
     });
   };
-  const handle = async (record: ParsedRecord): Promise<void> => {
+  const handle = async (record: ParsedRecord, batch: BatchReads): Promise<void> => {
     const deps = await getDeps();
-    if (!options.deduplicate) return run(deps, record);
-    idempotent ??= makeIdempotent((r: ParsedRecord) => run(deps, r), {
+    if (!options.deduplicate) return run(deps, record, batch);
+    // The message (argument 0) is what makes a delivery the same; the batch is not.
+    idempotent ??= makeIdempotent((r: ParsedRecord, b: BatchReads) => run(deps, r, b), {
       persistenceStore: deps.idempotencyStore('worker'),
       config,
+      dataIndexArgument: 0,
     });
-    await idempotent(record);
+    await idempotent(record, batch);
   };
 
   return middy<SQSEvent, SQSBatchResponse>()
@@ -89,10 +96,17 @@ export function queueWorker<Q extends QueueName>(
       logger.appendKeys({ queue });
       // An in-progress record of a crashed invocation expires with the Lambda's remaining time.
       config.registerLambdaContext(context);
-      const response = await processPartialResponse(event, handle, processor, {
-        context,
-        throwOnFullBatchFailure: false,
-      });
+      // The reads this invocation's records share.
+      const batch = batchReads();
+      const response = await processPartialResponse(
+        event,
+        (record: ParsedRecord) => handle(record, batch),
+        processor,
+        {
+          context,
+          throwOnFullBatchFailure: false,
+        },
+      );
       const failed = response.batchItemFailures.length;
       if (failed > 0) {
         metrics.addMetric('RecordsFailed', MetricUnit.Count, failed);

@@ -12,11 +12,16 @@ export const handler = queueWorker(
       return;
     }
     // A retirement's revocation, once ended, goes on to retire the users at Apple.
-    await followAssetEvent(deps, message, async (ended) => {
-      if (ended.afterwards && ended.jobId) {
-        await retireAtApple(deps, ended.accountId, ended.jobId, ended.afterwards.retireUsers, record);
-      }
-    });
+    await followAssetEvent(
+      deps,
+      message,
+      async (ended) => {
+        if (ended.afterwards && ended.jobId) {
+          await retireAtApple(deps, ended.accountId, ended.jobId, ended.afterwards.retireUsers, record);
+        }
+      },
+      record.batch,
+    );
   },
   { deduplicate: true },
 );

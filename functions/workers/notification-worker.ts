@@ -1,4 +1,4 @@
-/** The notifications queue: Apple's notifications, applied. */
+/** The notifications queue: Apple's notifications, applied (each asset's counts read once per batch). */
 import { applyAppleNotification } from '../../shared/application/notifications/apply-apple-notification.ts';
 import { queueWorker } from '../lib/workers.ts';
 

@@ -27,6 +27,10 @@ export const AssetViewSchema = schemaOf<AssetView>()(
     .extend({
       pendingCount: z.number().int().meta({ description: 'Licences reserved by grants in flight.' }),
       retiredCount: AssetRecordSchema.shape.retiredCount,
+      countsConsistent: z.boolean().meta({
+        description:
+          "False when Apple's counts break Apple's invariant (assigned + available = total, assets that are not unlimited): they are shown as Apple said them, and no more than min(available, total − assigned) − pending is promised.",
+      }),
     })
     .meta({ id: 'Asset' }),
 );

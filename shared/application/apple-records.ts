@@ -1,17 +1,26 @@
 /**
  * Apple's answers made into our records, in one place for the sync (SPEC §5.3) and the notifications
  * (SPEC §5.6): an asset from Apple's asset list, and our holdings against Apple's assignments.
- * - An asset keeps our name, icon and reservations; everything else is Apple's. Books are never
- *   revocable, whatever a field says.
+ * - An asset keeps our name, icon and reservations; everything else is Apple's, as Apple last said it
+ *   (never moved by deltas). Books are never revocable, whatever a field says.
+ * - An asset's counts are re-read from Apple (`rereadAssets`) after every answer of Apple's that
+ *   changed who holds it or showed our counts stale (`assetsToReread`): a notification of an
+ *   assignment change (ours or another tool's), a grant or revocation that ended, a refusal for want
+ *   of licences (9709). Once per asset per batch of messages, before the reservations are given back,
+ *   so what may be promised is never more than Apple has.
  * - A holding Apple has and we do not (no record, or one revoked or failed) is found at Apple; one we
  *   hold (granted) that Apple no longer lists is gone at Apple, but only when Apple's list is
  *   complete and stable. Records in flight are left alone: only Apple's answer settles them.
  */
 import type { Account } from '../domain/account.ts';
-import { APPLE_ASSET_FIELDS, type AssetRecord, UNLIMITED_TOTAL } from '../domain/asset.ts';
+import { APPLE_ASSET_FIELDS, type AssetRecord, assetKeyOf, UNLIMITED_TOTAL } from '../domain/asset.ts';
 import { type AssignmentRecord, assignmentKey, IN_FLIGHT } from '../domain/assignment.ts';
 import { canMove, foundAtApple, next } from '../domain/assignment-state.ts';
-import type { Assignment, ResponseAsset } from './ports/vpp-schemas.ts';
+import type { Secret } from '../domain/secret.ts';
+import type { AssetRepository } from './ports/asset-repository.ts';
+import type { Clock } from './ports/clock.ts';
+import type { VppClient } from './ports/vpp-client.ts';
+import type { AssetKey, Assignment, ResponseAsset } from './ports/vpp-schemas.ts';
 
 /** Our record of an asset from Apple's answer; our name, icon and reservations are kept. */
 export function assetFromApple(
@@ -106,4 +115,106 @@ export function compareHoldings(
     }
   }
   return { writes, seen, foundAtApple: found, goneAtApple: gone, inFlightLeftAlone };
+}
+
+/** Apple's number for a refusal for want of licences: our counts were stale. */
+const NOT_ENOUGH_LICENSES = 9709;
+
+/**
+ * The assets whose counts an answer of Apple's to assignment changes makes stale: one where a change
+ * was done (no error), or refused for want of licences (9709). Other refusals changed nothing.
+ */
+export function assetsToReread(
+  outcomes: readonly {
+    readonly record: AssetKey;
+    readonly error?: { readonly errorNumber?: number | undefined } | undefined;
+  }[],
+): AssetKey[] {
+  const assets = new Map<string, AssetKey>();
+  for (const { record, error } of outcomes) {
+    if (error && error.errorNumber !== NOT_ENOUGH_LICENSES) continue;
+    assets.set(assetKeyOf(record), { adamId: record.adamId, pricingParam: record.pricingParam });
+  }
+  return [...assets.values()];
+}
+
+/**
+ * What the messages of one batch have read from Apple: each asset's counts are read once per batch
+ * (Apple sent every notification of the batch before it came, so one read after any of them sees
+ * them all). A read that failed is forgotten, so a later message reads again.
+ */
+export interface BatchReads {
+  once<T>(key: string, read: () => Promise<T>): Promise<T>;
+}
+
+/** A batch's reads, for one invocation of a worker. */
+export function batchReads(): BatchReads {
+  const reads = new Map<string, Promise<unknown>>();
+  return {
+    once<T>(key: string, read: () => Promise<T>): Promise<T> {
+      const known = reads.get(key) as Promise<T> | undefined;
+      if (known) return known;
+      const started = read();
+      reads.set(key, started);
+      started.catch(() => reads.delete(key));
+      return started;
+    },
+  };
+}
+
+/** Reads without a batch: every call reads. */
+const EVERY_TIME: BatchReads = { once: (_key, read) => read() };
+
+export interface RereadDeps {
+  readonly vpp: VppClient;
+  readonly assets: AssetRepository;
+  readonly clock: Clock;
+}
+
+/** An asset as it was before a re-read and as Apple says it is now (undefined: none). */
+export interface AssetReread {
+  readonly asset: AssetKey;
+  readonly before: AssetRecord | undefined;
+  readonly after: AssetRecord | undefined;
+  /** Whether our record changed (written, or removed). */
+  readonly changed: boolean;
+}
+
+/**
+ * Re-reads each asset's counts from Apple (`GET assets?adamId=&pricingParam=`), at most once per
+ * asset in `batch`, and writes what changed (an asset Apple no longer lists is removed). The
+ * account's totals move in the same writes.
+ */
+export async function rereadAssets(
+  deps: RereadDeps,
+  account: Account,
+  token: Secret,
+  assets: readonly AssetKey[],
+  batch: BatchReads = EVERY_TIME,
+): Promise<AssetReread[]> {
+  const unique = new Map(assets.map((a) => [assetKeyOf(a), a]));
+  const rereads: AssetReread[] = [];
+  for (const [key, asset] of unique) {
+    rereads.push(
+      await batch.once(`asset-counts|${account.id}|${key}`, async (): Promise<AssetReread> => {
+        const read = await deps.vpp.readAssets(token, {
+          adamId: asset.adamId,
+          pricingParam: asset.pricingParam,
+        });
+        const apple = read.items.find(
+          (a) => a.adamId === asset.adamId && a.pricingParam === asset.pricingParam,
+        );
+        const before = await deps.assets.get(account.id, asset.adamId, asset.pricingParam);
+        if (!apple) {
+          if (before) await deps.assets.remove(account.id, asset.adamId, asset.pricingParam);
+          return { asset, before, after: undefined, changed: before !== undefined };
+        }
+        const after = assetFromApple(account, apple, before, deps.clock.now().toISOString());
+        const changed = !before || assetChanged(before, after);
+        if (changed) await deps.assets.saveAppleFacts([after]);
+        return { asset, before, after, changed };
+      }),
+    );
+  }
+  return rereads;
 }

@@ -1,6 +1,7 @@
 /**
- * An app or book of an account, identified by (`adamId`, `pricingParam`), with Apple's counts and our
- * `pendingCount`: licences reserved by grants in flight. Free licences = available − pending.
+ * An app or book of an account, identified by (`adamId`, `pricingParam`), with Apple's counts as Apple
+ * last said them (re-read from Apple, never moved by deltas: SPEC §5.6) and our `pendingCount`:
+ * licences reserved by grants in flight. Free licences = min(available, total − assigned) − pending.
  */
 import * as z from 'zod';
 
@@ -32,11 +33,31 @@ export const UNLIMITED_TOTAL = 2_147_483_647;
 
 export const assetKeyOf = (a: { adamId: string; pricingParam: string }) => `${a.adamId}:${a.pricingParam}`;
 
-/** Licences that may still be promised: Apple's available minus what grants in flight reserved. */
+/**
+ * Whether Apple's counts keep Apple's invariant (assigned + available = total); unlimited assets always
+ * do. Counts that do not are kept as Apple said them, shown as `countsConsistent: false` and reported
+ * by the sync, and promised from the smaller bound (`freeLicenses`).
+ */
+export const countsAddUp = (
+  asset: Pick<AssetRecord, 'unlimited' | 'totalCount' | 'assignedCount' | 'availableCount'>,
+): boolean => asset.unlimited || asset.assignedCount + asset.availableCount === asset.totalCount;
+
+/**
+ * The licences Apple's counts allow promising: available, but never more than total − assigned
+ * (counts that do not add up are promised from the smaller bound).
+ */
+export const promisableLicenses = (
+  asset: Pick<AssetRecord, 'totalCount' | 'assignedCount' | 'availableCount'>,
+): number => Math.max(0, Math.min(asset.availableCount, asset.totalCount - asset.assignedCount));
+
+/**
+ * Licences that may still be promised: min(available, total − assigned) minus what grants in flight
+ * reserved. Unlimited assets have no bound.
+ */
 export const freeLicenses = (
-  asset: Pick<AssetRecord, 'availableCount' | 'pendingCount' | 'unlimited'>,
+  asset: Pick<AssetRecord, 'availableCount' | 'totalCount' | 'assignedCount' | 'pendingCount' | 'unlimited'>,
 ): number =>
-  asset.unlimited ? Number.POSITIVE_INFINITY : Math.max(0, asset.availableCount - asset.pendingCount);
+  asset.unlimited ? Number.POSITIVE_INFINITY : Math.max(0, promisableLicenses(asset) - asset.pendingCount);
 
 /** The facts a sync copies from Apple: if none differs, the sync writes nothing. */
 export const APPLE_ASSET_FIELDS = [

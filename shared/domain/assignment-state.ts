@@ -18,8 +18,8 @@
  *
  * - `send` marks a record in flight as taken by a worker (its claim), sent (Apple's event id) or of
  *   unknown outcome (the claim again, with the error): the state stays, only Apple's answer moves it.
- * - A settlement also says what it counts on its asset: a grant done or refused gives back its
- *   reservation, a revocation done frees a licence (`asset`).
+ * - A settlement also says what it does to its asset: a grant done or refused gives back its
+ *   reservation (`asset`). Apple's counts are never moved here: they are re-read from Apple.
  * - A sync or a re-read never touches a record in flight: only Apple's answer to it settles it.
  */
 import type { AssignmentRecord, AssignmentState } from './assignment.ts';
@@ -27,8 +27,8 @@ import type { AssignmentRecord, AssignmentState } from './assignment.ts';
 /** A state, or no record at all. */
 export type AssignmentFromState = AssignmentState | 'absent';
 
-/** What a settlement counts on its asset. */
-export type AssetCountChange = 'granted' | 'refused' | 'revoked';
+/** What a settlement does to its asset: a grant that ended gives back its reservation. */
+export type AssetCountChange = 'unreserve';
 
 interface Cell {
   readonly to: AssignmentState;
@@ -44,11 +44,11 @@ export const ASSIGNMENT_MOVES = {
   revoke: { granted: { to: 'pending-revoke' } },
   send: { 'pending-grant': { to: 'pending-grant' }, 'pending-revoke': { to: 'pending-revoke' } },
   'settle-success': {
-    'pending-grant': { to: 'granted', asset: 'granted' },
-    'pending-revoke': { to: 'revoked', asset: 'revoked' },
+    'pending-grant': { to: 'granted', asset: 'unreserve' },
+    'pending-revoke': { to: 'revoked' },
   },
   'settle-failure': {
-    'pending-grant': { to: 'failed', asset: 'refused' },
+    'pending-grant': { to: 'failed', asset: 'unreserve' },
     // Apple refused to take it back: the subject still holds it.
     'pending-revoke': { to: 'granted' },
   },
@@ -87,7 +87,7 @@ export interface AssignmentMoved {
   readonly record: AssignmentRecord;
   /** The condition of its write: the state the record was read in. */
   readonly from: readonly AssignmentFromState[];
-  /** What the move counts on its asset, if anything (settlements only). */
+  /** What the move does to its asset, if anything (settlements of grants only). */
   readonly asset?: AssetCountChange;
 }
 

@@ -712,6 +712,7 @@ Lines",${fresh('multi')},,`, // 13-14
       get: (a, u) => real.get(a, u),
       getMany: (a, u) => real.getMany(a, u),
       findByEmail: (a, e) => real.findByEmail(a, e),
+      countNotRetired: (a) => real.countNotRetired(a),
       addMany: (u) => real.addMany(u),
       saveFromApple: (u) => real.saveFromApple(u),
       putMany: (c) => real.putMany(c),

@@ -1,7 +1,7 @@
 /**
  * `SettlementStore` over three tables in one TransactWriteItems: a conditional put per record (from
- * the state and event id the settler read), an update per asset touched (the arithmetic of
- * `DynamoAssetRepository.settle`) and an ADD per job touched. A cancelled transaction names the items
+ * the state and event id the settler read), an update per asset touched (the reservations given
+ * back, as `DynamoAssetRepository.unreserve`) and an ADD per job touched. A cancelled transaction names the items
  * whose condition failed: records moved by another settler are left out, an asset whose reservation
  * would go below zero is written with a reservation of zero (an absent one is left out), and the rest
  * is committed again. Items another transaction holds make it wait and try again.
@@ -13,7 +13,7 @@ import {
   type SettlementMove,
   type SettlementStore,
 } from '../../application/ports/settlement-store.ts';
-import { settleUpdate } from './dynamo-asset-repository.ts';
+import { unreserveUpdate } from './dynamo-asset-repository.ts';
 import { toItem } from './dynamo-assignment-repository.ts';
 import { isTransactionCancelled } from './errors.ts';
 import { jobPartition, keys } from './keys.ts';
@@ -89,10 +89,7 @@ export class DynamoSettlementStore implements SettlementStore {
   ): { parts: Part[]; writes: Write[] } {
     const parts: Part[] = [];
     const writes: Write[] = [];
-    const assets = new Map<
-      string,
-      { key: ReturnType<typeof keys.asset>; unreserve: number; available: number }
-    >();
+    const assets = new Map<string, { key: ReturnType<typeof keys.asset>; unreserve: number }>();
     const jobs = new Map<string, { completed: number; failed: number }>();
     for (const index of live) {
       const { record, next, asset, job } = moves[index] as SettlementMove;
@@ -117,13 +114,9 @@ export class DynamoSettlementStore implements SettlementStore {
         const entry = assets.get(k) ?? {
           key: keys.asset(record.accountId, record.adamId, record.pricingParam),
           unreserve: 0,
-          available: 0,
         };
-        // A grant done or refused gives back its reservation; done, it takes one from Apple's free
-        // count; a revocation done gives one back.
-        if (asset !== 'revoked') entry.unreserve++;
-        if (asset === 'granted') entry.available--;
-        if (asset === 'revoked') entry.available++;
+        // A grant done or refused gives back its reservation; Apple's counts are re-read, not moved.
+        entry.unreserve++;
         assets.set(k, entry);
       }
       if (record.jobId) {
@@ -132,12 +125,10 @@ export class DynamoSettlementStore implements SettlementStore {
         jobs.set(record.jobId, entry);
       }
     }
-    for (const [k, { key, unreserve, available }] of assets) {
+    for (const [k, { key, unreserve }] of assets) {
       if (absent.has(k)) continue;
       parts.push({ kind: 'asset', asset: k });
-      writes.push({
-        Update: settleUpdate(this.#tables.assets, key, { unreserve, available }, zeroed.has(k)),
-      });
+      writes.push({ Update: unreserveUpdate(this.#tables.assets, key, unreserve, zeroed.has(k)) });
     }
     const now = this.#clock.now().toISOString();
     for (const [jobId, { completed, failed }] of jobs) {

@@ -12,12 +12,7 @@ const SyncStateSchema = z.object({
   lastSyncAt: z.string().optional(),
   lastFullSyncAt: z.string().optional(),
   lastJobId: z.string().optional(),
-  counts: z.object({
-    assets: z.number(),
-    licenses: z.object({ total: z.number(), assigned: z.number(), available: z.number() }),
-    users: z.number(),
-    assignments: z.number(),
-  }),
+  counts: z.object({ assignments: z.number() }),
 });
 
 export class DynamoSyncStateRepository extends DynamoTable implements SyncStateRepository {

@@ -1,12 +1,17 @@
 /**
  * `UserRepository` on the users table: `ACCOUNT#<id>`/`USER#<userId>`, and one `ACCOUNT#<id>`/
  * `EMAIL#<email>` item per user that claims its e-mail, written in the same transaction, so two
- * requests can never add the same e-mail twice to one account.
+ * requests can never add the same e-mail twice to one account. `ACCOUNT#<id>`/`SUMMARY#USERS` counts
+ * the users that are not retired: every write that changes whether a user counts moves it in the same
+ * transaction, on the condition that the user is still as read (else it reads again and retries).
  */
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { mapLimit } from '../../application/concurrency.ts';
 import type { UserRepository } from '../../application/ports/user-repository.ts';
+import { userCountChange } from '../../domain/account-counts.ts';
 import { type VppUser, VppUserSchema } from '../../domain/vpp-user.ts';
-import { batchGet, batchWrite, queryAll } from './batch.ts';
+import { batchGet, queryAll } from './batch.ts';
 import { isConditionFailed, isTransactionCancelled } from './errors.ts';
 import { accountPartition, keys, sortPrefix } from './keys.ts';
 import { DynamoTable } from './table.ts';
@@ -66,6 +71,7 @@ export class DynamoUserRepository extends DynamoTable implements UserRepository 
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
+              ...this.#countChange(user.accountId, userCountChange(undefined, user)),
             ],
           }),
         );
@@ -78,22 +84,91 @@ export class DynamoUserRepository extends DynamoTable implements UserRepository 
     return { added, duplicateEmails };
   }
 
+  async countNotRetired(accountId: string): Promise<number> {
+    return (await this.getItem(keys.userCounts(accountId), CountsItemSchema))?.users ?? 0;
+  }
+
   async replace(before: VppUser, after: VppUser): Promise<VppUser | undefined> {
     const stored = VppUserSchema.parse({ ...after, version: before.version + 1 });
+    const put = {
+      TableName: this.table,
+      Item: { ...keys.user(after.accountId, after.id), ...stored },
+      ConditionExpression: 'version = :seen OR (attribute_not_exists(version) AND :seen = :zero)',
+      ExpressionAttributeValues: { ':seen': before.version, ':zero': 0 },
+    };
+    // The version read is the condition, so the user's count moves from `before` exactly.
+    const counted = this.#countChange(after.accountId, userCountChange(before, after));
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...keys.user(after.accountId, after.id), ...stored },
-          ConditionExpression: 'version = :seen OR (attribute_not_exists(version) AND :seen = :zero)',
-          ExpressionAttributeValues: { ':seen': before.version, ':zero': 0 },
-        }),
-      );
+      if (counted.length === 0) await this.db.send(new PutCommand(put));
+      else await this.db.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...counted] }));
       return stored;
     } catch (error) {
-      if (isConditionFailed(error)) return undefined;
+      if (isConditionFailed(error) || isTransactionCancelled(error)) return undefined;
       throw error;
     }
+  }
+
+  /** The update of the account's count of users, when it moves. */
+  #countChange(accountId: string, change: number) {
+    if (change === 0) return [];
+    return [
+      {
+        Update: {
+          TableName: this.table,
+          Key: keys.userCounts(accountId),
+          UpdateExpression: 'ADD #users :change',
+          ExpressionAttributeNames: { '#users': 'users' },
+          ExpressionAttributeValues: { ':change': change },
+        },
+      },
+    ];
+  }
+
+  /**
+   * Puts `after` over whatever is stored (`base`: the user as last read, undefined: none) with the
+   * `extra` items of its transaction, moving the count by the change from the stored user: on the
+   * condition that it is still as read, else it reads it again and retries. A failure of an `extra`
+   * item's own condition is thrown.
+   */
+  async #putCounted(
+    base: VppUser | undefined,
+    after: VppUser,
+    extra: readonly NonNullable<
+      ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+    >[number][],
+  ): Promise<void> {
+    let read = base;
+    for (let round = 0; round < 20; round++) {
+      const put = {
+        TableName: this.table,
+        Item: { ...keys.user(after.accountId, after.id), ...after },
+        ...(read
+          ? {
+              ConditionExpression: '#status = :status',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':status': read.status },
+            }
+          : { ConditionExpression: 'attribute_not_exists(pk)' }),
+      };
+      const counted = this.#countChange(after.accountId, userCountChange(read, after));
+      try {
+        if (counted.length === 0 && extra.length === 0) await this.db.send(new PutCommand(put));
+        else
+          await this.db.send(
+            new TransactWriteCommand({ TransactItems: [{ Put: put }, ...extra, ...counted] }),
+          );
+        return;
+      } catch (error) {
+        const userChanged =
+          isConditionFailed(error) ||
+          (isTransactionCancelled(error) &&
+            (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code ===
+              'ConditionalCheckFailed');
+        if (!userChanged) throw error;
+        read = await this.get(after.accountId, after.id);
+      }
+    }
+    throw new Error('The user kept changing while it was written; try again.');
   }
 
   async saveFromApple(users: readonly VppUser[]): Promise<void> {
@@ -116,71 +191,73 @@ export class DynamoUserRepository extends DynamoTable implements UserRepository 
       claimedBy.set(`${k.pk}|${k.sk}`, user.id);
       return true;
     };
-    await batchWrite(
-      this.db,
-      this.table,
-      users.flatMap((user) => [
-        {
-          PutRequest: {
-            Item: {
-              ...keys.user(user.accountId, user.id),
-              ...VppUserSchema.parse({ ...user, version: user.version + 1 }),
-            },
-          },
-        },
-        ...(user.email && claims(user)
-          ? [{ PutRequest: { Item: { ...keys.userEmail(user.accountId, user.email), userId: user.id } } }]
-          : []),
-      ]),
+    // What is stored of them now: each write moves the count from there.
+    const stored = new Map<string, VppUser>();
+    for (const accountId of new Set(users.map((u) => u.accountId)))
+      for (const found of await this.getMany(
+        accountId,
+        users.filter((u) => u.accountId === accountId).map((u) => u.id),
+      ))
+        stored.set(`${accountId}|${found.id}`, found);
+    const writes = users.map((user) => ({
+      user,
+      claim: user.email !== undefined && claims(user),
+    }));
+    await mapLimit(writes, 10, ({ user, claim }) =>
+      this.#putCounted(
+        stored.get(`${user.accountId}|${user.id}`),
+        VppUserSchema.parse({ ...user, version: user.version + 1 }),
+        claim && user.email
+          ? [
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { ...keys.userEmail(user.accountId, user.email), userId: user.id },
+                },
+              },
+            ]
+          : [],
+      ),
     );
   }
 
   async putMany(changes: readonly { before: VppUser; after: VppUser }[]): Promise<void> {
     for (const { before, after } of changes) {
       const emailChanged = (before.email ?? '') !== (after.email ?? '');
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...keys.user(after.accountId, after.id),
-                  ...VppUserSchema.parse({ ...after, version: before.version + 1 }),
-                },
-              },
-            },
-            ...(emailChanged
-              ? [
-                  ...(after.email
-                    ? [
-                        {
-                          Put: {
-                            TableName: this.table,
-                            Item: { ...keys.userEmail(after.accountId, after.email), userId: after.id },
-                            ConditionExpression: 'attribute_not_exists(pk) OR userId = :id',
-                            ExpressionAttributeValues: { ':id': after.id },
-                          },
-                        },
-                      ]
-                    : []),
-                  ...(before.email
-                    ? [
-                        {
-                          Delete: {
-                            TableName: this.table,
-                            Key: keys.userEmail(before.accountId, before.email),
-                            ConditionExpression: 'attribute_not_exists(pk) OR userId = :id',
-                            ExpressionAttributeValues: { ':id': before.id },
-                          },
-                        },
-                      ]
-                    : []),
-                ]
-              : []),
-          ],
-        }),
+      await this.#putCounted(
+        before,
+        VppUserSchema.parse({ ...after, version: before.version + 1 }),
+        emailChanged
+          ? [
+              ...(after.email
+                ? [
+                    {
+                      Put: {
+                        TableName: this.table,
+                        Item: { ...keys.userEmail(after.accountId, after.email), userId: after.id },
+                        ConditionExpression: 'attribute_not_exists(pk) OR userId = :id',
+                        ExpressionAttributeValues: { ':id': after.id },
+                      },
+                    },
+                  ]
+                : []),
+              ...(before.email
+                ? [
+                    {
+                      Delete: {
+                        TableName: this.table,
+                        Key: keys.userEmail(before.accountId, before.email),
+                        ConditionExpression: 'attribute_not_exists(pk) OR userId = :id',
+                        ExpressionAttributeValues: { ':id': before.id },
+                      },
+                    },
+                  ]
+                : []),
+            ]
+          : [],
       );
     }
   }
 }
+
+const CountsItemSchema = z.object({ users: z.number() });

@@ -25,6 +25,10 @@ export const keys = {
     pk: accountPartition(accountId),
     sk: `ASSET#${adamId}#${pricingParam}`,
   }),
+  /** What the account's assets add up to (assets table), moved in the same write as each asset. */
+  assetTotals: (accountId: string) => ({ pk: accountPartition(accountId), sk: 'SUMMARY#ASSETS' }),
+  /** How many of the account's users count (users table), moved in the same write as each user. */
+  userCounts: (accountId: string) => ({ pk: accountPartition(accountId), sk: 'SUMMARY#USERS' }),
   deployment: (accountId: string, adamId: string, pricingParam: string) => ({
     pk: accountPartition(accountId),
     sk: `DEPLOYMENT#${adamId}#${pricingParam}`,

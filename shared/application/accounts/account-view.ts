@@ -1,6 +1,12 @@
-/** An account as answers show it: its fields, its location, the last sync and the counts it found. */
+/**
+ * An account as answers show it: its fields, its location, the last sync and its counts (read from
+ * the summaries the asset and user repositories keep with every change: never a scan).
+ */
 import type { Account, AccountStatus } from '../../domain/account.ts';
-import { EMPTY_COUNTS, type SyncState } from '../ports/sync-state-repository.ts';
+import { type AccountCounts, NO_ASSETS } from '../../domain/account-counts.ts';
+import type { AssetRepository } from '../ports/asset-repository.ts';
+import type { SyncState, SyncStateRepository } from '../ports/sync-state-repository.ts';
+import type { UserRepository } from '../ports/user-repository.ts';
 
 export interface AccountView {
   id: string;
@@ -27,8 +33,30 @@ export interface AccountView {
   updatedAt: string;
 }
 
-export function toAccountView(account: Account, sync: SyncState | undefined): AccountView {
-  const counts = sync?.counts ?? EMPTY_COUNTS;
+/** The counts of an account with nothing in it yet. */
+export const NO_COUNTS: AccountCounts = { ...NO_ASSETS, users: 0 };
+
+export interface AccountViewDeps {
+  readonly syncStates: Pick<SyncStateRepository, 'get'>;
+  readonly assets: Pick<AssetRepository, 'totals'>;
+  readonly users: Pick<UserRepository, 'countNotRetired'>;
+}
+
+/** The account as answers show it, with its last sync and its counts as they are now. */
+export async function readAccountView(deps: AccountViewDeps, account: Account): Promise<AccountView> {
+  const [sync, totals, users] = await Promise.all([
+    deps.syncStates.get(account.id),
+    deps.assets.totals(account.id),
+    deps.users.countNotRetired(account.id),
+  ]);
+  return toAccountView(account, sync, { ...totals, users });
+}
+
+export function toAccountView(
+  account: Account,
+  sync: SyncState | undefined,
+  counts: AccountCounts,
+): AccountView {
   return {
     id: account.id,
     name: account.name,
@@ -52,7 +80,7 @@ export function toAccountView(account: Account, sync: SyncState | undefined): Ac
           full: sync.lastSyncAt === sync.lastFullSyncAt,
         }
       : null,
-    counts: { assets: counts.assets, licenses: counts.licenses, users: counts.users },
+    counts: { assets: counts.assets, licenses: { ...counts.licenses }, users: counts.users },
     createdAt: account.createdAt,
     updatedAt: account.updatedAt,
   };

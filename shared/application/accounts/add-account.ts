@@ -21,7 +21,7 @@ import { Secret } from '../../domain/secret.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { startSync } from '../sync/start-sync.ts';
 import type { AccountDeps } from './account-deps.ts';
-import { type AccountView, toAccountView } from './account-view.ts';
+import { type AccountView, NO_COUNTS, toAccountView } from './account-view.ts';
 import {
   assertNotClaimedElsewhere,
   claimAtApple,
@@ -130,5 +130,5 @@ export async function addAccount(
     takeOver: input.takeOver,
   });
   await startSync(deps, { orgId: principal.orgId, accountId: id, full: true, actor });
-  return toAccountView(account, undefined);
+  return toAccountView(account, undefined, NO_COUNTS);
 }

@@ -17,7 +17,7 @@ import { type StartedJob, toStartedJob } from '../jobs/job-view.ts';
 import { startSync } from '../sync/start-sync.ts';
 import { loadAccountFor } from './account-access.ts';
 import type { AccountDeps } from './account-deps.ts';
-import { type AccountView, toAccountView } from './account-view.ts';
+import { type AccountView, readAccountView } from './account-view.ts';
 import { assertNotClaimedElsewhere, claimAtApple, readLocation, readTokenFile } from './claim-location.ts';
 import { notificationSecretName, tokenSecretName } from './token-guard.ts';
 
@@ -48,7 +48,7 @@ export async function listAccounts(deps: AccountDeps, principal: Principal): Pro
   );
   const views: AccountView[] = [];
   for (const account of accounts.sort((a, b) => a.name.localeCompare(b.name))) {
-    views.push(toAccountView(account, await deps.syncStates.get(account.id)));
+    views.push(await readAccountView(deps, account));
   }
   return views;
 }
@@ -59,7 +59,7 @@ export async function getAccount(
   accountId: string,
 ): Promise<AccountView> {
   const account = await loadAccountFor(deps, principal, accountId, 'read');
-  return toAccountView(account, await deps.syncStates.get(account.id));
+  return await readAccountView(deps, account);
 }
 
 export async function updateAccount(
@@ -82,7 +82,7 @@ export async function updateAccount(
   await deps.accounts.update(next, account);
   const trail = auditTrail(deps, principal.orgId, actorOf(principal));
   await trail.account(account.id, 'account.updated', 'succeeded', { changed: Object.keys(changes) });
-  return toAccountView(next, await deps.syncStates.get(account.id));
+  return await readAccountView(deps, next);
 }
 
 export async function renewToken(
@@ -135,7 +135,7 @@ export async function renewToken(
     previousStatus: account.status,
     tokenExpiresAt: next.tokenExpiresAt,
   });
-  return toAccountView(next, await deps.syncStates.get(account.id));
+  return await readAccountView(deps, next);
 }
 
 export async function removeAccount(

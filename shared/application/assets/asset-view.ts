@@ -1,13 +1,16 @@
 /** Assets and their holders as answers show them. */
-import type { AssetRecord } from '../../domain/asset.ts';
+import { type AssetRecord, countsAddUp } from '../../domain/asset.ts';
 import type { AssignmentRecord } from '../../domain/assignment.ts';
 import { pickFields } from '../pick-fields.ts';
 
-export type AssetView = Omit<AssetRecord, 'accountId' | 'updatedAt'>;
+export type AssetView = Omit<AssetRecord, 'accountId' | 'updatedAt'> & {
+  /** False when Apple's counts do not add up (assigned + available ≠ total): kept as Apple said them. */
+  countsConsistent: boolean;
+};
 
 export function toAssetView(a: AssetRecord): AssetView {
   const { accountId: _a, updatedAt: _u, ...view } = a;
-  return view;
+  return { ...view, countsConsistent: countsAddUp(a) };
 }
 
 export const ASSIGNMENT_VIEW_FIELDS = [

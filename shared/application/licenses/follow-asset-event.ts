@@ -7,9 +7,12 @@
  * - COMPLETE / FAILED: each waiting record settles from Apple's failures (a failure without subjects
  *   covers every record); the rest succeeded.
  * - Apple no longer knows the event (9708): the holdings are re-read and settle as they are.
+ * The counts of the assets it changed (or refused for want of licences) are re-read first
+ * (`rereadAssets`, once per asset per batch), then the reservations given back.
  */
 import type { AssignmentRecord } from '../../domain/assignment.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
+import { assetsToReread, type BatchReads, rereadAssets } from '../apple-records.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import type { EventOutcome } from '../ports/vpp-client.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
@@ -56,8 +59,9 @@ export async function followAssetEvent(
   deps: SubmitDeps,
   message: EventMessage,
   afterwards?: Continuation,
+  batch?: BatchReads,
 ): Promise<void> {
-  const ended = await lookOnce(deps, message);
+  const ended = await lookOnce(deps, message, batch);
   if (ended && message.afterwards && afterwards) await afterwards(message);
 }
 
@@ -65,7 +69,7 @@ const failAll = (records: readonly AssignmentRecord[], code: string, errorMessag
   records.map((record) => ({ record, error: { code, errorMessage } }));
 
 /** One look at the event; true when it has ended (settled now, or before by a notification). */
-async function lookOnce(deps: SubmitDeps, message: EventMessage): Promise<boolean> {
+async function lookOnce(deps: SubmitDeps, message: EventMessage, batch?: BatchReads): Promise<boolean> {
   const waiting = await deps.assignments.listByEvent(message.eventId);
   if (waiting.length === 0) return true;
   const account = await deps.accounts.get(message.accountId);
@@ -108,6 +112,7 @@ async function lookOnce(deps: SubmitDeps, message: EventMessage): Promise<boolea
           );
         }
       }
+      await rereadAssets(deps, account, token, assetsToReread(outcomes), batch);
       await settleTasks(deps, message.eventId, outcomes);
       return true;
     }
@@ -131,7 +136,9 @@ async function lookOnce(deps: SubmitDeps, message: EventMessage): Promise<boolea
       );
       return true;
     }
-    await settleTasks(deps, message.eventId, outcomesOf(waiting, outcome));
+    const outcomes = outcomesOf(waiting, outcome);
+    await rereadAssets(deps, account, token, assetsToReread(outcomes), batch);
+    await settleTasks(deps, message.eventId, outcomes);
     return true;
   });
 }

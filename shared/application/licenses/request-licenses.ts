@@ -253,9 +253,7 @@ export async function requestLicenses(
       });
   });
   if (kind === 'grant' && moved.length < accepted.length) {
-    await deps.assets.settle(account.id, asset.adamId, asset.pricingParam, {
-      refused: accepted.length - moved.length,
-    });
+    await deps.assets.unreserve(account.id, asset.adamId, asset.pricingParam, accepted.length - moved.length);
   }
   if (moved.length === 0) {
     throw new RuleViolationError(

@@ -10,7 +10,8 @@
  *    case the worker died before scheduling it and the notification is lost.
  * 3. Each accepted request's event id is written on its records, and a delayed message on the events
  *    queue polls the status if Apple's notification is late (Apple's cadence: first after 5 minutes).
- * 4. Apple's refusals settle the records as failed with Apple's number; throttling and outages retry
+ * 4. Apple's refusals settle the records as failed with Apple's number (a refusal for want of
+ *    licences, 9709, re-reads the asset's counts first: ours were stale); throttling and outages retry
  *    the message; on the last attempt they settle as failed too, so the job always ends (the rules:
  *    `onAppleFailure`, calls `license-batch` and `license-read`).
  */
@@ -19,6 +20,7 @@ import { inFlightState, next } from '../../domain/assignment-state.ts';
 import { RuleViolationError } from '../../domain/errors.ts';
 import type { TokenGuardDeps } from '../accounts/token-guard.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
+import { assetsToReread, rereadAssets } from '../apple-records.ts';
 import { mapLimit } from '../concurrency.ts';
 import { pollEvent } from '../event-polls.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
@@ -28,7 +30,13 @@ import { isVppError, onAppleFailure, type VppApiError } from '../ports/vpp-error
 import { RetryLaterError } from '../retry-later.ts';
 import type { LicenseDeps } from './request-licenses.ts';
 import { STALLED_AFTER_MS } from './resume-stalled.ts';
-import { appleFailureOutcomes, type SettleDeps, settleTasks, subjectLabel } from './settle-event.ts';
+import {
+  appleFailureOutcomes,
+  type SettleDeps,
+  settleTasks,
+  subjectLabel,
+  type TaskOutcome,
+} from './settle-event.ts';
 
 export interface SubmitDeps extends LicenseDeps, SettleDeps, TokenGuardDeps {
   readonly vpp: VppClient;
@@ -143,6 +151,8 @@ export async function submitLicenses(
         const done = unconfirmed.filter(
           (r) => holds.has(`${r.subjectType}:${r.subjectId}`) === (kind === 'grant'),
         );
+        // Apple took them: its counts first, then the reservations back.
+        if (done.length > 0) await rereadAssets(deps, account, token, [message.asset]);
         await settleTasks(
           deps,
           claimId,
@@ -174,6 +184,7 @@ export async function submitLicenses(
       }
 
       // 4. What Apple refused.
+      const refusals: TaskOutcome[] = [];
       for (const { request: refused, error } of submission.rejected) {
         const affected = [
           ...(refused.serialNumbers ?? []).map((s) => bySubject.get(`device:${s}`)),
@@ -190,8 +201,14 @@ export async function submitLicenses(
           }
         }
         const action = onAppleFailure('license-batch', error, attempt);
-        if (action === 'settle') await settleTasks(deps, claimId, appleFailureOutcomes(affected, error));
+        if (action === 'settle') refusals.push(...appleFailureOutcomes(affected, error));
         else retry = { error, action };
+      }
+      // Refused for want of licences (9709): our counts were stale; read them once before giving back
+      // the reservations.
+      if (refusals.length > 0) {
+        await rereadAssets(deps, account, token, assetsToReread(refusals));
+        await settleTasks(deps, claimId, refusals);
       }
       if (retry?.action === 'retry') {
         throw new RetryLaterError(

@@ -2,10 +2,12 @@
  * Applies one of Apple's notifications (SPEC §5.6), taken from the notifications queue. Every branch
  * is idempotent and order-independent: it moves records only from the state Apple's answer settles,
  * or re-reads the truth from Apple.
- * - ASSET_MANAGEMENT: settles the assignments waiting for that event, and moves the job on to its next
- *   step at once (a retirement's users whose licences are back go to `users/retire`). A success for a
- *   holding the service does not know as in flight (made elsewhere, or settled already another way) is
- *   checked by re-reading that asset's assignments from Apple.
+ * - ASSET_MANAGEMENT: re-reads the counts of each asset it names (a change done, ours or another
+ *   tool's, or a refusal for want of licences), once per asset per batch, then settles the
+ *   assignments waiting for that event, and moves the job on to its next step at once (a
+ *   retirement's users whose licences are back go to `users/retire`). A success for a holding the
+ *   service does not know as in flight (made elsewhere, or settled already another way) is checked by
+ *   re-reading that asset's assignments from Apple.
  * - ASSET_COUNT: re-reads the asset's counts from Apple (adding the delta would count twice when a
  *   notification comes late or twice).
  * - USER_MANAGEMENT, USER_ASSOCIATED: move user states (registered users get their invitation code,
@@ -14,15 +16,24 @@
 import type { Account } from '../../domain/account.ts';
 import { assetKeyOf } from '../../domain/asset.ts';
 import { IN_FLIGHT } from '../../domain/assignment.ts';
+import { RuleViolationError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
-import { assetChanged, assetFromApple, compareHoldings, subjectOfApple } from '../apple-records.ts';
+import {
+  assetsToReread,
+  type BatchReads,
+  batchReads,
+  compareHoldings,
+  rereadAssets,
+  subjectOfApple,
+} from '../apple-records.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { type SettleDeps, settleTasks } from '../licenses/settle-event.ts';
 import type { SubmitDeps } from '../licenses/submit-licenses.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Delivery } from '../ports/vpp-errors.ts';
+import { isVppError } from '../ports/vpp-errors.ts';
 import { type AppleNotification, type AssetKey, NotificationSchema } from '../ports/vpp-schemas.ts';
 import type { SyncDeps } from '../sync/sync-account.ts';
 import { applyAppleUsers, failUsers, type UserEventDeps } from '../users/apply-apple-users.ts';
@@ -54,12 +65,43 @@ export async function resyncAssetAssignments(
   return writes.length;
 }
 
+/**
+ * Re-reads the counts of `assets` from Apple, unless the token cannot be used (missing, or refused by
+ * Apple: the account says so already); any other failure is passed on, so the message comes again.
+ */
+async function rereadCounts(
+  deps: NotificationWorkerDeps,
+  account: Account,
+  assets: readonly AssetKey[],
+  batch: BatchReads,
+) {
+  if (assets.length === 0) return [];
+  try {
+    return await withAccountToken(deps, account, 'read', (token) =>
+      rereadAssets(deps, account, token, assets, batch),
+    );
+  } catch (error) {
+    if (error instanceof RuleViolationError || (isVppError(error) && error.isTokenProblem)) return [];
+    throw error;
+  }
+}
+
 async function applyAssetManagement(
   deps: NotificationWorkerDeps,
   account: Account,
   n: Extract<AppleNotification, { notificationType: 'ASSET_MANAGEMENT' }>['notification'],
   delivery: Delivery,
+  batch: BatchReads,
 ): Promise<void> {
+  // Apple has changed who holds these assets (or refused for want of licences): their counts first,
+  // then the reservations given back, so nothing is promised that Apple no longer has.
+  const failure = n.result === 'FAILURE' ? { errorNumber: n.error?.errorNumber ?? 9603 } : undefined;
+  await rereadCounts(
+    deps,
+    account,
+    assetsToReread(n.assignments.map((item) => ({ record: item, error: failure }))),
+    batch,
+  );
   const outcomes = [];
   const unexplained = new Map<string, AssetKey>();
   for (const item of n.assignments) {
@@ -107,44 +149,42 @@ async function applyAssetCount(
   deps: NotificationWorkerDeps,
   account: Account,
   asset: AssetKey,
+  batch: BatchReads,
 ): Promise<void> {
-  const read = await withAccountToken(deps, account, 'read', (token) =>
-    deps.vpp.readAssets(token, { adamId: asset.adamId, pricingParam: asset.pricingParam }),
+  const [reread] = await withAccountToken(deps, account, 'read', (token) =>
+    rereadAssets(deps, account, token, [asset], batch),
   );
-  const apple = read.items.find((a) => a.adamId === asset.adamId && a.pricingParam === asset.pricingParam);
-  const existing = await deps.assets.get(account.id, asset.adamId, asset.pricingParam);
-  if (!apple) {
-    if (existing) await deps.assets.remove(account.id, asset.adamId, asset.pricingParam);
-    return;
-  }
-  const next = assetFromApple(account, apple, existing, deps.clock.now().toISOString());
-  if (existing && !assetChanged(existing, next)) return;
-  await deps.assets.saveAppleFacts([next]);
+  if (!reread?.changed || !reread.after) return;
   const trail = auditTrail(deps, account.orgId, APPLE);
   await trail.asset(account.id, asset.adamId, 'asset.counts_changed', 'succeeded', {
     pricingParam: asset.pricingParam,
-    totalCount: apple.totalCount,
-    availableCount: apple.availableCount,
+    totalCount: reread.after.totalCount,
+    availableCount: reread.after.availableCount,
   });
 }
 
-/** `delivery`: the notifications queue's message (default: a single delivery, outside a queue). */
+/**
+ * Applies one notification. `delivery`: the notifications queue's message (default: a single
+ * delivery, outside a queue), with its batch's reads: each asset's counts are read from Apple once
+ * per batch, whatever the number of notifications and subjects naming it.
+ */
 export async function applyAppleNotification(
   deps: NotificationWorkerDeps,
   accountId: string,
   raw: unknown,
-  delivery: Delivery = { receiveCount: 1, maxReceiveCount: 1 },
+  delivery: Delivery & { readonly batch?: BatchReads } = { receiveCount: 1, maxReceiveCount: 1 },
 ): Promise<'applied' | 'ignored'> {
   const account = await deps.accounts.get(accountId);
   const parsed = NotificationSchema.safeParse(raw);
   if (!account || !parsed.success) return 'ignored';
+  const batch = delivery.batch ?? batchReads();
   const envelope = parsed.data;
   switch (envelope.notificationType) {
     case 'ASSET_MANAGEMENT':
-      await applyAssetManagement(deps, account, envelope.notification, delivery);
+      await applyAssetManagement(deps, account, envelope.notification, delivery, batch);
       return 'applied';
     case 'ASSET_COUNT':
-      await applyAssetCount(deps, account, envelope.notification);
+      await applyAssetCount(deps, account, envelope.notification, batch);
       return 'applied';
     case 'USER_MANAGEMENT': {
       const n = envelope.notification;

@@ -1,4 +1,8 @@
-/** The apps and books of each account, with Apple's counts and our reservations. */
+/**
+ * The apps and books of each account, with Apple's counts and our reservations, and what they add up
+ * to per account (`totals`, kept in the same write as each change of an asset: SPEC §4 `counts`).
+ */
+import type { AssetTotals } from '../../domain/account-counts.ts';
 import type { AssetRecord, PricingParam } from '../../domain/asset.ts';
 
 export interface AssetRepository {
@@ -7,25 +11,23 @@ export interface AssetRepository {
   findByAdamId(accountId: string, adamId: string): Promise<AssetRecord[]>;
   get(accountId: string, adamId: string, pricingParam: PricingParam): Promise<AssetRecord | undefined>;
   /**
-   * Writes what Apple says of assets a sync found new or changed: every field but `pendingCount`, which
-   * belongs to the grants in flight (a new asset starts at 0).
+   * Writes what Apple says of assets (a sync, a re-read): every field but `pendingCount`, which
+   * belongs to the grants in flight (a new asset starts at 0). The account's totals move with it.
    */
   saveAppleFacts(assets: readonly AssetRecord[]): Promise<void>;
+  /** Removes an asset (Apple no longer lists it); the account's totals lose it in the same write. */
   remove(accountId: string, adamId: string, pricingParam: PricingParam): Promise<void>;
+  /** What the account's assets add up to (`assetTotalsOf` summed), read from the summary. */
+  totals(accountId: string): Promise<AssetTotals>;
   /**
-   * Reserves up to `wanted` licences atomically (never more than available − pending), returning how
-   * many were reserved. Unlimited assets reserve everything asked.
+   * Reserves up to `wanted` licences atomically (never more than `freeLicenses`: min(available,
+   * total − assigned) − pending, on Apple's counts as read), returning how many were reserved.
+   * Unlimited assets reserve everything asked.
    */
   reserve(accountId: string, adamId: string, pricingParam: PricingParam, wanted: number): Promise<number>;
   /**
-   * Applies settled operations to the counts at once, so what may be promised stays right before the
-   * next sync: `granted` licences leave the reservation and become assigned, `refused` ones go back,
-   * `revoked` ones become available again.
+   * Gives back `count` reservations (grants that ended or never left); the reservation never goes
+   * below zero. Apple's counts are not touched: they change only by re-reading Apple.
    */
-  settle(
-    accountId: string,
-    adamId: string,
-    pricingParam: PricingParam,
-    counts: { granted?: number; refused?: number; revoked?: number },
-  ): Promise<void>;
+  unreserve(accountId: string, adamId: string, pricingParam: PricingParam, count: number): Promise<void>;
 }

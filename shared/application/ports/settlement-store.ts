@@ -1,9 +1,10 @@
 /**
  * Commits the settlement of Apple's answer: the records' moves and the counts they imply (the asset's
- * reservation and counts, the job's outcomes) land together or not at all, so a worker that dies
+ * reservation, the job's outcomes) land together or not at all, so a worker that dies
  * between Apple's answer and its own writes leaves nothing half counted (SPEC §5.4, issue 7).
  */
 import type { AssignmentRecord } from '../../domain/assignment.ts';
+import type { AssetCountChange } from '../../domain/assignment-state.ts';
 
 /** The most moves one commit takes (one transaction: the moves, then their assets and jobs). */
 export const MAX_SETTLEMENT_MOVES = 90;
@@ -14,8 +15,8 @@ export interface SettlementMove {
   /** The record as the settler read it: it moves only while its state and event id are these. */
   readonly record: AssignmentRecord;
   readonly next: AssignmentRecord;
-  /** What the move counts on its asset: a grant done or refused, a revocation done (or nothing). */
-  readonly asset?: 'granted' | 'refused' | 'revoked';
+  /** What the move does to its asset: a grant done or refused gives back its reservation. */
+  readonly asset?: AssetCountChange;
   /** What it counts in its record's job, if any. */
   readonly job: 'completed' | 'failed';
 }

@@ -1,11 +1,10 @@
 /**
  * The account's own sync record: where the last incremental reads stopped (Apple's `versionId`s),
- * when the last full pass ran, and the counts it found. A sync with nothing new writes only this.
+ * when the last full pass ran, and the holdings it found. A sync with nothing new writes only this.
+ * (The account's `counts` of assets, licences and users are the repositories' summaries.)
  */
 export interface SyncCounts {
-  readonly assets: number;
-  readonly licenses: { readonly total: number; readonly assigned: number; readonly available: number };
-  readonly users: number;
+  /** The holdings Apple listed at the last sync (what removing the account leaves at Apple). */
   readonly assignments: number;
 }
 
@@ -19,12 +18,7 @@ export interface SyncState {
   readonly counts: SyncCounts;
 }
 
-export const EMPTY_COUNTS: SyncCounts = {
-  assets: 0,
-  licenses: { total: 0, assigned: 0, available: 0 },
-  users: 0,
-  assignments: 0,
-};
+export const EMPTY_COUNTS: SyncCounts = { assignments: 0 };
 
 export interface SyncStateRepository {
   get(accountId: string): Promise<SyncState | undefined>;

@@ -1,4 +1,7 @@
-/** The VPP users of each account. E-mails are unique per account (case-insensitive). */
+/**
+ * The VPP users of each account. E-mails are unique per account (case-insensitive). How many users
+ * count (`userCounts`: not retired) is kept in a summary moved in the same write as each user.
+ */
 import type { VppUser } from '../../domain/vpp-user.ts';
 
 export interface UserRepository {
@@ -6,6 +9,8 @@ export interface UserRepository {
   get(accountId: string, userId: string): Promise<VppUser | undefined>;
   getMany(accountId: string, userIds: readonly string[]): Promise<VppUser[]>;
   findByEmail(accountId: string, email: string): Promise<VppUser | undefined>;
+  /** How many of the account's users are not retired (`counts.users`), read from the summary. */
+  countNotRetired(accountId: string): Promise<number>;
   /**
    * Adds new users, each with its e-mail claimed in the same write. Returns the users that were added
    * and the e-mails that another user already had (those users were not added).

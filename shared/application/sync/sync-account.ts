@@ -11,10 +11,12 @@
  * 4. A full pass whose read was not stable (Apple's data kept changing) marks nothing as gone and does
  *    not count as the weekly full pass: the next sync runs full again.
  * 5. A user status Apple changed is audited (actor Apple), as the notifications do.
+ * 6. Assets whose counts break Apple's invariant (assigned + available ≠ total, not unlimited) are
+ *    kept as Apple said them and listed in the drift report (`assets.countsInconsistent`).
  * Returns the drift found; Apple errors are passed on (token errors after updating the account).
  */
 import type { Account } from '../../domain/account.ts';
-import { type AssetRecord, assetKeyOf, UNLIMITED_TOTAL } from '../../domain/asset.ts';
+import { type AssetRecord, assetKeyOf, countsAddUp } from '../../domain/asset.ts';
 import { assignmentKey, IN_FLIGHT } from '../../domain/assignment.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
@@ -29,7 +31,7 @@ import type { SyncStateRepository } from '../ports/sync-state-repository.ts';
 import type { UserRepository } from '../ports/user-repository.ts';
 import type { VppClient, VppReadResult } from '../ports/vpp-client.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
-import type { ResponseUser } from '../ports/vpp-schemas.ts';
+import type { AssetKey, ResponseUser } from '../ports/vpp-schemas.ts';
 
 export interface SyncDeps extends TokenGuardDeps, ReconcileTrigger {
   readonly vpp: VppClient;
@@ -42,7 +44,13 @@ export interface SyncDeps extends TokenGuardDeps, ReconcileTrigger {
 export interface DriftReport {
   readonly full: boolean;
   readonly users: { added: number; updated: number };
-  readonly assets: { added: number; updated: number; removed: number };
+  readonly assets: {
+    added: number;
+    updated: number;
+    removed: number;
+    /** Assets whose counts at Apple do not add up (assigned + available ≠ total), kept as Apple said. */
+    countsInconsistent: AssetKey[];
+  };
   readonly assignments: { foundAtApple: number; goneAtApple: number; inFlightLeftAlone: number };
   /** A full read during which Apple's data kept changing: nothing was marked gone. */
   readonly unstableRead: boolean;
@@ -70,8 +78,8 @@ interface VersionedPass {
   /** Read everything whatever `since` says. */
   readonly full: boolean;
   readonly now: string;
-  /** How many the last sync counted (a drift report compares with it). */
-  readonly previous: number | undefined;
+  /** How many the last sync counted (a drift report compares with it), where it keeps a count. */
+  readonly previous?: number | undefined;
 }
 
 /**
@@ -113,7 +121,7 @@ function sameUser(a: VppUser, b: VppUser): boolean {
 }
 
 async function syncUsers(deps: SyncDeps, account: Account, token: Secret, pass: VersionedPass) {
-  const { now, previous: previousUsers } = pass;
+  const { now } = pass;
   const { result, full: wasFull } = await readVersioned(pass, (filter) => deps.vpp.readUsers(token, filter));
   const appleUsers = latestPerUser(result.items);
   // A full pass compares with everyone; an incremental one only needs the users Apple returned.
@@ -173,7 +181,6 @@ async function syncUsers(deps: SyncDeps, account: Account, token: Secret, pass: 
     full: wasFull,
     added: added.length,
     updated: updated.length,
-    ours: wasFull ? ours.size + added.length : (previousUsers ?? ours.size) + added.length,
   };
 }
 
@@ -181,10 +188,12 @@ async function syncAssets(deps: SyncDeps, account: Account, token: Secret, now: 
   const read = await deps.vpp.readAssets(token);
   const ours = new Map((await deps.assets.listByAccount(account.id)).map((a) => [assetKeyOf(a), a]));
   const changed: AssetRecord[] = [];
+  const countsInconsistent: AssetKey[] = [];
   let added = 0;
   for (const apple of read.items) {
     const existing = ours.get(assetKeyOf(apple));
     const next = assetFromApple(account, apple, existing, now);
+    if (!countsAddUp(next)) countsInconsistent.push({ adamId: next.adamId, pricingParam: next.pricingParam });
     if (!existing) added++;
     if (!existing || assetChanged(existing, next) || !existing.name) changed.push(next);
     ours.delete(assetKeyOf(apple));
@@ -214,21 +223,12 @@ async function syncAssets(deps: SyncDeps, account: Account, token: Secret, now: 
   if (changed.length > 0) await deps.assets.saveAppleFacts(changed);
   // Assets Apple no longer lists (transferred away, refunded).
   for (const gone of ours.values()) await deps.assets.remove(account.id, gone.adamId, gone.pricingParam);
-  const all = read.items;
-  const limited = all.filter((a) => a.totalCount < UNLIMITED_TOTAL);
   return {
     added,
     updated: changed.length - added,
     removed: ours.size,
+    countsInconsistent,
     metadataLookupFailed,
-    counts: {
-      assets: all.length,
-      licenses: {
-        total: limited.reduce((n, a) => n + a.totalCount, 0),
-        assigned: all.reduce((n, a) => n + a.assignedCount, 0),
-        available: limited.reduce((n, a) => n + a.availableCount, 0),
-      },
-    },
   };
 }
 
@@ -294,7 +294,6 @@ export async function syncAccount(
         since: state?.usersVersionId,
         full,
         now: stamp,
-        previous: state?.counts.users,
       });
       const current = await observeApple(deps, account, { meta: users.result.meta }, options.actor);
       const assets = await syncAssets(deps, current, token, stamp);
@@ -314,12 +313,17 @@ export async function syncAccount(
         assignmentsVersionId: assignments.result.versionId,
         lastSyncAt: stamp,
         ...(lastFullSyncAt ? { lastFullSyncAt } : {}),
-        counts: { ...assets.counts, users: users.ours, assignments: assignments.holding },
+        counts: { assignments: assignments.holding },
       });
       return {
         full: wasFull,
         users: { added: users.added, updated: users.updated },
-        assets: { added: assets.added, updated: assets.updated, removed: assets.removed },
+        assets: {
+          added: assets.added,
+          updated: assets.updated,
+          removed: assets.removed,
+          countsInconsistent: assets.countsInconsistent,
+        },
         assignments: {
           foundAtApple: assignments.foundAtApple,
           goneAtApple: assignments.goneAtApple,

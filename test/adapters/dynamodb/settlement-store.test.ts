@@ -1,5 +1,6 @@
 /**
- * The settlement store commits record moves with the counts they imply, all or nothing, and copes with
+ * The settlement store commits record moves with the counts they imply (the reservations given back;
+ * Apple's counts are re-read, never moved here), all or nothing, and copes with
  * what it finds: a record someone else moved, a reservation a sync already reset, a missing job.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,20 +82,20 @@ describe('DynamoSettlementStore', () => {
     const { adamId, records } = await seed('settle-a', 3, ['A1', 'A2', 'A3'], 'settle-job-a');
     const [first, second, third] = records as [AssignmentRecord, AssignmentRecord, AssignmentRecord];
     const landed = await rt.deps.settlements.commit([
-      { record: first, next: granted(first), asset: 'granted', job: 'completed' },
-      { record: second, next: granted(second), asset: 'granted', job: 'completed' },
+      { record: first, next: granted(first), asset: 'unreserve', job: 'completed' },
+      { record: second, next: granted(second), asset: 'unreserve', job: 'completed' },
       {
         record: third,
         next: { ...third, state: 'failed', eventId: undefined },
-        asset: 'refused',
+        asset: 'unreserve',
         job: 'failed',
       },
     ]);
     expect(landed).toEqual([true, true, true]);
     expect(await rt.deps.assets.get('settle-a', adamId, 'STDQ')).toMatchObject({
       pendingCount: 0,
-      availableCount: 6,
-      assignedCount: 4,
+      availableCount: 8,
+      assignedCount: 2,
     });
     expect(await rt.deps.jobs.get('settle-job-a')).toMatchObject({
       completed: 2,
@@ -109,29 +110,29 @@ describe('DynamoSettlementStore', () => {
     const [first, second] = records as [AssignmentRecord, AssignmentRecord];
     await rt.deps.assignments.transition(granted(first), ['pending-grant']);
     const landed = await rt.deps.settlements.commit([
-      { record: first, next: granted(first), asset: 'granted', job: 'completed' },
-      { record: second, next: granted(second), asset: 'granted', job: 'completed' },
+      { record: first, next: granted(first), asset: 'unreserve', job: 'completed' },
+      { record: second, next: granted(second), asset: 'unreserve', job: 'completed' },
     ]);
     expect(landed).toEqual([false, true]);
     expect(await rt.deps.assets.get('settle-b', adamId, 'STDQ')).toMatchObject({
       pendingCount: 1,
-      availableCount: 7,
+      availableCount: 8,
     });
     expect(await rt.deps.jobs.get('settle-job-b')).toMatchObject({ completed: 1, state: 'running' });
   });
 
-  it('takes the reservation as zero when a sync reset it, and still counts the grant', async () => {
+  it('takes the reservation as zero when a sync reset it, and still counts the job', async () => {
     const { adamId, records } = await seed('settle-c', 0, ['C1'], 'settle-job-c');
     const [only] = records as [AssignmentRecord];
     expect(
       await rt.deps.settlements.commit([
-        { record: only, next: granted(only), asset: 'granted', job: 'completed' },
+        { record: only, next: granted(only), asset: 'unreserve', job: 'completed' },
       ]),
     ).toEqual([true]);
     expect(await rt.deps.assets.get('settle-c', adamId, 'STDQ')).toMatchObject({
       pendingCount: 0,
-      availableCount: 7,
-      assignedCount: 3,
+      availableCount: 8,
+      assignedCount: 2,
     });
     expect(await rt.deps.jobs.get('settle-job-c')).toMatchObject({ completed: 1, state: 'succeeded' });
   });
@@ -141,7 +142,7 @@ describe('DynamoSettlementStore', () => {
     await rt.deps.assignments.putMany([only]);
     expect(
       await rt.deps.settlements.commit([
-        { record: only, next: granted(only), asset: 'granted', job: 'completed' },
+        { record: only, next: granted(only), asset: 'unreserve', job: 'completed' },
       ]),
     ).toEqual([true]);
     expect((await rt.deps.assignments.get('settle-d', 'settle-d-app', 'STDQ', 'device', 'D1'))?.state).toBe(
@@ -158,7 +159,7 @@ describe('DynamoSettlementStore', () => {
         many.map((r) => ({
           record: r,
           next: granted(r),
-          asset: 'granted' as const,
+          asset: 'unreserve' as const,
           job: 'completed' as const,
         })),
       ),

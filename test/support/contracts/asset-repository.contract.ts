@@ -1,10 +1,13 @@
 /**
  * What the licence use cases rely on from an `AssetRepository`: a reservation never promises more than
- * available − pending (also when many run at once), a settlement moves the counts and never takes the
- * reservation below zero, and Apple's facts are written without touching the reservation.
+ * min(available, total − assigned) − pending (also when many run at once), reservations given back
+ * never go below zero and never touch Apple's counts, Apple's facts are written without touching the
+ * reservation, and the account's totals always equal the sums over its assets (also when many write
+ * at once).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AssetRepository } from '../../../shared/application/ports/asset-repository.ts';
+import { countsOf } from '../../../shared/domain/account-counts.ts';
 import { anAsset, type Make, newEnv, uid } from './support.ts';
 
 export function describeAssetRepositoryContract(name: string, make: Make<AssetRepository>): void {
@@ -81,35 +84,78 @@ export function describeAssetRepositoryContract(name: string, make: Make<AssetRe
       expect(await repo.get(accountId, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 5 });
     });
 
-    it('settles grants (reserved to assigned), refusals (reservation back) and revocations (available again)', async () => {
+    it('reserves no more than total − assigned when Apple’s counts do not add up', async () => {
+      // Apple says 4 available, but 10 − 8 = 2: only 2 may be promised.
+      const asset = await reserved(0, { totalCount: 10, assignedCount: 8, availableCount: 4 });
+      expect(await repo.reserve(accountId, asset.adamId, 'STDQ', 5)).toBe(2);
+      expect(await repo.get(accountId, asset.adamId, 'STDQ')).toMatchObject({
+        pendingCount: 2,
+        availableCount: 4,
+        assignedCount: 8,
+      });
+      expect(await repo.reserve(accountId, asset.adamId, 'STDQ', 1)).toBe(0);
+    });
+
+    it('gives reservations back without touching Apple’s counts, and never below zero', async () => {
       const asset = await reserved(3, { availableCount: 8, assignedCount: 2 });
-      await repo.settle(accountId, asset.adamId, 'STDQ', { granted: 2, refused: 1 });
+      await repo.unreserve(accountId, asset.adamId, 'STDQ', 2);
       expect(await repo.get(accountId, asset.adamId, 'STDQ')).toMatchObject({
-        pendingCount: 0,
-        availableCount: 6,
-        assignedCount: 4,
+        pendingCount: 1,
+        availableCount: 8,
+        assignedCount: 2,
       });
-      await repo.settle(accountId, asset.adamId, 'STDQ', { revoked: 3 });
-      expect(await repo.get(accountId, asset.adamId, 'STDQ')).toMatchObject({
-        pendingCount: 0,
-        availableCount: 9,
-        assignedCount: 1,
-      });
+      await repo.unreserve(accountId, asset.adamId, 'STDQ', 3);
+      expect(await repo.get(accountId, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 0 });
     });
 
-    it('never takes the reservation below zero (a sync reset it), yet still counts the grant', async () => {
-      const asset = await reserved(1, { availableCount: 8, assignedCount: 2 });
-      await repo.settle(accountId, asset.adamId, 'STDQ', { granted: 3 });
-      expect(await repo.get(accountId, asset.adamId, 'STDQ')).toMatchObject({
-        pendingCount: 0,
-        availableCount: 5,
-        assignedCount: 5,
-      });
-    });
-
-    it('settles nothing on an asset it does not have, and does not create it', async () => {
-      await repo.settle(accountId, 'missing', 'STDQ', { granted: 1, revoked: 1 });
+    it('gives back nothing on an asset it does not have, and does not create it', async () => {
+      await repo.unreserve(accountId, 'missing', 'STDQ', 1);
       expect(await repo.get(accountId, 'missing', 'STDQ')).toBeUndefined();
+      expect(await repo.totals(accountId)).toEqual({
+        assets: 0,
+        licenses: { total: 0, assigned: 0, available: 0 },
+      });
+    });
+
+    it('keeps the account’s totals equal to the sums over its assets that are not unlimited, through every write', async () => {
+      const totalsNow = async () => {
+        const { users: _u, ...byDefinition } = countsOf(await repo.listByAccount(accountId), []);
+        expect(await repo.totals(accountId)).toEqual(byDefinition);
+        return byDefinition;
+      };
+      expect(await totalsNow()).toEqual({ assets: 0, licenses: { total: 0, assigned: 0, available: 0 } });
+      const pages = anAsset({ accountId, adamId: '1', totalCount: 10, assignedCount: 4, availableCount: 6 });
+      const free = anAsset({
+        accountId,
+        adamId: '2',
+        unlimited: true,
+        totalCount: 2_147_483_647,
+        assignedCount: 30,
+        availableCount: 0,
+      });
+      const book = anAsset({ accountId, adamId: '3', totalCount: 5, assignedCount: 5, availableCount: 0 });
+      await repo.saveAppleFacts([pages, free, book, anAsset({ adamId: '9' })]);
+      expect(await totalsNow()).toEqual({ assets: 3, licenses: { total: 15, assigned: 9, available: 6 } });
+      await repo.saveAppleFacts([{ ...pages, assignedCount: 5, availableCount: 5 }]);
+      await repo.saveAppleFacts([{ ...pages, assignedCount: 5, availableCount: 5 }]);
+      await repo.reserve(accountId, '1', 'STDQ', 2);
+      await repo.unreserve(accountId, '1', 'STDQ', 1);
+      expect(await totalsNow()).toEqual({ assets: 3, licenses: { total: 15, assigned: 10, available: 5 } });
+      await repo.remove(accountId, '3', 'STDQ');
+      await repo.remove(accountId, '3', 'STDQ');
+      expect(await totalsNow()).toEqual({ assets: 2, licenses: { total: 10, assigned: 5, available: 5 } });
+    });
+
+    it('keeps the totals right when many write the same asset at once', async () => {
+      const asset = anAsset({ accountId, totalCount: 10, assignedCount: 0, availableCount: 10 });
+      await repo.saveAppleFacts([asset]);
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          repo.saveAppleFacts([{ ...asset, assignedCount: i, availableCount: 10 - i }]),
+        ),
+      );
+      const { users: _u, ...byDefinition } = countsOf(await repo.listByAccount(accountId), []);
+      expect(await repo.totals(accountId)).toEqual(byDefinition);
     });
 
     it('removes an asset', async () => {

@@ -1,7 +1,8 @@
 /**
  * What settling Apple's answers relies on from a `SettlementStore` (with the repositories it writes
  * through): a record moves only from the state and event the settler read, and the counts of exactly
- * the moves that landed reach their asset and job together; a job read before its state moved on shows
+ * the moves that landed reach their asset (reservations given back; Apple's counts untouched: they are
+ * re-read from Apple) and job together; a job read before its state moved on shows
  * the state its counts give.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -51,15 +52,15 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
         AssignmentRecord,
       ];
       const landed = await s.settlements.commit([
-        { record: a, next: done(a), asset: 'granted', job: 'completed' },
-        { record: b, next: done(b), asset: 'granted', job: 'completed' },
-        { record: c, next: { ...c, state: 'failed', eventId: undefined }, asset: 'refused', job: 'failed' },
+        { record: a, next: done(a), asset: 'unreserve', job: 'completed' },
+        { record: b, next: done(b), asset: 'unreserve', job: 'completed' },
+        { record: c, next: { ...c, state: 'failed', eventId: undefined }, asset: 'unreserve', job: 'failed' },
       ]);
       expect(landed).toEqual([true, true, true]);
       expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({
         pendingCount: 0,
-        availableCount: 6,
-        assignedCount: 4,
+        availableCount: 8,
+        assignedCount: 2,
       });
       // Before anyone moved its state on, the job already reads as its counts give.
       expect(await s.jobs.get(jobId)).toMatchObject({ completed: 2, failed: 1, state: 'partially_failed' });
@@ -77,14 +78,14 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
       await s.assignments.transition(done(a), ['pending-grant']);
       await s.assignments.transition({ ...b, eventId: 'event-2' }, ['pending-grant']);
       const landed = await s.settlements.commit([
-        { record: a, next: done(a), asset: 'granted', job: 'completed' },
-        { record: b, next: done(b), asset: 'granted', job: 'completed' },
-        { record: c, next: done(c), asset: 'granted', job: 'completed' },
+        { record: a, next: done(a), asset: 'unreserve', job: 'completed' },
+        { record: b, next: done(b), asset: 'unreserve', job: 'completed' },
+        { record: c, next: done(c), asset: 'unreserve', job: 'completed' },
       ]);
       expect(landed).toEqual([false, false, true]);
       expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({
         pendingCount: 2,
-        availableCount: 7,
+        availableCount: 8,
       });
       expect(await s.jobs.get(jobId)).toMatchObject({ completed: 1, state: 'running' });
       expect(await s.assignments.get(accountId, adamId, 'STDQ', 'device', 'B')).toMatchObject({
@@ -97,11 +98,11 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
       const unsent = { ...a, eventId: undefined };
       await s.assignments.putMany([unsent]);
       expect(
-        await s.settlements.commit([{ record: a, next: done(a), asset: 'refused', job: 'failed' }]),
+        await s.settlements.commit([{ record: a, next: done(a), asset: 'unreserve', job: 'failed' }]),
       ).toEqual([false]);
       expect(
         await s.settlements.commit([
-          { record: unsent, next: { ...unsent, state: 'failed' }, asset: 'refused', job: 'failed' },
+          { record: unsent, next: { ...unsent, state: 'failed' }, asset: 'unreserve', job: 'failed' },
         ]),
       ).toEqual([true]);
       expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({
@@ -110,20 +111,20 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
       });
     });
 
-    it('takes the reservation as zero when a sync reset it, and still counts the grant', async () => {
+    it('takes the reservation as zero when a sync reset it, and still counts the job', async () => {
       const [a] = (await seed(0, ['A'])) as [AssignmentRecord];
       expect(
-        await s.settlements.commit([{ record: a, next: done(a), asset: 'granted', job: 'completed' }]),
+        await s.settlements.commit([{ record: a, next: done(a), asset: 'unreserve', job: 'completed' }]),
       ).toEqual([true]);
       expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({
         pendingCount: 0,
-        availableCount: 7,
-        assignedCount: 3,
+        availableCount: 8,
+        assignedCount: 2,
       });
       expect(await s.jobs.get(jobId)).toMatchObject({ completed: 1, state: 'succeeded' });
     });
 
-    it('counts a revocation done as a licence available again', async () => {
+    it('leaves Apple’s counts of a revocation done to the re-read', async () => {
       await seed(0, []);
       const held = aRecord({
         accountId,
@@ -138,15 +139,15 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
         {
           record: held,
           next: { ...held, state: 'revoked', eventId: undefined },
-          asset: 'revoked',
           job: 'completed',
         },
       ]);
       expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({
-        availableCount: 9,
-        assignedCount: 1,
+        availableCount: 8,
+        assignedCount: 2,
         pendingCount: 0,
       });
+      expect(await s.jobs.get(jobId)).toMatchObject({ completed: 1 });
     });
 
     it('moves a record whose asset and job are gone, and creates neither', async () => {
@@ -160,7 +161,9 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
       });
       await s.assignments.putMany([lone]);
       expect(
-        await s.settlements.commit([{ record: lone, next: done(lone), asset: 'granted', job: 'completed' }]),
+        await s.settlements.commit([
+          { record: lone, next: done(lone), asset: 'unreserve', job: 'completed' },
+        ]),
       ).toEqual([true]);
       expect(await s.assets.get(accountId, '42', 'STDQ')).toBeUndefined();
       expect(await s.jobs.get(lone.jobId as string)).toBeUndefined();

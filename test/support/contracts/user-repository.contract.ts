@@ -1,10 +1,12 @@
 /**
  * What the user use cases rely on from a `UserRepository`: one user per e-mail in an account (any
  * case), replacements on the version read (one of two wins), a changed e-mail moves its claim (and is
- * refused when another user holds it), and users found at Apple never take another user's e-mail.
+ * refused when another user holds it), users found at Apple never take another user's e-mail, and the
+ * count of users that are not retired is always what the list says (also when many write at once).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { UserRepository } from '../../../shared/application/ports/user-repository.ts';
+import { countsOf } from '../../../shared/domain/account-counts.ts';
 import type { VppUser } from '../../../shared/domain/vpp-user.ts';
 import { aUser, type Make, newEnv, uid } from './support.ts';
 
@@ -103,6 +105,52 @@ export function describeUserRepositoryContract(name: string, make: Make<UserRepo
       expect(await repo.findByEmail(accountId, 'shared@example.test')).toMatchObject({ id: ours.id });
       expect(await repo.findByEmail(accountId, 'twin@example.test')).toMatchObject({ id: first.id });
       expect(await repo.get(accountId, second.id)).toMatchObject({ email: 'twin@example.test' });
+    });
+
+    it('counts the users that are not retired through every kind of write, as the list says', async () => {
+      const counted = async () => {
+        const byList = countsOf([], await repo.listByAccount(accountId)).users;
+        expect(await repo.countNotRetired(accountId)).toBe(byList);
+        return byList;
+      };
+      expect(await counted()).toBe(0);
+      const [ana, ben] = [user({ status: 'New' }), user({ status: 'New' })] as [VppUser, VppUser];
+      await repo.addMany([ana, ben, user({ email: ana.email as string })]);
+      expect(await counted()).toBe(2);
+      // Found at Apple: a new user, a retired one, and one of ours again (written over, counted once).
+      const gone = user({ source: 'apple', status: 'Retired' });
+      await repo.saveFromApple([
+        user({ source: 'apple', status: 'Associated' }),
+        gone,
+        { ...ana, status: 'Invited' },
+      ]);
+      expect(await counted()).toBe(3);
+      // Retired by a replace, brought back by a putMany, retired again from a stale read.
+      const read = (await repo.get(accountId, ben.id)) as VppUser;
+      const retired = (await repo.replace(read, { ...read, status: 'Retired' })) as VppUser;
+      expect(await counted()).toBe(2);
+      await repo.putMany([{ before: retired, after: { ...retired, status: 'Invited' } }]);
+      expect(await counted()).toBe(3);
+      await repo.putMany([{ before: read, after: { ...read, status: 'Retired', tags: ['x'] } }]);
+      await repo.saveFromApple([{ ...gone, status: 'Retired' }]);
+      expect(await counted()).toBe(2);
+      // Another account's users are its own.
+      await repo.addMany([aUser({ accountId: uid('account') })]);
+      expect(await counted()).toBe(2);
+    });
+
+    it('keeps the count right when many retire and bring back the same user at once', async () => {
+      const ana = user({ status: 'Invited' });
+      await repo.addMany([ana]);
+      const read = (await repo.get(accountId, ana.id)) as VppUser;
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          repo.putMany([{ before: read, after: { ...read, status: i % 2 === 0 ? 'Retired' : 'Invited' } }]),
+        ),
+      );
+      expect(await repo.countNotRetired(accountId)).toBe(
+        countsOf([], await repo.listByAccount(accountId)).users,
+      );
     });
   });
 }

@@ -1,10 +1,16 @@
 /**
  * Assets in a Map, with the arithmetic of `DynamoAssetRepository`: reservations never beyond
- * available − pending, settlements that never take the reservation below zero, Apple's facts written
- * without touching the reservation.
+ * `freeLicenses`, reservations given back never below zero, Apple's facts written without touching the reservation, and the account's totals always the sum of its assets
+ * (the table keeps them in a summary; the fake adds them up).
  */
 import type { AssetRepository } from '../../../shared/application/ports/asset-repository.ts';
-import { type AssetRecord, AssetRecordSchema, type PricingParam } from '../../../shared/domain/asset.ts';
+import { type AssetTotals, countsOf } from '../../../shared/domain/account-counts.ts';
+import {
+  type AssetRecord,
+  AssetRecordSchema,
+  freeLicenses,
+  type PricingParam,
+} from '../../../shared/domain/asset.ts';
 import { byKey, copy } from './conditions.ts';
 
 const keyOf = (accountId: string, adamId: string, pricingParam: string) =>
@@ -54,6 +60,11 @@ export class MemoryAssetRepository implements AssetRepository {
     this.#assets.delete(keyOf(accountId, adamId, pricingParam));
   }
 
+  async totals(accountId: string): Promise<AssetTotals> {
+    const { assets, licenses } = countsOf(this.#list(accountId, 'ASSET#'), []);
+    return { assets, licenses };
+  }
+
   async reserve(
     accountId: string,
     adamId: string,
@@ -63,26 +74,21 @@ export class MemoryAssetRepository implements AssetRepository {
     if (wanted <= 0) return 0;
     const asset = this.#assets.get(keyOf(accountId, adamId, pricingParam));
     if (!asset) return 0;
-    const free = asset.unlimited ? wanted : Math.max(0, asset.availableCount - asset.pendingCount);
-    const take = Math.min(wanted, free);
+    const take = Math.min(wanted, freeLicenses(asset));
     if (take === 0) return 0;
     asset.pendingCount += take;
     return take;
   }
 
-  async settle(
+  async unreserve(
     accountId: string,
     adamId: string,
     pricingParam: PricingParam,
-    counts: { granted?: number; refused?: number; revoked?: number },
+    count: number,
   ): Promise<void> {
-    const granted = counts.granted ?? 0;
-    const unreserve = granted + (counts.refused ?? 0);
-    const revoked = counts.revoked ?? 0;
-    if (unreserve + revoked === 0) return;
+    if (count <= 0) return;
     const asset = this.#assets.get(keyOf(accountId, adamId, pricingParam));
-    if (!asset) return;
-    applySettlement(asset, { unreserve, available: revoked - granted });
+    if (asset) unreserve(asset, count);
   }
 
   /** For the fake settlement store: the stored asset itself, to change in place. */
@@ -98,9 +104,7 @@ export class MemoryAssetRepository implements AssetRepository {
   }
 }
 
-/** The settle update: the reservation given back (never below zero), Apple's counts moved. */
-export function applySettlement(asset: AssetRecord, delta: { unreserve: number; available: number }): void {
-  asset.pendingCount = asset.pendingCount >= delta.unreserve ? asset.pendingCount - delta.unreserve : 0;
-  asset.availableCount += delta.available;
-  asset.assignedCount -= delta.available;
+/** Reservations given back, never below zero; Apple's counts are not touched. */
+export function unreserve(asset: AssetRecord, count: number): void {
+  asset.pendingCount = asset.pendingCount >= count ? asset.pendingCount - count : 0;
 }

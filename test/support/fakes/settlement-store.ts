@@ -1,7 +1,7 @@
 /**
  * The settlement over the fake assignments, assets and jobs, as `DynamoSettlementStore` commits it:
  * a record moves only while it is in the state and has the event id the settler read; the counts of the
- * moves that landed are added to their asset (the reservation never below zero; an absent asset is
+ * moves that landed are added to their asset (reservations given back, never below zero; an absent asset is
  * left out) and job (an absent job is left out), all at once.
  */
 import {
@@ -9,7 +9,7 @@ import {
   type SettlementMove,
   type SettlementStore,
 } from '../../../shared/application/ports/settlement-store.ts';
-import { applySettlement, type MemoryAssetRepository } from './asset-repository.ts';
+import { type MemoryAssetRepository, unreserve } from './asset-repository.ts';
 import type { MemoryAssignmentRepository } from './assignment-repository.ts';
 import type { MemoryJobRepository } from './job-repository.ts';
 
@@ -44,17 +44,15 @@ export class MemorySettlementStore implements SettlementStore {
     const landed = moves.map(({ record, next }) => this.#assignments.moveIf(record, next));
     const assets = new Map<
       string,
-      { accountId: string; adamId: string; pricingParam: string; unreserve: number; available: number }
+      { accountId: string; adamId: string; pricingParam: string; unreserve: number }
     >();
     const jobs = new Map<string, { completed: number; failed: number }>();
     moves.forEach(({ record, asset, job }, i) => {
       if (!landed[i]) return;
       if (asset) {
         const k = `${record.accountId}|${record.adamId}|${record.pricingParam}`;
-        const entry = assets.get(k) ?? { ...record, unreserve: 0, available: 0 };
-        if (asset !== 'revoked') entry.unreserve++;
-        if (asset === 'granted') entry.available--;
-        if (asset === 'revoked') entry.available++;
+        const entry = assets.get(k) ?? { ...record, unreserve: 0 };
+        entry.unreserve++;
         assets.set(k, entry);
       }
       if (record.jobId) {
@@ -63,9 +61,9 @@ export class MemorySettlementStore implements SettlementStore {
         jobs.set(record.jobId, entry);
       }
     });
-    for (const { accountId, adamId, pricingParam, unreserve, available } of assets.values()) {
+    for (const { accountId, adamId, pricingParam, unreserve: count } of assets.values()) {
       const stored = this.#assets.stored(accountId, adamId, pricingParam);
-      if (stored) applySettlement(stored, { unreserve, available });
+      if (stored) unreserve(stored, count);
     }
     for (const [jobId, counts] of jobs) this.#jobs.addCounts(jobId, counts);
     return landed;

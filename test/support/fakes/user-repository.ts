@@ -1,8 +1,10 @@
 /**
  * Users and their e-mail claims in Maps, as `DynamoUserRepository` keeps them: a claim per e-mail (lower
- * case) naming its user, written with the user; replacements conditional on the version read.
+ * case) naming its user, written with the user; replacements conditional on the version read; the
+ * count of users that are not retired (the table keeps it in a summary; the fake counts).
  */
 import type { UserRepository } from '../../../shared/application/ports/user-repository.ts';
+import { userCounts } from '../../../shared/domain/account-counts.ts';
 import { type VppUser, VppUserSchema } from '../../../shared/domain/vpp-user.ts';
 import { byKey, copy, transactionCancelled } from './conditions.ts';
 
@@ -42,6 +44,10 @@ export class MemoryUserRepository implements UserRepository {
   async findByEmail(accountId: string, email: string): Promise<VppUser | undefined> {
     const userId = this.#claims.get(emailKey(accountId, email));
     return userId === undefined ? undefined : this.get(accountId, userId);
+  }
+
+  async countNotRetired(accountId: string): Promise<number> {
+    return [...this.#users.values()].filter((u) => u.accountId === accountId && userCounts(u)).length;
   }
 
   async addMany(users: readonly VppUser[]): Promise<{ added: VppUser[]; duplicateEmails: string[] }> {

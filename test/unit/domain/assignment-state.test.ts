@@ -95,20 +95,23 @@ describe('assignment moves', () => {
 describe('settle', () => {
   const error = { errorNumber: 9709, code: 'apple.not_enough_licenses', reason: 'none left' };
   it.each([
-    ['pending-grant', undefined, 'granted', 'granted'],
-    ['pending-grant', error, 'failed', 'refused'],
-    ['pending-revoke', undefined, 'revoked', 'revoked'],
+    ['pending-grant', undefined, 'granted', 'unreserve'],
+    ['pending-grant', error, 'failed', 'unreserve'],
+    ['pending-revoke', undefined, 'revoked', undefined],
     ['pending-revoke', error, 'granted', undefined],
-  ] as const)('%s with error %o: %s, counted on the asset as %s', (from, why, to, asset) => {
-    // Act
-    const moved = settle(record(from, { eventId: 'event' }), why, AT);
-    // Assess
-    expect(moved.record.state).toBe(to);
-    expect(moved.record.eventId).toBeUndefined();
-    expect(moved.record.error).toEqual(why);
-    expect(moved.asset).toBe(asset);
-    expect(moved.from).toEqual([from]);
-  });
+  ] as const)(
+    '%s with error %o: %s, on the asset: %s (Apple’s counts are re-read, never moved)',
+    (from, why, to, asset) => {
+      // Act
+      const moved = settle(record(from, { eventId: 'event' }), why, AT);
+      // Assess
+      expect(moved.record.state).toBe(to);
+      expect(moved.record.eventId).toBeUndefined();
+      expect(moved.record.error).toEqual(why);
+      expect(moved.asset).toBe(asset);
+      expect(moved.from).toEqual([from]);
+    },
+  );
 
   it('never settles a record that is not in flight', () => {
     expect(() => settle(record('granted'), undefined, AT)).toThrow();

@@ -4,6 +4,7 @@
  * so a test says only what matters to its rule.
  */
 import { notificationSecretName, tokenSecretName } from '../../../shared/application/accounts/token-guard.ts';
+import type { ResponseAsset } from '../../../shared/application/ports/vpp-schemas.ts';
 import type { Account } from '../../../shared/domain/account.ts';
 import type { AssetRecord } from '../../../shared/domain/asset.ts';
 import type { AssignmentRecord } from '../../../shared/domain/assignment.ts';
@@ -51,7 +52,16 @@ export const foreignAdmin: Principal = {
 
 type World = Pick<
   FakeDeps,
-  'accounts' | 'secrets' | 'assets' | 'devices' | 'users' | 'assignments' | 'jobs' | 'deployments' | 'clock'
+  | 'accounts'
+  | 'secrets'
+  | 'assets'
+  | 'devices'
+  | 'users'
+  | 'assignments'
+  | 'jobs'
+  | 'deployments'
+  | 'clock'
+  | 'vpp'
 >;
 
 /** A content token file as Apple's download holds it. */
@@ -115,6 +125,33 @@ export function givenAsset(
 ): AssetRecord {
   const asset = anAsset(account, over);
   deps.assets.seed(asset);
+  return asset;
+}
+
+/** An asset as Apple's `GET assets` lists it (the same asset as `anAsset`, 10 free). */
+export function anAppleAsset(over: Partial<ResponseAsset> = {}): ResponseAsset {
+  return {
+    adamId: '361309726',
+    pricingParam: 'STDQ',
+    productType: 'App',
+    deviceAssignable: true,
+    revocable: true,
+    supportedPlatforms: ['iOS'],
+    totalCount: 10,
+    assignedCount: 0,
+    availableCount: 10,
+    retiredCount: 0,
+    ...over,
+  };
+}
+
+/** The fake Apple lists the asset with these counts (replacing what it said of it before). */
+export function givenAppleAsset(deps: World, over: Partial<ResponseAsset> = {}): ResponseAsset {
+  const asset = anAppleAsset(over);
+  deps.vpp.assets = [
+    ...deps.vpp.assets.filter((a) => a.adamId !== asset.adamId || a.pricingParam !== asset.pricingParam),
+    asset,
+  ];
   return asset;
 }
 

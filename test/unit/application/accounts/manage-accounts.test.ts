@@ -23,6 +23,8 @@ import { appleRefusal, type FakeDeps, fakeDeps } from '../../../support/fakes/in
 import {
   foreignAdmin,
   givenAccount,
+  givenAsset,
+  givenUsers,
   listedAdmin,
   orgAdmin,
   otherAdmin,
@@ -40,7 +42,7 @@ beforeEach(async () => {
 });
 
 describe('reading accounts', () => {
-  it('lists what each role may see, by name, with the last sync and its counts', async () => {
+  it('lists what each role may see, by name, with the last sync and its counts as they are now', async () => {
     await givenAccount(deps, { id: 'account-2', name: 'A Office', allowedAdmins: [] });
     await givenAccount(deps, { id: 'account-3', orgId: foreignAdmin.orgId, name: 'Elsewhere' });
     await deps.syncStates.put({
@@ -48,15 +50,21 @@ describe('reading accounts', () => {
       lastSyncAt: '2026-03-01T00:00:00.000Z',
       lastFullSyncAt: '2026-03-01T00:00:00.000Z',
       lastJobId: 'job-9',
-      counts: { ...EMPTY_COUNTS, assets: 4, users: 2 },
+      counts: EMPTY_COUNTS,
     });
+    // Counts are the assets (sums over those not unlimited) and the users not retired, whatever the sync saw.
+    givenAsset(deps, account, { adamId: '1', totalCount: 10, assignedCount: 4, availableCount: 6 });
+    givenAsset(deps, account, { adamId: '2', totalCount: 5, assignedCount: 5, availableCount: 0 });
+    givenAsset(deps, account, { adamId: '3', unlimited: true, totalCount: 2_147_483_647, assignedCount: 9 });
+    givenAsset(deps, account, { adamId: '4', totalCount: 1, assignedCount: 0, availableCount: 1 });
+    await givenUsers(deps, account, { status: 'Invited' }, { status: 'New' }, { status: 'Retired' });
     expect((await listAccounts(deps, orgAdmin)).map((a) => a.name)).toEqual(['A Office', 'B Office']);
     expect((await listAccounts(deps, viewer)).map((a) => a.name)).toEqual(['A Office', 'B Office']);
     expect((await listAccounts(deps, listedAdmin)).map((a) => a.name)).toEqual(['B Office']);
     expect(await listAccounts(deps, otherAdmin)).toEqual([]);
     expect(await getAccount(deps, listedAdmin, account.id)).toMatchObject({
       lastSync: { at: '2026-03-01T00:00:00.000Z', jobId: 'job-9', full: true },
-      counts: { assets: 4, users: 2 },
+      counts: { assets: 4, users: 2, licenses: { total: 16, assigned: 9, available: 7 } },
     });
   });
 

@@ -11,7 +11,14 @@ import type { EventOutcome } from '../../../../shared/application/ports/vpp-clie
 import type { Account } from '../../../../shared/domain/account.ts';
 import type { AssignmentRecord } from '../../../../shared/domain/assignment.ts';
 import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
-import { aHolding, givenAccount, givenAsset, givenHoldings, givenJob } from '../../support/world.ts';
+import {
+  aHolding,
+  givenAccount,
+  givenAppleAsset,
+  givenAsset,
+  givenHoldings,
+  givenJob,
+} from '../../support/world.ts';
 
 let deps: FakeDeps;
 let account: Account;
@@ -58,9 +65,21 @@ const failure = (errorNumber: number, serialNumbers: string[]) => ({
 });
 
 describe('followAssetEvent', () => {
-  it('settles every record of a complete event as granted, moving reservations into Apple’s counts', async () => {
+  it('settles every record of a complete event as granted, with Apple’s counts re-read once before the reservations go', async () => {
     waiting(['A', 'B', 'C']);
     deps.vpp.endEvent('event-1', { state: 'complete', numRequested: 3, numCompleted: 3 });
+    givenAppleAsset(deps, { assignedCount: 3, availableCount: 7 });
+    // What may be promised at the moment of the re-read: Apple's 7, less the 3 still reserved.
+    deps.vpp.on('readAssets', async (_token, filter) => {
+      expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ pendingCount: 3 });
+      return {
+        items: deps.vpp.assets.filter((a) => a.adamId === filter?.adamId),
+        versionId: 'v',
+        consistent: true,
+        pages: 1,
+        meta: {},
+      };
+    });
     await followAssetEvent(deps, message());
     expect([await state('A'), await state('B'), await state('C')]).toEqual(['granted', 'granted', 'granted']);
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
@@ -68,12 +87,16 @@ describe('followAssetEvent', () => {
       availableCount: 7,
       assignedCount: 3,
     });
+    expect(deps.vpp.callsOf('readAssets').map((c) => c.args[0])).toEqual([
+      { adamId: ADAM, pricingParam: 'STDQ' },
+    ]);
     expect(await deps.jobs.get('job-1')).toMatchObject({ state: 'succeeded', completed: 3 });
   });
 
   it('fails only the subjects Apple names in a partial event, with its number, and grants the rest', async () => {
     waiting(['A', 'B', 'C']);
     deps.vpp.endEvent('event-1', { state: 'partial', failures: [failure(9709, ['B'])] });
+    givenAppleAsset(deps, { assignedCount: 2, availableCount: 8 });
     await followAssetEvent(deps, message());
     expect([await state('A'), await state('B'), await state('C')]).toEqual(['granted', 'failed', 'granted']);
     const job = await deps.jobs.get('job-1');
@@ -84,6 +107,7 @@ describe('followAssetEvent', () => {
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
       pendingCount: 0,
       availableCount: 8,
+      assignedCount: 2,
     });
   });
 
@@ -185,9 +209,10 @@ describe('settleTasks', () => {
     expect(await settleTasks(deps, 'event-1', [...outcomes, ...outcomes])).toBe(2);
     expect(await settleTasks(deps, 'event-1', outcomes)).toBe(0);
     expect(await deps.jobs.get('job-1')).toMatchObject({ completed: 2, failed: 0 });
+    // The reservations given back once; Apple's counts untouched (only a re-read changes them).
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
       pendingCount: 1,
-      availableCount: 8,
+      availableCount: 10,
     });
   });
 

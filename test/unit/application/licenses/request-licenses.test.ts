@@ -299,7 +299,7 @@ describe('requestLicenses: a grant', () => {
   });
 
   it('carries at most 1,000 subjects per queue message', async () => {
-    const many = givenAsset(deps, account, { adamId: '1000', availableCount: 2500 });
+    const many = givenAsset(deps, account, { adamId: '1000', totalCount: 2500, availableCount: 2500 });
     const serials = Array.from({ length: 2345 }, (_, i) => `S${String(i).padStart(5, '0')}`);
     await givenDevices(deps, ...serials.map((serialNumber) => ({ serialNumber })));
     const { job } = await grant({ serialNumbers: serials }, many);

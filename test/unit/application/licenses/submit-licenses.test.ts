@@ -11,7 +11,14 @@ import { RetryLaterError } from '../../../../shared/application/retry-later.ts';
 import type { Account } from '../../../../shared/domain/account.ts';
 import type { AssetRecord } from '../../../../shared/domain/asset.ts';
 import { appleRefusal, type FakeDeps, fakeDeps, vppFault } from '../../../support/fakes/index.ts';
-import { givenAccount, givenAsset, givenDevices, givenHoldings, orgAdmin } from '../../support/world.ts';
+import {
+  givenAccount,
+  givenAppleAsset,
+  givenAsset,
+  givenDevices,
+  givenHoldings,
+  orgAdmin,
+} from '../../support/world.ts';
 
 let deps: FakeDeps;
 let account: Account;
@@ -115,13 +122,14 @@ describe('submitLicenses: sending', () => {
 });
 
 describe('submitLicenses: Apple says no', () => {
-  it("settles what Apple refused as failed with Apple's number, and gives the reservation back", async () => {
-    // Prepare: Apple refuses the batch (no licence left)
+  it("settles what Apple refused as failed with Apple's number, and gives the reservation back after re-reading the counts", async () => {
+    // Prepare: Apple refuses the batch (no licence left: another tool took them all)
     const message = await requested('grant', ['A', 'B']);
     deps.vpp.on('associateAssets', async (_token, request) => ({
       events: [],
       rejected: [{ request, error: appleRefusal(9709) }],
     }));
+    givenAppleAsset(deps, { assignedCount: 10, availableCount: 0 });
     // Act
     await submitLicenses(deps, 'grant', message, first);
     // Assess
@@ -132,8 +140,10 @@ describe('submitLicenses: Apple says no', () => {
     expect(await record('A')).not.toHaveProperty('eventId');
     expect(await deps.assets.get(account.id, asset.adamId, 'STDQ')).toMatchObject({
       pendingCount: 0,
-      availableCount: 10,
+      assignedCount: 10,
+      availableCount: 0,
     });
+    expect(deps.vpp.callsOf('readAssets')).toHaveLength(1);
     const job = await deps.jobs.get(message.jobId);
     expect(job).toMatchObject({ state: 'failed', failed: 2, completed: 0 });
     expect(job?.failures[0]).toMatchObject({

@@ -4,11 +4,20 @@
  * idempotent and order-independent, re-reading Apple rather than adding deltas).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { batchReads } from '../../../../shared/application/apple-records.ts';
 import { applyAppleNotification } from '../../../../shared/application/notifications/apply-apple-notification.ts';
 import { queueAppleNotification } from '../../../../shared/application/notifications/queue-apple-notification.ts';
 import type { Account } from '../../../../shared/domain/account.ts';
 import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
-import { givenAccount, givenAsset, givenHoldings, givenJob, givenUsers, must } from '../../support/world.ts';
+import {
+  givenAccount,
+  givenAppleAsset,
+  givenAsset,
+  givenHoldings,
+  givenJob,
+  givenUsers,
+  must,
+} from '../../support/world.ts';
 
 const ADAM = '361309726';
 let deps: FakeDeps;
@@ -103,7 +112,8 @@ describe('applyAppleNotification', () => {
     );
   });
 
-  it('settles the records waiting for the event, once however often it comes', async () => {
+  it('settles the records waiting for the event, once however often it comes, with Apple’s counts re-read', async () => {
+    givenAppleAsset(deps, { assignedCount: 2, availableCount: 8 });
     expect(await applyAppleNotification(deps, account.id, assetManagement('SUCCESS', ['A', 'B']))).toBe(
       'applied',
     );
@@ -112,12 +122,66 @@ describe('applyAppleNotification', () => {
     expect(await deps.jobs.get('job-1')).toMatchObject({ state: 'succeeded', completed: 2 });
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
       pendingCount: 0,
+      assignedCount: 2,
       availableCount: 8,
     });
-    expect(deps.vpp.calls).toEqual([]);
+    // One read of the asset per notification (each came in a batch of its own), none of assignments.
+    expect(deps.vpp.calls.map((c) => c.method)).toEqual(['readAssets', 'readAssets']);
+  });
+
+  it('re-reads each asset once per batch of notifications, whatever the number of notifications and subjects', async () => {
+    givenAppleAsset(deps, { assignedCount: 2, availableCount: 8 });
+    givenAppleAsset(deps, { adamId: '42', assignedCount: 1, availableCount: 4, totalCount: 5 });
+    givenAsset(deps, account, { adamId: '42', totalCount: 5, availableCount: 5 });
+    deps.vpp.assignments = [{ adamId: '42', pricingParam: 'STDQ', serialNumber: 'ELSEWHERE' }];
+    const delivery = { receiveCount: 1, maxReceiveCount: 5, batch: batchReads() };
+    const one = (serial: string) => assetManagement('SUCCESS', [serial]);
+    await applyAppleNotification(deps, account.id, one('A'), delivery);
+    await applyAppleNotification(deps, account.id, one('B'), delivery);
+    await applyAppleNotification(
+      deps,
+      account.id,
+      {
+        notificationId: 'elsewhere',
+        notificationType: 'ASSET_MANAGEMENT',
+        notification: {
+          type: 'ASSOCIATE',
+          result: 'SUCCESS',
+          eventId: 'event-of-another-tool',
+          assignments: [{ adamId: '42', pricingParam: 'STDQ', serialNumber: 'ELSEWHERE' }],
+        },
+      },
+      delivery,
+    );
+    expect(deps.vpp.callsOf('readAssets').map((c) => c.args[0])).toEqual([
+      { adamId: ADAM, pricingParam: 'STDQ' },
+      { adamId: '42', pricingParam: 'STDQ' },
+    ]);
+    expect(await deps.jobs.get('job-1')).toMatchObject({ state: 'succeeded', completed: 2 });
+    // The assignment made by another tool moved the counts at once, not at the nightly sync.
+    expect(await deps.assets.get(account.id, '42', 'STDQ')).toMatchObject({
+      assignedCount: 1,
+      availableCount: 4,
+    });
+  });
+
+  it('re-reads the counts after a refusal for want of licences, and gives the reservations back', async () => {
+    givenAppleAsset(deps, { assignedCount: 10, availableCount: 0 });
+    await applyAppleNotification(
+      deps,
+      account.id,
+      assetManagement('FAILURE', ['A', 'B'], { error: { errorNumber: 9709, errorMessage: 'none' } }),
+    );
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
+      pendingCount: 0,
+      assignedCount: 10,
+      availableCount: 0,
+    });
+    expect(deps.vpp.callsOf('readAssets')).toHaveLength(1);
   });
 
   it("fails the records of a refused event with Apple's number", async () => {
+    givenAppleAsset(deps, { availableCount: 10 });
     await applyAppleNotification(
       deps,
       account.id,
@@ -128,6 +192,7 @@ describe('applyAppleNotification', () => {
   });
 
   it('re-reads the asset from Apple when a success names a holding the service did not start', async () => {
+    givenAppleAsset(deps, { assignedCount: 1, availableCount: 9 });
     deps.vpp.assignments = [{ adamId: ADAM, pricingParam: 'STDQ', serialNumber: 'ELSEWHERE' }];
     await applyAppleNotification(deps, account.id, assetManagement('SUCCESS', ['ELSEWHERE']));
     expect(deps.vpp.callsOf('readAssignments')[0]?.args[0]).toEqual({ adamId: ADAM, pricingParam: 'STDQ' });

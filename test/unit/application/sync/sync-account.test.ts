@@ -5,6 +5,7 @@
  * and leaves no job; faults that may pass are retried through the queue.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { toAssetView } from '../../../../shared/application/assets/asset-view.ts';
 import type { ResponseAsset } from '../../../../shared/application/ports/vpp-schemas.ts';
 import { RetryLaterError } from '../../../../shared/application/retry-later.ts';
 import { runSyncJob } from '../../../../shared/application/sync/run-sync-job.ts';
@@ -43,7 +44,7 @@ const synced = (over = {}) =>
     assignmentsVersionId: 'a-v1',
     lastSyncAt: deps.clock.iso(),
     lastFullSyncAt: deps.clock.iso(),
-    counts: { assets: 1, licenses: { total: 10, assigned: 1, available: 9 }, users: 0, assignments: 1 },
+    counts: { assignments: 1 },
     ...over,
   });
 
@@ -72,7 +73,7 @@ describe('syncAccount: the first sync', () => {
     expect(report).toMatchObject({
       full: true,
       users: { added: 2, updated: 0 },
-      assets: { added: 2, updated: 0, removed: 0 },
+      assets: { added: 2, updated: 0, removed: 0, countsInconsistent: [] },
       assignments: { foundAtApple: 2, goneAtApple: 0, inFlightLeftAlone: 0 },
       unstableRead: false,
     });
@@ -101,8 +102,14 @@ describe('syncAccount: the first sync', () => {
       assignmentsVersionId: 'v7',
       lastSyncAt: deps.clock.iso(),
       lastFullSyncAt: deps.clock.iso(),
-      counts: { assets: 2, users: 2, assignments: 2, licenses: { total: 20, assigned: 2, available: 18 } },
+      counts: { assignments: 2 },
     });
+    // The account's counts are the summaries, right after the sync.
+    expect(await deps.assets.totals(account.id)).toEqual({
+      assets: 2,
+      licenses: { total: 20, assigned: 2, available: 18 },
+    });
+    expect(await deps.users.countNotRetired(account.id)).toBe(2);
   });
 
   it('goes on without names when the metadata lookup fails', async () => {
@@ -205,7 +212,7 @@ describe('syncAccount: later syncs', () => {
     givenAsset(deps, account, { adamId: 'refunded' });
     deps.vpp.assets = [appleAsset({ availableCount: 4, assignedCount: 6 })];
     const report = await syncAccount(deps, account, { full: false, actor });
-    expect(report.assets).toEqual({ added: 0, updated: 1, removed: 1 });
+    expect(report.assets).toEqual({ added: 0, updated: 1, removed: 1, countsInconsistent: [] });
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
       availableCount: 4,
       assignedCount: 6,
@@ -213,6 +220,21 @@ describe('syncAccount: later syncs', () => {
       name: 'Pages',
     });
     expect(await deps.assets.get(account.id, 'refunded', 'STDQ')).toBeUndefined();
+  });
+
+  it('keeps counts that do not add up as Apple said them, reports them, and promises no more than total − assigned', async () => {
+    // Apple: 10 in all, 8 assigned, yet 5 available (8 + 5 ≠ 10); an unlimited asset never counts as such.
+    deps.vpp.assets = [
+      appleAsset({ totalCount: 10, assignedCount: 8, availableCount: 5 }),
+      appleAsset({ adamId: 'free', totalCount: 2_147_483_647, assignedCount: 3, availableCount: 0 }),
+    ];
+    const report = await syncAccount(deps, account, { full: false, actor });
+    expect(report.assets.countsInconsistent).toEqual([{ adamId: ADAM, pricingParam: 'STDQ' }]);
+    const stored = must(await deps.assets.get(account.id, ADAM, 'STDQ'));
+    expect(stored).toMatchObject({ totalCount: 10, assignedCount: 8, availableCount: 5 });
+    expect(toAssetView(stored).countsConsistent).toBe(false);
+    expect(toAssetView(must(await deps.assets.get(account.id, 'free', 'STDQ'))).countsConsistent).toBe(true);
+    expect(await deps.assets.reserve(account.id, ADAM, 'STDQ', 5)).toBe(2);
   });
 
   it('moves users as Apple says, audits it as Apple’s doing, and asks for a reconciliation', async () => {
