@@ -34,7 +34,7 @@ export function describeSyncStateRepositoryContract(name: string, make: Make<Syn
         lastSyncAt: '2026-03-02T09:00:00.000Z',
         lastFullSyncAt: '2026-03-02T09:00:00.000Z',
         lastJobId: 'job-1',
-        counts: { ...EMPTY_COUNTS, users: 4 },
+        counts: { ...EMPTY_COUNTS, assignments: 4 },
       };
       await repo.put(first);
       expect(await repo.get(accountId)).toEqual(first);
