@@ -73,54 +73,41 @@ const PlanSchema = schemaOf<DeploymentPlanView>()(
     .meta({ id: 'DeploymentPlan' }),
 );
 
+/** An asset's deployment: every route is under this path. */
+const DEPLOYMENT = '/v1/accounts/{accountId}/assets/{adamId}/deployment';
+
 /** Every deployment route is about one asset (and its pricing, when the adamId is held with both). */
 const route = jwtRoutes('deployments', { params: AssetParams, query: z.object(PricingQueryShape) });
 
-export const putDeployment = route(
-  'putDeployment',
-  'PUT /v1/accounts/{accountId}/assets/{adamId}/deployment',
-  {
-    summary:
-      'Create or replace the deployment of an asset: method, scope (networks and tags), autoAssign, autoRevoke, grace period.',
-    body: DeploymentBody,
-    response: { status: 200, schema: DeploymentViewSchema },
-    errors: [404, 409, 422],
-  },
-);
+export const putDeployment = route('putDeployment', `PUT ${DEPLOYMENT}`, {
+  summary:
+    'Create or replace the deployment of an asset: method, scope (networks and tags), autoAssign, autoRevoke, grace period.',
+  body: DeploymentBody,
+  response: { status: 200, schema: DeploymentViewSchema },
+  errors: [404, 409, 422],
+});
 
-export const deleteDeployment = route(
-  'deleteDeployment',
-  'DELETE /v1/accounts/{accountId}/assets/{adamId}/deployment',
-  {
-    summary: 'Remove the deployment; holders keep their licences.',
-    response: {
-      status: 200,
-      schema: z.object({ removed: z.literal(true) }).meta({ id: 'DeploymentRemoved' }),
-    },
-    errors: [404, 409],
+export const deleteDeployment = route('deleteDeployment', `DELETE ${DEPLOYMENT}`, {
+  summary: 'Remove the deployment; holders keep their licences.',
+  response: {
+    status: 200,
+    schema: z.object({ removed: z.literal(true) }).meta({ id: 'DeploymentRemoved' }),
   },
-);
+  errors: [404, 409],
+});
 
-export const getDeploymentPlan = route(
-  'getDeploymentPlan',
-  'GET /v1/accounts/{accountId}/assets/{adamId}/deployment/plan',
-  {
-    summary:
-      'Dry run of the reconciliation: who would be granted, who revoked (and when the grace ends), the shortage.',
-    response: { status: 200, schema: PlanSchema },
-    errors: [404, 409],
-  },
-);
+export const getDeploymentPlan = route('getDeploymentPlan', `GET ${DEPLOYMENT}/plan`, {
+  summary:
+    'Dry run of the reconciliation: who would be granted, who revoked (and when the grace ends), the shortage.',
+  response: { status: 200, schema: PlanSchema },
+  errors: [404, 409],
+});
 
-export const reconcileDeployment = route(
-  'reconcileDeployment',
-  'POST /v1/accounts/{accountId}/assets/{adamId}/deployment/reconcile',
-  {
-    summary: 'Reconcile this deployment now (a job).',
-    response: { status: 202, schema: StartedJobSchema },
-    errors: [404, 409],
-    startsJob: { access: { account: 'manage' } },
-  },
-);
+export const reconcileDeployment = route('reconcileDeployment', `POST ${DEPLOYMENT}/reconcile`, {
+  summary: 'Reconcile this deployment now (a job).',
+  response: { status: 202, schema: StartedJobSchema },
+  errors: [404, 409],
+  startsJob: { access: { account: 'manage' } },
+});
 
 export const DEPLOYMENT_ROUTES = [putDeployment, deleteDeployment, getDeploymentPlan, reconcileDeployment];
