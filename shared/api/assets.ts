@@ -45,6 +45,14 @@ export const AssignmentViewSchema = schemaOf<AssignmentView>()(
     .meta({ id: 'Assignment' }),
 );
 
+/** The asset's name and kind beside a licence listed by its holder (a device's or a user's details). */
+export const AssetNamingShape = {
+  name: AssetRecordSchema.shape.name.meta({ description: "The asset's name (Apple's metadata)." }),
+  productType: AssetRecordSchema.shape.productType
+    .optional()
+    .meta({ description: 'App or Book; absent only when the asset is no longer known here.' }),
+};
+
 export const AssetDetailSchema = AssetViewSchema.extend({
   assignments: z
     .object({

@@ -1,8 +1,9 @@
 /** The organisation's device inventory (SPEC §4 devices). */
 import * as z from 'zod';
-import type { DeviceView } from '../application/devices/device-view.ts';
+import type { DeviceDetail, DeviceLicense, DeviceView } from '../application/devices/device-view.ts';
 import type { DeviceInput, DevicesUpserted } from '../application/devices/manage-devices.ts';
 import { DeviceSchema } from '../domain/device.ts';
+import { AssetNamingShape, AssignmentViewSchema } from './assets.ts';
 import { StartedJobSchema } from './jobs.ts';
 import { jwtRoutes, PageQueryShape, pageOf, schemaOf } from './route.ts';
 
@@ -37,6 +38,18 @@ export const DeviceViewSchema = schemaOf<DeviceView>()(
   DeviceSchema.omit({ orgId: true }).meta({ id: 'Device' }),
 );
 
+export const DeviceLicenseSchema = schemaOf<DeviceLicense>()(
+  AssignmentViewSchema.extend({ accountId: z.string(), ...AssetNamingShape }).meta({ id: 'DeviceLicense' }),
+);
+
+export const DeviceDetailSchema = schemaOf<DeviceDetail>()(
+  DeviceViewSchema.extend({
+    licenses: z.array(DeviceLicenseSchema).meta({
+      description: 'What the device holds, or is about to, in the accounts you may see.',
+    }),
+  }).meta({ id: 'DeviceDetail' }),
+);
+
 const SerialParams = z.object({ serialNumber: Serial });
 
 const route = jwtRoutes('devices');
@@ -64,7 +77,7 @@ export const getDevice = route('getDevice', 'GET /v1/devices/{serialNumber}', {
   params: SerialParams,
   response: {
     status: 200,
-    schema: DeviceViewSchema.extend({ licenses: z.array(z.unknown()) }).meta({ id: 'DeviceDetail' }),
+    schema: DeviceDetailSchema,
   },
   errors: [404],
 });

@@ -13,6 +13,10 @@ export const LicenseReportRowSchema = schemaOf<LicenseReportRow>()(
       pricingParam: PricingParamSchema,
       name: z.string().optional(),
       productType: z.enum(['App', 'Book']),
+      deviceAssignable: z
+        .boolean()
+        .meta({ description: 'The asset can be assigned to devices (false: users only).' }),
+      revocable: z.boolean().meta({ description: 'A licence can be taken back (false for books).' }),
       total: z.number().int().nullable().meta({ description: 'null: unlimited.' }),
       assigned: z.number().int(),
       available: z.number().int().nullable(),
@@ -33,7 +37,8 @@ export const LicenseReportRowSchema = schemaOf<LicenseReportRow>()(
 const route = jwtRoutes('reports');
 
 export const getLicenseReport = route('getLicenseReport', 'GET /v1/reports/licenses', {
-  summary: 'Per asset: total, assigned, available, pending, in scope, shortage. ?format=csv for a CSV file.',
+  summary:
+    'Per asset: its kind (productType, deviceAssignable, revocable), total, assigned, available, pending, in scope, shortage. ?format=csv for a CSV file.',
   query: z.object({ format: z.enum(['json', 'csv']).default('json'), accountId: z.string().optional() }),
   response: {
     status: 200,

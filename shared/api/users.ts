@@ -13,6 +13,7 @@ import {
 import { AssignmentRecordSchema, AssignmentStateSchema } from '../domain/assignment.ts';
 import { UserStatusSchema, VppUserSchema } from '../domain/vpp-user.ts';
 import { AccountParams } from './accounts.ts';
+import { AssetNamingShape } from './assets.ts';
 import { jwtRoutes, maskOf, PageQueryShape, pageOf, schemaOf } from './route.ts';
 
 export const UserParams = AccountParams.extend({ userId: z.string().min(1).max(256) });
@@ -63,7 +64,10 @@ export const UserViewSchema = schemaOf<UserView>()(
 
 export const UserLicenseSchema = schemaOf<UserLicense>()(
   AssignmentRecordSchema.pick({ adamId: true, pricingParam: true, state: true, source: true })
-    .extend({ state: AssignmentStateSchema.extract(['granted', 'pending-grant', 'pending-revoke']) })
+    .extend({
+      ...AssetNamingShape,
+      state: AssignmentStateSchema.extract(['granted', 'pending-grant', 'pending-revoke']),
+    })
     .meta({ id: 'UserLicense' }),
 );
 

@@ -1,7 +1,10 @@
 /**
- * Platforms checked through the API, on the local engines and the simulator: a device whose platform
- * the asset does not run on is rejected `device.platform_unsupported` in a manual grant, and skipped
- * with that reason in the deployment's plan and its reconciliation; Apple never sees it.
+ * Devices and the assets they get, through the API on the local engines and the simulator:
+ * - platforms: a device whose platform the asset does not run on is rejected
+ *   `device.platform_unsupported` in a manual grant, and skipped with that reason in the deployment's
+ *   plan and its reconciliation; Apple never sees it;
+ * - licences by name: a device's details name each licence's asset, and the licence report (JSON and
+ *   CSV) says whether each asset goes to devices and can be taken back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, jobEnded, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
@@ -117,5 +120,41 @@ describe('platforms', () => {
       'the Mac granted',
     );
     expect(await holder(MAC_APP, 'PLATIPAD1')).toBeUndefined();
+  });
+});
+
+describe('licences by name', () => {
+  it("lists a device's licences with the asset's name, productType and pricingParam", async () => {
+    const answer = await rt.call('GET', '/v1/devices/PLATIPAD1');
+    expect(answer.status).toBe(200);
+    expect(answer.body.licenses).toEqual([
+      expect.objectContaining({
+        accountId,
+        adamId: IOS_APP,
+        pricingParam: 'STDQ',
+        name: 'Tablet App',
+        productType: 'App',
+        state: 'granted',
+      }),
+    ]);
+  });
+
+  it('has deviceAssignable and revocable in the licence report, JSON and CSV', async () => {
+    const json = await rt.call('GET', `/v1/reports/licenses?accountId=${accountId}`);
+    expect(json.status).toBe(200);
+    expect(json.body.items.find((r: { adamId: string }) => r.adamId === IOS_APP)).toMatchObject({
+      name: 'Tablet App',
+      productType: 'App',
+      deviceAssignable: true,
+      revocable: true,
+    });
+    const csv = await rt.call('GET', `/v1/reports/licenses?accountId=${accountId}&format=csv`);
+    expect(csv.status).toBe(200);
+    const [header, ...rows] = String(csv.body).trim().split('\r\n');
+    const columns = header?.split(',') ?? [];
+    expect(columns).toEqual(expect.arrayContaining(['deviceAssignable', 'revocable']));
+    const row = rows.map((r) => r.split(',')).find((cells) => cells[columns.indexOf('adamId')] === IOS_APP);
+    expect(row?.[columns.indexOf('deviceAssignable')]).toBe('true');
+    expect(row?.[columns.indexOf('revocable')]).toBe('true');
   });
 });

@@ -316,9 +316,9 @@ describe('deployments', () => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toBe(
-      'accountId,accountName,adamId,pricingParam,name,productType,total,assigned,available,pending,inScope,shortage',
+      'accountId,accountName,adamId,pricingParam,name,productType,deviceAssignable,revocable,total,assigned,available,pending,inScope,shortage',
     );
-    expect(lines.find((l) => l.includes(SCARCE))).toContain(',5,5,0,0,8,3');
+    expect(lines.find((l) => l.includes(SCARCE))).toContain(',App,true,true,5,5,0,0,8,3');
     await rt.fireSchedule('reconcile');
     await rt.fireSchedule('reconcile');
     // The same subjects keep their licences run after run.

@@ -274,7 +274,7 @@ describe('reading a user', () => {
     };
   };
 
-  it('shows the licences the user holds or is about to hold, not those revoked or failed', async () => {
+  it('shows the licences the user holds or is about to hold, each by its asset’s name, not those revoked or failed', async () => {
     // Prepare
     const user = (await create({ email: fresh('holder') })).body;
     await rt.deps.assignments.putMany([
@@ -291,9 +291,30 @@ describe('reading a user', () => {
     expect(answer.body).toEqual({
       ...user,
       licenses: [
-        { adamId: '1573390011', pricingParam: 'STDQ', state: 'pending-revoke', source: 'manual' },
-        { adamId: '361285480', pricingParam: 'STDQ', state: 'pending-grant', source: 'deployment' },
-        { adamId: '361309726', pricingParam: 'STDQ', state: 'granted', source: 'manual' },
+        {
+          adamId: '1573390011',
+          pricingParam: 'STDQ',
+          name: 'Lingo Notes',
+          productType: 'App',
+          state: 'pending-revoke',
+          source: 'manual',
+        },
+        {
+          adamId: '361285480',
+          pricingParam: 'STDQ',
+          name: 'Keynote',
+          productType: 'App',
+          state: 'pending-grant',
+          source: 'deployment',
+        },
+        {
+          adamId: '361309726',
+          pricingParam: 'STDQ',
+          name: 'Pages',
+          productType: 'App',
+          state: 'granted',
+          source: 'manual',
+        },
       ],
     });
   });
@@ -310,7 +331,14 @@ describe('reading a user', () => {
     const holder = await rt.call('GET', `${users()}/n-0001`);
     expect(holder.body.licenses).toEqual(
       expect.arrayContaining([
-        { adamId: '1573390011', pricingParam: 'STDQ', state: 'granted', source: 'apple' },
+        {
+          adamId: '1573390011',
+          pricingParam: 'STDQ',
+          name: 'Lingo Notes',
+          productType: 'App',
+          state: 'granted',
+          source: 'apple',
+        },
       ]),
     );
     expect(holder.body).not.toHaveProperty('idHash');

@@ -16,6 +16,10 @@ export interface LicenseReportRow {
   pricingParam: PricingParam;
   name?: string;
   productType: 'App' | 'Book';
+  /** The asset can be assigned to devices (false: users only). */
+  deviceAssignable: boolean;
+  /** A licence can be taken back (false for books). */
+  revocable: boolean;
   total: number | null;
   assigned: number;
   available: number | null;
@@ -62,6 +66,8 @@ export async function licenseReport(
         pricingParam: asset.pricingParam,
         ...(asset.name ? { name: asset.name } : {}),
         productType: asset.productType,
+        deviceAssignable: asset.deviceAssignable,
+        revocable: asset.revocable,
         total: asset.unlimited ? null : asset.totalCount,
         assigned: asset.assignedCount,
         available: asset.unlimited ? null : asset.availableCount,
@@ -83,6 +89,8 @@ export function toCsv(rows: readonly LicenseReportRow[]): string {
     'pricingParam',
     'name',
     'productType',
+    'deviceAssignable',
+    'revocable',
     'total',
     'assigned',
     'available',

@@ -9,14 +9,14 @@ import { canMove, next } from '../../domain/assignment-state.ts';
 import { type Device, normaliseSerial } from '../../domain/device.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { actorOf, canReadAccount, type Principal, requireRole } from '../../domain/principal.ts';
-import { toAssignmentView } from '../assets/asset-view.ts';
+import { namedByAsset, toAssignmentView } from '../assets/asset-view.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { type ReconcileTrigger, scheduleReconciliation } from '../deployments/manage-deployments.ts';
 import { type StartedJob, toStartedJob } from '../jobs/job-view.ts';
 import { newJob } from '../jobs/new-job.ts';
 import type { LicenseDeps } from '../licenses/request-licenses.ts';
 import { type Page, pageOf } from '../paging.ts';
-import { type DeviceView, toDeviceView } from './device-view.ts';
+import { type DeviceDetail, type DeviceLicense, type DeviceView, toDeviceView } from './device-view.ts';
 
 /** A device as an API caller reports it (the serial number in any case). */
 export interface DeviceInput {
@@ -84,7 +84,11 @@ export async function listDevices(
   return { ...page, items: page.items.map(toDeviceView) };
 }
 
-export async function getDevice(deps: LicenseDeps, principal: Principal, serial: string) {
+export async function getDevice(
+  deps: LicenseDeps,
+  principal: Principal,
+  serial: string,
+): Promise<DeviceDetail> {
   const device = await deps.devices.get(principal.orgId, normaliseSerial(serial));
   if (!device) throw new NotFoundError('Device');
   const readable = new Set(
@@ -92,11 +96,17 @@ export async function getDevice(deps: LicenseDeps, principal: Principal, serial:
       .filter((a) => canReadAccount(principal, a))
       .map((a) => a.id),
   );
-  const licenses = (
+  const held = (
     await deps.assignments.listBySubject(principal.orgId, undefined, 'device', device.serialNumber)
-  )
-    .filter((a) => readable.has(a.accountId) && HOLDING.has(a.state))
-    .map((a) => ({ accountId: a.accountId, ...toAssignmentView(a) }));
+  ).filter((a) => readable.has(a.accountId) && HOLDING.has(a.state));
+  const licenses = (await namedByAsset(deps.assets, held)).map(
+    (a): DeviceLicense => ({
+      accountId: a.accountId,
+      ...toAssignmentView(a),
+      ...(a.name !== undefined ? { name: a.name } : {}),
+      ...(a.productType !== undefined ? { productType: a.productType } : {}),
+    }),
+  );
   return { ...toDeviceView(device), licenses };
 }
 

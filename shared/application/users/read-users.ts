@@ -4,17 +4,20 @@
  * - list: filters `status`, `email` (exact, any case: one read of the e-mail claim) and `tag`; sorted
  *   by e-mail, then id; paged.
  * - get: the user with the licences they hold or are about to (granted, pending-grant,
- *   pending-revoke).
+ *   pending-revoke), each with its asset's name and product type.
  * Errors: cursor.invalid (400); account.not_found, user.not_found (404).
  */
 import type { Principal } from '../../domain/principal.ts';
 import type { UserStatus, VppUser } from '../../domain/vpp-user.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
+import { namedByAsset } from '../assets/asset-view.ts';
 import { type Page, pageOf } from '../paging.ts';
+import type { AssetRepository } from '../ports/asset-repository.ts';
 import { loadUser, type UserDeps } from './user-deps.ts';
-import { toUserView, type UserDetail, type UserView } from './user-view.ts';
+import { toUserView, type UserDetail, type UserLicense, type UserView } from './user-view.ts';
 
 type ReadDeps = Pick<UserDeps, 'accounts' | 'users' | 'assignments'>;
+type DetailDeps = ReadDeps & { readonly assets: Pick<AssetRepository, 'get'> };
 
 export async function listUsers(
   deps: ReadDeps,
@@ -47,20 +50,29 @@ export async function listUsers(
 }
 
 export async function getUser(
-  deps: ReadDeps,
+  deps: DetailDeps,
   principal: Principal,
   accountId: string,
   userId: string,
 ): Promise<UserDetail> {
   const account = await loadAccountFor(deps, principal, accountId, 'read');
   const user = await loadUser(deps, account.id, userId);
-  const held = await deps.assignments.listBySubject(account.orgId, account.id, 'user', user.id);
-  const licenses = held
+  const held = (await deps.assignments.listBySubject(account.orgId, account.id, 'user', user.id))
     .sort((a, b) => a.adamId.localeCompare(b.adamId) || a.pricingParam.localeCompare(b.pricingParam))
     .flatMap((a) =>
       a.state === 'granted' || a.state === 'pending-grant' || a.state === 'pending-revoke'
-        ? [{ adamId: a.adamId, pricingParam: a.pricingParam, state: a.state, source: a.source }]
+        ? [{ ...a, state: a.state }]
         : [],
     );
+  const licenses = (await namedByAsset(deps.assets, held)).map(
+    ({ adamId, pricingParam, name, productType, state, source }): UserLicense => ({
+      adamId,
+      pricingParam,
+      ...(name !== undefined ? { name } : {}),
+      ...(productType !== undefined ? { productType } : {}),
+      state,
+      source,
+    }),
+  );
   return { ...toUserView(user), licenses };
 }

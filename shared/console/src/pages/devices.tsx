@@ -187,13 +187,12 @@ export function DevicePage() {
             <p class="empty">No licence.</p>
           ) : (
             <ul>
-              {(device.data.licenses as { accountId?: string; adamId?: string; state?: string }[]).map(
-                (l) => (
-                  <li key={`${l.accountId}/${l.adamId}`}>
-                    <a href={`/accounts/${l.accountId}/apps/${l.adamId}`}>{l.adamId}</a> ({l.state})
-                  </li>
-                ),
-              )}
+              {device.data.licenses.map((l) => (
+                <li key={`${l.accountId}/${l.adamId}/${l.pricingParam}`}>
+                  <a href={`/accounts/${l.accountId}/apps/${l.adamId}`}>{l.name ?? l.adamId}</a> (
+                  {[l.productType, l.pricingParam, l.state].filter(Boolean).join(', ')})
+                </li>
+              ))}
             </ul>
           )}
           {can.administer(session) && (

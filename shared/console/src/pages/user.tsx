@@ -56,7 +56,7 @@ export function UserPage() {
                     <tr key={l.adamId + l.pricingParam}>
                       <th scope="row">
                         <a href={`/accounts/${accountId}/apps/${l.adamId}?pricingParam=${l.pricingParam}`}>
-                          {l.adamId}
+                          {l.name ?? l.adamId}
                         </a>
                       </th>
                       <td>{l.state}</td>

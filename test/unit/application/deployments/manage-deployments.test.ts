@@ -210,10 +210,13 @@ describe('requestReconcile and runReconcileJob', () => {
 });
 
 describe('licenseReport', () => {
-  it('lists each asset of the accounts the caller may read, with the scope and shortage the plan gives', async () => {
+  it('lists each asset of the accounts the caller may read, with its kind and the scope and shortage the plan gives', async () => {
     givenAsset(deps, account, { availableCount: 1, assignedCount: 3, totalCount: 4 });
     givenAsset(deps, account, {
       adamId: 'free',
+      productType: 'Book',
+      deviceAssignable: false,
+      revocable: false,
       unlimited: true,
       totalCount: 2_147_483_647,
       name: '=HYPERLINK("x")',
@@ -224,13 +227,31 @@ describe('licenseReport', () => {
     givenAsset(deps, hidden);
     const rows = await licenseReport(deps, listedAdmin);
     expect(rows.map((r) => `${r.accountId}/${r.adamId}`)).toEqual(['account-1/361309726', 'account-1/free']);
-    expect(rows[0]).toMatchObject({ total: 4, assigned: 3, available: 1, inScope: 2, shortage: 1 });
-    expect(rows[1]).toMatchObject({ total: null, available: null, inScope: null, shortage: 0 });
+    expect(rows[0]).toMatchObject({
+      productType: 'App',
+      deviceAssignable: true,
+      revocable: true,
+      total: 4,
+      assigned: 3,
+      available: 1,
+      inScope: 2,
+      shortage: 1,
+    });
+    expect(rows[1]).toMatchObject({
+      productType: 'Book',
+      deviceAssignable: false,
+      revocable: false,
+      total: null,
+      available: null,
+      inScope: null,
+      shortage: 0,
+    });
     expect((await licenseReport(deps, orgAdmin)).length).toBe(3);
     const csv = toCsv(rows);
     expect(csv.split('\r\n')[0]).toBe(
-      'accountId,accountName,adamId,pricingParam,name,productType,total,assigned,available,pending,inScope,shortage',
+      'accountId,accountName,adamId,pricingParam,name,productType,deviceAssignable,revocable,total,assigned,available,pending,inScope,shortage',
     );
+    expect(csv.split('\r\n')[1]).toBe('account-1,Main Office,361309726,STDQ,Pages,App,true,true,4,3,1,0,2,1');
     // A cell a spreadsheet would run as a formula is defused.
     expect(csv).toContain(`"'=HYPERLINK(""x"")"`);
     expect(csv.endsWith('\r\n')).toBe(true);

@@ -102,6 +102,36 @@ describe('reading devices', () => {
     expect((await getDevice(deps, orgAdmin, 'A')).licenses).toHaveLength(3);
     await expect(getDevice(deps, viewer, 'NOPE')).rejects.toBeInstanceOf(NotFoundError);
   });
+
+  it('names each licence by its asset (name, productType, pricingParam), and by adamId alone when the asset is gone', async () => {
+    givenAsset(deps, account, { name: 'Pages' });
+    givenAsset(deps, account, { adamId: '2', pricingParam: 'PLUS', name: 'Big Book', productType: 'Book' });
+    await givenDevices(deps, { serialNumber: 'A' });
+    givenHoldings(
+      deps,
+      account,
+      { subjectId: 'A' },
+      { subjectId: 'A', adamId: '2', pricingParam: 'PLUS', state: 'pending-grant' },
+      { subjectId: 'A', adamId: 'gone' },
+    );
+    const { licenses } = await getDevice(deps, orgAdmin, 'A');
+    expect(
+      licenses
+        .map((l) => ({
+          adamId: l.adamId,
+          pricingParam: l.pricingParam,
+          name: l.name,
+          productType: l.productType,
+        }))
+        .sort((a, b) => a.adamId.localeCompare(b.adamId)),
+    ).toEqual([
+      { adamId: '2', pricingParam: 'PLUS', name: 'Big Book', productType: 'Book' },
+      { adamId: '361309726', pricingParam: 'STDQ', name: 'Pages', productType: 'App' },
+      { adamId: 'gone', pricingParam: 'STDQ', name: undefined, productType: undefined },
+    ]);
+    expect(licenses.find((l) => l.adamId === 'gone')).not.toHaveProperty('name');
+    expect(licenses[0]).toMatchObject({ accountId: account.id, subjectType: 'device', subjectId: 'A' });
+  });
 });
 
 describe('removeDevice', () => {

@@ -13,6 +13,7 @@ import type { VppUser } from '../../../../shared/domain/vpp-user.ts';
 import { appleRefusal, type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
 import {
   givenAccount,
+  givenAsset,
   givenHoldings,
   givenUsers,
   listedAdmin,
@@ -142,11 +143,33 @@ describe('listUsers and getUser', () => {
       { subjectType: 'user', subjectId: 'u-a', adamId: '4', state: 'failed' },
       { subjectType: 'user', subjectId: 'u-a', adamId: '5', state: 'pending-revoke' },
     );
+    givenAsset(deps, account, { adamId: '1', name: 'Pages' });
+    givenAsset(deps, account, { adamId: '2', name: 'A Book', productType: 'Book' });
     const user = await getUser(deps, viewer, account.id, 'u-a');
     expect(user.licenses.map((l) => `${l.adamId}:${l.state}`)).toEqual([
       '1:granted',
       '2:pending-grant',
       '5:pending-revoke',
+    ]);
+    // Each by its asset's name and kind; one whose asset is no longer known by its adamId alone.
+    expect(user.licenses).toEqual([
+      {
+        adamId: '1',
+        pricingParam: 'STDQ',
+        name: 'Pages',
+        productType: 'App',
+        state: 'granted',
+        source: 'manual',
+      },
+      {
+        adamId: '2',
+        pricingParam: 'STDQ',
+        name: 'A Book',
+        productType: 'Book',
+        state: 'pending-grant',
+        source: 'manual',
+      },
+      { adamId: '5', pricingParam: 'STDQ', state: 'pending-revoke', source: 'manual' },
     ]);
     await expect(getUser(deps, viewer, account.id, 'nope')).rejects.toMatchObject({ code: 'user.not_found' });
   });
