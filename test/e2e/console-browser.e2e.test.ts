@@ -79,8 +79,11 @@ async function checkPage(name: string): Promise<void> {
 async function signIn(role: 'org-admin' | 'admin' | 'viewer', email: string): Promise<void> {
   await page.goto(`${rt.apiUrl}/`);
   const signOut = page.getByRole('button', { name: 'Sign out' });
+  const organisation = page.getByLabel('Organisation', { exact: true });
+  // Wait until the page has rendered one of its two states before deciding which it is.
+  await signOut.or(organisation).first().waitFor();
   if (await signOut.isVisible()) await signOut.click();
-  await page.getByLabel('Organisation', { exact: true }).fill('demo');
+  await organisation.fill('demo');
   await page.locator('select[name=role]').selectOption(role);
   await page.getByLabel('E-mail', { exact: true }).fill(email);
   await page.getByRole('button', { name: 'Sign in' }).click();
