@@ -13,6 +13,13 @@ export function AccountPage() {
     () => api.call('GET', '/v1/accounts/{accountId}', { params: { accountId } }),
     [accountId],
   );
+  // A new account's first sync is still bringing its apps: look again until it has completed.
+  const firstSyncRunning = account.data !== undefined && account.data.lastSync === null;
+  useEffect(() => {
+    if (!firstSyncRunning) return;
+    const timer = setTimeout(account.reload, 3000);
+    return () => clearTimeout(timer);
+  }, [firstSyncRunning, account.reload, account.data]);
   if (account.error)
     return (
       <>
@@ -44,7 +51,7 @@ export function AccountPage() {
         </a>
       </nav>
       {tab === 'apps' ? (
-        <LicensedApplications accountId={accountId} />
+        <LicensedApplications accountId={accountId} syncedAt={account.data.lastSync?.at} />
       ) : (
         <UserManagement accountId={accountId} />
       )}
@@ -52,7 +59,8 @@ export function AccountPage() {
   );
 }
 
-function LicensedApplications({ accountId }: { accountId: string }) {
+/** Read again each time a sync completes (`syncedAt`), so the first sync's apps appear whole. */
+function LicensedApplications({ accountId, syncedAt }: { accountId: string; syncedAt?: string }) {
   const [productType, setProductType] = useState<'' | 'App' | 'Book'>('');
   const [assignable, setAssignable] = useState<'' | 'true' | 'false'>('');
   const assets = usePaged(
@@ -66,15 +74,8 @@ function LicensedApplications({ accountId }: { accountId: string }) {
           deviceAssignable: assignable || undefined,
         },
       }),
-    [accountId, productType, assignable],
+    [accountId, productType, assignable, syncedAt],
   );
-  // A new account's first sync is still bringing its apps: look again until they come.
-  const empty = assets.data?.items.length === 0;
-  useEffect(() => {
-    if (!empty) return;
-    const timer = setTimeout(assets.reload, 3000);
-    return () => clearTimeout(timer);
-  }, [empty, assets.reload, assets.data]);
   return (
     <section aria-label="Licensed applications">
       <h2>Licensed applications</h2>
@@ -102,7 +103,11 @@ function LicensedApplications({ accountId }: { accountId: string }) {
       <ErrorNote error={assets.error} />
       {assets.loading && !assets.data && <Loading what="the licensed applications" />}
       {assets.data && assets.data.items.length === 0 && (
-        <p class="empty">No app or book here yet (the first sync may still be running).</p>
+        <p class="empty">
+          {syncedAt
+            ? 'No app or book in this account.'
+            : 'No app or book here yet: the first sync is still running.'}
+        </p>
       )}
       {assets.data && assets.data.items.length > 0 && (
         <div class="table-wrap">
