@@ -59,6 +59,19 @@ export const freeLicenses = (
 ): number =>
   asset.unlimited ? Number.POSITIVE_INFINITY : Math.max(0, promisableLicenses(asset) - asset.pendingCount);
 
+/**
+ * Whether Apple now has more licences to give than it had (bought, or given back): more available,
+ * or unlimited where it was not. An asset we did not know has nothing waiting for it.
+ */
+export const licensesArrived = (
+  before: Pick<AssetRecord, 'availableCount' | 'unlimited'> | undefined,
+  after: Pick<AssetRecord, 'availableCount' | 'unlimited'> | undefined,
+): boolean =>
+  before !== undefined &&
+  after !== undefined &&
+  ((after.unlimited && !before.unlimited) ||
+    (!after.unlimited && after.availableCount > before.availableCount));
+
 /** The facts a sync copies from Apple: if none differs, the sync writes nothing. */
 export const APPLE_ASSET_FIELDS = [
   'productType',

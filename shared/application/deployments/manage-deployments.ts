@@ -3,7 +3,8 @@
  * for anyone who may read the account), and reconcile now (a job). Changes to the inventory, users or
  * a deployment ask for a debounced reconciliation of the organisation (`scheduleReconciliation`).
  */
-import type { PricingParam } from '../../domain/asset.ts';
+import type { Account } from '../../domain/account.ts';
+import { type AssetRecord, licensesArrived, type PricingParam } from '../../domain/asset.ts';
 import type { Deployment } from '../../domain/deployment.ts';
 import { NotFoundError, RuleViolationError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
@@ -13,6 +14,7 @@ import { auditTrail } from '../audit/audit-trail.ts';
 import { type StartedJob, toStartedJob } from '../jobs/job-view.ts';
 import { newJob } from '../jobs/new-job.ts';
 import type { Debouncer } from '../ports/debouncer.ts';
+import type { DeploymentRepository } from '../ports/deployment-repository.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
 import { type DeploymentPlanView, type DeploymentView, toDeploymentView } from './deployment-view.ts';
@@ -38,6 +40,27 @@ export async function scheduleReconciliation(deps: ReconcileTrigger, orgId: stri
     { type: 'reconcile', orgId, debounceKey: key },
     { delaySeconds: deps.settings.reconcileDebounceSeconds },
   );
+}
+
+/**
+ * Licences Apple now has (bought, or given back elsewhere) reach who is waiting for them: when an
+ * asset's re-read or a sync shows more available and a deployment of that asset assigns by itself,
+ * a reconciliation is asked for (debounced as any other change), without waiting for the hourly run.
+ */
+export async function reconcileWhenLicensesArrive(
+  deps: ReconcileTrigger & { readonly deployments: DeploymentRepository },
+  account: Account,
+  changes: readonly { readonly before: AssetRecord | undefined; readonly after: AssetRecord | undefined }[],
+): Promise<boolean> {
+  for (const { before, after } of changes) {
+    if (!after || !licensesArrived(before, after)) continue;
+    const deployment = await deps.deployments.get(account.id, after.adamId, after.pricingParam);
+    if (deployment?.autoAssign) {
+      await scheduleReconciliation(deps, account.orgId);
+      return true;
+    }
+  }
+  return false;
 }
 
 /** How an asset is to reach its scope (the deployment as an admin writes it). */

@@ -10,6 +10,8 @@
  *   re-reading that asset's assignments from Apple.
  * - ASSET_COUNT: re-reads the asset's counts from Apple (adding the delta would count twice when a
  *   notification comes late or twice).
+ * - Either one, when the re-read shows more licences available for an asset whose deployment assigns
+ *   by itself, asks for a reconciliation (licences bought reach who waits without the hourly run).
  * - USER_MANAGEMENT, USER_ASSOCIATED: move user states (registered users get their invitation code,
  *   accepted ones become Associated).
  */
@@ -29,6 +31,7 @@ import {
   subjectOfApple,
 } from '../apple-records.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
+import { reconcileWhenLicensesArrive } from '../deployments/manage-deployments.ts';
 import { type SettleDeps, settleTasks } from '../licenses/settle-event.ts';
 import type { SubmitDeps } from '../licenses/submit-licenses.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
@@ -77,9 +80,11 @@ async function rereadCounts(
 ) {
   if (assets.length === 0) return [];
   try {
-    return await withAccountToken(deps, account, 'read', (token) =>
+    const rereads = await withAccountToken(deps, account, 'read', (token) =>
       rereadAssets(deps, account, token, assets, batch),
     );
+    await reconcileWhenLicensesArrive(deps, account, rereads);
+    return rereads;
   } catch (error) {
     if (error instanceof RuleViolationError || (isVppError(error) && error.isTokenProblem)) return [];
     throw error;
@@ -155,6 +160,8 @@ async function applyAssetCount(
     rereadAssets(deps, account, token, [asset], batch),
   );
   if (!reread?.changed || !reread.after) return;
+  // Licences bought reach who is waiting for them now, not at the hourly run.
+  await reconcileWhenLicensesArrive(deps, account, [reread]);
   const trail = auditTrail(deps, account.orgId, APPLE);
   await trail.asset(account.id, asset.adamId, 'asset.counts_changed', 'succeeded', {
     pricingParam: asset.pricingParam,

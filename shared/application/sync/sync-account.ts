@@ -24,9 +24,14 @@ import { appleStatusAction, statusFromApple, type VppUser } from '../../domain/v
 import { observeApple, type TokenGuardDeps, withAccountToken } from '../accounts/token-guard.ts';
 import { assetChanged, assetFromApple, compareHoldings, subjectOfApple } from '../apple-records.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
-import { type ReconcileTrigger, scheduleReconciliation } from '../deployments/manage-deployments.ts';
+import {
+  type ReconcileTrigger,
+  reconcileWhenLicensesArrive,
+  scheduleReconciliation,
+} from '../deployments/manage-deployments.ts';
 import type { AssetRepository } from '../ports/asset-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
+import type { DeploymentRepository } from '../ports/deployment-repository.ts';
 import type { SyncStateRepository } from '../ports/sync-state-repository.ts';
 import type { UserRepository } from '../ports/user-repository.ts';
 import type { VppClient, VppReadResult } from '../ports/vpp-client.ts';
@@ -39,6 +44,7 @@ export interface SyncDeps extends TokenGuardDeps, ReconcileTrigger {
   readonly assets: AssetRepository;
   readonly users: UserRepository;
   readonly assignments: AssignmentRepository;
+  readonly deployments: DeploymentRepository;
 }
 
 export interface DriftReport {
@@ -188,6 +194,7 @@ async function syncAssets(deps: SyncDeps, account: Account, token: Secret, now: 
   const read = await deps.vpp.readAssets(token);
   const ours = new Map((await deps.assets.listByAccount(account.id)).map((a) => [assetKeyOf(a), a]));
   const changed: AssetRecord[] = [];
+  const changes: { before: AssetRecord | undefined; after: AssetRecord }[] = [];
   const countsInconsistent: AssetKey[] = [];
   let added = 0;
   for (const apple of read.items) {
@@ -196,6 +203,7 @@ async function syncAssets(deps: SyncDeps, account: Account, token: Secret, now: 
     if (!countsAddUp(next)) countsInconsistent.push({ adamId: next.adamId, pricingParam: next.pricingParam });
     if (!existing) added++;
     if (!existing || assetChanged(existing, next) || !existing.name) changed.push(next);
+    changes.push({ before: existing, after: next });
     ours.delete(assetKeyOf(apple));
   }
   let metadataLookupFailed = false;
@@ -223,6 +231,7 @@ async function syncAssets(deps: SyncDeps, account: Account, token: Secret, now: 
   if (changed.length > 0) await deps.assets.saveAppleFacts(changed);
   // Assets Apple no longer lists (transferred away, refunded).
   for (const gone of ours.values()) await deps.assets.remove(account.id, gone.adamId, gone.pricingParam);
+  await reconcileWhenLicensesArrive(deps, account, changes);
   return {
     added,
     updated: changed.length - added,

@@ -13,6 +13,7 @@ import {
   givenAccount,
   givenAppleAsset,
   givenAsset,
+  givenDeployment,
   givenHoldings,
   givenJob,
   givenUsers,
@@ -232,6 +233,35 @@ describe('applyAppleNotification', () => {
     deps.vpp.assets = [];
     await applyAppleNotification(deps, account.id, { ...count, notificationId: 'c3' });
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toBeUndefined();
+  });
+
+  it('asks for a reconciliation when ASSET_COUNT shows licences bought for an asset that assigns by itself', async () => {
+    const reconciles = () => deps.queue.messages('jobs').filter((m) => m.type === 'reconcile');
+    const count = (notificationId: string) => ({
+      notificationId,
+      notificationType: 'ASSET_COUNT',
+      notification: { adamId: ADAM, pricingParam: 'STDQ', countDelta: 5 },
+    });
+    givenAsset(deps, account, { totalCount: 10, assignedCount: 10, availableCount: 0 });
+    await givenDeployment(deps, account, { autoAssign: false });
+    givenAppleAsset(deps, { totalCount: 15, assignedCount: 10, availableCount: 5 });
+    // No deployment that assigns by itself: nothing is waiting.
+    await applyAppleNotification(deps, account.id, count('c1'));
+    expect(reconciles()).toEqual([]);
+    await givenDeployment(deps, account, { autoAssign: true });
+    // The same counts again: nothing arrived.
+    await applyAppleNotification(deps, account.id, count('c2'));
+    expect(reconciles()).toEqual([]);
+    givenAppleAsset(deps, { totalCount: 20, assignedCount: 10, availableCount: 10 });
+    await applyAppleNotification(deps, account.id, count('c3'));
+    expect(reconciles()).toEqual([
+      { type: 'reconcile', orgId: account.orgId, debounceKey: `reconcile:${account.orgId}` },
+    ]);
+    // Fewer licences (refunded): nobody is waiting for fewer.
+    givenAppleAsset(deps, { totalCount: 12, assignedCount: 10, availableCount: 2 });
+    deps.clock.advance({ hours: 1 });
+    await applyAppleNotification(deps, account.id, count('c4'));
+    expect(reconciles()).toHaveLength(1);
   });
 
   it('moves users on USER_MANAGEMENT and USER_ASSOCIATED, and fails only the users Apple refused', async () => {

@@ -14,7 +14,15 @@ import { driftFound, syncAccount } from '../../../../shared/application/sync/syn
 import type { Account } from '../../../../shared/domain/account.ts';
 import type { Actor } from '../../../../shared/domain/principal.ts';
 import { appleRefusal, type FakeDeps, fakeDeps, vppFault } from '../../../support/fakes/index.ts';
-import { givenAccount, givenAsset, givenHoldings, givenJob, givenUsers, must } from '../../support/world.ts';
+import {
+  givenAccount,
+  givenAsset,
+  givenDeployment,
+  givenHoldings,
+  givenJob,
+  givenUsers,
+  must,
+} from '../../support/world.ts';
 
 const actor: Actor = { type: 'system', id: 'sync' };
 const ADAM = '361309726';
@@ -220,6 +228,24 @@ describe('syncAccount: later syncs', () => {
       name: 'Pages',
     });
     expect(await deps.assets.get(account.id, 'refunded', 'STDQ')).toBeUndefined();
+  });
+
+  it('asks for a reconciliation when it finds more licences for an asset whose deployment assigns by itself', async () => {
+    const reconciles = () => deps.queue.messages('jobs').filter((m) => m.type === 'reconcile');
+    givenAsset(deps, account, { totalCount: 10, assignedCount: 10, availableCount: 0 });
+    await givenDeployment(deps, account, { autoAssign: true });
+    deps.vpp.assets = [appleAsset({ totalCount: 10, assignedCount: 10, availableCount: 0 })];
+    await syncAccount(deps, account, { full: false, actor });
+    expect(reconciles()).toEqual([]);
+    deps.vpp.assets = [appleAsset({ totalCount: 15, assignedCount: 10, availableCount: 5 })];
+    await syncAccount(deps, account, { full: false, actor });
+    expect(reconciles()).toEqual([
+      { type: 'reconcile', orgId: account.orgId, debounceKey: `reconcile:${account.orgId}` },
+    ]);
+    // The same counts an hour later: nothing new arrived.
+    deps.clock.advance({ hours: 1 });
+    await syncAccount(deps, account, { full: false, actor });
+    expect(reconciles()).toHaveLength(1);
   });
 
   it('keeps counts that do not add up as Apple said them, reports them, and promises no more than total − assigned', async () => {
