@@ -4,16 +4,23 @@
  *   no DynamoDB Local, no Java, no server, no browser, no network.
  * - `integration`: every other test on the local engines (DynamoDB Local, started once by the global
  *   setup; the local queues, SES stand-in and Apple simulator each test starts), but not the browser.
+ *   Its load tests (thousands of licences, workers that die mid-batch) are the project
+ *   `integration-load`: they run after the rest, one file at a time, so no other test's load slows
+ *   their queues past a visibility timeout or their API calls past the gateway's 29 s.
  * - `browser`: the tests that drive Chromium (the invitation page, the admin console).
+ * Files run two at a time (vitest's default on two cores is one): most of a test's time is spent
+ * waiting for queues, debounces and Apple's events, not on the CPU.
  */
 import { defineConfig } from 'vitest/config';
 
 const BROWSER_TESTS = ['test/e2e/invitation-browser.e2e.test.ts', 'test/e2e/console-browser.e2e.test.ts'];
 const UNIT_TESTS = ['test/unit/**/*.test.ts'];
+const LOAD_TESTS = ['test/application/license-crashes.test.ts', 'test/application/licenses.test.ts'];
 
 export default defineConfig({
   test: {
     pool: 'forks',
+    maxWorkers: 2,
     env: {
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -37,10 +44,22 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: [...UNIT_TESTS, ...BROWSER_TESTS, '**/node_modules/**'],
+          exclude: [...UNIT_TESTS, ...BROWSER_TESTS, ...LOAD_TESTS, '**/node_modules/**'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration-load',
+          include: LOAD_TESTS,
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {
