@@ -37,7 +37,7 @@ import type { MessageQueue } from '../ports/message-queue.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
 import type { UserRepository } from '../ports/user-repository.ts';
 import type { BatchSubmission } from '../ports/vpp-client.ts';
-import { type Delivery, onAppleFailure } from '../ports/vpp-errors.ts';
+import { type Delivery, isVppError, onAppleFailure } from '../ports/vpp-errors.ts';
 import type { ErrorResponse, RequestUser, ResponseUser } from '../ports/vpp-schemas.ts';
 import { RetryLaterError } from '../retry-later.ts';
 
@@ -281,9 +281,7 @@ export async function recordUserSubmission(
     });
   }
   for (const { request, error } of input.submission.rejected) {
-    if (onAppleFailure('user-batch', error, attempt) === 'retry') {
-      throw new RetryLaterError(`Apple did not take the request (${error.message}); it will be sent again.`);
-    }
+    retryWhileApplePasses(error, attempt);
     await failUsers(
       deps,
       account,
@@ -291,4 +289,14 @@ export async function recordUserSubmission(
       { errorNumber: error.errorNumber ?? 9603, errorMessage: error.message },
     );
   }
+}
+
+/**
+ * Passes the message on to be delivered again (`RetryLaterError`) when Apple's failure of a users call
+ * may pass and deliveries are left (`onAppleFailure`, call `user-batch`); otherwise returns, and the
+ * caller fails the users with the reason.
+ */
+export function retryWhileApplePasses(error: unknown, attempt: Delivery): void {
+  if (isVppError(error) && onAppleFailure('user-batch', error, attempt) === 'retry')
+    throw new RetryLaterError(`Apple did not take the request (${error.message}); it will be sent again.`);
 }

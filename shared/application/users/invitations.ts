@@ -28,6 +28,7 @@ import {
   deliverInvitations,
   failUsers,
   recordUserSubmission,
+  retryWhileApplePasses,
   type UserEventDeps,
 } from './apply-apple-users.ts';
 import { acceptUsers, queueUserJob, type Refusal, startUserJob } from './user-jobs.ts';
@@ -123,6 +124,8 @@ export async function runInvitationJob(
     });
   } catch (error) {
     if (error instanceof RetryLaterError) throw error;
+    // A whole call that failed (Apple busy, the network) is tried again while deliveries are left.
+    retryWhileApplePasses(error, attempt);
     const reason = error instanceof Error ? error.message : 'The invitation could not be sent to Apple.';
     await failUsers(
       deps,

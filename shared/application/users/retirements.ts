@@ -22,7 +22,7 @@ import { revokeAll } from '../licenses/revoke-all.ts';
 import type { SubmitDeps } from '../licenses/submit-licenses.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import { RetryLaterError } from '../retry-later.ts';
-import { failUsers, recordUserSubmission } from './apply-apple-users.ts';
+import { failUsers, recordUserSubmission, retryWhileApplePasses } from './apply-apple-users.ts';
 import type { InvitationDeps } from './invitations.ts';
 import { acceptUsers, queueUserJob, type Refusal, startUserJob } from './user-jobs.ts';
 
@@ -122,6 +122,8 @@ export async function retireAtApple(
     });
   } catch (error) {
     if (error instanceof RetryLaterError) throw error;
+    // A whole call that failed (Apple busy, the network) is tried again while deliveries are left.
+    retryWhileApplePasses(error, attempt);
     await failUsers(
       deps,
       account,

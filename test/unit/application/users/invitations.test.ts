@@ -15,7 +15,7 @@ import type { Account } from '../../../../shared/domain/account.ts';
 import { ForbiddenError } from '../../../../shared/domain/errors.ts';
 import { hashInvitationToken } from '../../../../shared/domain/invitation.ts';
 import type { VppUser } from '../../../../shared/domain/vpp-user.ts';
-import { appleRefusal, type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
+import { appleRefusal, type FakeDeps, fakeDeps, vppFault } from '../../../support/fakes/index.ts';
 import {
   givenAccount,
   givenJob,
@@ -267,6 +267,27 @@ describe('runInvitationJob and applyAppleUsers', () => {
     const failed = await deps.jobs.get(job.id);
     expect(failed).toMatchObject({ state: 'failed', failed: 1 });
     expect(failed?.failures[0]).toMatchObject({ subject: 'user:ana', appleError: { errorNumber: 9635 } });
+  });
+
+  it('retries while Apple is unreachable, and fails the users with the reason on the last delivery', async () => {
+    await givenUsers(deps, account, {
+      id: 'ana',
+      status: 'New',
+      appleStatus: undefined,
+      inviteCode: undefined,
+    });
+    const { job } = await requestInvitations(deps, orgAdmin, account.id, ['ana']);
+    const [sent] = deps.queue.take('jobs');
+    if (sent?.message.type !== 'invitation') throw new Error('no job');
+    deps.vpp.fail('createUsers', vppFault('network'), 2);
+    await expect(runInvitationJob(deps, sent.message, first)).rejects.toBeInstanceOf(RetryLaterError);
+    expect((await user('ana')).pending).toMatchObject({ kind: 'invitation', jobId: job.id });
+    await runInvitationJob(deps, sent.message, { receiveCount: 5, maxReceiveCount: 5 });
+    expect((await user('ana')).pending).toBeUndefined();
+    expect(await deps.jobs.get(job.id)).toMatchObject({
+      state: 'failed',
+      failures: [{ subject: 'user:ana', code: 'invitation.failed' }],
+    });
   });
 
   it('fails every waiting user when the account may not write to Apple', async () => {

@@ -6,6 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { followAssetEvent } from '../../../../shared/application/licenses/follow-asset-event.ts';
 import { applyAppleNotification } from '../../../../shared/application/notifications/apply-apple-notification.ts';
+import { RetryLaterError } from '../../../../shared/application/retry-later.ts';
 import { applyAppleUsers } from '../../../../shared/application/users/apply-apple-users.ts';
 import {
   requestRetirements,
@@ -14,7 +15,7 @@ import {
 } from '../../../../shared/application/users/retirements.ts';
 import type { Account } from '../../../../shared/domain/account.ts';
 import { ForbiddenError } from '../../../../shared/domain/errors.ts';
-import { appleRefusal, type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
+import { appleRefusal, type FakeDeps, fakeDeps, vppFault } from '../../../support/fakes/index.ts';
 import {
   givenAccount,
   givenAsset,
@@ -244,5 +245,22 @@ describe('runRetirementJob', () => {
       failures: [{ subject: 'user:ben', appleError: { errorNumber: 9609 } }],
     });
     expect((await user('ben')).pending).toBeUndefined();
+  });
+
+  it('retries while Apple is busy or unreachable, and fails the users with the reason on the last delivery', async () => {
+    await givenUsers(deps, account, { id: 'ben', status: 'Invited' });
+    const { job } = await requestRetirements(deps, orgAdmin, account.id, ['ben']);
+    deps.vpp.fail('retireUsers', vppFault('network'), 2);
+    await expect(retireAtApple(deps, account.id, job.id, ['ben'], first)).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
+    expect((await user('ben')).pending).toMatchObject({ kind: 'retirement', jobId: job.id });
+    expect((await deps.jobs.get(job.id))?.failed).toBe(0);
+    await retireAtApple(deps, account.id, job.id, ['ben'], { receiveCount: 5, maxReceiveCount: 5 });
+    expect((await user('ben')).pending).toBeUndefined();
+    expect(await deps.jobs.get(job.id)).toMatchObject({
+      state: 'failed',
+      failures: [{ subject: 'user:ben', code: 'retirement.failed' }],
+    });
   });
 });
