@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../functions/local/engines/net.ts';
 import { ROUTES } from '../../shared/api/index.ts';
+import { localToken } from '../support/local-token.ts';
 import { eventually } from '../support/runtime.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -65,18 +66,6 @@ async function stop(): Promise<string> {
   return exited;
 }
 
-function token(role: string, email = 'admin@demo.test', org = 'demo'): string {
-  return execFileSync(
-    'npm',
-    ['run', '--silent', 'token', '--', '--org', org, '--role', role, '--email', email],
-    {
-      cwd: ROOT,
-      env: { ...process.env, LOCAL_DIR: dir },
-      encoding: 'utf8',
-    },
-  ).trim();
-}
-
 async function call(
   method: string,
   path: string,
@@ -101,7 +90,7 @@ let admin: string;
 
 beforeAll(async () => {
   await start();
-  admin = token('org-admin');
+  admin = await localToken(dir, { role: 'org-admin' });
 }, 120_000);
 
 afterAll(async () => {
@@ -128,27 +117,7 @@ describe('npm start', () => {
     });
     const forged = `${admin.slice(0, admin.lastIndexOf('.'))}.AAAA`;
     expect((await call('GET', '/v1/accounts', { token: forged })).status).toBe(401);
-    const expired = execFileSync(
-      'npm',
-      [
-        'run',
-        '--silent',
-        'token',
-        '--',
-        '--org',
-        'demo',
-        '--role',
-        'org-admin',
-        '--email',
-        'a@demo.test',
-        '--expires=-1m',
-      ],
-      {
-        cwd: ROOT,
-        env: { ...process.env, LOCAL_DIR: dir },
-        encoding: 'utf8',
-      },
-    ).trim();
+    const expired = await localToken(dir, { role: 'org-admin', email: 'a@demo.test', expires: '-1m' });
     expect((await call('GET', '/v1/accounts', { token: expired })).status).toBe(401);
     expect(await call('GET', '/v1/nothing-here', { token: admin })).toMatchObject({
       status: 404,
@@ -157,7 +126,7 @@ describe('npm start', () => {
   });
 
   it('answers 403 for a role that may not, and JSON errors for malformed bodies', async () => {
-    const viewer = token('viewer', 'v@demo.test');
+    const viewer = await localToken(dir, { role: 'viewer', email: 'v@demo.test' });
     const forbidden = await call('POST', '/v1/accounts', {
       token: viewer,
       body: JSON.stringify({ name: 'x', email: 'x@demo.test', token: 'x' }),

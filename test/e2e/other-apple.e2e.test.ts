@@ -5,12 +5,13 @@
  * simulator state) and writes no demo token. The stand-in is on this machine, so notification
  * settings are registered (the http URL on 127.0.0.1 reaches it).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../functions/local/engines/net.ts';
+import { localToken } from '../support/local-token.ts';
 import { eventually } from '../support/runtime.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -89,22 +90,7 @@ describe('npm start with VPP_BASE_URL', () => {
   });
 
   it('claims the location at that Apple when an account is added', async () => {
-    const jwt = execFileSync(
-      'npm',
-      [
-        'run',
-        '--silent',
-        'token',
-        '--',
-        '--org',
-        'demo',
-        '--role',
-        'org-admin',
-        '--email',
-        'admin@demo.test',
-      ],
-      { cwd: ROOT, env: { ...process.env, LOCAL_DIR: dir }, encoding: 'utf8' },
-    ).trim();
+    const jwt = await localToken(dir, { role: 'org-admin' });
     const token = readFileSync(join(appleDir, 'tokens', 'demo-north.vpptoken'), 'utf8');
     const response = await fetch(`${api}/v1/accounts`, {
       method: 'POST',
