@@ -23,7 +23,13 @@ export const PricingQueryShape = { pricingParam: PricingParamSchema.optional() }
 
 // The pending count comes with its description, listed before the retired count as it always was.
 export const AssetViewSchema = schemaOf<AssetView>()(
-  AssetRecordSchema.omit({ accountId: true, updatedAt: true, pendingCount: true, retiredCount: true })
+  AssetRecordSchema.omit({
+    accountId: true,
+    updatedAt: true,
+    pendingCount: true,
+    retiredCount: true,
+    holderCount: true,
+  })
     .extend({
       pendingCount: z.number().int().meta({ description: 'Licences reserved by grants in flight.' }),
       retiredCount: AssetRecordSchema.shape.retiredCount,

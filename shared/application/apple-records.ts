@@ -1,7 +1,7 @@
 /**
  * Apple's answers made into our records, in one place for the sync (SPEC §5.3) and the notifications
  * (SPEC §5.6): an asset from Apple's asset list, and our holdings against Apple's assignments.
- * - An asset keeps our name, icon and reservations; everything else is Apple's, as Apple last said it
+ * - An asset keeps our name, icon, reservations and holder count; everything else is Apple's, as Apple last said it
  *   (never moved by deltas). Books are never revocable, whatever a field says.
  * - An asset's counts are re-read from Apple (`rereadAssets`) after every answer of Apple's that
  *   changed who holds it or showed our counts stale (`assetsToReread`): a notification of an
@@ -46,6 +46,7 @@ export function assetFromApple(
     availableCount: apple.availableCount,
     retiredCount: apple.retiredCount,
     pendingCount: existing?.pendingCount ?? 0,
+    ...(existing?.holderCount === undefined ? {} : { holderCount: existing.holderCount }),
     updatedAt: now,
   };
 }

@@ -2,6 +2,8 @@
  * An app or book of an account, identified by (`adamId`, `pricingParam`), with Apple's counts as Apple
  * last said them (re-read from Apple, never moved by deltas: SPEC §5.6) and our `pendingCount`:
  * licences reserved by grants in flight. Free licences = min(available, total − assigned) − pending.
+ * `holderCount` is ours too: the holders our records show, compared with Apple's `assignedCount` after
+ * every sync to find drift without reading any assignment (`checkDrift` in apple-records.ts).
  */
 import * as z from 'zod';
 
@@ -24,6 +26,12 @@ export const AssetRecordSchema = z.object({
   availableCount: z.number().int(),
   retiredCount: z.number().int(),
   pendingCount: z.number().int().nonnegative(),
+  /**
+   * How many subjects our records say hold it as Apple counts them (`COUNTED_BY_APPLE`): with nothing
+   * in flight, what Apple's `assignedCount` should be. Moved with each settlement and sync write, set
+   * by each drift check; absent: not known yet (the next check counts).
+   */
+  holderCount: z.number().int().optional(),
   updatedAt: z.string(),
 });
 export type AssetRecord = z.infer<typeof AssetRecordSchema>;

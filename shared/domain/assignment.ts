@@ -46,6 +46,20 @@ export const IN_FLIGHT: ReadonlySet<AssignmentState> = new Set(['pending-grant',
 /** States in which the subject holds (or is about to hold) the licence. */
 export const HOLDING: ReadonlySet<AssignmentState> = new Set(['granted', 'pending-grant', 'pending-revoke']);
 
+/**
+ * States in which Apple counts the holding in `assignedCount`, as far as our records know: granted, and
+ * a revocation Apple has not answered (a grant counts once Apple's answer settles it).
+ */
+export const COUNTED_BY_APPLE: ReadonlySet<AssignmentState> = new Set(['granted', 'pending-revoke']);
+
+/** How an asset's `holderCount` moves when a record goes from `before` to `after` (undefined: none). */
+export const holderCountChange = (
+  before: AssignmentState | undefined,
+  after: AssignmentState | undefined,
+): number =>
+  Number(after !== undefined && COUNTED_BY_APPLE.has(after)) -
+  Number(before !== undefined && COUNTED_BY_APPLE.has(before));
+
 export const subjectKey = (a: { subjectType: SubjectType; subjectId: string }) =>
   `${a.subjectType === 'device' ? 'D' : 'U'}#${a.subjectId}`;
 export const assignmentKey = (a: {

@@ -35,13 +35,19 @@ export function unreserveUpdate(
   assetKey: ReturnType<typeof keys.asset>,
   unreserve: number,
   zero: boolean,
+  holders = 0,
 ) {
+  // A settlement also moves the holders our records count (`holderCount`) by its moves.
+  const addHolders = holders === 0 ? '' : ' ADD holderCount :holders';
   return {
     TableName: table,
     Key: assetKey,
-    UpdateExpression: `SET pendingCount = ${zero ? ':zero' : 'pendingCount - :unreserve'}`,
+    UpdateExpression: `SET pendingCount = ${zero ? ':zero' : 'pendingCount - :unreserve'}${addHolders}`,
     ConditionExpression: zero ? 'attribute_exists(pk)' : 'pendingCount >= :unreserve',
-    ExpressionAttributeValues: zero ? { ':zero': 0 } : { ':unreserve': unreserve },
+    ExpressionAttributeValues: {
+      ...(zero ? { ':zero': 0 } : { ':unreserve': unreserve }),
+      ...(holders === 0 ? {} : { ':holders': holders }),
+    },
   };
 }
 
@@ -97,7 +103,14 @@ export class DynamoAssetRepository extends DynamoTable implements AssetRepositor
   async saveAppleFacts(assets: readonly AssetRecord[]): Promise<void> {
     for (const asset of assets) {
       const parsed = AssetRecordSchema.parse(asset);
-      const { pendingCount: _pending, accountId: _a, adamId: _id, pricingParam: _pp, ...facts } = parsed;
+      const {
+        pendingCount: _pending,
+        holderCount: _holders,
+        accountId: _a,
+        adamId: _id,
+        pricingParam: _pp,
+        ...facts
+      } = parsed;
       const names = Object.keys(facts).filter((n) => facts[n as keyof typeof facts] !== undefined);
       await this.#changeCounted(asset.accountId, asset.adamId, asset.pricingParam, parsed, (before) => ({
         Update: {
@@ -129,6 +142,55 @@ export class DynamoAssetRepository extends DynamoTable implements AssetRepositor
           }
         : undefined,
     );
+  }
+
+  async moveHolderCount(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    change: number,
+  ): Promise<void> {
+    if (change === 0) return;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.asset(accountId, adamId, pricingParam),
+          UpdateExpression: 'ADD holderCount :change',
+          ConditionExpression: 'attribute_exists(holderCount)',
+          ExpressionAttributeValues: { ':change': change },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  async setHolderCount(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    count: number,
+    seen: number | undefined,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.asset(accountId, adamId, pricingParam),
+          UpdateExpression: 'SET holderCount = :count',
+          ConditionExpression:
+            seen === undefined
+              ? 'attribute_exists(pk) AND attribute_not_exists(holderCount)'
+              : 'holderCount = :seen',
+          ExpressionAttributeValues: { ':count': count, ...(seen === undefined ? {} : { ':seen': seen }) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
   }
 
   async totals(accountId: string): Promise<AssetTotals> {

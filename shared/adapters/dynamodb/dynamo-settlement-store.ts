@@ -1,7 +1,8 @@
 /**
  * `SettlementStore` over three tables in one TransactWriteItems: a conditional put per record (from
  * the state and event id the settler read), an update per asset touched (the reservations given
- * back, as `DynamoAssetRepository.unreserve`) and an ADD per job touched. A cancelled transaction names the items
+ * back, as `DynamoAssetRepository.unreserve`, and the holders its moves add or take: `holderCount`)
+ * and an ADD per job touched. A cancelled transaction names the items
  * whose condition failed: records moved by another settler are left out, an asset whose reservation
  * would go below zero is written with a reservation of zero (an absent one is left out), and the rest
  * is committed again. Items another transaction holds make it wait and try again.
@@ -14,6 +15,7 @@ import {
   type SettlementStore,
 } from '../../application/ports/settlement-store.ts';
 import { unreserveUpdate } from './dynamo-asset-repository.ts';
+import { holderCountChange } from '../../domain/assignment.ts';
 import { toItem } from './dynamo-assignment-repository.ts';
 import { isTransactionCancelled } from './errors.ts';
 import { jobPartition, keys } from './keys.ts';
@@ -89,7 +91,10 @@ export class DynamoSettlementStore implements SettlementStore {
   ): { parts: Part[]; writes: Write[] } {
     const parts: Part[] = [];
     const writes: Write[] = [];
-    const assets = new Map<string, { key: ReturnType<typeof keys.asset>; unreserve: number }>();
+    const assets = new Map<
+      string,
+      { key: ReturnType<typeof keys.asset>; unreserve: number; holders: number }
+    >();
     const jobs = new Map<string, { completed: number; failed: number }>();
     for (const index of live) {
       const { record, next, asset, job } = moves[index] as SettlementMove;
@@ -110,13 +115,16 @@ export class DynamoSettlementStore implements SettlementStore {
         },
       });
       const k = `${record.accountId}|${record.adamId}|${record.pricingParam}`;
-      if (asset) {
+      const holders = holderCountChange(record.state, next.state);
+      if (asset || holders !== 0) {
         const entry = assets.get(k) ?? {
           key: keys.asset(record.accountId, record.adamId, record.pricingParam),
           unreserve: 0,
+          holders: 0,
         };
         // A grant done or refused gives back its reservation; Apple's counts are re-read, not moved.
-        entry.unreserve++;
+        if (asset) entry.unreserve++;
+        entry.holders += holders;
         assets.set(k, entry);
       }
       if (record.jobId) {
@@ -125,10 +133,12 @@ export class DynamoSettlementStore implements SettlementStore {
         jobs.set(record.jobId, entry);
       }
     }
-    for (const [k, { key, unreserve }] of assets) {
-      if (absent.has(k)) continue;
+    for (const [k, { key, unreserve, holders }] of assets) {
+      if (absent.has(k) || (unreserve === 0 && holders === 0)) continue;
       parts.push({ kind: 'asset', asset: k });
-      writes.push({ Update: unreserveUpdate(this.#tables.assets, key, unreserve, zeroed.has(k)) });
+      writes.push({
+        Update: unreserveUpdate(this.#tables.assets, key, unreserve, zeroed.has(k), holders),
+      });
     }
     const now = this.#clock.now().toISOString();
     for (const [jobId, { completed, failed }] of jobs) {

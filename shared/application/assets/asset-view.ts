@@ -4,13 +4,13 @@ import type { AssignmentRecord } from '../../domain/assignment.ts';
 import { pickFields } from '../pick-fields.ts';
 import type { AssetRepository } from '../ports/asset-repository.ts';
 
-export type AssetView = Omit<AssetRecord, 'accountId' | 'updatedAt'> & {
+export type AssetView = Omit<AssetRecord, 'accountId' | 'updatedAt' | 'holderCount'> & {
   /** False when Apple's counts do not add up (assigned + available ≠ total): kept as Apple said them. */
   countsConsistent: boolean;
 };
 
 export function toAssetView(a: AssetRecord): AssetView {
-  const { accountId: _a, updatedAt: _u, ...view } = a;
+  const { accountId: _a, updatedAt: _u, holderCount: _h, ...view } = a;
   return { ...view, countsConsistent: countsAddUp(a) };
 }
 

@@ -7,7 +7,7 @@
  * - A grant Apple refused becomes `failed` with Apple's number and reason, and gives back its reservation.
  * - A revocation that succeeded becomes `revoked`; one Apple refused stays `granted`, with the error.
  */
-import { type AssignmentRecord, IN_FLIGHT } from '../../domain/assignment.ts';
+import { type AssignmentRecord, holderCountChange, IN_FLIGHT } from '../../domain/assignment.ts';
 import { settle } from '../../domain/assignment-state.ts';
 import type { JobFailure } from '../../domain/job.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
@@ -148,8 +148,9 @@ function chunks(moves: readonly SettlementMove[]): SettlementMove[][] {
   let counters = new Set<string>();
   for (const move of moves) {
     const { record } = move;
+    const touchesAsset = move.asset !== undefined || holderCountChange(record.state, move.next.state) !== 0;
     const touched = [
-      ...(move.asset ? [`asset:${record.accountId}|${record.adamId}|${record.pricingParam}`] : []),
+      ...(touchesAsset ? [`asset:${record.accountId}|${record.adamId}|${record.pricingParam}`] : []),
       ...(record.jobId ? [`job:${record.jobId}`] : []),
     ];
     const more = new Set([...counters, ...touched]);

@@ -12,9 +12,26 @@ export interface AssetRepository {
   get(accountId: string, adamId: string, pricingParam: PricingParam): Promise<AssetRecord | undefined>;
   /**
    * Writes what Apple says of assets (a sync, a re-read): every field but `pendingCount`, which
-   * belongs to the grants in flight (a new asset starts at 0). The account's totals move with it.
+   * belongs to the grants in flight (a new asset starts at 0), and `holderCount`, which belongs to our
+   * records. The account's totals move with it.
    */
   saveAppleFacts(assets: readonly AssetRecord[]): Promise<void>;
+  /**
+   * Moves `holderCount` by `change` (records written outside a settlement: a sync's holdings found or
+   * gone at Apple); an asset whose count is not known yet, or absent, is left alone.
+   */
+  moveHolderCount(accountId: string, adamId: string, pricingParam: PricingParam, change: number): Promise<void>;
+  /**
+   * Sets `holderCount` to what a drift check counted, unless it moved since the check read it as `seen`
+   * (undefined: not known); returns whether it was written.
+   */
+  setHolderCount(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    count: number,
+    seen: number | undefined,
+  ): Promise<boolean>;
   /** Removes an asset (Apple no longer lists it); the account's totals lose it in the same write. */
   remove(accountId: string, adamId: string, pricingParam: PricingParam): Promise<void>;
   /** What the account's assets add up to (`assetTotalsOf` summed), read from the summary. */

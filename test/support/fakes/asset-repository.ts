@@ -48,11 +48,16 @@ export class MemoryAssetRepository implements AssetRepository {
 
   async saveAppleFacts(assets: readonly AssetRecord[]): Promise<void> {
     for (const asset of assets) {
-      const { pendingCount: _pending, ...facts } = AssetRecordSchema.parse(copy(asset));
+      const { pendingCount: _pending, holderCount: _holders, ...facts } = AssetRecordSchema.parse(copy(asset));
       const k = keyOf(asset.accountId, asset.adamId, asset.pricingParam);
       const existing = this.#assets.get(k);
       // SET of the defined fields only: a field the new record lacks (a name) keeps its stored value.
-      this.#assets.set(k, { ...existing, ...copy(facts), pendingCount: existing?.pendingCount ?? 0 });
+      this.#assets.set(k, {
+        ...existing,
+        ...copy(facts),
+        pendingCount: existing?.pendingCount ?? 0,
+        ...(existing?.holderCount === undefined ? {} : { holderCount: existing.holderCount }),
+      });
     }
   }
 
@@ -90,6 +95,34 @@ export class MemoryAssetRepository implements AssetRepository {
     const asset = this.#assets.get(keyOf(accountId, adamId, pricingParam));
     if (asset) unreserve(asset, count);
   }
+
+  async moveHolderCount(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    change: number,
+  ): Promise<void> {
+    this.holderCountWrites++;
+    const asset = this.#assets.get(keyOf(accountId, adamId, pricingParam));
+    if (asset?.holderCount !== undefined) asset.holderCount += change;
+  }
+
+  async setHolderCount(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    count: number,
+    seen: number | undefined,
+  ): Promise<boolean> {
+    this.holderCountWrites++;
+    const asset = this.#assets.get(keyOf(accountId, adamId, pricingParam));
+    if (!asset || asset.holderCount !== seen) return false;
+    asset.holderCount = count;
+    return true;
+  }
+
+  /** How many writes of `holderCount` were asked for (tests that count writes). */
+  holderCountWrites = 0;
 
   /** For the fake settlement store: the stored asset itself, to change in place. */
   stored(accountId: string, adamId: string, pricingParam: string): AssetRecord | undefined {

@@ -2,13 +2,14 @@
  * The settlement over the fake assignments, assets and jobs, as `DynamoSettlementStore` commits it:
  * a record moves only while it is in the state and has the event id the settler read; the counts of the
  * moves that landed are added to their asset (reservations given back, never below zero; an absent asset is
- * left out) and job (an absent job is left out), all at once.
+ * left out) and their holders (`holderCount`), and job (an absent job is left out), all at once.
  */
 import {
   MAX_SETTLEMENT_MOVES,
   type SettlementMove,
   type SettlementStore,
 } from '../../../shared/application/ports/settlement-store.ts';
+import { holderCountChange } from '../../../shared/domain/assignment.ts';
 import { type MemoryAssetRepository, unreserve } from './asset-repository.ts';
 import type { MemoryAssignmentRepository } from './assignment-repository.ts';
 import type { MemoryJobRepository } from './job-repository.ts';
@@ -44,15 +45,17 @@ export class MemorySettlementStore implements SettlementStore {
     const landed = moves.map(({ record, next }) => this.#assignments.moveIf(record, next));
     const assets = new Map<
       string,
-      { accountId: string; adamId: string; pricingParam: string; unreserve: number }
+      { accountId: string; adamId: string; pricingParam: string; unreserve: number; holders: number }
     >();
     const jobs = new Map<string, { completed: number; failed: number }>();
-    moves.forEach(({ record, asset, job }, i) => {
+    moves.forEach(({ record, next, asset, job }, i) => {
       if (!landed[i]) return;
-      if (asset) {
+      const holders = holderCountChange(record.state, next.state);
+      if (asset || holders !== 0) {
         const k = `${record.accountId}|${record.adamId}|${record.pricingParam}`;
-        const entry = assets.get(k) ?? { ...record, unreserve: 0 };
-        entry.unreserve++;
+        const entry = assets.get(k) ?? { ...record, unreserve: 0, holders: 0 };
+        if (asset) entry.unreserve++;
+        entry.holders += holders;
         assets.set(k, entry);
       }
       if (record.jobId) {
@@ -61,9 +64,12 @@ export class MemorySettlementStore implements SettlementStore {
         jobs.set(record.jobId, entry);
       }
     });
-    for (const { accountId, adamId, pricingParam, unreserve: count } of assets.values()) {
+    for (const { accountId, adamId, pricingParam, unreserve: count, holders } of assets.values()) {
       const stored = this.#assets.stored(accountId, adamId, pricingParam);
-      if (stored) unreserve(stored, count);
+      if (!stored) continue;
+      unreserve(stored, count);
+      // As DynamoDB's ADD: a count not known yet starts from zero.
+      if (holders !== 0) stored.holderCount = (stored.holderCount ?? 0) + holders;
     }
     for (const [jobId, counts] of jobs) this.#jobs.addCounts(jobId, counts);
     return landed;
