@@ -109,11 +109,13 @@ export class DynamoJobRepository extends ClockedDynamoTable implements JobReposi
     if (failures.length > 0) await this.#putFailures(jobId, failures);
   }
 
-  async moveOn(jobId: string): Promise<void> {
+  async moveOn(jobId: string): Promise<boolean> {
     const job = await this.getItem(keys.job(jobId), JobItemSchema);
-    if (!job) return;
+    if (!job) return false;
     const next = stateFromCounts(job);
-    if (next !== job.state) await this.#moveState(jobId, next, this.clock.now().toISOString());
+    if (next === job.state) return false;
+    await this.#moveState(jobId, next, this.clock.now().toISOString());
+    return FINAL_JOB_STATES.has(next);
   }
 
   async finish(jobId: string, state: JobState, summary?: Record<string, unknown>): Promise<void> {

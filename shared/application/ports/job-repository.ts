@@ -27,8 +27,8 @@ export interface JobRepository {
    * settlement counts them with the moves of their records.
    */
   putFailures(jobId: string, failures: readonly JobFailure[]): Promise<void>;
-  /** Moves the state on from the counts (a settlement added them). */
-  moveOn(jobId: string): Promise<void>;
+  /** Moves the state on from the counts (a settlement added them); true when that ended the job. */
+  moveOn(jobId: string): Promise<boolean>;
   /** Sets the state explicitly (a job that ends early, or fails as a whole) and the summary. */
   finish(jobId: string, state: JobState, summary?: Record<string, unknown>): Promise<void>;
   setSummary(jobId: string, summary: Record<string, unknown>): Promise<void>;

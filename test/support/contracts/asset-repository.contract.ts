@@ -108,6 +108,28 @@ export function describeAssetRepositoryContract(name: string, make: Make<AssetRe
       expect(await repo.get(accountId, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 0 });
     });
 
+    it('keeps the holder count through Apple’s facts, moves it only once known, and sets it only from what was seen', async () => {
+      const asset = anAsset({ accountId, holderCount: 7 });
+      await repo.saveAppleFacts([asset]);
+      // Not known yet: Apple's facts do not bring one, and a move leaves it unknown.
+      expect((await repo.get(accountId, asset.adamId, 'STDQ'))?.holderCount).toBeUndefined();
+      await repo.moveHolderCount(accountId, asset.adamId, 'STDQ', 2);
+      expect((await repo.get(accountId, asset.adamId, 'STDQ'))?.holderCount).toBeUndefined();
+      expect(await repo.setHolderCount(accountId, asset.adamId, 'STDQ', 3, 1)).toBe(false);
+      expect(await repo.setHolderCount(accountId, asset.adamId, 'STDQ', 3, undefined)).toBe(true);
+      await repo.moveHolderCount(accountId, asset.adamId, 'STDQ', -1);
+      await repo.saveAppleFacts([{ ...asset, assignedCount: 9, holderCount: 0 }]);
+      expect(await repo.get(accountId, asset.adamId, 'STDQ')).toMatchObject({ holderCount: 2, assignedCount: 9 });
+      // Someone moved it since the check read 3: the check's count is not written.
+      expect(await repo.setHolderCount(accountId, asset.adamId, 'STDQ', 5, 3)).toBe(false);
+      expect(await repo.setHolderCount(accountId, asset.adamId, 'STDQ', 5, 2)).toBe(true);
+      expect((await repo.get(accountId, asset.adamId, 'STDQ'))?.holderCount).toBe(5);
+      // An asset it does not have is not created.
+      expect(await repo.setHolderCount(accountId, 'missing', 'STDQ', 1, undefined)).toBe(false);
+      await repo.moveHolderCount(accountId, 'missing', 'STDQ', 1);
+      expect(await repo.get(accountId, 'missing', 'STDQ')).toBeUndefined();
+    });
+
     it('gives back nothing on an asset it does not have, and does not create it', async () => {
       await repo.unreserve(accountId, 'missing', 'STDQ', 1);
       expect(await repo.get(accountId, 'missing', 'STDQ')).toBeUndefined();

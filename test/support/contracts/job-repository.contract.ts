@@ -95,7 +95,7 @@ export function describeJobRepositoryContract(name: string, make: Make<JobReposi
       await repo.create(job);
       await repo.finish(job.id, 'failed', { reason: 'account removed' });
       await repo.recordProgress(job.id, { completed: 2 });
-      await repo.moveOn(job.id);
+      expect(await repo.moveOn(job.id)).toBe(false);
       expect(await repo.get(job.id)).toMatchObject({
         state: 'failed',
         summary: { reason: 'account removed' },
@@ -123,7 +123,7 @@ export function describeJobRepositoryContract(name: string, make: Make<JobReposi
       await expect(repo.recordProgress(ghost, { completed: 1 })).rejects.toThrow();
       await expect(repo.finish(ghost, 'failed')).rejects.toThrow();
       await expect(repo.setSummary(ghost, {})).rejects.toThrow();
-      await repo.moveOn(ghost);
+      expect(await repo.moveOn(ghost)).toBe(false);
       expect(await repo.get(ghost)).toBeUndefined();
       await repo.delete(job.id);
       expect(await repo.get(job.id)).toBeUndefined();

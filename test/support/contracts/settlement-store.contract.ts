@@ -64,8 +64,9 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
       });
       // Before anyone moved its state on, the job already reads as its counts give.
       expect(await s.jobs.get(jobId)).toMatchObject({ completed: 2, failed: 1, state: 'partially_failed' });
-      await s.jobs.moveOn(jobId);
+      expect(await s.jobs.moveOn(jobId)).toBe(true);
       expect(await s.jobs.get(jobId, { maxFailures: 0 })).toMatchObject({ state: 'partially_failed' });
+      expect(await s.jobs.moveOn(jobId)).toBe(false);
       expect((await s.assignments.get(accountId, adamId, 'STDQ', 'device', 'C'))?.state).toBe('failed');
     });
 
@@ -148,6 +149,23 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
         pendingCount: 0,
       });
       expect(await s.jobs.get(jobId)).toMatchObject({ completed: 1 });
+    });
+
+    it('moves the asset’s holder count by the holders its moves add or take, in the same commit', async () => {
+      const [a, b] = (await seed(2, ['A', 'B'])) as [AssignmentRecord, AssignmentRecord];
+      expect(await s.assets.setHolderCount(accountId, adamId, 'STDQ', 2, undefined)).toBe(true);
+      const held = aRecord({ accountId, adamId, subjectId: 'R', state: 'pending-revoke', jobId, eventId: 'e' });
+      const kept = aRecord({ accountId, adamId, subjectId: 'K', state: 'pending-revoke', jobId, eventId: 'e' });
+      await s.assignments.putMany([held, kept]);
+      await s.settlements.commit([
+        { record: a, next: done(a), asset: 'unreserve', job: 'completed' },
+        { record: b, next: { ...b, state: 'failed', eventId: undefined }, asset: 'unreserve', job: 'failed' },
+        { record: held, next: { ...held, state: 'revoked', eventId: undefined }, job: 'completed' },
+        // Apple refused the revocation: still held, as Apple counted it all along.
+        { record: kept, next: { ...kept, state: 'granted', eventId: undefined }, job: 'failed' },
+      ]);
+      // 2 + 1 granted − 1 revoked.
+      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({ holderCount: 2, pendingCount: 0 });
     });
 
     it('moves a record whose asset and job are gone, and creates neither', async () => {

@@ -90,11 +90,13 @@ export class MemoryJobRepository implements JobRepository {
     if (failures.length > 0) this.#putFailures(jobId, failures);
   }
 
-  async moveOn(jobId: string): Promise<void> {
+  async moveOn(jobId: string): Promise<boolean> {
     const job = this.#jobs.get(jobId);
-    if (!job) return;
+    if (!job) return false;
     const next = stateFromCounts(job);
-    if (next !== job.state) this.#moveState(job, next);
+    if (next === job.state) return false;
+    this.#moveState(job, next);
+    return FINAL_JOB_STATES.has(next);
   }
 
   async finish(jobId: string, state: JobState, summary?: Record<string, unknown>): Promise<void> {
