@@ -11,13 +11,23 @@
  * - A holding Apple has and we do not (no record, or one revoked or failed) is found at Apple; one we
  *   hold (granted) that Apple no longer lists is gone at Apple, but only when Apple's list is
  *   complete and stable. Records in flight are left alone: only Apple's answer settles them.
+ * - Drift (`checkDrift`), after every sync and when a job that changed an asset ends: an asset with
+ *   nothing in flight whose `assignedCount` at Apple differs from the holders our records count
+ *   (`holderCount`) has its holders re-read from Apple (`GET assignments?adamId=&pricingParam=`) and
+ *   repaired both ways (`resyncHoldings`). An asset whose counts agree costs no read and no write.
  */
 import type { Account } from '../domain/account.ts';
 import { APPLE_ASSET_FIELDS, type AssetRecord, assetKeyOf, UNLIMITED_TOTAL } from '../domain/asset.ts';
-import { type AssignmentRecord, assignmentKey, IN_FLIGHT } from '../domain/assignment.ts';
+import {
+  type AssignmentRecord,
+  assignmentKey,
+  COUNTED_BY_APPLE,
+  IN_FLIGHT,
+} from '../domain/assignment.ts';
 import { canMove, foundAtApple, next } from '../domain/assignment-state.ts';
 import type { Secret } from '../domain/secret.ts';
 import type { AssetRepository } from './ports/asset-repository.ts';
+import type { AssignmentRepository } from './ports/assignment-repository.ts';
 import type { Clock } from './ports/clock.ts';
 import type { VppClient } from './ports/vpp-client.ts';
 import type { AssetKey, Assignment, ResponseAsset } from './ports/vpp-schemas.ts';
@@ -218,4 +228,143 @@ export async function rereadAssets(
     );
   }
   return rereads;
+}
+
+export interface HoldingsDeps extends RereadDeps {
+  readonly assignments: AssignmentRepository;
+}
+
+/** How many of `records` Apple counts as holders (`COUNTED_BY_APPLE`). */
+const holdersIn = (records: readonly AssignmentRecord[]): number =>
+  records.filter((r) => COUNTED_BY_APPLE.has(r.state)).length;
+
+export interface HoldingsResynced {
+  readonly foundAtApple: number;
+  readonly goneAtApple: number;
+  /** The holders our records count after the repair. */
+  readonly holders: number;
+}
+
+/**
+ * Re-reads one asset's holdings from Apple (`GET assignments?adamId=&pricingParam=`) and makes `ours`
+ * (the asset's records, as listed) match, both ways, never touching operations in flight; gone at
+ * Apple only when Apple's list was stable (the client keeps only the items of this asset).
+ */
+export async function resyncHoldings(
+  deps: HoldingsDeps,
+  account: Account,
+  token: Secret,
+  asset: AssetKey,
+  ours: readonly AssignmentRecord[],
+): Promise<HoldingsResynced> {
+  const apple = await deps.vpp.readAssignments(token, {
+    adamId: asset.adamId,
+    pricingParam: asset.pricingParam,
+  });
+  const { writes, foundAtApple, goneAtApple } = compareHoldings(account, ours, apple.items, {
+    complete: apple.consistent,
+    now: deps.clock.now().toISOString(),
+  });
+  if (writes.length > 0) await deps.assignments.putMany(writes);
+  const after = new Map(ours.map((r) => [assignmentKey(r), r]));
+  for (const w of writes) after.set(assignmentKey(w), w);
+  return { foundAtApple, goneAtApple, holders: holdersIn([...after.values()]) };
+}
+
+/**
+ * Re-reads one asset's holdings from Apple and makes ours match (an ASSET_MANAGEMENT success the
+ * service did not expect); the asset's `holderCount` is set to what the records then count.
+ */
+export async function resyncAssetAssignments(
+  deps: HoldingsDeps,
+  account: Account,
+  token: Secret,
+  asset: AssetKey,
+): Promise<HoldingsResynced> {
+  const stored = await deps.assets.get(account.id, asset.adamId, asset.pricingParam);
+  const ours = await deps.assignments.listByAsset(account.id, asset.adamId, asset.pricingParam);
+  const resynced = await resyncHoldings(deps, account, token, asset, ours);
+  if (stored && stored.holderCount !== resynced.holders)
+    await deps.assets.setHolderCount(
+      account.id,
+      asset.adamId,
+      asset.pricingParam,
+      resynced.holders,
+      stored.holderCount,
+    );
+  return resynced;
+}
+
+/** What a drift check found and repaired. */
+export interface DriftRepaired {
+  readonly foundAtApple: number;
+  readonly goneAtApple: number;
+  /** The assets whose holders were re-read from Apple (their counts differed from ours). */
+  readonly reread: AssetKey[];
+  /** Assets left for later: something of theirs was in flight. */
+  readonly inFlight: number;
+}
+
+export const NO_DRIFT: DriftRepaired = { foundAtApple: 0, goneAtApple: 0, reread: [], inFlight: 0 };
+
+/**
+ * The drift check of `assets` (as last read, with Apple's counts and our `holderCount`): each with
+ * nothing in flight (no reservation, no record pending) whose `assignedCount` differs from
+ * `holderCount` (or has none yet) has its records listed; when they count what Apple counts only
+ * `holderCount` was stale and is set, otherwise its holders are re-read from Apple and repaired.
+ * An asset whose counts agree, or with a grant in flight, costs no read and no write.
+ */
+export async function checkDrift(
+  deps: HoldingsDeps,
+  account: Account,
+  token: Secret,
+  assets: readonly AssetRecord[],
+): Promise<DriftRepaired> {
+  let foundAtApple = 0;
+  let goneAtApple = 0;
+  let inFlight = 0;
+  const reread: AssetKey[] = [];
+  for (const asset of assets) {
+    if (asset.pendingCount > 0) {
+      inFlight++;
+      continue;
+    }
+    if (asset.holderCount === asset.assignedCount) continue;
+    const key = { adamId: asset.adamId, pricingParam: asset.pricingParam };
+    const ours = await deps.assignments.listByAsset(account.id, asset.adamId, asset.pricingParam);
+    if (ours.some((r) => IN_FLIGHT.has(r.state))) {
+      inFlight++;
+      continue;
+    }
+    let holders = holdersIn(ours);
+    if (holders !== asset.assignedCount) {
+      const resynced = await resyncHoldings(deps, account, token, key, ours);
+      reread.push(key);
+      foundAtApple += resynced.foundAtApple;
+      goneAtApple += resynced.goneAtApple;
+      holders = resynced.holders;
+    }
+    if (holders !== asset.holderCount)
+      await deps.assets.setHolderCount(account.id, asset.adamId, asset.pricingParam, holders, asset.holderCount);
+  }
+  return { foundAtApple, goneAtApple, reread, inFlight };
+}
+
+/**
+ * The drift check of `assets` when the job that changed them ended: each is read again first (its
+ * counts were re-read when Apple answered, its reservations given back since).
+ */
+export async function checkDriftOf(
+  deps: HoldingsDeps,
+  account: Account,
+  token: Secret,
+  assets: readonly AssetKey[],
+): Promise<DriftRepaired> {
+  if (assets.length === 0) return NO_DRIFT;
+  const records: AssetRecord[] = [];
+  for (const a of assets) {
+    const stored = await deps.assets.get(account.id, a.adamId, a.pricingParam);
+    if (stored) records.push(stored);
+  }
+  return checkDrift(deps, account, token, records);
 }

@@ -397,7 +397,7 @@ describe('settlers of one event that race', () => {
       settleTasks(rt.deps, eventId, [...outcomes].reverse()),
       settleTasks(rt.deps, eventId, outcomes.slice(100).concat(outcomes.slice(0, 100))),
     ]);
-    expect(moved.reduce((a, b) => a + b, 0)).toBe(n);
+    expect(moved.reduce((a, b) => a + b.moved, 0)).toBe(n);
     const done = await rt.deps.jobs.get(jobId);
     expect(done).toMatchObject({ state: 'partially_failed', completed: 225, failed: 25 });
     expect(done?.failures).toHaveLength(25);

@@ -8,11 +8,12 @@
  *   covers every record); the rest succeeded.
  * - Apple no longer knows the event (9708): the holdings are re-read and settle as they are.
  * The counts of the assets it changed (or refused for want of licences) are re-read first
- * (`rereadAssets`, once per asset per batch), then the reservations given back.
+ * (`rereadAssets`, once per asset per batch), then the reservations given back; the assets of the jobs
+ * that ended are checked for drift (`checkDriftOf`).
  */
 import type { AssignmentRecord } from '../../domain/assignment.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
-import { assetsToReread, type BatchReads, rereadAssets } from '../apple-records.ts';
+import { assetsToReread, type BatchReads, checkDriftOf, rereadAssets } from '../apple-records.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import type { EventOutcome } from '../ports/vpp-client.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
@@ -113,7 +114,8 @@ async function lookOnce(deps: SubmitDeps, message: EventMessage, batch?: BatchRe
         }
       }
       await rereadAssets(deps, account, token, assetsToReread(outcomes), batch);
-      await settleTasks(deps, message.eventId, outcomes);
+      const { ended } = await settleTasks(deps, message.eventId, outcomes);
+      await checkDriftOf(deps, account, token, ended);
       return true;
     }
     if (outcome.state === 'pending') {
@@ -138,7 +140,8 @@ async function lookOnce(deps: SubmitDeps, message: EventMessage, batch?: BatchRe
     }
     const outcomes = outcomesOf(waiting, outcome);
     await rereadAssets(deps, account, token, assetsToReread(outcomes), batch);
-    await settleTasks(deps, message.eventId, outcomes);
+    const { ended } = await settleTasks(deps, message.eventId, outcomes);
+    await checkDriftOf(deps, account, token, ended);
     return true;
   });
 }

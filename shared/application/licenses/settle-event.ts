@@ -7,6 +7,7 @@
  * - A grant Apple refused becomes `failed` with Apple's number and reason, and gives back its reservation.
  * - A revocation that succeeded becomes `revoked`; one Apple refused stays `granted`, with the error.
  */
+import { assetKeyOf } from '../../domain/asset.ts';
 import { type AssignmentRecord, holderCountChange, IN_FLIGHT } from '../../domain/assignment.ts';
 import { settle } from '../../domain/assignment-state.ts';
 import type { JobFailure } from '../../domain/job.ts';
@@ -20,6 +21,7 @@ import {
   type SettlementStore,
 } from '../ports/settlement-store.ts';
 import { appleError, type VppApiError } from '../ports/vpp-errors.ts';
+import type { AssetKey } from '../ports/vpp-schemas.ts';
 
 export interface SettleDeps {
   readonly assignments: AssignmentRepository;
@@ -67,15 +69,22 @@ export function reasonFor(errorNumber: number, fallback?: string): { code: strin
 export const subjectLabel = (r: Pick<AssignmentRecord, 'subjectType' | 'subjectId'>) =>
   `${r.subjectType === 'device' ? 'device' : 'user'}:${r.subjectId}`;
 
+export interface Settled {
+  /** How many records moved. */
+  readonly moved: number;
+  /** The assets of the records that moved whose job this settlement ended (the drift check's cue). */
+  readonly ended: AssetKey[];
+}
+
 /**
  * Applies task outcomes to records still waiting for `eventId` (undefined: records never sent, settled
- * without an event). Returns how many moved.
+ * without an event). Returns how many moved, and the assets of the jobs it ended.
  */
 export async function settleTasks(
   deps: SettleDeps,
   eventId: string | undefined,
   outcomes: readonly TaskOutcome[],
-): Promise<number> {
+): Promise<Settled> {
   const now = deps.clock.now().toISOString();
   // Each record once (a transaction cannot write one item twice).
   const unique = new Map<string, TaskOutcome>();
@@ -127,18 +136,23 @@ export async function settleTasks(
   // that dies anywhere leaves every moved record counted, and a redelivery finds the rest to move.
   for (const [jobId, list] of failures) await deps.jobs.putFailures(jobId, list);
   let moved = 0;
-  const jobs = new Set<string>();
+  const jobs = new Map<string, Map<string, AssetKey>>();
   for (const chunk of chunks(planned)) {
     const landed = await deps.settlements.commit(chunk);
     chunk.forEach(({ record }, index) => {
       if (!landed[index]) return;
       moved++;
-      if (record.jobId) jobs.add(record.jobId);
+      if (!record.jobId) return;
+      const assets = jobs.get(record.jobId) ?? new Map<string, AssetKey>();
+      assets.set(assetKeyOf(record), { adamId: record.adamId, pricingParam: record.pricingParam });
+      jobs.set(record.jobId, assets);
     });
   }
   // A worker that dies before this leaves the job with its counts: reading it gives the same state.
-  for (const jobId of jobs) await deps.jobs.moveOn(jobId);
-  return moved;
+  const ended = new Map<string, AssetKey>();
+  for (const [jobId, assets] of jobs)
+    if (await deps.jobs.moveOn(jobId)) for (const [k, asset] of assets) ended.set(k, asset);
+  return { moved, ended: [...ended.values()] };
 }
 
 /** Moves in commits of at most `MAX_SETTLEMENT_MOVES`, touching at most `MAX_SETTLEMENT_COUNTERS` assets and jobs. */

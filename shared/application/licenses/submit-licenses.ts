@@ -20,7 +20,7 @@ import { inFlightState, next } from '../../domain/assignment-state.ts';
 import { RuleViolationError } from '../../domain/errors.ts';
 import type { TokenGuardDeps } from '../accounts/token-guard.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
-import { assetsToReread, rereadAssets } from '../apple-records.ts';
+import { assetsToReread, checkDriftOf, rereadAssets } from '../apple-records.ts';
 import { mapLimit } from '../concurrency.ts';
 import { pollEvent } from '../event-polls.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
@@ -153,11 +153,12 @@ export async function submitLicenses(
         );
         // Apple took them: its counts first, then the reservations back.
         if (done.length > 0) await rereadAssets(deps, account, token, [message.asset]);
-        await settleTasks(
+        const { ended } = await settleTasks(
           deps,
           claimId,
           done.map((record) => ({ record })),
         );
+        await checkDriftOf(deps, account, token, ended);
         const settled = new Set(done);
         toSend = records.filter((r) => !settled.has(r));
       }
@@ -208,7 +209,8 @@ export async function submitLicenses(
       // the reservations.
       if (refusals.length > 0) {
         await rereadAssets(deps, account, token, assetsToReread(refusals));
-        await settleTasks(deps, claimId, refusals);
+        const { ended } = await settleTasks(deps, claimId, refusals);
+        await checkDriftOf(deps, account, token, ended);
       }
       if (retry?.action === 'retry') {
         throw new RetryLaterError(

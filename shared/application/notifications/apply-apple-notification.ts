@@ -7,7 +7,8 @@
  *   assignments waiting for that event, and moves the job on to its next step at once (a
  *   retirement's users whose licences are back go to `users/retire`). A success for a holding the
  *   service does not know as in flight (made elsewhere, or settled already another way) is checked by
- *   re-reading that asset's assignments from Apple.
+ *   re-reading that asset's assignments from Apple. The assets of the jobs it ended are checked for
+ *   drift (`checkDriftOf`).
  * - ASSET_COUNT: re-reads the asset's counts from Apple (adding the delta would count twice when a
  *   notification comes late or twice).
  * - Either one, when the re-read shows more licences available for an asset whose deployment assigns
@@ -26,8 +27,9 @@ import {
   assetsToReread,
   type BatchReads,
   batchReads,
-  compareHoldings,
+  checkDriftOf,
   rereadAssets,
+  resyncAssetAssignments,
   subjectOfApple,
 } from '../apple-records.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
@@ -48,30 +50,24 @@ export interface NotificationWorkerDeps extends SyncDeps, SettleDeps, UserEventD
 
 const APPLE: Actor = { type: 'apple', id: 'notification' };
 
-/** Re-reads one asset's holdings from Apple and makes ours match (never touching operations in flight). */
-export async function resyncAssetAssignments(
-  deps: NotificationWorkerDeps,
-  account: Account,
-  token: Secret,
-  asset: AssetKey,
-): Promise<number> {
-  const apple = await deps.vpp.readAssignments(token, {
-    adamId: asset.adamId,
-    pricingParam: asset.pricingParam,
-  });
-  const ours = await deps.assignments.listByAsset(account.id, asset.adamId, asset.pricingParam);
-  const { writes } = compareHoldings(account, ours, apple.items, {
-    complete: apple.consistent,
-    now: deps.clock.now().toISOString(),
-  });
-  if (writes.length > 0) await deps.assignments.putMany(writes);
-  return writes.length;
-}
-
 /**
- * Re-reads the counts of `assets` from Apple, unless the token cannot be used (missing, or refused by
+ * Reads from Apple with the account's token, unless the token cannot be used (missing, or refused by
  * Apple: the account says so already); any other failure is passed on, so the message comes again.
  */
+async function withReadToken<T>(
+  deps: NotificationWorkerDeps,
+  account: Account,
+  read: (token: Secret) => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await withAccountToken(deps, account, 'read', read);
+  } catch (error) {
+    if (error instanceof RuleViolationError || (isVppError(error) && error.isTokenProblem)) return undefined;
+    throw error;
+  }
+}
+
+/** Re-reads the counts of `assets` from Apple (`withReadToken`). */
 async function rereadCounts(
   deps: NotificationWorkerDeps,
   account: Account,
@@ -79,16 +75,12 @@ async function rereadCounts(
   batch: BatchReads,
 ) {
   if (assets.length === 0) return [];
-  try {
-    const rereads = await withAccountToken(deps, account, 'read', (token) =>
-      rereadAssets(deps, account, token, assets, batch),
-    );
-    await reconcileWhenLicensesArrive(deps, account, rereads);
-    return rereads;
-  } catch (error) {
-    if (error instanceof RuleViolationError || (isVppError(error) && error.isTokenProblem)) return [];
-    throw error;
-  }
+  const rereads = await withReadToken(deps, account, (token) =>
+    rereadAssets(deps, account, token, assets, batch),
+  );
+  if (!rereads) return [];
+  await reconcileWhenLicensesArrive(deps, account, rereads);
+  return rereads;
 }
 
 async function applyAssetManagement(
@@ -134,7 +126,7 @@ async function applyAssetManagement(
     if (!success) continue;
     unexplained.set(assetKeyOf(item), { adamId: item.adamId, pricingParam: item.pricingParam });
   }
-  await settleTasks(deps, n.eventId, outcomes);
+  const settled = await settleTasks(deps, n.eventId, outcomes);
   // The next step of a retirement moves on now, not at the status poll (which stays the fallback).
   if (n.type === 'REVOKE')
     await retireAfterRevocation(
@@ -148,6 +140,9 @@ async function applyAssetManagement(
       for (const asset of unexplained.values()) await resyncAssetAssignments(deps, account, token, asset);
     });
   }
+  // The jobs this answer ended: their assets are checked for drift (nothing read when counts agree).
+  if (settled.ended.length > 0)
+    await withReadToken(deps, account, (token) => checkDriftOf(deps, account, token, settled.ended));
 }
 
 async function applyAssetCount(

@@ -5,6 +5,10 @@
  * 2. Apple is the source of truth for who holds what: a holding found at Apple is recorded (source
  *    `apple`), and in a full pass a holding Apple no longer has is marked revoked. Operations in flight
  *    (`pending-grant`, `pending-revoke`) are never touched: only Apple's answer to them settles them.
+ * 2a. Every sync, full or not, then checks each asset for drift (`checkDrift`): one with nothing in
+ *    flight whose `assignedCount` at Apple differs from the holders we record (`holderCount`, kept by
+ *    the sync's writes, counted afresh by a full pass) has its holders re-read from Apple and repaired
+ *    both ways (`assignments.reread` in the report). Assets whose counts agree cost nothing.
  * 3. Every record is written only when something in it changed; new assets get their name and icon
  *    from Apple's content metadata lookup. The account's sync record (versions, time, counts) is the
  *    only write of a sync with nothing new.
@@ -17,12 +21,18 @@
  */
 import type { Account } from '../../domain/account.ts';
 import { type AssetRecord, assetKeyOf, countsAddUp } from '../../domain/asset.ts';
-import { assignmentKey, IN_FLIGHT } from '../../domain/assignment.ts';
+import { assignmentKey, COUNTED_BY_APPLE, holderCountChange, IN_FLIGHT } from '../../domain/assignment.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { Secret } from '../../domain/secret.ts';
 import { appleStatusAction, statusFromApple, type VppUser } from '../../domain/vpp-user.ts';
 import { observeApple, type TokenGuardDeps, withAccountToken } from '../accounts/token-guard.ts';
-import { assetChanged, assetFromApple, compareHoldings, subjectOfApple } from '../apple-records.ts';
+import {
+  assetChanged,
+  assetFromApple,
+  checkDrift,
+  compareHoldings,
+  subjectOfApple,
+} from '../apple-records.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import {
   type ReconcileTrigger,
@@ -57,7 +67,16 @@ export interface DriftReport {
     /** Assets whose counts at Apple do not add up (assigned + available ≠ total), kept as Apple said. */
     countsInconsistent: AssetKey[];
   };
-  readonly assignments: { foundAtApple: number; goneAtApple: number; inFlightLeftAlone: number };
+  readonly assignments: {
+    foundAtApple: number;
+    goneAtApple: number;
+    inFlightLeftAlone: number;
+    /**
+     * The assets whose holders were re-read from Apple after the sync's reads, their `assignedCount`
+     * differing from the holders we record (what was repaired counts in found and gone above).
+     */
+    reread: AssetKey[];
+  };
   /** A full read during which Apple's data kept changing: nothing was marked gone. */
   readonly unstableRead: boolean;
   readonly metadataLookupFailed?: boolean;
@@ -196,10 +215,12 @@ async function syncAssets(deps: SyncDeps, account: Account, token: Secret, now: 
   const changed: AssetRecord[] = [];
   const changes: { before: AssetRecord | undefined; after: AssetRecord }[] = [];
   const countsInconsistent: AssetKey[] = [];
+  const current: AssetRecord[] = [];
   let added = 0;
   for (const apple of read.items) {
     const existing = ours.get(assetKeyOf(apple));
     const next = assetFromApple(account, apple, existing, now);
+    current.push(next);
     if (!countsAddUp(next)) countsInconsistent.push({ adamId: next.adamId, pricingParam: next.pricingParam });
     if (!existing) added++;
     if (!existing || assetChanged(existing, next) || !existing.name) changed.push(next);
@@ -233,6 +254,7 @@ async function syncAssets(deps: SyncDeps, account: Account, token: Secret, now: 
   for (const gone of ours.values()) await deps.assets.remove(account.id, gone.adamId, gone.pricingParam);
   await reconcileWhenLicensesArrive(deps, account, changes);
   return {
+    current,
     added,
     updated: changed.length - added,
     removed: ours.size,
@@ -262,6 +284,20 @@ async function syncAssignments(deps: SyncDeps, account: Account, token: Secret, 
     { complete: wasFull && result.consistent, now },
   );
   if (writes.length > 0) await deps.assignments.putMany(writes);
+  // How each asset's holders moved with these writes; a full pass also counts every asset's holders.
+  const moved = new Map<string, number>();
+  for (const w of writes) {
+    const change = holderCountChange(ours.get(assignmentKey(w))?.state, w.state);
+    moved.set(assetKeyOf(w), (moved.get(assetKeyOf(w)) ?? 0) + change);
+  }
+  let counted: Map<string, number> | undefined;
+  if (wasFull) {
+    const after = new Map(ours);
+    for (const w of writes) after.set(assignmentKey(w), w);
+    counted = new Map();
+    for (const a of after.values())
+      if (COUNTED_BY_APPLE.has(a.state)) counted.set(assetKeyOf(a), (counted.get(assetKeyOf(a)) ?? 0) + 1);
+  }
   let holding = 0;
   if (wasFull) {
     for (const [k, a] of ours)
@@ -278,7 +314,40 @@ async function syncAssignments(deps: SyncDeps, account: Account, token: Secret, 
     inFlightLeftAlone,
     unstable: wasFull && !result.consistent,
     holding,
+    holders: { moved, counted },
   };
+}
+
+/**
+ * Each asset's `holderCount` after the sync's writes: set to what a full pass counted where it
+ * differs, moved by an incremental sync's writes where it is known. Returns the assets as they now are
+ * (a count someone else moved meanwhile is taken as unknown, so the drift check counts again).
+ */
+async function keepHolderCounts(
+  deps: SyncDeps,
+  account: Account,
+  assets: readonly AssetRecord[],
+  holders: { moved: ReadonlyMap<string, number>; counted: ReadonlyMap<string, number> | undefined },
+): Promise<AssetRecord[]> {
+  const kept: AssetRecord[] = [];
+  for (const asset of assets) {
+    const key = assetKeyOf(asset);
+    const { holderCount: seen, ...rest } = asset;
+    const at = [account.id, asset.adamId, asset.pricingParam] as const;
+    let now = seen;
+    if (holders.counted) {
+      const count = holders.counted.get(key) ?? 0;
+      if (seen !== count) now = (await deps.assets.setHolderCount(...at, count, seen)) ? count : undefined;
+    } else {
+      const change = holders.moved.get(key) ?? 0;
+      if (change !== 0 && seen !== undefined) {
+        await deps.assets.moveHolderCount(...at, change);
+        now = seen + change;
+      }
+    }
+    kept.push(now === undefined ? rest : { ...rest, holderCount: now });
+  }
+  return kept;
 }
 
 export async function syncAccount(
@@ -312,6 +381,9 @@ export async function syncAccount(
         now: stamp,
         previous: state?.counts.assignments,
       });
+      // Drift any sync finds: each asset whose count at Apple differs from the holders we record.
+      const counted = await keepHolderCounts(deps, current, assets.current, assignments.holders);
+      const repaired = await checkDrift(deps, current, token, counted);
       const wasFull = users.full && assignments.full;
       // An unstable full pass repaired no removal: it leaves no full pass on record, so the next sync
       // runs full again.
@@ -322,7 +394,7 @@ export async function syncAccount(
         assignmentsVersionId: assignments.result.versionId,
         lastSyncAt: stamp,
         ...(lastFullSyncAt ? { lastFullSyncAt } : {}),
-        counts: { assignments: assignments.holding },
+        counts: { assignments: assignments.holding + repaired.foundAtApple - repaired.goneAtApple },
       });
       return {
         full: wasFull,
@@ -334,9 +406,10 @@ export async function syncAccount(
           countsInconsistent: assets.countsInconsistent,
         },
         assignments: {
-          foundAtApple: assignments.foundAtApple,
-          goneAtApple: assignments.goneAtApple,
+          foundAtApple: assignments.foundAtApple + repaired.foundAtApple,
+          goneAtApple: assignments.goneAtApple + repaired.goneAtApple,
           inFlightLeftAlone: assignments.inFlightLeftAlone,
+          reread: repaired.reread,
         },
         unstableRead: assignments.unstable,
         ...(assets.metadataLookupFailed ? { metadataLookupFailed: true } : {}),

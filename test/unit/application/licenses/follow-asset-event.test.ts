@@ -206,8 +206,8 @@ describe('settleTasks', () => {
   it('moves each record once even when the same answer is applied twice, counting it once', async () => {
     const records = waiting(['A', 'B']);
     const outcomes = records.map((record) => ({ record }));
-    expect(await settleTasks(deps, 'event-1', [...outcomes, ...outcomes])).toBe(2);
-    expect(await settleTasks(deps, 'event-1', outcomes)).toBe(0);
+    expect((await settleTasks(deps, 'event-1', [...outcomes, ...outcomes])).moved).toBe(2);
+    expect((await settleTasks(deps, 'event-1', outcomes)).moved).toBe(0);
     expect(await deps.jobs.get('job-1')).toMatchObject({ completed: 2, failed: 0 });
     // The reservations given back once; Apple's counts untouched (only a re-read changes them).
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
@@ -220,7 +220,7 @@ describe('settleTasks', () => {
     const [a] = waiting(['A']);
     const [b] = waiting(['B'], { eventId: 'event-2' });
     const [c] = waiting(['C'], { state: 'granted', eventId: undefined });
-    const moved = await settleTasks(
+    const { moved } = await settleTasks(
       deps,
       'event-1',
       [a, b, c].map((record) => ({ record: record as AssignmentRecord })),
@@ -241,13 +241,12 @@ describe('settleTasks', () => {
     );
     deps.assignments.seed(...records);
     const before = deps.settlements.commits;
-    expect(
-      await settleTasks(
-        deps,
-        'event-big',
-        records.map((record) => ({ record })),
-      ),
-    ).toBe(200);
+    const settled = await settleTasks(
+      deps,
+      'event-big',
+      records.map((record) => ({ record })),
+    );
+    expect(settled).toEqual({ moved: 200, ended: [{ adamId: ADAM, pricingParam: 'STDQ' }] });
     expect(deps.settlements.commits - before).toBeGreaterThanOrEqual(3);
     expect(await deps.jobs.get('job-big')).toMatchObject({ completed: 200, state: 'succeeded' });
   });
