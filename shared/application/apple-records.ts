@@ -18,12 +18,7 @@
  */
 import type { Account } from '../domain/account.ts';
 import { APPLE_ASSET_FIELDS, type AssetRecord, assetKeyOf, UNLIMITED_TOTAL } from '../domain/asset.ts';
-import {
-  type AssignmentRecord,
-  assignmentKey,
-  COUNTED_BY_APPLE,
-  IN_FLIGHT,
-} from '../domain/assignment.ts';
+import { type AssignmentRecord, assignmentKey, COUNTED_BY_APPLE, IN_FLIGHT } from '../domain/assignment.ts';
 import { canMove, foundAtApple, next } from '../domain/assignment-state.ts';
 import type { Secret } from '../domain/secret.ts';
 import type { AssetRepository } from './ports/asset-repository.ts';
@@ -345,7 +340,13 @@ export async function checkDrift(
       holders = resynced.holders;
     }
     if (holders !== asset.holderCount)
-      await deps.assets.setHolderCount(account.id, asset.adamId, asset.pricingParam, holders, asset.holderCount);
+      await deps.assets.setHolderCount(
+        account.id,
+        asset.adamId,
+        asset.pricingParam,
+        holders,
+        asset.holderCount,
+      );
   }
   return { foundAtApple, goneAtApple, reread, inFlight };
 }

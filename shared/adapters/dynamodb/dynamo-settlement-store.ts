@@ -14,8 +14,8 @@ import {
   type SettlementMove,
   type SettlementStore,
 } from '../../application/ports/settlement-store.ts';
-import { unreserveUpdate } from './dynamo-asset-repository.ts';
 import { holderCountChange } from '../../domain/assignment.ts';
+import { unreserveUpdate } from './dynamo-asset-repository.ts';
 import { toItem } from './dynamo-assignment-repository.ts';
 import { isTransactionCancelled } from './errors.ts';
 import { jobPartition, keys } from './keys.ts';

@@ -20,7 +20,12 @@ export interface AssetRepository {
    * Moves `holderCount` by `change` (records written outside a settlement: a sync's holdings found or
    * gone at Apple); an asset whose count is not known yet, or absent, is left alone.
    */
-  moveHolderCount(accountId: string, adamId: string, pricingParam: PricingParam, change: number): Promise<void>;
+  moveHolderCount(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    change: number,
+  ): Promise<void>;
   /**
    * Sets `holderCount` to what a drift check counted, unless it moved since the check read it as `seen`
    * (undefined: not known); returns whether it was written.

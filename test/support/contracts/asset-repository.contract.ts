@@ -119,7 +119,10 @@ export function describeAssetRepositoryContract(name: string, make: Make<AssetRe
       expect(await repo.setHolderCount(accountId, asset.adamId, 'STDQ', 3, undefined)).toBe(true);
       await repo.moveHolderCount(accountId, asset.adamId, 'STDQ', -1);
       await repo.saveAppleFacts([{ ...asset, assignedCount: 9, holderCount: 0 }]);
-      expect(await repo.get(accountId, asset.adamId, 'STDQ')).toMatchObject({ holderCount: 2, assignedCount: 9 });
+      expect(await repo.get(accountId, asset.adamId, 'STDQ')).toMatchObject({
+        holderCount: 2,
+        assignedCount: 9,
+      });
       // Someone moved it since the check read 3: the check's count is not written.
       expect(await repo.setHolderCount(accountId, asset.adamId, 'STDQ', 5, 3)).toBe(false);
       expect(await repo.setHolderCount(accountId, asset.adamId, 'STDQ', 5, 2)).toBe(true);

@@ -154,8 +154,22 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
     it('moves the asset’s holder count by the holders its moves add or take, in the same commit', async () => {
       const [a, b] = (await seed(2, ['A', 'B'])) as [AssignmentRecord, AssignmentRecord];
       expect(await s.assets.setHolderCount(accountId, adamId, 'STDQ', 2, undefined)).toBe(true);
-      const held = aRecord({ accountId, adamId, subjectId: 'R', state: 'pending-revoke', jobId, eventId: 'e' });
-      const kept = aRecord({ accountId, adamId, subjectId: 'K', state: 'pending-revoke', jobId, eventId: 'e' });
+      const held = aRecord({
+        accountId,
+        adamId,
+        subjectId: 'R',
+        state: 'pending-revoke',
+        jobId,
+        eventId: 'e',
+      });
+      const kept = aRecord({
+        accountId,
+        adamId,
+        subjectId: 'K',
+        state: 'pending-revoke',
+        jobId,
+        eventId: 'e',
+      });
       await s.assignments.putMany([held, kept]);
       await s.settlements.commit([
         { record: a, next: done(a), asset: 'unreserve', job: 'completed' },
@@ -165,7 +179,10 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
         { record: kept, next: { ...kept, state: 'granted', eventId: undefined }, job: 'failed' },
       ]);
       // 2 + 1 granted − 1 revoked.
-      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({ holderCount: 2, pendingCount: 0 });
+      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({
+        holderCount: 2,
+        pendingCount: 0,
+      });
     });
 
     it('moves a record whose asset and job are gone, and creates neither', async () => {

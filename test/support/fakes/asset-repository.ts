@@ -48,7 +48,11 @@ export class MemoryAssetRepository implements AssetRepository {
 
   async saveAppleFacts(assets: readonly AssetRecord[]): Promise<void> {
     for (const asset of assets) {
-      const { pendingCount: _pending, holderCount: _holders, ...facts } = AssetRecordSchema.parse(copy(asset));
+      const {
+        pendingCount: _pending,
+        holderCount: _holders,
+        ...facts
+      } = AssetRecordSchema.parse(copy(asset));
       const k = keyOf(asset.accountId, asset.adamId, asset.pricingParam);
       const existing = this.#assets.get(k);
       // SET of the defined fields only: a field the new record lacks (a name) keeps its stored value.
@@ -102,7 +106,6 @@ export class MemoryAssetRepository implements AssetRepository {
     pricingParam: PricingParam,
     change: number,
   ): Promise<void> {
-    this.holderCountWrites++;
     const asset = this.#assets.get(keyOf(accountId, adamId, pricingParam));
     if (asset?.holderCount !== undefined) asset.holderCount += change;
   }
@@ -114,15 +117,11 @@ export class MemoryAssetRepository implements AssetRepository {
     count: number,
     seen: number | undefined,
   ): Promise<boolean> {
-    this.holderCountWrites++;
     const asset = this.#assets.get(keyOf(accountId, adamId, pricingParam));
     if (!asset || asset.holderCount !== seen) return false;
     asset.holderCount = count;
     return true;
   }
-
-  /** How many writes of `holderCount` were asked for (tests that count writes). */
-  holderCountWrites = 0;
 
   /** For the fake settlement store: the stored asset itself, to change in place. */
   stored(accountId: string, adamId: string, pricingParam: string): AssetRecord | undefined {

@@ -4,7 +4,7 @@
  * never touched; removals only from a full, stable read; a sync with nothing new writes only its record
  * and leaves no job; faults that may pass are retried through the queue.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { toAssetView } from '../../../../shared/application/assets/asset-view.ts';
 import type { ResponseAsset } from '../../../../shared/application/ports/vpp-schemas.ts';
 import { RetryLaterError } from '../../../../shared/application/retry-later.ts';
@@ -131,7 +131,7 @@ describe('syncAccount: the first sync', () => {
 
 describe('syncAccount: later syncs', () => {
   beforeEach(async () => {
-    givenAsset(deps, account, { availableCount: 9, assignedCount: 1, name: 'Pages' });
+    givenAsset(deps, account, { availableCount: 9, assignedCount: 1, name: 'Pages', holderCount: 1 });
     givenHoldings(deps, account, { subjectId: 'A', source: 'manual' });
     deps.vpp.assets = [appleAsset()];
     deps.vpp.assignments = [holding('A')];
@@ -163,16 +163,21 @@ describe('syncAccount: later syncs', () => {
     expect(deps.audit.entries()).toEqual([]);
   });
 
-  it('finds a holding made elsewhere incrementally, but a removal only in a full pass', async () => {
+  it('finds a holding made elsewhere incrementally, and a removal by the counts or a full pass', async () => {
     deps.vpp.assignmentsSince = [holding('NEW')];
     deps.vpp.assignments = [holding('NEW')];
+    // Apple's count still says 2 (a count read before the removal): the counts show no drift.
+    deps.vpp.assets = [appleAsset({ assignedCount: 2, availableCount: 8 })];
     const incremental = await syncAccount(deps, account, { full: false, actor });
-    expect(incremental.assignments).toMatchObject({ foundAtApple: 1, goneAtApple: 0 });
+    expect(incremental.assignments).toMatchObject({ foundAtApple: 1, goneAtApple: 0, reread: [] });
     expect(await record('NEW')).toMatchObject({ state: 'granted', source: 'apple' });
     expect(await record('A')).toMatchObject({ state: 'granted' });
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ holderCount: 2 });
     const full = await syncAccount(deps, account, { full: true, actor });
     expect(full.assignments).toMatchObject({ foundAtApple: 0, goneAtApple: 1 });
     expect(await record('A')).toMatchObject({ state: 'revoked', source: 'manual' });
+    // A full pass counts the holders afresh.
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ holderCount: 1 });
   });
 
   it('falls back to a full pass when Apple no longer knows the version (9721)', async () => {
@@ -287,6 +292,108 @@ describe('syncAccount: later syncs', () => {
       kind: 'token_revoked',
     });
     expect((await deps.accounts.get(account.id))?.status).toBe('revoked');
+  });
+});
+
+describe('syncAccount: drift between full passes', () => {
+  const asset = { adamId: ADAM, pricingParam: 'STDQ' as const };
+  const byAsset = () =>
+    deps.vpp.callsOf('readAssignments').filter((c) => (c.args[0] as { adamId?: string })?.adamId === ADAM);
+  beforeEach(async () => {
+    givenAsset(deps, account, { availableCount: 8, assignedCount: 2, name: 'Pages', holderCount: 2 });
+    givenHoldings(deps, account, { subjectId: 'A', source: 'manual' }, { subjectId: 'B', source: 'manual' });
+    deps.vpp.assignments = [holding('A'), holding('B')];
+    await synced({ counts: { assignments: 2 } });
+    deps.clock.advance({ hours: 1 });
+  });
+
+  it('repairs a licence taken back at Apple by another tool in an ordinary sync, and reports it', async () => {
+    // Another tool took B back: Apple's incremental read shows nothing, but its count does.
+    deps.vpp.assignments = [holding('A')];
+    deps.vpp.assets = [appleAsset({ assignedCount: 1, availableCount: 9 })];
+    const report = await syncAccount(deps, account, { full: false, actor });
+    expect(report.full).toBe(false);
+    expect(report.assignments).toMatchObject({ foundAtApple: 0, goneAtApple: 1, reread: [asset] });
+    expect(driftFound(report)).toBe(true);
+    expect(byAsset()).toHaveLength(1);
+    expect(byAsset()[0]?.args[0]).toEqual(asset);
+    expect(await record('B')).toMatchObject({ state: 'revoked', source: 'manual' });
+    expect(await record('A')).toMatchObject({ state: 'granted' });
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ holderCount: 1 });
+    expect((await deps.syncStates.get(account.id))?.counts.assignments).toBe(1);
+    // Repaired: the next sync finds the counts agreeing and reads nothing more.
+    await syncAccount(deps, account, { full: false, actor });
+    expect(byAsset()).toHaveLength(1);
+  });
+
+  it('finds a licence given elsewhere that the incremental read did not show', async () => {
+    deps.vpp.assignments = [holding('A'), holding('B'), { ...asset, clientUserId: 'elsewhere' }];
+    deps.vpp.assets = [appleAsset({ assignedCount: 3, availableCount: 7 })];
+    const report = await syncAccount(deps, account, { full: false, actor });
+    expect(report.assignments).toMatchObject({ foundAtApple: 1, goneAtApple: 0, reread: [asset] });
+    expect(await deps.assignments.get(account.id, ADAM, 'STDQ', 'user', 'elsewhere')).toMatchObject({
+      state: 'granted',
+      source: 'apple',
+    });
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ holderCount: 3 });
+  });
+
+  it('costs no assignment read, at Apple or ours, and no write when the counts agree', async () => {
+    deps.vpp.assets = [
+      appleAsset({ assignedCount: 2, availableCount: 8 }),
+      appleAsset({ adamId: 'other', assignedCount: 0, availableCount: 10 }),
+    ];
+    givenAsset(deps, account, { adamId: 'other', assignedCount: 0, availableCount: 10, holderCount: 0 });
+    const ours = {
+      listByAsset: vi.spyOn(deps.assignments, 'listByAsset'),
+      listByAccount: vi.spyOn(deps.assignments, 'listByAccount'),
+      putMany: vi.spyOn(deps.assignments, 'putMany'),
+      transition: vi.spyOn(deps.assignments, 'transition'),
+      saveAppleFacts: vi.spyOn(deps.assets, 'saveAppleFacts'),
+      setHolderCount: vi.spyOn(deps.assets, 'setHolderCount'),
+      moveHolderCount: vi.spyOn(deps.assets, 'moveHolderCount'),
+      remove: vi.spyOn(deps.assets, 'remove'),
+    };
+    const report = await syncAccount(deps, account, { full: false, actor });
+    expect(driftFound(report)).toBe(false);
+    expect(report.assignments.reread).toEqual([]);
+    // Apple: the incremental read only; no per-asset read of assignments.
+    expect(deps.vpp.callsOf('readAssignments').map((c) => c.args[0])).toEqual([{ sinceVersionId: 'a-v1' }]);
+    for (const [name, spy] of Object.entries(ours))
+      expect({ [name]: spy.mock.calls.length }).toEqual({ [name]: 0 });
+  });
+
+  it('leaves an asset with something in flight to the answer that settles it', async () => {
+    deps.vpp.assignments = [holding('A')];
+    deps.vpp.assets = [appleAsset({ assignedCount: 1, availableCount: 9 })];
+    // A revocation in flight (B: Apple took it, its answer is not in yet) ...
+    deps.assignments.seed({
+      ...must(await record('B')),
+      state: 'pending-revoke',
+      jobId: 'j',
+      eventId: 'e1',
+    });
+    const revoking = await syncAccount(deps, account, { full: false, actor });
+    expect(revoking.assignments).toMatchObject({ goneAtApple: 0, reread: [] });
+    expect(await record('B')).toMatchObject({ state: 'pending-revoke', eventId: 'e1' });
+    // ... or a grant reserved and not answered yet.
+    deps.assignments.seed({ ...must(await record('B')), state: 'granted', eventId: undefined });
+    deps.assets.seed({ ...must(await deps.assets.get(account.id, ADAM, 'STDQ')), pendingCount: 1 });
+    const listed = vi.spyOn(deps.assignments, 'listByAsset');
+    const granting = await syncAccount(deps, account, { full: false, actor });
+    expect(granting.assignments).toMatchObject({ goneAtApple: 0, reread: [] });
+    expect(listed).not.toHaveBeenCalled();
+    expect(byAsset()).toEqual([]);
+    expect(await record('B')).toMatchObject({ state: 'granted' });
+  });
+
+  it('counts the holders of an asset it never counted, reading Apple only if they differ', async () => {
+    deps.assets.seed({ ...must(await deps.assets.get(account.id, ADAM, 'STDQ')), holderCount: undefined });
+    deps.vpp.assets = [appleAsset({ assignedCount: 2, availableCount: 8 })];
+    const report = await syncAccount(deps, account, { full: false, actor });
+    expect(report.assignments.reread).toEqual([]);
+    expect(byAsset()).toEqual([]);
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ holderCount: 2 });
   });
 });
 
