@@ -3,7 +3,7 @@
  * settlement rules they share (settle-event.ts): success, Apple's refusals per subject, an event Apple
  * forgot, one that stays pending, and answers that come twice.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { followAssetEvent, outcomesOf } from '../../../../shared/application/licenses/follow-asset-event.ts';
 import { reasonFor, settleTasks } from '../../../../shared/application/licenses/settle-event.ts';
 import type { ParsedQueueMessage } from '../../../../shared/application/messages.ts';
@@ -199,6 +199,55 @@ describe('followAssetEvent', () => {
       state: 'failed',
       error: { code: 'account.not_found' },
     });
+  });
+});
+
+describe('followAssetEvent: the drift check when the job ends', () => {
+  const byAsset = () =>
+    deps.vpp.callsOf('readAssignments').filter((c) => (c.args[0] as { adamId?: string })?.adamId === ADAM);
+  beforeEach(() => {
+    // One holder before the job (OLD), counted; the job grants A, B and C.
+    givenAsset(deps, account, { availableCount: 9, assignedCount: 1, pendingCount: 3, holderCount: 1 });
+    givenHoldings(deps, account, { subjectId: 'OLD', source: 'manual' });
+    waiting(['A', 'B', 'C']);
+    deps.vpp.endEvent('event-1', { state: 'complete', numRequested: 3, numCompleted: 3 });
+  });
+
+  it('repairs a holder another tool took back meanwhile, once the job has ended', async () => {
+    // Apple: the job's three, and OLD taken back elsewhere (3 assigned, not 1 + 3).
+    givenAppleAsset(deps, { assignedCount: 3, availableCount: 7 });
+    deps.vpp.assignments = ['A', 'B', 'C'].map((serialNumber) => ({
+      adamId: ADAM,
+      pricingParam: 'STDQ' as const,
+      serialNumber,
+    }));
+    await followAssetEvent(deps, message());
+    expect(await deps.jobs.get('job-1')).toMatchObject({ state: 'succeeded' });
+    expect(byAsset().map((c) => c.args[0])).toEqual([{ adamId: ADAM, pricingParam: 'STDQ' }]);
+    expect(await state('OLD')).toBe('revoked');
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
+      holderCount: 3,
+      assignedCount: 3,
+    });
+  });
+
+  it('reads no assignment when the counts agree, nor while the job is still running', async () => {
+    givenAppleAsset(deps, { assignedCount: 4, availableCount: 6 });
+    await followAssetEvent(deps, message());
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ holderCount: 4 });
+    expect(byAsset()).toEqual([]);
+    // Another job whose first event ends with a subject still to come: no check yet.
+    await givenJob(deps, { id: 'job-2', requested: 2, state: 'running' });
+    waiting(['D'], { jobId: 'job-2', eventId: 'event-2' });
+    waiting(['E'], { jobId: 'job-2', eventId: 'event-3' });
+    deps.vpp.endEvent('event-2', { state: 'complete', numRequested: 1, numCompleted: 1 });
+    givenAppleAsset(deps, { assignedCount: 5, availableCount: 5 });
+    deps.vpp.assignments = [];
+    const listed = vi.spyOn(deps.assignments, 'listByAsset');
+    await followAssetEvent(deps, message({ eventId: 'event-2', jobId: 'job-2' }));
+    expect(await state('D')).toBe('granted');
+    expect(listed).not.toHaveBeenCalled();
+    expect(byAsset()).toEqual([]);
   });
 });
 
