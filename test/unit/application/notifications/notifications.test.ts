@@ -202,6 +202,25 @@ describe('applyAppleNotification', () => {
     expect(await record('A')).toMatchObject({ state: 'pending-grant' });
   });
 
+  it('checks the asset for drift when the answer ends the job: a holder taken back elsewhere is repaired', async () => {
+    // OLD held before the job; another tool took it back, so Apple counts 2 where we count 3.
+    givenHoldings(deps, account, { subjectId: 'OLD', source: 'manual' });
+    deps.assets.seed({ ...must(await deps.assets.get(account.id, ADAM, 'STDQ')), holderCount: 1 });
+    givenAppleAsset(deps, { assignedCount: 2, availableCount: 8 });
+    deps.vpp.assignments = ['A', 'B'].map((serialNumber) => ({
+      adamId: ADAM,
+      pricingParam: 'STDQ' as const,
+      serialNumber,
+    }));
+    await applyAppleNotification(deps, account.id, assetManagement('SUCCESS', ['A', 'B']));
+    expect(await deps.jobs.get('job-1')).toMatchObject({ state: 'succeeded' });
+    expect(deps.vpp.callsOf('readAssignments').map((c) => c.args[0])).toEqual([
+      { adamId: ADAM, pricingParam: 'STDQ' },
+    ]);
+    expect(await record('OLD')).toMatchObject({ state: 'revoked' });
+    expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ holderCount: 2 });
+  });
+
   it('re-reads the counts on ASSET_COUNT instead of adding the delta, however often and late it comes', async () => {
     deps.vpp.assets = [
       {
