@@ -258,23 +258,62 @@ describe('a sync with nothing new', () => {
 });
 
 describe('drift', () => {
-  it('finds holdings made elsewhere incrementally, and removals in a full pass', async () => {
+  const held = async (serial: string, asset = APP) =>
+    (await rt.deps.assignments.get(accountId, asset.adamId, asset.pricingParam, 'device', serial))?.state;
+
+  it('finds holdings made elsewhere and, from the counts, removals in an ordinary sync', async () => {
     rt.simulator.externalAssign(LOCATION, APP, { serialNumber: 'ELSEWHERE-1' });
     rt.simulator.externalUnassign(LOCATION, APP, { serialNumber: 'SYNC0005' });
+    rt.simulator.resetCalls();
     const incremental = await syncNow();
+    // The incremental read finds ELSEWHERE-1; Apple's count (unchanged: one in, one out) then differs
+    // from our holders, so the asset's holders are read again and SYNC0005 is found gone.
     expect(incremental.summary.drift).toMatchObject({
       full: false,
-      assignments: { foundAtApple: 1, goneAtApple: 0 },
+      assignments: { foundAtApple: 1, goneAtApple: 1, reread: [APP] },
     });
+    expect(rt.simulator.calls()['GET assignments']).toBe(2);
+    expect(await held('SYNC0005')).toBe('revoked');
+    await expectSameAsApple();
     const full = await syncNow(true);
     expect(full.summary.drift).toMatchObject({
       full: true,
-      assignments: { foundAtApple: 0, goneAtApple: 1 },
+      assignments: { foundAtApple: 0, goneAtApple: 0, reread: [] },
     });
+  });
+
+  it('repairs a licence taken back elsewhere when a job that changed the asset ends, without a sync', async () => {
     expect(
-      (await rt.deps.assignments.get(accountId, APP.adamId, APP.pricingParam, 'device', 'SYNC0005'))?.state,
-    ).toBe('revoked');
+      (await rt.call('PUT', '/v1/devices', { body: [{ serialNumber: 'DRIFT-1', networkId: 'n' }] })).status,
+    ).toBe(200);
+    rt.simulator.externalUnassign(LOCATION, APP, { serialNumber: 'SYNC0007' });
+    const granted = await rt.call('POST', `/v1/accounts/${accountId}/assets/${APP.adamId}/grants`, {
+      body: { serialNumbers: ['DRIFT-1'] },
+    });
+    expect(granted.status).toBe(202);
+    await eventually(
+      async () => (await held('SYNC0007')) === 'revoked',
+      30_000,
+      'the drift check at the job end',
+    );
+    expect(await held('DRIFT-1')).toBe('granted');
+    const asset = await rt.deps.assets.get(accountId, APP.adamId, APP.pricingParam);
+    expect(asset?.holderCount).toBe(asset?.assignedCount);
     await expectSameAsApple();
+  });
+
+  it('reads no assignment of any asset and writes nothing more when the counts agree', async () => {
+    await syncNow();
+    rt.simulator.resetCalls();
+    writes.reset();
+    const job = await syncNow();
+    expect(job.summary.drift.assignments).toMatchObject({ foundAtApple: 0, goneAtApple: 0, reread: [] });
+    expect(rt.simulator.calls()['GET assignments']).toBe(1);
+    // The incremental read found nothing, so no holding is read; the counts agree, so no asset's
+    // holdings are listed; nothing of an asset or a holding is written.
+    const tables = writes.byTable();
+    expect(tables[rt.tables.assignments ?? 'assignments']).toBeUndefined();
+    expect(tables[rt.tables.assets ?? 'assets']?.writes ?? 0).toBe(0);
   });
 
   it('falls back to a full pass when Apple no longer knows the version (9721)', async () => {
@@ -291,8 +330,6 @@ describe('drift', () => {
 
   it('does not count a full pass whose read kept changing: the next sync runs full and repairs', async () => {
     rt.simulator.externalUnassign(LOCATION, APP, { serialNumber: 'SYNC0006' });
-    const held = async () =>
-      (await rt.deps.assignments.get(accountId, APP.adamId, APP.pricingParam, 'device', 'SYNC0006'))?.state;
     rt.simulator.setFaults({ versionChangeBetweenPages: true });
     const unstable = await syncNow(true);
     rt.simulator.clearFaults();
@@ -301,7 +338,7 @@ describe('drift', () => {
       unstableRead: true,
       assignments: { goneAtApple: 0 },
     });
-    expect(await held()).toBe('granted');
+    expect(await held('SYNC0006')).toBe('granted');
     expect((await rt.deps.syncStates.get(accountId))?.lastFullSyncAt).toBeUndefined();
 
     const next = await syncNow();
@@ -310,7 +347,7 @@ describe('drift', () => {
       unstableRead: false,
       assignments: { goneAtApple: 1 },
     });
-    expect(await held()).toBe('revoked');
+    expect(await held('SYNC0006')).toBe('revoked');
     const state = await rt.deps.syncStates.get(accountId);
     expect(state?.lastFullSyncAt).toBe(state?.lastSyncAt);
     expect((await syncNow()).summary.drift.full).toBe(false);

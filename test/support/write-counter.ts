@@ -8,6 +8,8 @@ export interface WriteCounter {
   readonly total: () => number;
   readonly byCommand: () => Record<string, number>;
   readonly reads: () => number;
+  /** The items written and the reads made, per table. */
+  readonly byTable: () => Record<string, { writes: number; reads: number }>;
   reset(): void;
 }
 
@@ -45,14 +47,26 @@ export function countWrites(
   const ignored = new Set(options.ignoreTables ?? []);
   let counts: Record<string, number> = {};
   let reads = 0;
+  let tables: Record<string, { writes: number; reads: number }> = {};
+  const table = (name: string) => {
+    tables[name] ??= { writes: 0, reads: 0 };
+    return tables[name];
+  };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       const input = args.input as { RequestItems?: Record<string, unknown[]>; TransactItems?: unknown[] };
       if (WRITES.has(name)) {
-        const items = tablesOf(name, input).filter((table) => !ignored.has(table)).length;
-        if (items > 0) counts[name] = (counts[name] ?? 0) + items;
-      } else if (READS.has(name)) reads++;
+        const written = tablesOf(name, input).filter((t) => !ignored.has(t));
+        if (written.length > 0) counts[name] = (counts[name] ?? 0) + written.length;
+        for (const t of written) table(t).writes++;
+      } else if (READS.has(name)) {
+        reads++;
+        const read = input.RequestItems
+          ? Object.keys(input.RequestItems)
+          : [(input as { TableName?: string }).TableName ?? ''];
+        for (const t of read) table(t).reads++;
+      }
       return next(args);
     },
     { step: 'initialize', name: 'test-write-counter' },
@@ -61,9 +75,11 @@ export function countWrites(
     total: () => Object.values(counts).reduce((a, b) => a + b, 0),
     byCommand: () => ({ ...counts }),
     reads: () => reads,
+    byTable: () => structuredClone(tables),
     reset: () => {
       counts = {};
       reads = 0;
+      tables = {};
     },
   };
 }
