@@ -242,8 +242,9 @@ export interface HoldingsResynced {
 
 /**
  * Re-reads one asset's holdings from Apple (`GET assignments?adamId=&pricingParam=`) and makes `ours`
- * (the asset's records, as listed) match, both ways, never touching operations in flight; gone at
- * Apple only when Apple's list was stable (the client keeps only the items of this asset).
+ * (the asset's records, as listed) match, both ways, never touching operations in flight (nor a
+ * record moved since it was listed); gone at Apple only when Apple's list was stable (the client
+ * keeps only the items of this asset).
  */
 export async function resyncHoldings(
   deps: HoldingsDeps,
@@ -256,13 +257,22 @@ export async function resyncHoldings(
     adamId: asset.adamId,
     pricingParam: asset.pricingParam,
   });
-  const { writes, foundAtApple, goneAtApple } = compareHoldings(account, ours, apple.items, {
+  const { writes } = compareHoldings(account, ours, apple.items, {
     complete: apple.consistent,
     now: deps.clock.now().toISOString(),
   });
-  if (writes.length > 0) await deps.assignments.putMany(writes);
+  // Each repair is conditional on the state listed: a record someone moved since (a grant or a
+  // revocation started meanwhile) is left to whoever moved it.
   const after = new Map(ours.map((r) => [assignmentKey(r), r]));
-  for (const w of writes) after.set(assignmentKey(w), w);
+  let foundAtApple = 0;
+  let goneAtApple = 0;
+  for (const w of writes) {
+    const seen = after.get(assignmentKey(w));
+    if (!(await deps.assignments.transition(w, [seen?.state ?? 'absent']))) continue;
+    if (COUNTED_BY_APPLE.has(w.state)) foundAtApple++;
+    else goneAtApple++;
+    after.set(assignmentKey(w), w);
+  }
   return { foundAtApple, goneAtApple, holders: holdersIn([...after.values()]) };
 }
 

@@ -387,6 +387,25 @@ describe('syncAccount: drift between full passes', () => {
     expect(await record('B')).toMatchObject({ state: 'granted' });
   });
 
+  it('leaves a record moved while its holders were re-read to whoever moved it', async () => {
+    deps.vpp.assignments = [holding('A')];
+    deps.vpp.assets = [appleAsset({ assignedCount: 1, availableCount: 9 })];
+    // A revocation of B starts (and reaches Apple) between our listing and Apple's answer.
+    deps.vpp.on('readAssignments', async (_token, filter) => {
+      if (filter?.adamId === ADAM)
+        deps.assignments.seed({
+          ...must(await record('B')),
+          state: 'pending-revoke',
+          jobId: 'j',
+          eventId: 'e',
+        });
+      return { items: deps.vpp.assignments, versionId: 'v', consistent: true, pages: 1, meta: {} };
+    });
+    const report = await syncAccount(deps, account, { full: false, actor });
+    expect(report.assignments).toMatchObject({ goneAtApple: 0, reread: [asset] });
+    expect(await record('B')).toMatchObject({ state: 'pending-revoke', eventId: 'e' });
+  });
+
   it('counts the holders of an asset it never counted, reading Apple only if they differ', async () => {
     deps.assets.seed({ ...must(await deps.assets.get(account.id, ADAM, 'STDQ')), holderCount: undefined });
     deps.vpp.assets = [appleAsset({ assignedCount: 2, availableCount: 8 })];
