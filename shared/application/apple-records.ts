@@ -1,8 +1,8 @@
 /**
  * Apple's answers made into our records, in one place for the sync (SPEC §5.3) and the notifications
  * (SPEC §5.6): an asset from Apple's asset list, and our holdings against Apple's assignments.
- * - An asset keeps our name, icon, reservations and holder count; everything else is Apple's, as Apple last said it
- *   (never moved by deltas). Books are never revocable, whatever a field says.
+ * - An asset keeps our name, icon, reservations and holder count; everything else is Apple's, as
+ *   Apple last said it (never moved by deltas). Books are never revocable, whatever a field says.
  * - An asset's counts are re-read from Apple (`rereadAssets`) after every answer of Apple's that
  *   changed who holds it or showed our counts stale (`assetsToReread`): a notification of an
  *   assignment change (ours or another tool's), a grant or revocation that ended, a refusal for want

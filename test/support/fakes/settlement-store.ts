@@ -1,8 +1,9 @@
 /**
  * The settlement over the fake assignments, assets and jobs, as `DynamoSettlementStore` commits it:
  * a record moves only while it is in the state and has the event id the settler read; the counts of the
- * moves that landed are added to their asset (reservations given back, never below zero; an absent asset is
- * left out) and their holders (`holderCount`), and job (an absent job is left out), all at once.
+ * moves that landed are added to their asset (reservations given back, never below zero; the holders
+ * its moves add or take, `holderCount`; an absent asset is left out) and job (an absent job is left
+ * out), all at once.
  */
 import {
   MAX_SETTLEMENT_MOVES,
