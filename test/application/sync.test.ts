@@ -9,6 +9,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultConfig } from '../../functions/local/apple-simulator/index.ts';
 import { applyAppleNotification } from '../../shared/application/notifications/apply-apple-notification.ts';
+import { QUEUES } from '../../shared/config/queues.ts';
 import type { AssignmentRecord } from '../../shared/domain/assignment.ts';
 import { Secret } from '../../shared/domain/secret.ts';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
@@ -305,6 +306,16 @@ describe('drift', () => {
 
   it('reads no assignment of any asset and writes nothing more when the counts agree', async () => {
     await syncNow();
+    // The last test's job may still have an event poll or a notification on its way: let it land.
+    await eventually(
+      async () => {
+        await rt.simulator.settle();
+        for (const q of QUEUES) if ((await rt.queueDepth(q.id)) > 0) return false;
+        return true;
+      },
+      30_000,
+      'every queue drained',
+    );
     rt.simulator.resetCalls();
     writes.reset();
     const job = await syncNow();
