@@ -25,7 +25,33 @@ export const AuditEntrySchema = z
 const route = jwtRoutes('audit');
 
 export const listAudit = route('listAudit', 'GET /v1/audit', {
-  summary: 'Every change, newest first: who or what did it, what, when, and the result.',
-  query: z.object(PageQueryShape),
+  summary:
+    'Every change, newest first: who or what did it, what, when, and the result; filtered by actor, action, account and time.',
+  query: z
+    .object({
+      ...PageQueryShape,
+      actor: z.string().trim().min(1).max(254).optional().meta({
+        description: "Who did it: a person's e-mail, or the id of a schedule, Apple or the system.",
+      }),
+      action: z
+        .string()
+        .regex(/^[a-z][a-z_]*(\.[a-z][a-z_]*)*$/, 'a dotted action, such as license.granted or license')
+        .max(64)
+        .optional()
+        .meta({ description: 'One action (license.granted), or a family (license: every license.*).' }),
+      accountId: z
+        .string()
+        .trim()
+        .min(1)
+        .max(64)
+        .optional()
+        .meta({ description: 'Entries about this account.' }),
+      from: z.iso.datetime().optional().meta({ description: 'The earliest time listed (included).' }),
+      to: z.iso.datetime().optional().meta({ description: 'The latest time listed (included).' }),
+    })
+    .refine((q) => !q.from || !q.to || q.from <= q.to, {
+      message: 'from must not be after to',
+      path: ['from'],
+    }),
   response: { status: 200, schema: pageOf(AuditEntrySchema, 'AuditPage') },
 });

@@ -67,8 +67,19 @@ export const putDevices = route('putDevices', 'PUT /v1/devices', {
 });
 
 export const listDevices = route('listDevices', 'GET /v1/devices', {
-  summary: 'The inventory; filters networkId and tag.',
-  query: z.object({ ...PageQueryShape, networkId: z.string().optional(), tag: z.string().optional() }),
+  summary: 'The inventory; filters networkId, tag and serialPrefix (the serial numbers that start with it).',
+  query: z.object({
+    ...PageQueryShape,
+    networkId: z.string().optional(),
+    tag: z.string().optional(),
+    serialPrefix: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .optional()
+      .meta({ description: 'Serial numbers that start with it (any case).' }),
+  }),
   response: { status: 200, schema: pageOf(DeviceViewSchema, 'DevicePage') },
 });
 

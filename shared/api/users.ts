@@ -132,6 +132,13 @@ export const listUsers = route('listUsers', 'GET /v1/accounts/{accountId}/users'
       .transform((e) => e.toLowerCase())
       .optional(),
     tag: z.string().trim().min(1).max(64).optional(),
+    search: z
+      .string()
+      .trim()
+      .min(1)
+      .max(254)
+      .optional()
+      .meta({ description: 'Users whose e-mail, or a word of whose name, starts with it (any case).' }),
   }),
   response: { status: 200, schema: pageOf(UserViewSchema, 'UserPage') },
   errors: [404],

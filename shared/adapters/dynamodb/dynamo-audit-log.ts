@@ -5,7 +5,7 @@
  */
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { AuditEntry, AuditLog } from '../../application/ports/audit-log.ts';
+import type { AuditEntry, AuditLog, AuditPage } from '../../application/ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../../application/ports/clock.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { auditPartition, keys } from './keys.ts';
@@ -59,10 +59,14 @@ export class DynamoAuditLog extends ClockedDynamoTable implements AuditLog {
 
   async list(
     orgId: string,
-    page: { limit: number; cursor?: string },
+    page: AuditPage,
     keep: (entry: AuditEntry) => boolean = () => true,
   ): Promise<{ items: AuditEntry[]; nextCursor?: string }> {
     const pk = auditPartition(orgId);
+    // The sort key is `<time>#<id>`: a time range is a range of keys (the latest time's ids included).
+    const range = page.from !== undefined || page.to !== undefined;
+    const from = page.from ?? '';
+    const to = `${page.to ?? '\uffff'}#\uffff`;
     let start = decodeCursor(page.cursor, { pk });
     const items: AuditEntry[] = [];
     // Entries the caller may not see are skipped, reading on until the page is full; a page stops
@@ -72,8 +76,8 @@ export class DynamoAuditLog extends ClockedDynamoTable implements AuditLog {
       const answer = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
+          KeyConditionExpression: range ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk',
+          ExpressionAttributeValues: range ? { ':pk': pk, ':from': from, ':to': to } : { ':pk': pk },
           ScanIndexForward: false,
           Limit: Math.min(budget, Math.max(page.limit - items.length, 100)),
           ...(start ? { ExclusiveStartKey: start } : {}),

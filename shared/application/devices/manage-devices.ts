@@ -74,11 +74,15 @@ export async function listDevices(
     cursor?: string | undefined;
     networkId?: string | undefined;
     tag?: string | undefined;
+    serialPrefix?: string | undefined;
   },
 ): Promise<Page<DeviceView>> {
+  const prefix = query.serialPrefix === undefined ? undefined : normaliseSerial(query.serialPrefix);
   const devices = (await deps.devices.listByOrg(principal.orgId)).filter(
     (d) =>
-      (!query.networkId || d.networkId === query.networkId) && (!query.tag || d.tags.includes(query.tag)),
+      (!query.networkId || d.networkId === query.networkId) &&
+      (!query.tag || d.tags.includes(query.tag)) &&
+      (prefix === undefined || d.serialNumber.startsWith(prefix)),
   );
   const page = pageOf(devices, (d) => d.serialNumber, query.limit, query.cursor);
   return { ...page, items: page.items.map(toDeviceView) };

@@ -14,15 +14,25 @@ export interface AuditEntry {
   readonly details?: Record<string, unknown>;
 }
 
+export interface AuditPage {
+  readonly limit: number;
+  readonly cursor?: string;
+  /** The earliest time listed (included). */
+  readonly from?: string;
+  /** The latest time listed (included). */
+  readonly to?: string;
+}
+
 export interface AuditLog {
   record(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<void>;
   /**
-   * Newest first. With `keep`, only the entries it keeps, reading on to fill the page (a page may
-   * still come short, with a cursor, after skipping many).
+   * Newest first, between `from` and `to` (ISO times, both included) when given. With `keep`, only
+   * the entries it keeps, reading on to fill the page (a page may still come short, with a cursor,
+   * after skipping many).
    */
   list(
     orgId: string,
-    page: { limit: number; cursor?: string },
+    page: AuditPage,
     keep?: (entry: AuditEntry) => boolean,
   ): Promise<{ items: AuditEntry[]; nextCursor?: string }>;
 }

@@ -19,6 +19,14 @@ import { toUserView, type UserDetail, type UserLicense, type UserView } from './
 type ReadDeps = Pick<UserDeps, 'accounts' | 'users' | 'assignments'>;
 type DetailDeps = ReadDeps & { readonly assets: Pick<AssetRepository, 'get'> };
 
+/** Whether a user's e-mail, their name or a word of it starts with `search` (any case). */
+export function userMatches(user: Pick<VppUser, 'email' | 'name'>, search: string): boolean {
+  const wanted = search.trim().toLowerCase();
+  if (user.email?.startsWith(wanted)) return true;
+  const name = (user.name ?? '').toLowerCase();
+  return name.startsWith(wanted) || name.split(/\s+/).some((word) => word.startsWith(wanted));
+}
+
 export async function listUsers(
   deps: ReadDeps,
   principal: Principal,
@@ -29,6 +37,7 @@ export async function listUsers(
     status?: UserStatus | undefined;
     email?: string | undefined;
     tag?: string | undefined;
+    search?: string | undefined;
   },
 ): Promise<Page<UserView>> {
   const account = await loadAccountFor(deps, principal, accountId, 'read');
@@ -42,7 +51,10 @@ export async function listUsers(
   }
   const tag = query.tag;
   const matching = users.filter(
-    (u) => (!query.status || u.status === query.status) && (tag === undefined || u.tags.includes(tag)),
+    (u) =>
+      (!query.status || u.status === query.status) &&
+      (tag === undefined || u.tags.includes(tag)) &&
+      (query.search === undefined || userMatches(u, query.search)),
   );
   // NUL sorts before every character, so "a@x" comes before "a@x.y" whatever the id.
   const page = pageOf(matching, (u) => `${u.email ?? ''}\u0000${u.id}`, query.limit, query.cursor);

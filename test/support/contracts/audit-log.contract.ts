@@ -79,6 +79,24 @@ export function describeAuditLogContract(name: string, make: Make<AuditLog>): vo
       expect(numbers(second.items)).toEqual([3, 1]);
     });
 
+    it('lists only the entries between from and to (both included), paged', async () => {
+      await write(6);
+      const all = (await log.list(orgId, { limit: 10 })).items;
+      const at = (n: number) => all.find((e) => e.details?.n === n)?.at as string;
+      const first = await log.list(orgId, { limit: 2, from: at(1), to: at(4) });
+      expect(numbers(first.items)).toEqual([4, 3]);
+      const second = await log.list(orgId, {
+        limit: 2,
+        from: at(1),
+        to: at(4),
+        cursor: first.nextCursor as string,
+      });
+      expect(numbers(second.items)).toEqual([2, 1]);
+      expect(numbers((await log.list(orgId, { limit: 10, from: at(5) })).items)).toEqual([5]);
+      expect(numbers((await log.list(orgId, { limit: 10, to: at(0) })).items)).toEqual([0]);
+      expect((await log.list(orgId, { limit: 10, from: at(4), to: at(1) })).items).toEqual([]);
+    });
+
     it("refuses another organisation's cursor and one it did not make, as cursor.invalid", async () => {
       await write(3);
       const { nextCursor } = await log.list(orgId, { limit: 1 });

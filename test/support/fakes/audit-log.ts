@@ -4,7 +4,7 @@
  * through `MAX_READ` entries. A cursor belongs to one organisation's log.
  */
 import * as z from 'zod';
-import type { AuditEntry, AuditLog } from '../../../shared/application/ports/audit-log.ts';
+import type { AuditEntry, AuditLog, AuditPage } from '../../../shared/application/ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../../../shared/application/ports/clock.ts';
 import { ValidationError } from '../../../shared/domain/errors.ts';
 import { copy } from './conditions.ts';
@@ -81,12 +81,14 @@ export class MemoryAuditLog implements AuditLog {
 
   async list(
     orgId: string,
-    page: { limit: number; cursor?: string },
+    page: AuditPage,
     keep: (entry: AuditEntry) => boolean = () => true,
   ): Promise<{ items: AuditEntry[]; nextCursor?: string }> {
     const after = this.#decode(orgId, page.cursor);
+    const inRange = (e: AuditEntry) =>
+      (page.from === undefined || e.at >= page.from) && (page.to === undefined || e.at <= page.to);
     const newestFirst = this.#entries
-      .filter((e) => e.orgId === orgId && (after === undefined || e.sk < after))
+      .filter((e) => e.orgId === orgId && (after === undefined || e.sk < after) && inRange(e))
       .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
     const cursorAt = (sk: string) =>
       Buffer.from(JSON.stringify({ org: orgId, sk }), 'utf8').toString('base64url');

@@ -63,7 +63,7 @@ describe('putDevices', () => {
 });
 
 describe('reading devices', () => {
-  it('lists the organisation’s devices by network and tag, in pages', async () => {
+  it('lists the organisation’s devices by network, tag and serial prefix, in pages', async () => {
     await givenDevices(
       deps,
       { serialNumber: 'A', tags: ['lab'] },
@@ -76,6 +76,10 @@ describe('reading devices', () => {
     expect(
       (await listDevices(deps, viewer, { limit: 10, networkId: 'net-2' })).items.map((d) => d.serialNumber),
     ).toEqual(['B']);
+    expect(
+      (await listDevices(deps, viewer, { limit: 10, serialPrefix: ' b' })).items.map((d) => d.serialNumber),
+    ).toEqual(['B']);
+    expect((await listDevices(deps, viewer, { limit: 10, serialPrefix: 'Z' })).items).toEqual([]);
     const first = await listDevices(deps, viewer, { limit: 2 });
     expect(first.items.map((d) => d.serialNumber)).toEqual(['A', 'B']);
     const second = await listDevices(deps, viewer, { limit: 2, cursor: first.nextCursor });

@@ -124,6 +124,22 @@ describe('listUsers and getUser', () => {
     expect([...first.items, ...second.items].map((u) => u.id)).toEqual(['u-a', 'u-ab', 'u-b', 'u-c']);
   });
 
+  it('searches by the start of an e-mail, of a name or of a word of it, in any case', async () => {
+    await givenUsers(
+      deps,
+      account,
+      { id: 'u-sam', email: 'sam.lee@pupils.test', name: 'Sam Lee' },
+      { id: 'u-kim', email: 'k.ng@pupils.test', name: 'Kim Ng' },
+    );
+    const ids = async (search: string) =>
+      (await listUsers(deps, viewer, account.id, { limit: 10, search })).items.map((u) => u.id);
+    expect(await ids('SAM.')).toEqual(['u-sam']);
+    expect(await ids('ng')).toEqual(['u-kim']);
+    expect(await ids('sam le')).toEqual(['u-sam']);
+    expect(await ids('a@example.test')).toEqual(['u-a', 'u-ab']);
+    expect(await ids('lee@')).toEqual([]);
+  });
+
   it("never shows Apple's invitation code or idHash", async () => {
     const { items } = await listUsers(deps, viewer, account.id, { limit: 10 });
     for (const user of items) {
