@@ -237,6 +237,8 @@ function typesOf(doc: OpenApiDocument, schema: Schema): Set<JsonType> | undefine
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** RFC 3339 as zod's `z.iso.datetime()` takes it (UTC, `Z`). */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/;
 
 /** Whether a string satisfies a string schema (enum, const, lengths, pattern, format). */
 export function stringOk(doc: OpenApiDocument, schema: Schema, value: string): boolean {
@@ -251,6 +253,8 @@ export function stringOk(doc: OpenApiDocument, schema: Schema, value: string): b
   if (typeof s.maxLength === 'number' && value.length > s.maxLength) return false;
   if (typeof s.pattern === 'string' && !new RegExp(s.pattern).test(value)) return false;
   if (s.format === 'email' && !EMAIL.test(value)) return false;
+  if (s.format === 'date-time' && !(DATE_TIME.test(value) && Number.isFinite(Date.parse(value))))
+    return false;
   return true;
 }
 
@@ -309,6 +313,7 @@ export function validValue(
   }
   if (types.has('string')) {
     if (s.format === 'email') return 'abuse@example.test';
+    if (s.format === 'date-time') return '2026-01-01T00:00:00Z';
     if (s.format && s.format !== 'email') throw new Unhandled(`${name}: string format ${String(s.format)}`);
     const min = typeof s.minLength === 'number' ? s.minLength : 0;
     for (const candidate of STRING_CANDIDATES) {

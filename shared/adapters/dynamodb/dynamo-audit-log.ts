@@ -64,9 +64,16 @@ export class DynamoAuditLog extends ClockedDynamoTable implements AuditLog {
   ): Promise<{ items: AuditEntry[]; nextCursor?: string }> {
     const pk = auditPartition(orgId);
     // The sort key is `<time>#<id>`: a time range is a range of keys (the latest time's ids included).
-    const range = page.from !== undefined || page.to !== undefined;
-    const from = page.from ?? '';
-    const to = `${page.to ?? '\uffff'}#\uffff`;
+    if (page.from !== undefined && page.to !== undefined && page.from > page.to) return { items: [] };
+    const bounds = [
+      ...(page.from !== undefined ? [['sk >= :from', ':from', page.from]] : []),
+      ...(page.to !== undefined ? [['sk <= :to', ':to', `${page.to}#\uffff`]] : []),
+    ];
+    const condition =
+      bounds.length === 2
+        ? 'pk = :pk AND sk BETWEEN :from AND :to'
+        : ['pk = :pk', ...bounds.map(([c]) => c)].join(' AND ');
+    const values = { ':pk': pk, ...Object.fromEntries(bounds.map(([, name, value]) => [name, value])) };
     let start = decodeCursor(page.cursor, { pk });
     const items: AuditEntry[] = [];
     // Entries the caller may not see are skipped, reading on until the page is full; a page stops
@@ -76,8 +83,8 @@ export class DynamoAuditLog extends ClockedDynamoTable implements AuditLog {
       const answer = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: range ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk',
-          ExpressionAttributeValues: range ? { ':pk': pk, ':from': from, ':to': to } : { ':pk': pk },
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: values,
           ScanIndexForward: false,
           Limit: Math.min(budget, Math.max(page.limit - items.length, 100)),
           ...(start ? { ExclusiveStartKey: start } : {}),
