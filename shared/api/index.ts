@@ -6,7 +6,7 @@ import { listAudit } from './audit.ts';
 import { DEPLOYMENT_ROUTES } from './deployments.ts';
 import { DEVICE_ROUTES } from './devices.ts';
 import { INVITATION_ROUTES } from './invitations.ts';
-import { getJob } from './jobs.ts';
+import { getJob, listJobs } from './jobs.ts';
 import { LICENSE_ROUTES } from './licenses.ts';
 import { getLicenseReport } from './reports.ts';
 import type { RouteContract } from './route.ts';
@@ -23,6 +23,7 @@ export const ROUTES: readonly RouteContract[] = [
   ...DEPLOYMENT_ROUTES,
   ...USER_ROUTES,
   ...INVITATION_ROUTES,
+  listJobs,
   getJob,
   listAudit,
   getLicenseReport,

@@ -93,7 +93,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'Jobs, licence reports and the audit log',
     memoryMb: 512,
     timeoutSeconds: 29,
-    trigger: { kind: 'http', routes: ['getJob', 'listAudit', 'getLicenseReport'] },
+    trigger: { kind: 'http', routes: ['getJob', 'listJobs', 'listAudit', 'getLicenseReport'] },
     access: {
       cursorKey: true,
       tables: { core: 'read', assets: 'read', users: 'read', assignments: 'read' },

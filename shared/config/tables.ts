@@ -5,7 +5,8 @@
  * Item layout (keys are strings; `#` separates parts):
  * - core: accounts `ACCOUNT#<id>`/`ACCOUNT` (gsi1 `ORG#<org>#ACCOUNTS`), location claims
  *   `LOCATION#<uId>`/`CLAIM`, sync records `ACCOUNT#<id>`/`SYNC`, devices `ORG#<org>#DEVICES`/`<serial>`,
- *   jobs `JOB#<id>`/`JOB` with failures `JOB#<id>`/`FAILURE#<n>`, audit `ORG#<org>#AUDIT`/`<time>#<id>`,
+ *   jobs `JOB#<id>`/`JOB` with failures `JOB#<id>`/`FAILURE#<n>` (listed newest first through gsi1
+ *   `ORG#<org>#JOBS` and, for a job about an account, gsi2 `ACCOUNT#<id>#JOBS`), audit `ORG#<org>#AUDIT`/`<time>#<id>`,
  *   idempotency keys, invitation links `INVITATION#<hash>`, seen notifications (with `ttl`).
  * - assets: `ACCOUNT#<id>`/`ASSET#<adamId>#<pricingParam>` and deployments `.../DEPLOYMENT#...`
  *   (gsi1 `DEPLOYMENTS` lists every deployment for the reconciler).
@@ -46,7 +47,7 @@ export const TABLES: readonly TableDefinition[] = [
     envKey: 'tableCore',
     partitionKey: 'pk',
     sortKey: 'sk',
-    indexes: [gsi(1)],
+    indexes: [gsi(1), gsi(2)],
     ttlAttribute: 'ttl',
   },
   { id: 'assets', envKey: 'tableAssets', partitionKey: 'pk', sortKey: 'sk', indexes: [gsi(1)] },

@@ -45,8 +45,41 @@ export const JobSchema = z.object({
   createdBy: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** A debounced job (a reconciliation after a change): the time its run is due; changes until then join it. */
+  debouncedUntil: z.string().optional(),
+  /** The Apple event the job last sent and waits for, and when it is next polled if no notification comes. */
+  awaitingEvent: z.object({ eventId: z.string(), nextCheckAt: z.string() }).optional(),
 });
 export type Job = z.infer<typeof JobSchema>;
+
+export const WaitingForSchema = z.object({
+  kind: z.enum(['apple-event', 'debounce', 'queue']),
+  eventId: z.string().optional(),
+  nextCheckAt: z.string().optional(),
+});
+export type WaitingFor = z.infer<typeof WaitingForSchema>;
+
+/**
+ * What a job not ended waits for, from its record: the Apple event it last sent (`nextCheckAt` is the
+ * next status poll, the fallback if Apple's notification does not come first), the end of its
+ * debounce (queued before `debouncedUntil`), or else a worker to take its next message (`queue`).
+ * An ended job waits for nothing.
+ */
+export function waitingFor(
+  job: Pick<Job, 'state' | 'debouncedUntil' | 'awaitingEvent'>,
+  now: Date,
+): WaitingFor | undefined {
+  if (FINAL_JOB_STATES.has(job.state)) return undefined;
+  if (job.awaitingEvent)
+    return {
+      kind: 'apple-event',
+      eventId: job.awaitingEvent.eventId,
+      nextCheckAt: job.awaitingEvent.nextCheckAt,
+    };
+  if (job.state === 'queued' && job.debouncedUntil && new Date(job.debouncedUntil).getTime() > now.getTime())
+    return { kind: 'debounce', nextCheckAt: job.debouncedUntil };
+  return { kind: 'queue' };
+}
 
 /**
  * The state a job has reached from its counts: still running until every requested item has an

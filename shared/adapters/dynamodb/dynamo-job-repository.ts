@@ -1,11 +1,16 @@
 /**
- * `JobRepository` on the core table: the job at `JOB#<id>`/`JOB` (listed per organisation through
- * gsi1), each failure at `JOB#<id>`/`FAILURE#<subject>` so a job may have any number of them. Counts
+ * `JobRepository` on the core table: the job at `JOB#<id>`/`JOB` (listed newest first per organisation
+ * through gsi1 and, when it is about an account, per account through gsi2), each failure at `JOB#<id>`/`FAILURE#<subject>` so a job may have any number of them. Counts
  * are added with atomic updates, and the state moves on in a conditional write.
  */
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { JobProgress, JobRepository } from '../../application/ports/job-repository.ts';
+import type {
+  JobListQuery,
+  JobProgress,
+  JobRepository,
+  JobScope,
+} from '../../application/ports/job-repository.ts';
 import {
   FINAL_JOB_STATES,
   type Job,
@@ -17,11 +22,23 @@ import {
 } from '../../domain/job.ts';
 import { batchWrite } from './batch.ts';
 import { isConditionFailed } from './errors.ts';
-import { jobPartition, keys, sortPrefix } from './keys.ts';
+import { accountJobsIndex, jobPartition, jobPosition, keys, orgJobsIndex, sortPrefix } from './keys.ts';
 import { ClockedDynamoTable } from './table.ts';
 
 const JobItemSchema = JobSchema.omit({ failures: true });
 const FailureItemSchema = z.object({ failure: JobFailureSchema });
+
+/** How many jobs one filtered list read may go through before it answers a short page (with a cursor). */
+const MAX_READ = 2_000;
+
+/** Counts are added before the state moves on (a settlement): a job whose writer died in between has the state its counts give. */
+const withCurrentState = <J extends Omit<Job, 'failures'>>(stored: J): J =>
+  stored.completed + stored.failed > 0 ? { ...stored, state: stateFromCounts(stored) } : stored;
+
+interface IndexItem {
+  readonly position: string;
+  readonly item: Record<string, unknown>;
+}
 
 export class DynamoJobRepository extends ClockedDynamoTable implements JobRepository {
   async create(job: Job): Promise<void> {
@@ -32,8 +49,9 @@ export class DynamoJobRepository extends ClockedDynamoTable implements JobReposi
         Item: {
           ...keys.job(job.id),
           ...item,
-          gsi1pk: `ORG#${job.orgId}#JOBS`,
-          gsi1sk: `${job.createdAt}#${job.id}`,
+          gsi1pk: orgJobsIndex(job.orgId),
+          gsi1sk: jobPosition(job),
+          ...(job.accountId ? { gsi2pk: accountJobsIndex(job.accountId), gsi2sk: jobPosition(job) } : {}),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
@@ -44,9 +62,7 @@ export class DynamoJobRepository extends ClockedDynamoTable implements JobReposi
   async get(jobId: string, options: { maxFailures?: number } = {}): Promise<Job | undefined> {
     const stored = await this.getItem(keys.job(jobId), JobItemSchema);
     if (!stored) return undefined;
-    // Counts are added before the state moves on (a settlement): a job whose writer died in between
-    // has the state its counts give.
-    const job = stored.completed + stored.failed > 0 ? { ...stored, state: stateFromCounts(stored) } : stored;
+    const job = withCurrentState(stored);
     if (options.maxFailures === 0) return { ...job, failures: [] };
     const failures = await this.db.send(
       new QueryCommand({
@@ -57,6 +73,94 @@ export class DynamoJobRepository extends ClockedDynamoTable implements JobReposi
       }),
     );
     return { ...job, failures: (failures.Items ?? []).map((item) => FailureItemSchema.parse(item).failure) };
+  }
+
+  async list(scope: JobScope, query: JobListQuery): Promise<{ items: Job[]; nextCursor?: string }> {
+    const filtered = query.type !== undefined || query.state !== undefined;
+    const chunk = Math.min(1000, filtered ? Math.max(query.limit + 1, 100) : query.limit + 1);
+    // One list per index partition (the organisation's, or each account's), all in the same order:
+    // merged newest first, the position of the last job gone through is where every list goes on.
+    const lists =
+      scope.accountIds === undefined
+        ? [this.#indexList('gsi1', orgJobsIndex(scope.orgId), query.cursor, chunk)]
+        : [...new Set(scope.accountIds)].map((id) =>
+            this.#indexList('gsi2', accountJobsIndex(id), query.cursor, chunk),
+          );
+    const items: Job[] = [];
+    let position: string | undefined;
+    for (let read = 0; items.length < query.limit && read < Math.max(query.limit, MAX_READ); read++) {
+      let newest: { list: (typeof lists)[number]; head: IndexItem } | undefined;
+      for (const list of lists) {
+        const head = await list.peek();
+        if (head && (!newest || head.position > newest.head.position)) newest = { list, head };
+      }
+      if (!newest) return { items };
+      newest.list.take();
+      position = newest.head.position;
+      const job = withCurrentState(JobItemSchema.parse(newest.head.item));
+      if (job.orgId !== scope.orgId) continue;
+      if (query.type !== undefined && job.type !== query.type) continue;
+      if (query.state !== undefined && job.state !== query.state) continue;
+      items.push({ ...job, failures: [] });
+    }
+    let more = false;
+    for (const list of lists) if (await list.peek()) more = true;
+    return { items, ...(more && position ? { nextCursor: position } : {}) };
+  }
+
+  async awaitEvent(jobId: string, wait: { eventId: string; nextCheckAt: string }): Promise<void> {
+    const finals = [...FINAL_JOB_STATES];
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.job(jobId),
+          UpdateExpression: 'SET awaitingEvent = :wait, updatedAt = :now',
+          ConditionExpression: `attribute_exists(pk) AND NOT #state IN (${finals.map((_, i) => `:f${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':wait': { eventId: wait.eventId, nextCheckAt: wait.nextCheckAt },
+            ':now': this.clock.now().toISOString(),
+            ...Object.fromEntries(finals.map((s, i) => [`:f${i}`, s])),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  /** One index partition read newest first, a query of `chunk` items at a time, from before `before`. */
+  #indexList(index: 'gsi1' | 'gsi2', pk: string, before: string | undefined, chunk: number) {
+    const buffer: IndexItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    let done = false;
+    return {
+      peek: async (): Promise<IndexItem | undefined> => {
+        while (buffer.length === 0 && !done) {
+          const answer = await this.db.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: index,
+              KeyConditionExpression: before
+                ? `${index}pk = :pk AND ${index}sk < :before`
+                : `${index}pk = :pk`,
+              ExpressionAttributeValues: { ':pk': pk, ...(before ? { ':before': before } : {}) },
+              ScanIndexForward: false,
+              Limit: chunk,
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+          for (const item of answer.Items ?? []) buffer.push({ position: String(item[`${index}sk`]), item });
+          start = answer.LastEvaluatedKey;
+          done = start === undefined;
+        }
+        return buffer[0];
+      },
+      take: (): void => {
+        buffer.shift();
+      },
+    };
   }
 
   async start(jobId: string): Promise<void> {

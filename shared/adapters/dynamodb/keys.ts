@@ -8,6 +8,11 @@ import { type SubjectType, subjectKey } from '../../domain/assignment.ts';
 export const accountPartition = (accountId: string): string => `ACCOUNT#${accountId}`;
 export const devicesPartition = (orgId: string): string => `ORG#${orgId}#DEVICES`;
 export const jobPartition = (jobId: string): string => `JOB#${jobId}`;
+/** The index partitions that list jobs newest first: an organisation's (gsi1), an account's (gsi2). */
+export const orgJobsIndex = (orgId: string): string => `ORG#${orgId}#JOBS`;
+export const accountJobsIndex = (accountId: string): string => `ACCOUNT#${accountId}#JOBS`;
+/** A job's place in both lists (and a list's cursor): newest first by creation, then id. */
+export const jobPosition = (job: { createdAt: string; id: string }): string => `${job.createdAt}#${job.id}`;
 export const auditPartition = (orgId: string): string => `ORG#${orgId}#AUDIT`;
 
 interface AssignmentRef {

@@ -2,13 +2,27 @@
  * Where jobs and their per-subject failures are kept. Counters are added atomically, so several
  * workers may report outcomes of one job at once.
  */
-import type { Job, JobFailure, JobState } from '../../domain/job.ts';
+import type { Job, JobFailure, JobState, JobType } from '../../domain/job.ts';
 
 export interface JobProgress {
   readonly completed?: number;
   readonly failures?: readonly JobFailure[];
   /** Items discovered while running (a sync that found more to do). */
   readonly addRequested?: number;
+}
+
+/** Whose jobs a list reads: the organisation's, or only those about the accounts named (no organisation-wide job). */
+export interface JobScope {
+  readonly orgId: string;
+  readonly accountIds?: readonly string[];
+}
+
+export interface JobListQuery {
+  readonly type?: JobType | undefined;
+  readonly state?: JobState | undefined;
+  readonly limit: number;
+  /** Where the previous page ended (its `nextCursor`). */
+  readonly cursor?: string | undefined;
 }
 
 export interface JobRepository {
@@ -18,6 +32,14 @@ export interface JobRepository {
    * state its counts give, even if the writer that added them died before moving it.
    */
   get(jobId: string, options?: { maxFailures?: number }): Promise<Job | undefined>;
+  /**
+   * The jobs of `scope`, newest first (by creation), with the state their counts give and without
+   * their failures; `type` and `state` filter. A page may come short, with a cursor, after going
+   * through many jobs the filters skip.
+   */
+  list(scope: JobScope, query: JobListQuery): Promise<{ items: Job[]; nextCursor?: string }>;
+  /** Notes the Apple event the job waits for and its next poll (no-op for a job not there or ended). */
+  awaitEvent(jobId: string, wait: { eventId: string; nextCheckAt: string }): Promise<void>;
   /** Moves a queued job to running (no-op otherwise). */
   start(jobId: string): Promise<void>;
   /** Adds outcomes and moves the state on (queued → running → a final state when every item is done). */

@@ -2,10 +2,17 @@
  * What the job use cases rely on from a `JobRepository`: counts are added (several workers report on
  * one job), the state follows the counts (queued → running → succeeded, partially failed or failed) and
  * never leaves a final state, one failure is kept per subject, and writes to a job that is not there fail.
+ * Lists are newest first, per organisation or per account (organisation-wide jobs only in the first),
+ * filtered by type and state, and paged without losing or repeating a job.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { JobRepository } from '../../../shared/application/ports/job-repository.ts';
-import { aJob, type ContractEnv, type Make, newEnv, uid } from './support.ts';
+import type {
+  JobListQuery,
+  JobRepository,
+  JobScope,
+} from '../../../shared/application/ports/job-repository.ts';
+import type { Job } from '../../../shared/domain/job.ts';
+import { aJob, type ContractEnv, type Make, newEnv, STAMP, uid } from './support.ts';
 
 export function describeJobRepositoryContract(name: string, make: Make<JobRepository>): void {
   describe(`JobRepository contract: ${name}`, () => {
@@ -112,6 +119,130 @@ export function describeJobRepositoryContract(name: string, make: Make<JobReposi
       expect((await repo.get(job.id, { maxFailures: 2 }))?.failures).toHaveLength(2);
       expect((await repo.get(job.id, { maxFailures: 0 }))?.failures).toEqual([]);
       expect((await repo.get(job.id))?.failures).toHaveLength(3);
+    });
+
+    /** Jobs created a minute apart, in the order given (the last is the newest). */
+    const createInOrder = async (...jobs: Job[]): Promise<Job[]> => {
+      const made: Job[] = [];
+      for (const [i, job] of jobs.entries()) {
+        const at = new Date(Date.parse(STAMP) + i * 60_000).toISOString();
+        const stamped = { ...job, createdAt: at, updatedAt: at };
+        await repo.create(stamped);
+        made.push(stamped);
+      }
+      return made;
+    };
+
+    /** Every page of a list, following its cursors. */
+    const allPages = async (scope: JobScope, query: Omit<JobListQuery, 'cursor'>) => {
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await repo.list(scope, { ...query, cursor });
+        pages.push(page.items.map((j) => j.id));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined && pages.length < 20);
+      return pages;
+    };
+
+    it("lists an organisation's jobs newest first, without failures and without another organisation's", async () => {
+      const orgId = uid('org');
+      const [a, b, c] = await createInOrder(
+        aJob({ orgId, accountId: uid('account') }),
+        aJob({ orgId, accountId: undefined, type: 'device-removal' }),
+        aJob({ orgId, accountId: uid('account') }),
+        aJob({ orgId: uid('org') }),
+      );
+      await repo.putFailures(String(a?.id), [{ subject: 'device:A', code: 'x', reason: 'y' }]);
+      const listed = await repo.list({ orgId }, { limit: 10 });
+      expect(listed.items.map((j) => j.id)).toEqual([c?.id, b?.id, a?.id]);
+      expect(listed.items.every((j) => j.failures.length === 0)).toBe(true);
+      expect(listed.nextCursor).toBeUndefined();
+      expect(await repo.list({ orgId: uid('org') }, { limit: 10 })).toEqual({ items: [] });
+    });
+
+    it('lists the jobs of the accounts named, merged newest first; organisation-wide jobs are not among them', async () => {
+      const orgId = uid('org');
+      const [one, two, three] = [uid('account'), uid('account'), uid('account')];
+      const [a1, , b1, c1, a2] = await createInOrder(
+        aJob({ orgId, accountId: one }),
+        aJob({ orgId, accountId: undefined, type: 'device-removal' }),
+        aJob({ orgId, accountId: two }),
+        aJob({ orgId, accountId: three }),
+        aJob({ orgId, accountId: one }),
+      );
+      const listed = await repo.list({ orgId, accountIds: [one, two] }, { limit: 10 });
+      expect(listed.items.map((j) => j.id)).toEqual([a2?.id, b1?.id, a1?.id]);
+      expect((await repo.list({ orgId, accountIds: [three] }, { limit: 10 })).items.map((j) => j.id)).toEqual(
+        [c1?.id],
+      );
+      expect(await repo.list({ orgId, accountIds: [] }, { limit: 10 })).toEqual({ items: [] });
+      // An account of another organisation: its jobs are not this organisation's.
+      expect(await repo.list({ orgId: uid('org'), accountIds: [one] }, { limit: 10 })).toEqual({ items: [] });
+    });
+
+    it('pages newest first with a cursor, through one list and through merged ones, each job once', async () => {
+      const orgId = uid('org');
+      const [one, two] = [uid('account'), uid('account')];
+      const made = await createInOrder(
+        ...Array.from({ length: 7 }, (_, i) => aJob({ orgId, accountId: i % 2 === 0 ? one : two })),
+      );
+      const newestFirst = made.map((j) => j.id).reverse();
+      const org = await allPages({ orgId }, { limit: 3 });
+      expect(org.flat()).toEqual(newestFirst);
+      expect(org.slice(0, -1).every((page) => page.length === 3)).toBe(true);
+      expect((await allPages({ orgId, accountIds: [one, two] }, { limit: 2 })).flat()).toEqual(newestFirst);
+      expect((await allPages({ orgId, accountIds: [two] }, { limit: 2 })).flat()).toEqual(
+        made
+          .filter((j) => j.accountId === two)
+          .map((j) => j.id)
+          .reverse(),
+      );
+    });
+
+    it('filters by type and by state (the state the counts give), paging through the rest', async () => {
+      const orgId = uid('org');
+      const accountId = uid('account');
+      const made = await createInOrder(
+        aJob({ orgId, accountId, type: 'sync', requested: 1 }),
+        aJob({ orgId, accountId, type: 'grant', requested: 1 }),
+        aJob({ orgId, accountId, type: 'sync', requested: 1 }),
+        aJob({ orgId, accountId, type: 'grant', requested: 2 }),
+        aJob({ orgId, accountId, type: 'sync', requested: 1 }),
+      );
+      const ids = made.map((j) => j.id);
+      await repo.recordProgress(String(ids[3]), { completed: 1 });
+      await repo.recordProgress(String(ids[0]), { completed: 1 });
+      expect((await allPages({ orgId }, { limit: 1, type: 'sync' })).flat()).toEqual([
+        ids[4],
+        ids[2],
+        ids[0],
+      ]);
+      expect(
+        (await allPages({ orgId, accountIds: [accountId] }, { limit: 5, state: 'running' })).flat(),
+      ).toEqual([ids[3]]);
+      expect((await repo.list({ orgId }, { limit: 5, type: 'sync', state: 'succeeded' })).items).toEqual([
+        expect.objectContaining({ id: ids[0], state: 'succeeded' }),
+      ]);
+      expect((await repo.list({ orgId }, { limit: 5, type: 'retirement' })).items).toEqual([]);
+    });
+
+    it('notes the Apple event a job waits for, never on a job ended or not there', async () => {
+      const job = aJob();
+      const ended = aJob();
+      await repo.create(job);
+      await repo.create(ended);
+      await repo.finish(ended.id, 'succeeded');
+      const wait = { eventId: 'event-1', nextCheckAt: '2026-03-02T09:05:00.000Z' };
+      await repo.awaitEvent(job.id, wait);
+      await repo.awaitEvent(ended.id, wait);
+      const ghost = uid('ghost');
+      await repo.awaitEvent(ghost, wait);
+      expect((await repo.get(job.id))?.awaitingEvent).toEqual(wait);
+      await repo.awaitEvent(job.id, { eventId: 'event-2', nextCheckAt: '2026-03-02T09:10:00.000Z' });
+      expect((await repo.get(job.id))?.awaitingEvent?.eventId).toBe('event-2');
+      expect((await repo.get(ended.id))?.awaitingEvent).toBeUndefined();
+      expect(await repo.get(ghost)).toBeUndefined();
     });
 
     it('sets a summary, refuses writes to a job that is not there, and deletes a job', async () => {

@@ -4,7 +4,12 @@
  * read with counts but an old state shows the state its counts give.
  */
 import type { Clock } from '../../../shared/application/ports/clock.ts';
-import type { JobProgress, JobRepository } from '../../../shared/application/ports/job-repository.ts';
+import type {
+  JobListQuery,
+  JobProgress,
+  JobRepository,
+  JobScope,
+} from '../../../shared/application/ports/job-repository.ts';
 import {
   FINAL_JOB_STATES,
   type Job,
@@ -63,6 +68,33 @@ export class MemoryJobRepository implements JobRepository {
             .sort(byKey((f) => f.subject))
             .slice(0, options.maxFailures ?? 1000);
     return copy({ ...job, failures });
+  }
+
+  async list(scope: JobScope, query: JobListQuery): Promise<{ items: Job[]; nextCursor?: string }> {
+    const position = (job: StoredJob) => `${job.createdAt}#${job.id}`;
+    const accounts = scope.accountIds ? new Set(scope.accountIds) : undefined;
+    const matching = [...this.#jobs.values()]
+      .filter((job) => job.orgId === scope.orgId)
+      .filter((job) => !accounts || (job.accountId !== undefined && accounts.has(job.accountId)))
+      .filter((job) => query.cursor === undefined || position(job) < query.cursor)
+      .map((job) => (job.completed + job.failed > 0 ? { ...job, state: stateFromCounts(job) } : job))
+      .filter((job) => query.type === undefined || job.type === query.type)
+      .filter((job) => query.state === undefined || job.state === query.state)
+      .sort(byKey((job) => position(job)))
+      .reverse();
+    const page = matching.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((job) => copy({ ...job, failures: [] })),
+      ...(matching.length > query.limit && last ? { nextCursor: position(last) } : {}),
+    };
+  }
+
+  async awaitEvent(jobId: string, wait: { eventId: string; nextCheckAt: string }): Promise<void> {
+    const job = this.#jobs.get(jobId);
+    if (!job || FINAL_JOB_STATES.has(job.state)) return;
+    job.awaitingEvent = { eventId: wait.eventId, nextCheckAt: wait.nextCheckAt };
+    job.updatedAt = this.#clock.now().toISOString();
   }
 
   async start(jobId: string): Promise<void> {
