@@ -1,14 +1,14 @@
 /** VPP accounts: content tokens of Apple locations (SPEC §4, §5.1, §5.2). */
 import * as z from 'zod';
 import type { AccountView } from '../application/accounts/account-view.ts';
-import type { CreateAccountInput } from '../application/accounts/add-account.ts';
+import type { AddedAccountView, CreateAccountInput } from '../application/accounts/add-account.ts';
 import type {
   AccountRemoval,
   RenewTokenInput,
   UpdateAccountInput,
 } from '../application/accounts/manage-accounts.ts';
 import { AccountStatusSchema } from '../domain/account.ts';
-import { StartedJobSchema } from './jobs.ts';
+import { JobViewSchema, StartedJobSchema } from './jobs.ts';
 import { jwtRoutes, schemaOf } from './route.ts';
 
 const Email = z
@@ -100,11 +100,17 @@ export const AccountViewSchema = schemaOf<AccountView>()(
 
 const route = jwtRoutes('accounts');
 
+export const AddedAccountSchema = schemaOf<AddedAccountView>()(
+  AccountViewSchema.extend({
+    syncJob: JobViewSchema.meta({ description: "The account's first sync (a full one), as a job." }),
+  }).meta({ id: 'AddedAccount' }),
+);
+
 export const createAccount = route('createAccount', 'POST /v1/accounts', {
   summary:
     'Add a VPP account from a content token: validates it, claims the location at Apple, starts the first sync.',
   body: CreateAccountBody,
-  response: { status: 201, schema: AccountViewSchema },
+  response: { status: 201, schema: AddedAccountSchema },
   errors: [409, 422, 502],
 });
 

@@ -1,10 +1,14 @@
 /** Deployments: how an asset reaches its scope (SPEC §3, §4, §5.7). */
 import * as z from 'zod';
-import type { DeploymentPlanView, DeploymentView } from '../application/deployments/deployment-view.ts';
+import type {
+  DeploymentPlanView,
+  DeploymentView,
+  PutDeploymentView,
+} from '../application/deployments/deployment-view.ts';
 import type { DeploymentInput } from '../application/deployments/manage-deployments.ts';
 import { DeploymentSchema } from '../domain/deployment.ts';
 import { AssetParams, PricingQueryShape } from './assets.ts';
-import { StartedJobSchema } from './jobs.ts';
+import { JobViewSchema, StartedJobSchema } from './jobs.ts';
 import { jwtRoutes, schemaOf } from './route.ts';
 
 const Tag = z.string().trim().min(1).max(64);
@@ -47,6 +51,15 @@ export const DeploymentViewSchema = schemaOf<DeploymentView>()(
     .meta({ id: 'Deployment' }),
 );
 
+export const PutDeploymentSchema = schemaOf<PutDeploymentView>()(
+  DeploymentViewSchema.extend({
+    reconcileJob: JobViewSchema.optional().meta({
+      description:
+        'The reconciliation of this deployment the change queued (run after the debounce); absent when one was already waiting, which the change joins.',
+    }),
+  }).meta({ id: 'PutDeployment' }),
+);
+
 const PlanSchema = schemaOf<DeploymentPlanView>()(
   z
     .object({
@@ -83,7 +96,7 @@ export const putDeployment = route('putDeployment', `PUT ${DEPLOYMENT}`, {
   summary:
     'Create or replace the deployment of an asset: method, scope (networks and tags), autoAssign, autoRevoke, grace period.',
   body: DeploymentBody,
-  response: { status: 200, schema: DeploymentViewSchema },
+  response: { status: 200, schema: PutDeploymentSchema },
   errors: [404, 409, 422],
 });
 

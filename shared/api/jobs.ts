@@ -21,7 +21,8 @@ export const JobViewSchema = schemaOf<JobView>()(
 export const JobListItemSchema = schemaOf<JobListItem>()(
   JobViewSchema.omit({ failures: true }).meta({
     id: 'JobListItem',
-    description: "A job in a list: its failures are in the job itself (GET /v1/jobs/{jobId}); `failed` counts them.",
+    description:
+      'A job in a list: its failures are in the job itself (GET /v1/jobs/{jobId}); `failed` counts them.',
   }),
 );
 

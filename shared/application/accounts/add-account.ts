@@ -8,7 +8,7 @@
  *    location claim in one conditional transaction.
  * 5. Claim the location at Apple (`mdmInfo`, notification URL and secret). Apple tests the URL first,
  *    which needs step 4; if Apple refuses, everything written is removed again.
- * 6. Start the first sync and record the change in the audit log.
+ * 6. Start the first sync and record the change in the audit log; the answer names the sync's job.
  * Errors: token.blank, token.malformed (400); auth.forbidden (403); token.claimed_elsewhere,
  * token.duplicate_location (409); token.expired, token.revoked, token.invalid (422);
  * account.notification_unreachable (502).
@@ -19,6 +19,7 @@ import { ConflictError } from '../../domain/errors.ts';
 import { actorOf, type Principal, requireRole } from '../../domain/principal.ts';
 import { Secret } from '../../domain/secret.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
+import { type JobView, toJobView } from '../jobs/job-view.ts';
 import { startSync } from '../sync/start-sync.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { type AccountView, NO_COUNTS, toAccountView } from './account-view.ts';
@@ -30,6 +31,9 @@ import {
   readTokenFile,
 } from './claim-location.ts';
 import { notificationSecretName, tokenSecretName } from './token-guard.ts';
+
+/** What adding an account answers: the account, and the job of its first sync. */
+export type AddedAccountView = AccountView & { syncJob: JobView };
 
 /** The account to add: its name and contact, the `.vpptoken` file's content, who may administer it. */
 export interface CreateAccountInput {
@@ -47,7 +51,7 @@ export async function addAccount(
   deps: AccountDeps,
   principal: Principal,
   input: CreateAccountInput,
-): Promise<AccountView> {
+): Promise<AddedAccountView> {
   requireRole(principal, 'org-admin');
   const now = deps.clock.now();
   const token = readTokenFile(input.token, now);
@@ -129,6 +133,6 @@ export async function addAccount(
     location: account.location.name,
     takeOver: input.takeOver,
   });
-  await startSync(deps, { orgId: principal.orgId, accountId: id, full: true, actor });
-  return toAccountView(account, undefined, NO_COUNTS);
+  const syncJob = await startSync(deps, { orgId: principal.orgId, accountId: id, full: true, actor });
+  return { ...toAccountView(account, undefined, NO_COUNTS), syncJob: toJobView(syncJob) };
 }

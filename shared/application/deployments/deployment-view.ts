@@ -1,7 +1,11 @@
 /** A deployment, and the plan of its reconciliation, as answers show them. */
 import type { Deployment } from '../../domain/deployment.ts';
+import type { JobView } from '../jobs/job-view.ts';
 
 export type DeploymentView = Omit<Deployment, 'orgId' | 'accountId'>;
+
+/** What a put answers: the deployment, and the reconciliation job it queued (none when one was already waiting). */
+export type PutDeploymentView = DeploymentView & { reconcileJob?: JobView };
 
 export function toDeploymentView(d: Deployment): DeploymentView {
   const { orgId: _o, accountId: _a, ...view } = d;

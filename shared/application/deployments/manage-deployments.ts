@@ -1,23 +1,25 @@
 /**
  * Deployments through the API (SPEC §4): put and remove (admins of the account), the plan (a dry run,
- * for anyone who may read the account), and reconcile now (a job). Changes to the inventory, users or
- * a deployment ask for a debounced reconciliation of the organisation (`scheduleReconciliation`).
+ * for anyone who may read the account), and reconcile now (a job). Changes to the inventory or users
+ * ask for a debounced reconciliation of the organisation (`scheduleReconciliation`); a put deployment
+ * for a debounced reconciliation of that deployment, as a job the answer names (`reconcileJob`).
  */
 import type { Account } from '../../domain/account.ts';
 import { type AssetRecord, licensesArrived, type PricingParam } from '../../domain/asset.ts';
 import type { Deployment } from '../../domain/deployment.ts';
 import { NotFoundError, RuleViolationError } from '../../domain/errors.ts';
-import { actorOf, type Principal } from '../../domain/principal.ts';
+import type { Job } from '../../domain/job.ts';
+import { type Actor, actorOf, type Principal } from '../../domain/principal.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { resolveAsset } from '../assets/read-assets.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
-import { type StartedJob, toStartedJob } from '../jobs/job-view.ts';
+import { type StartedJob, toJobView, toStartedJob } from '../jobs/job-view.ts';
 import { newJob } from '../jobs/new-job.ts';
 import type { Debouncer } from '../ports/debouncer.ts';
 import type { DeploymentRepository } from '../ports/deployment-repository.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
-import { type DeploymentPlanView, type DeploymentView, toDeploymentView } from './deployment-view.ts';
+import { type DeploymentPlanView, type PutDeploymentView, toDeploymentView } from './deployment-view.ts';
 import { planFor, type ReconcileDeps } from './reconcile.ts';
 
 export interface DeploymentDeps extends ReconcileDeps {
@@ -63,6 +65,39 @@ export async function reconcileWhenLicensesArrive(
   return false;
 }
 
+/**
+ * Asks for a reconciliation of one deployment a little later, as a job (its `debouncedUntil` the time
+ * it runs); changes of that deployment in the meantime join it. Undefined when one is already waiting.
+ */
+async function scheduleDeploymentReconcile(
+  deps: DeploymentDeps,
+  deployment: Deployment,
+  actor: Actor,
+): Promise<Job | undefined> {
+  const { orgId, accountId, adamId, pricingParam } = deployment;
+  const key = `reconcile:${orgId}:${accountId}:${adamId}:${pricingParam}`;
+  const delaySeconds = deps.settings.reconcileDebounceSeconds;
+  if (!(await deps.debouncer.take(key, delaySeconds))) return undefined;
+  const now = deps.clock.now();
+  const job = newJob({
+    id: deps.ids.newId(),
+    orgId,
+    accountId,
+    type: 'reconciliation',
+    requested: 1,
+    actor,
+    now: now.toISOString(),
+    debouncedUntil: new Date(now.getTime() + delaySeconds * 1000).toISOString(),
+  });
+  await deps.jobs.create(job);
+  await deps.queue.send(
+    'jobs',
+    { type: 'reconcile', orgId, jobId: job.id, accountId, adamId, pricingParam, debounceKey: key },
+    { delaySeconds },
+  );
+  return job;
+}
+
 /** How an asset is to reach its scope (the deployment as an admin writes it). */
 export type DeploymentInput = Pick<
   Deployment,
@@ -73,7 +108,7 @@ export async function putDeployment(
   deps: DeploymentDeps,
   principal: Principal,
   input: { accountId: string; adamId: string; pricingParam?: PricingParam | undefined } & DeploymentInput,
-): Promise<DeploymentView> {
+): Promise<PutDeploymentView> {
   const account = await loadAccountFor(deps, principal, input.accountId, 'manage');
   const asset = await resolveAsset(deps, account.id, input.adamId, input.pricingParam);
   if (input.method === 'device' && !asset.deviceAssignable) {
@@ -116,8 +151,8 @@ export async function putDeployment(
     autoRevoke: input.autoRevoke,
     revokeGraceHours: input.revokeGraceHours,
   });
-  await scheduleReconciliation(deps, account.orgId);
-  return toDeploymentView(deployment);
+  const job = await scheduleDeploymentReconcile(deps, deployment, actorOf(principal));
+  return { ...toDeploymentView(deployment), ...(job ? { reconcileJob: toJobView(job) } : {}) };
 }
 
 export async function removeDeployment(

@@ -17,6 +17,8 @@ export function newJob(start: {
   state?: JobState;
   actor: Actor;
   now: string;
+  /** A debounced job: when its run is due. */
+  debouncedUntil?: string;
 }): Job {
   return {
     id: start.id,
@@ -32,5 +34,6 @@ export function newJob(start: {
     createdBy: actorName(start.actor),
     createdAt: start.now,
     updatedAt: start.now,
+    ...(start.debouncedUntil !== undefined ? { debouncedUntil: start.debouncedUntil } : {}),
   };
 }

@@ -14,6 +14,7 @@
 import type { AssignmentRecord } from '../../domain/assignment.ts';
 import { withAccountToken } from '../accounts/token-guard.ts';
 import { assetsToReread, type BatchReads, checkDriftOf, rereadAssets } from '../apple-records.ts';
+import { pollEventAgain } from '../event-polls.ts';
 import type { ParsedQueueMessage } from '../messages.ts';
 import type { EventOutcome } from '../ports/vpp-client.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
@@ -120,11 +121,7 @@ async function lookOnce(deps: SubmitDeps, message: EventMessage, batch?: BatchRe
     }
     if (outcome.state === 'pending') {
       if (deps.clock.now().getTime() - new Date(message.submittedAt).getTime() < EVENT_GIVE_UP_MS) {
-        await deps.queue.send(
-          'events',
-          { ...message, polls: message.polls + 1 },
-          { delaySeconds: deps.settings.eventPollIntervalSeconds },
-        );
+        await pollEventAgain(deps, message);
         return false;
       }
       await settleTasks(

@@ -5,6 +5,7 @@
  * back from Apple and applied (an invitation e-mail goes out, a retirement completes).
  */
 import { withAccountToken } from '../accounts/token-guard.ts';
+import { pollEventAgain } from '../event-polls.ts';
 import { EVENT_GIVE_UP_MS, type EventMessage } from '../licenses/follow-asset-event.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
 import { applyAppleUsers, failUsers } from './apply-apple-users.ts';
@@ -26,11 +27,7 @@ export async function followUserEvent(deps: InvitationDeps, message: EventMessag
     }
     if (outcome?.state === 'pending') {
       if (deps.clock.now().getTime() - new Date(message.submittedAt).getTime() < EVENT_GIVE_UP_MS) {
-        await deps.queue.send(
-          'events',
-          { ...message, polls: message.polls + 1 },
-          { delaySeconds: deps.settings.eventPollIntervalSeconds },
-        );
+        await pollEventAgain(deps, message);
         return;
       }
       await failUsers(

@@ -72,6 +72,14 @@ describe('addAccount', () => {
       type: 'sync',
       state: 'queued',
     });
+    // The answer names that job (syncJob), waiting for the queue.
+    expect(view.syncJob).toMatchObject({
+      id: (sync as { jobId: string }).jobId,
+      type: 'sync',
+      accountId: view.id,
+      state: 'queued',
+      waitingFor: { kind: 'queue' },
+    });
     expect(deps.audit.actions('account.created')).toHaveLength(1);
     expect(view).toMatchObject({ id: view.id, status: 'active', lastSync: null });
   });

@@ -13,6 +13,7 @@ import {
   scheduleReconciliation,
 } from '../../../../shared/application/deployments/manage-deployments.ts';
 import { runReconcileJob } from '../../../../shared/application/deployments/run-reconcile.ts';
+import { getJob } from '../../../../shared/application/jobs/read-jobs.ts';
 import type { Account } from '../../../../shared/domain/account.ts';
 import { ForbiddenError, NotFoundError, RuleViolationError } from '../../../../shared/domain/errors.ts';
 import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
@@ -49,7 +50,7 @@ beforeEach(async () => {
 });
 
 describe('putDeployment', () => {
-  it('writes the deployment, records it, and asks for a reconciliation after the debounce', async () => {
+  it('writes the deployment, records it, and queues a reconciliation of it after the debounce, as the job it answers', async () => {
     const view = await putDeployment(deps, listedAdmin, body);
     expect(view).toMatchObject({
       adamId: ADAM,
@@ -59,13 +60,50 @@ describe('putDeployment', () => {
     expect(view).not.toHaveProperty('orgId');
     expect(await deps.deployments.get(account.id, ADAM, 'STDQ')).toMatchObject({ revokeGraceHours: 48 });
     expect(deps.audit.actions('deployment.created')).toHaveLength(1);
+    const delaySeconds = deps.settings.reconcileDebounceSeconds;
+    const due = new Date(deps.clock.now().getTime() + delaySeconds * 1000).toISOString();
+    const jobId = String(view.reconcileJob?.id);
+    expect(view.reconcileJob).toMatchObject({
+      type: 'reconciliation',
+      accountId: account.id,
+      state: 'queued',
+      waitingFor: { kind: 'debounce', nextCheckAt: due },
+    });
     expect(deps.queue.sent).toEqual([
       {
         queue: 'jobs',
-        message: { type: 'reconcile', orgId: account.orgId, debounceKey: `reconcile:${account.orgId}` },
-        delaySeconds: deps.settings.reconcileDebounceSeconds,
+        message: {
+          type: 'reconcile',
+          orgId: account.orgId,
+          jobId,
+          accountId: account.id,
+          adamId: ADAM,
+          pricingParam: 'STDQ',
+          debounceKey: `reconcile:${account.orgId}:${account.id}:${ADAM}:STDQ`,
+        },
+        delaySeconds,
       },
     ]);
+    // The job as GET /v1/jobs/{id} reads it: waiting for the debounce, then for the queue once it is due.
+    expect((await getJob(deps, listedAdmin, jobId)).waitingFor).toEqual({
+      kind: 'debounce',
+      nextCheckAt: due,
+    });
+    deps.clock.advance({ seconds: delaySeconds });
+    expect((await getJob(deps, listedAdmin, jobId)).waitingFor).toEqual({ kind: 'queue' });
+  });
+
+  it('answers no job for a change that joins the reconciliation already waiting, and a new one once it ran', async () => {
+    const first = await putDeployment(deps, listedAdmin, body);
+    const again = await putDeployment(deps, listedAdmin, { ...body, autoRevoke: false });
+    expect(again).not.toHaveProperty('reconcileJob');
+    expect(deps.queue.messages('jobs')).toHaveLength(1);
+    const [message] = deps.queue.messages('jobs');
+    if (message?.type !== 'reconcile') throw new Error('no reconcile message');
+    await runReconcileJob(deps, message);
+    expect(await deps.jobs.get(String(first.reconcileJob?.id))).toMatchObject({ state: 'succeeded' });
+    const third = await putDeployment(deps, listedAdmin, body);
+    expect(third.reconcileJob?.id).not.toBe(first.reconcileJob?.id);
   });
 
   it('keeps its creation time and its shortage alert when it is changed', async () => {

@@ -78,7 +78,7 @@ describe('listJobs', () => {
     expect(await ids(viewer)).toEqual(['job-3', 'job-2', 'job-org', 'job-1']);
   });
 
-  it("lists an admin the jobs of the accounts that list them, never an organisation-wide job", async () => {
+  it('lists an admin the jobs of the accounts that list them, never an organisation-wide job', async () => {
     expect(await ids(listedAdmin)).toEqual(['job-3', 'job-1']);
     expect(await ids(otherAdmin)).toEqual(['job-2']);
     expect(await ids(foreignAdmin)).toEqual([]);

@@ -148,6 +148,11 @@ describe('followAssetEvent', () => {
       },
     ]);
     expect(await state('A')).toBe('pending-grant');
+    // The job says it waits for the event, until the next poll.
+    const nextCheckAt = new Date(
+      deps.clock.now().getTime() + deps.settings.eventPollIntervalSeconds * 1000,
+    ).toISOString();
+    expect((await deps.jobs.get('job-1'))?.awaitingEvent).toEqual({ eventId: 'event-1', nextCheckAt });
     deps.queue.clear();
     const submittedAt = deps.clock.iso();
     deps.clock.advance({ minutes: 10 });

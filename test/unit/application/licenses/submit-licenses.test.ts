@@ -4,6 +4,7 @@
  * Apple's failures (settle, retry the message, or check Apple before sending again).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { getJob } from '../../../../shared/application/jobs/read-jobs.ts';
 import { requestLicenses } from '../../../../shared/application/licenses/request-licenses.ts';
 import { submitLicenses } from '../../../../shared/application/licenses/submit-licenses.ts';
 import type { ParsedQueueMessage } from '../../../../shared/application/messages.ts';
@@ -74,6 +75,13 @@ describe('submitLicenses: sending', () => {
         message: { eventId: 'event-1', eventType: 'ASSOCIATE', jobId: message.jobId, polls: 0 },
       },
     ]);
+    // The job says what it waits for: Apple's event, polled after the first poll's delay at the latest.
+    const firstPoll = deps.clock.now().getTime() + deps.settings.eventFirstPollSeconds * 1000;
+    expect((await getJob(deps, orgAdmin, message.jobId)).waitingFor).toEqual({
+      kind: 'apple-event',
+      eventId: 'event-1',
+      nextCheckAt: new Date(firstPoll).toISOString(),
+    });
   });
 
   it('sends revocations with assets/disassociate', async () => {
