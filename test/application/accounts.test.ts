@@ -272,9 +272,27 @@ describe('adding a token: SPEC §5.1', () => {
     expect(test.at(-1)?.outcome).toBe('delivered');
   });
 
-  it('starts the first sync, which fills in the assets and counts', async () => {
+  it('starts the first sync, which fills in the assets and counts, and answers its job (syncJob)', async () => {
     const created = await addNorth();
+    expect(created.status).toBe(201);
     const id = created.body.id as string;
+    expect(created.body.syncJob).toMatchObject({
+      type: 'sync',
+      accountId: id,
+      state: 'queued',
+      createdBy: ORG_ADMIN.email,
+      waitingFor: { kind: 'queue' },
+    });
+    const syncJob = await eventually(
+      async () => {
+        const read = await rt.call('GET', `/v1/jobs/${created.body.syncJob.id}`);
+        return read.body.state === 'succeeded' ? read.body : undefined;
+      },
+      20_000,
+      'the first sync job',
+    );
+    expect(syncJob).not.toHaveProperty('waitingFor');
+    expect(syncJob.summary.drift).toBeDefined();
     const synced = await eventually(
       async () => {
         const account = await rt.call('GET', `/v1/accounts/${id}`);
