@@ -1,12 +1,14 @@
 /**
  * Creates the tables of shared/config/tables.ts in DynamoDB Local (once; they persist with its data),
- * and refuses, saying what to do, a table made by an older version that lacks an index.
+ * and adds to a table made by an older version the indexes it lacks (as a deployment's stack update
+ * does), so local data survives an upgrade.
  */
 import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -59,20 +61,38 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
       }
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
-      await checkIndexes(client, name, table);
+      await addMissingIndexes(client, name, table);
     }
   }
   return names;
 }
 
-/** A table made by an older version without an index this one needs cannot be used: say how to start again. */
-async function checkIndexes(client: DynamoDBClient, name: string, table: TableDefinition) {
+/** Adds, one at a time (as DynamoDB requires), each index a table made by an older version lacks. */
+async function addMissingIndexes(client: DynamoDBClient, name: string, table: TableDefinition) {
   const described = await client.send(new DescribeTableCommand({ TableName: name }));
   const present = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
-  const missing = table.indexes.filter((i) => !present.has(i.name)).map((i) => i.name);
-  if (missing.length > 0)
-    throw new Error(
-      `The local table ${name} was made by an older version (it has no ${missing.join(', ')}): ` +
-        'run `npm run reset` to start again with empty local data.',
+  for (const index of table.indexes.filter((i) => !present.has(i.name))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: name,
+        AttributeDefinitions: [index.partitionKey, index.sortKey].map((a) => ({
+          AttributeName: a,
+          AttributeType: 'S',
+        })),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          },
+        ],
+      }),
     );
+    await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: name });
+  }
 }

@@ -1,14 +1,20 @@
 /**
  * Local tables persist with DynamoDB Local's data: a table made by an older version without an index
- * this one needs is refused at start, saying how to start again.
+ * this one needs gets it at start, and its data stays.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { ensureTables } from '../../../functions/local/tables.ts';
 
 describe('ensureTables', () => {
-  it('refuses a table made by an older version that lacks an index, saying to reset', async () => {
+  it('adds the index a table made by an older version lacks, keeping its data', async () => {
     const client = new DynamoDBClient({
       endpoint: inject('dynamoEndpoint'),
       region: 'local',
@@ -36,8 +42,18 @@ describe('ensureTables', () => {
         })),
       }),
     );
-    await expect(ensureTables(client, prefix)).rejects.toThrow(
-      `The local table ${prefix}assignments was made by an older version (it has no gsi3): run \`npm run reset\``,
-    );
+    const item = { pk: { S: 'kept' }, sk: { S: 'kept' } };
+    await client.send(new PutItemCommand({ TableName: `${prefix}assignments`, Item: item }));
+    await ensureTables(client, prefix);
+    const described = await client.send(new DescribeTableCommand({ TableName: `${prefix}assignments` }));
+    expect((described.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName).sort()).toEqual([
+      'gsi1',
+      'gsi2',
+      'gsi3',
+    ]);
+    const kept = await client.send(new GetItemCommand({ TableName: `${prefix}assignments`, Key: item }));
+    expect(kept.Item).toEqual(item);
+    // A second start finds nothing to add.
+    await ensureTables(client, prefix);
   });
 });
