@@ -202,6 +202,15 @@ const STATE_WORDS: Record<string, string> = {
   failed: 'Failed',
 };
 
+/** What a job not ended waits for, in words. */
+function waitingWords(waiting: NonNullable<Job['waitingFor']>): string {
+  const at = waiting.nextCheckAt ? new Date(waiting.nextCheckAt).toLocaleTimeString() : undefined;
+  if (waiting.kind === 'apple-event')
+    return `Waiting for Apple's event ${waiting.eventId ?? ''}${at ? `; checked again at ${at} if Apple has not said` : ''}.`;
+  if (waiting.kind === 'debounce') return `Gathering changes${at ? ` until ${at}` : ''}, then it runs.`;
+  return 'Waiting for a worker to take its next step.';
+}
+
 export function JobProgress({ job }: { job: Job }) {
   const done = job.completed + job.failed;
   return (
@@ -212,6 +221,7 @@ export function JobProgress({ job }: { job: Job }) {
         {job.failed} failed of {job.requested}
       </p>
       <progress max={Math.max(1, job.requested)} value={done} aria-label={`Progress of job ${job.id}`} />
+      {job.waitingFor && <p class="muted job-waiting">{waitingWords(job.waitingFor)}</p>}
       {job.failures.length > 0 && (
         <details open>
           <summary>

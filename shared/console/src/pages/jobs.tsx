@@ -1,43 +1,74 @@
-/** Jobs: progress (live), failures with Apple's numbers and reasons. */
+/**
+ * Jobs: every job the caller may see (GET /v1/jobs, newest first, by type and state, paged), each
+ * with its live progress, its failures with Apple's numbers and reasons, and what it waits for.
+ */
 import { useState } from 'preact/hooks';
-import { api, ErrorNote, JobProgress, knownJobs, useJob } from '../ui.tsx';
+import { api, ErrorNote, JobProgress, Loading, Pager, useJob, usePaged } from '../ui.tsx';
+
+const TYPES = [
+  'grant',
+  'revocation',
+  'sync',
+  'invitation',
+  'retirement',
+  'reconciliation',
+  'device-removal',
+] as const;
+const STATES = ['queued', 'running', 'succeeded', 'partially_failed', 'failed'] as const;
 
 export function JobsPage() {
-  const [ids, setIds] = useState(knownJobs);
-  const [lookup, setLookup] = useState('');
-  const [error, setError] = useState<unknown>();
+  const [type, setType] = useState<'' | (typeof TYPES)[number]>('');
+  const [state, setState] = useState<'' | (typeof STATES)[number]>('');
+  const jobs = usePaged(
+    (cursor) =>
+      api.call('GET', '/v1/jobs', {
+        query: { cursor, limit: 20, type: type || undefined, state: state || undefined },
+      }),
+    [type, state],
+  );
   return (
     <>
       <h1>Jobs</h1>
-      <p class="lede">The jobs started from this console, newest first; each follows its progress live.</p>
-      <form
-        class="filters"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setError(undefined);
-          try {
-            const job = await api.call('GET', '/v1/jobs/{jobId}', { params: { jobId: lookup.trim() } });
-            setIds([job.id, ...ids.filter((id) => id !== job.id)]);
-          } catch (failure) {
-            setError(failure);
-          }
-        }}
-      >
+      <p class="lede">Every job you may see, newest first; a job not ended follows its progress live.</p>
+      <div class="filters">
         <label>
-          Job id
-          <input value={lookup} onInput={(e) => setLookup(e.currentTarget.value)} required />
+          Type
+          <select value={type} onChange={(e) => setType(e.currentTarget.value as never)}>
+            <option value="">Any</option>
+            {TYPES.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
         </label>
-        <button type="submit">Show job</button>
-      </form>
-      <ErrorNote error={error} />
-      {ids.length === 0 && <p class="empty">No job started from this console yet.</p>}
-      {ids.map((id) => (
-        <LiveJob key={id} id={id} />
+        <label>
+          State
+          <select value={state} onChange={(e) => setState(e.currentTarget.value as never)}>
+            <option value="">Any</option>
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" onClick={() => jobs.reload()}>
+          Refresh
+        </button>
+      </div>
+      <ErrorNote error={jobs.error} />
+      {jobs.loading && !jobs.data && <Loading what="the jobs" />}
+      {jobs.data && jobs.data.items.length === 0 && <p class="empty">No job here.</p>}
+      {jobs.data?.items.map((job) => (
+        <LiveJob key={job.id} id={job.id} />
       ))}
+      <Pager pager={jobs} />
     </>
   );
 }
 
+/** One job, read in full (its failures) and again every second until it ends. */
 function LiveJob({ id }: { id: string }) {
   const job = useJob(id);
   return (
