@@ -1,6 +1,6 @@
 /** The audit log (SPEC §4, §5.8). */
 import * as z from 'zod';
-import { jwtRoutes, PageQueryShape, pageOf } from './route.ts';
+import { jwtRoutes, PageQueryShape, pageOf, queryText } from './route.ts';
 
 export const AuditEntrySchema = z
   .object({
@@ -30,7 +30,7 @@ export const listAudit = route('listAudit', 'GET /v1/audit', {
   query: z
     .object({
       ...PageQueryShape,
-      actor: z.string().trim().min(1).max(254).optional().meta({
+      actor: queryText(254).optional().meta({
         description: "Who did it: a person's e-mail, or the id of a schedule, Apple or the system.",
       }),
       action: z
@@ -39,13 +39,7 @@ export const listAudit = route('listAudit', 'GET /v1/audit', {
         .max(64)
         .optional()
         .meta({ description: 'One action (license.granted), or a family (license: every license.*).' }),
-      accountId: z
-        .string()
-        .trim()
-        .min(1)
-        .max(64)
-        .optional()
-        .meta({ description: 'Entries about this account.' }),
+      accountId: queryText(64).optional().meta({ description: 'Entries about this account.' }),
       from: z.iso.datetime().optional().meta({ description: 'The earliest time listed (included).' }),
       to: z.iso.datetime().optional().meta({ description: 'The latest time listed (included).' }),
     })

@@ -5,7 +5,7 @@ import type { DeviceInput, DevicesUpserted } from '../application/devices/manage
 import { DeviceSchema } from '../domain/device.ts';
 import { AssetNamingShape, AssignmentViewSchema } from './assets.ts';
 import { StartedJobSchema } from './jobs.ts';
-import { jwtRoutes, PageQueryShape, pageOf, schemaOf } from './route.ts';
+import { jwtRoutes, PageQueryShape, pageOf, queryText, schemaOf } from './route.ts';
 
 /** Devices per `PUT /v1/devices` call. */
 export const MAX_DEVICES_PER_PUT = 1000;
@@ -72,11 +72,7 @@ export const listDevices = route('listDevices', 'GET /v1/devices', {
     ...PageQueryShape,
     networkId: z.string().optional(),
     tag: z.string().optional(),
-    serialPrefix: z
-      .string()
-      .trim()
-      .min(1)
-      .max(64)
+    serialPrefix: queryText(64)
       .optional()
       .meta({ description: 'Serial numbers that start with it (any case).' }),
   }),

@@ -116,6 +116,9 @@ export const GatewayErrorSchema = z.object({ message: z.string() }).meta({
 });
 
 /** `limit` and opaque `cursor` of every list. */
+/** A text filter of a list: trimmed, not empty, at most `max` characters. */
+export const queryText = (max: number) => z.string().trim().min(1).max(max);
+
 export const PageQueryShape = {
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().min(1).max(2048).optional(),

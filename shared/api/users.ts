@@ -14,7 +14,7 @@ import { AssignmentRecordSchema, AssignmentStateSchema } from '../domain/assignm
 import { UserStatusSchema, VppUserSchema } from '../domain/vpp-user.ts';
 import { AccountParams } from './accounts.ts';
 import { AssetNamingShape } from './assets.ts';
-import { jwtRoutes, maskOf, PageQueryShape, pageOf, schemaOf } from './route.ts';
+import { jwtRoutes, maskOf, PageQueryShape, pageOf, queryText, schemaOf } from './route.ts';
 
 export const UserParams = AccountParams.extend({ userId: z.string().min(1).max(256) });
 
@@ -119,26 +119,18 @@ export const importUsers = route('importUsers', 'POST /v1/accounts/{accountId}/u
 });
 
 export const listUsers = route('listUsers', 'GET /v1/accounts/{accountId}/users', {
-  summary: 'Users, by e-mail; filters status, email (exact, any case) and tag.',
+  summary: 'Users, by e-mail; filters status, email (exact, any case), tag and search (a prefix).',
   params: AccountParams,
   query: z.object({
     ...PageQueryShape,
     status: UserStatusSchema.optional(),
-    email: z
-      .string()
-      .trim()
-      .min(1)
-      .max(254)
+    email: queryText(254)
       .transform((e) => e.toLowerCase())
       .optional(),
-    tag: z.string().trim().min(1).max(64).optional(),
-    search: z
-      .string()
-      .trim()
-      .min(1)
-      .max(254)
+    tag: queryText(64).optional(),
+    search: queryText(254)
       .optional()
-      .meta({ description: 'Users whose e-mail, or a word of whose name, starts with it (any case).' }),
+      .meta({ description: 'Users whose e-mail, their name or a word of it starts with it (any case).' }),
   }),
   response: { status: 200, schema: pageOf(UserViewSchema, 'UserPage') },
   errors: [404],
