@@ -4,11 +4,11 @@
  * fake clock. Behaviour against Apple's semantics is in test/contract/.
  */
 import { describe, expect, it } from 'vitest';
-import { AppleVppHttpClient } from '../../../shared/adapters/apple-vpp/apple-vpp-http-client.ts';
-import type { Sleep } from '../../../shared/adapters/apple-vpp/rate-limiter.ts';
-import type { Clock } from '../../../shared/application/ports/clock.ts';
-import { VppApiError } from '../../../shared/application/ports/vpp-errors.ts';
-import { Secret } from '../../../shared/domain/secret.ts';
+import { AppleVppHttpClient } from '../../../../shared/adapters/apple-vpp/apple-vpp-http-client.ts';
+import type { Sleep } from '../../../../shared/adapters/apple-vpp/rate-limiter.ts';
+import type { Clock } from '../../../../shared/application/ports/clock.ts';
+import { VppApiError } from '../../../../shared/application/ports/vpp-errors.ts';
+import { Secret } from '../../../../shared/domain/secret.ts';
 
 const TOKEN_TEXT = 'eyJ0b2tlbiI6InNlY3JldC1sb2NhdGlvbi10b2tlbiJ9';
 const token = new Secret(TOKEN_TEXT);

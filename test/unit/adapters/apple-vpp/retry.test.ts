@@ -5,8 +5,8 @@ import {
   isSafeToRetry,
   nextDelay,
   parseRetryAfter,
-} from '../../../shared/adapters/apple-vpp/retry.ts';
-import { VppApiError } from '../../../shared/application/ports/vpp-errors.ts';
+} from '../../../../shared/adapters/apple-vpp/retry.ts';
+import { VppApiError } from '../../../../shared/application/ports/vpp-errors.ts';
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2026-11-26T12:00:00Z');

@@ -3,8 +3,8 @@ import {
   planAssetBatches,
   planRevokeBatches,
   planUserBatches,
-} from '../../../shared/adapters/apple-vpp/batching.ts';
-import { DEFAULT_LIMITS } from '../../../shared/application/ports/vpp-client.ts';
+} from '../../../../shared/adapters/apple-vpp/batching.ts';
+import { DEFAULT_LIMITS } from '../../../../shared/application/ports/vpp-client.ts';
 
 const serials = (n: number) => Array.from({ length: n }, (_, i) => `SN${String(i).padStart(6, '0')}`);
 const apps = (n: number) =>
