@@ -1,5 +1,8 @@
-/** The pieces every page uses: the API client, loading and error states, paging, badges, job progress. */
-import type { ComponentChildren } from 'preact';
+/**
+ * The pieces every page uses: the API client, loading and error states, paging, badges, job progress,
+ * forms and their fields, tables.
+ */
+import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, createApiClient, type Of } from './api.ts';
 import { bearer, getSession, type Session, signOut } from './session.ts';
@@ -289,4 +292,213 @@ export function download(name: string, text: string, type: string): void {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Runs what the user asked for, keeping its failure to show (cleared when the next attempt starts). */
+export function useAttempt() {
+  const [error, setError] = useState<unknown>();
+  const attempt = async (action: () => Promise<void>) => {
+    setError(undefined);
+    try {
+      await action();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return { error, attempt };
+}
+
+/** A form in a card, named `label` for assistive technology; submitting it does not reload the page. */
+export function CardForm({
+  label,
+  onSubmit,
+  children,
+}: {
+  label?: string;
+  onSubmit: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <form
+      class="card"
+      aria-label={label}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit();
+      }}
+    >
+      {children}
+    </form>
+  );
+}
+
+type InputProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'label' | 'value' | 'onInput' | 'onChange'>;
+
+/**
+ * A text input inside its label. `onValue` hears each key, or with `commit` only the value the user
+ * settles on (Enter, or leaving the field): what a filter that reads the API wants.
+ */
+export function TextField({
+  label,
+  value,
+  onValue,
+  commit,
+  ...input
+}: InputProps & { label: string; value: string; onValue: (value: string) => void; commit?: boolean }) {
+  const read = (e: { currentTarget: HTMLInputElement }) => onValue(e.currentTarget.value);
+  return (
+    <label>
+      {label}
+      <input {...input} value={value} {...(commit ? { onChange: read } : { onInput: read })} />
+    </label>
+  );
+}
+
+/** A checkbox with its words after it. */
+export function CheckField({
+  label,
+  name,
+  checked,
+  onValue,
+}: {
+  label: string;
+  name: string;
+  checked: boolean;
+  onValue: (checked: boolean) => void;
+}) {
+  return (
+    <label class="check">
+      <input
+        type="checkbox"
+        name={name}
+        checked={checked}
+        onChange={(e) => onValue(e.currentTarget.checked)}
+      />{' '}
+      {label}
+    </label>
+  );
+}
+
+/** A select inside its label; an option is `[value, words]`, or a value that is its own words. */
+export function SelectField<T extends string>({
+  label,
+  name,
+  value,
+  onValue,
+  options,
+}: {
+  label: string;
+  name?: string;
+  value: T;
+  onValue: (value: T) => void;
+  options: readonly (T | readonly [T, string])[];
+}) {
+  return (
+    <label>
+      {label}
+      <select name={name} value={value} onChange={(e) => onValue(e.currentTarget.value as T)}>
+        {options.map((option) => {
+          const [key, words] = typeof option === 'string' ? [option, option] : option;
+          return (
+            <option key={key} value={key}>
+              {words}
+            </option>
+          );
+        })}
+      </select>
+    </label>
+  );
+}
+
+/** The bar above a list that narrows it, with a Refresh button when `onRefresh` is given. */
+export function Filters({ onRefresh, children }: { onRefresh?: () => void; children: ComponentChildren }) {
+  return (
+    <div class="filters">
+      {children}
+      {onRefresh && (
+        <button type="button" onClick={onRefresh}>
+          Refresh
+        </button>
+      )}
+    </div>
+  );
+}
+
+export type Rejection = { subject: string; code: string; reason: string };
+
+/** A table with a header row: one column a heading (a false one is left out), the rows as children. */
+export function Table({
+  label,
+  columns,
+  children,
+}: {
+  label?: string;
+  columns: ComponentChildren[];
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table aria-label={label}>
+        <thead>
+          <tr>
+            {columns.map(
+              (column, i) =>
+                column !== false && (
+                  <th scope="col" key={i}>
+                    {column}
+                  </th>
+                ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A list's loading, failure and emptiness, in that order. */
+export function ListState({
+  list,
+  what,
+  empty,
+  count,
+}: {
+  list: { loading: boolean; data?: unknown; error: unknown };
+  what: string;
+  empty: ComponentChildren;
+  count: number;
+}) {
+  return (
+    <>
+      <ErrorNote error={list.error} />
+      {list.loading && !list.data && <Loading what={what} />}
+      {list.data !== undefined && count === 0 && <p class="empty">{empty}</p>}
+    </>
+  );
+}
+
+/** The subjects a job left out and why. */
+export function Rejections({ title, rejected }: { title: string; rejected: readonly Rejection[] }) {
+  if (rejected.length === 0) return null;
+  return (
+    <div class="notice" role="status">
+      <p>{title}</p>
+      <ul>
+        {rejected.map((r) => (
+          <li key={r.subject}>
+            {r.subject}: {r.reason} ({r.code})
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** `set` with `item` added, or taken out when it was in. */
+export function toggled<T>(set: ReadonlySet<T>, item: T): Set<T> {
+  const next = new Set(set);
+  if (next.has(item)) next.delete(item);
+  else next.add(item);
+  return next;
 }

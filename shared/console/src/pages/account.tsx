@@ -2,7 +2,21 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
-import { AccountBadge, api, Chip, ErrorNote, Loading, Pager, UsageBar, useLoad, usePaged } from '../ui.tsx';
+import {
+  AccountBadge,
+  api,
+  Chip,
+  ErrorNote,
+  Filters,
+  ListState,
+  Loading,
+  Pager,
+  SelectField,
+  Table,
+  UsageBar,
+  useLoad,
+  usePaged,
+} from '../ui.tsx';
 import { UserManagement } from './users.tsx';
 
 export function AccountPage() {
@@ -79,88 +93,83 @@ function LicensedApplications({ accountId, syncedAt }: { accountId: string; sync
   return (
     <section aria-label="Licensed applications">
       <h2>Licensed applications</h2>
-      <div class="filters">
-        <label>
-          Type
-          <select value={productType} onChange={(e) => setProductType(e.currentTarget.value as never)}>
-            <option value="">Apps and books</option>
-            <option value="App">Apps</option>
-            <option value="Book">Books</option>
-          </select>
-        </label>
-        <label>
-          Device-assignable
-          <select value={assignable} onChange={(e) => setAssignable(e.currentTarget.value as never)}>
-            <option value="">Any</option>
-            <option value="true">Yes</option>
-            <option value="false">No</option>
-          </select>
-        </label>
-        <button type="button" onClick={() => assets.reload()}>
-          Refresh
-        </button>
-      </div>
-      <ErrorNote error={assets.error} />
-      {assets.loading && !assets.data && <Loading what="the licensed applications" />}
-      {assets.data && assets.data.items.length === 0 && (
-        <p class="empty">
-          {syncedAt
+      <Filters onRefresh={() => assets.reload()}>
+        <SelectField
+          label="Type"
+          value={productType}
+          onValue={setProductType}
+          options={[
+            ['', 'Apps and books'],
+            ['App', 'Apps'],
+            ['Book', 'Books'],
+          ]}
+        />
+        <SelectField
+          label="Device-assignable"
+          value={assignable}
+          onValue={setAssignable}
+          options={[
+            ['', 'Any'],
+            ['true', 'Yes'],
+            ['false', 'No'],
+          ]}
+        />
+      </Filters>
+      <ListState
+        list={assets}
+        what="the licensed applications"
+        empty={
+          syncedAt
             ? 'No app or book in this account.'
-            : 'No app or book here yet: the first sync is still running.'}
-        </p>
-      )}
+            : 'No app or book here yet: the first sync is still running.'
+        }
+        count={assets.data?.items.length ?? 0}
+      />
       {assets.data && assets.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Total</th>
-                <th scope="col">Assigned</th>
-                <th scope="col">Available</th>
-                <th scope="col">Pending</th>
-                <th scope="col">Usage</th>
-                <th scope="col">Device-assignable</th>
-                <th scope="col">Irrevocable</th>
-              </tr>
-            </thead>
-            <tbody>
-              {assets.data.items.map((asset) => (
-                <tr key={asset.adamId + asset.pricingParam}>
-                  <th scope="row">
-                    <span class="app-name">
-                      {asset.iconUrl && <img src={asset.iconUrl} alt="" width={24} height={24} />}
-                      <a
-                        href={`/accounts/${accountId}/apps/${asset.adamId}?pricingParam=${asset.pricingParam}`}
-                      >
-                        {asset.name ?? asset.adamId}
-                      </a>
-                    </span>
-                    {asset.pricingParam === 'PLUS' && <span class="muted"> (high quality)</span>}
-                  </th>
-                  <td>{asset.productType}</td>
-                  <td>{asset.unlimited ? 'unlimited' : asset.totalCount}</td>
-                  <td>{asset.assignedCount}</td>
-                  <td>{asset.unlimited ? 'unlimited' : asset.availableCount}</td>
-                  <td>{asset.pendingCount}</td>
-                  <td>
-                    <UsageBar
-                      label={asset.name ?? asset.adamId}
-                      total={asset.unlimited ? null : asset.totalCount}
-                      assigned={asset.assignedCount}
-                      pending={asset.pendingCount}
-                    />
-                  </td>
-                  <td data-column="device-assignable">{asset.deviceAssignable ? 'Y' : 'N'}</td>
-                  <td data-column="irrevocable">
-                    {asset.revocable ? '' : <Chip text="Irrevocable" tone="warn" />}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={[
+            'Name',
+            'Type',
+            'Total',
+            'Assigned',
+            'Available',
+            'Pending',
+            'Usage',
+            'Device-assignable',
+            'Irrevocable',
+          ]}
+        >
+          {assets.data.items.map((asset) => (
+            <tr key={asset.adamId + asset.pricingParam}>
+              <th scope="row">
+                <span class="app-name">
+                  {asset.iconUrl && <img src={asset.iconUrl} alt="" width={24} height={24} />}
+                  <a href={`/accounts/${accountId}/apps/${asset.adamId}?pricingParam=${asset.pricingParam}`}>
+                    {asset.name ?? asset.adamId}
+                  </a>
+                </span>
+                {asset.pricingParam === 'PLUS' && <span class="muted"> (high quality)</span>}
+              </th>
+              <td>{asset.productType}</td>
+              <td>{asset.unlimited ? 'unlimited' : asset.totalCount}</td>
+              <td>{asset.assignedCount}</td>
+              <td>{asset.unlimited ? 'unlimited' : asset.availableCount}</td>
+              <td>{asset.pendingCount}</td>
+              <td>
+                <UsageBar
+                  label={asset.name ?? asset.adamId}
+                  total={asset.unlimited ? null : asset.totalCount}
+                  assigned={asset.assignedCount}
+                  pending={asset.pendingCount}
+                />
+              </td>
+              <td data-column="device-assignable">{asset.deviceAssignable ? 'Y' : 'N'}</td>
+              <td data-column="irrevocable">
+                {asset.revocable ? '' : <Chip text="Irrevocable" tone="warn" />}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       <Pager pager={assets} />
     </section>

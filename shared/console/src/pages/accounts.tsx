@@ -6,6 +6,7 @@ import {
   type Account,
   AccountBadge,
   api,
+  CardForm,
   can,
   ErrorNote,
   FollowJob,
@@ -13,6 +14,9 @@ import {
   newKey,
   rememberJob,
   Section,
+  Table,
+  TextField,
+  useAttempt,
   useLoad,
   when,
 } from '../ui.tsx';
@@ -69,35 +73,30 @@ export function AccountsPage() {
           </p>
         )}
         {accounts.data && accounts.data.items.length > 0 && (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Location</th>
-                  <th scope="col">Last sync</th>
-                  <th scope="col">Apps and books</th>
-                  <th scope="col">Licences assigned</th>
-                  <th scope="col">Users</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {accounts.data.items.map((account) => (
-                  <AccountRow
-                    key={account.id}
-                    account={account}
-                    onChanged={(text, job) => {
-                      setNotice(text);
-                      if (job) setJobId(job);
-                      accounts.reload();
-                    }}
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            columns={[
+              'Name',
+              'Status',
+              'Location',
+              'Last sync',
+              'Apps and books',
+              'Licences assigned',
+              'Users',
+              'Actions',
+            ]}
+          >
+            {accounts.data.items.map((account) => (
+              <AccountRow
+                key={account.id}
+                account={account}
+                onChanged={(text, job) => {
+                  setNotice(text);
+                  if (job) setJobId(job);
+                  accounts.reload();
+                }}
+              />
+            ))}
+          </Table>
         )}
       </Section>
     </>
@@ -112,16 +111,8 @@ function AccountRow({
   onChanged: (text: string, job?: string) => void;
 }) {
   const session = useSession();
-  const [error, setError] = useState<unknown>();
+  const { error, attempt: run } = useAttempt();
   const [renewing, setRenewing] = useState(false);
-  const run = async (what: () => Promise<void>) => {
-    setError(undefined);
-    try {
-      await what();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
   return (
     <>
       <tr>
@@ -272,14 +263,7 @@ function AddAccount({ onDone }: { onDone: (account: Account) => void }) {
     }
   };
   return (
-    <form
-      class="card"
-      aria-label="Add account"
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit(false);
-      }}
-    >
+    <CardForm label="Add account" onSubmit={() => submit(false)}>
       <h3>Add account</h3>
       <TokenFile
         onToken={(text, file) => {
@@ -287,38 +271,27 @@ function AddAccount({ onDone }: { onDone: (account: Account) => void }) {
           if (!name) setName(file.replace(/\.vpptoken$/i, ''));
         }}
       />
-      <label>
-        Name
-        <input
-          name="name"
-          required
-          maxLength={100}
-          value={name}
-          onInput={(e) => setName(e.currentTarget.value)}
-        />
-      </label>
-      <label>
-        Contact e-mail (expiry warnings go there)
-        <input
-          name="email"
-          type="email"
-          required
-          value={email}
-          onInput={(e) => setEmail(e.currentTarget.value)}
-        />
-      </label>
-      <label>
-        Allowed admins (e-mails, separated by commas or spaces)
-        <input name="allowedAdmins" value={admins} onInput={(e) => setAdmins(e.currentTarget.value)} />
-      </label>
-      <label>
-        Assignable networks (ids; empty: every network)
-        <input
-          name="assignableNetworks"
-          value={networks}
-          onInput={(e) => setNetworks(e.currentTarget.value)}
-        />
-      </label>
+      <TextField label="Name" name="name" required maxLength={100} value={name} onValue={setName} />
+      <TextField
+        label="Contact e-mail (expiry warnings go there)"
+        name="email"
+        type="email"
+        required
+        value={email}
+        onValue={setEmail}
+      />
+      <TextField
+        label="Allowed admins (e-mails, separated by commas or spaces)"
+        name="allowedAdmins"
+        value={admins}
+        onValue={setAdmins}
+      />
+      <TextField
+        label="Assignable networks (ids; empty: every network)"
+        name="assignableNetworks"
+        value={networks}
+        onValue={setNetworks}
+      />
       <ErrorNote error={error} />
       <div class="actions">
         <button type="submit" class="primary" disabled={busy || !token}>
@@ -330,7 +303,7 @@ function AddAccount({ onDone }: { onDone: (account: Account) => void }) {
           </button>
         )}
       </div>
-    </form>
+    </CardForm>
   );
 }
 
@@ -352,14 +325,7 @@ function RenewToken({ account, onDone }: { account: Account; onDone: () => void 
     }
   };
   return (
-    <form
-      class="card"
-      aria-label={`Renew the token of ${account.name}`}
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit(false);
-      }}
-    >
+    <CardForm label={`Renew the token of ${account.name}`} onSubmit={() => submit(false)}>
       <TokenFile onToken={(text) => setToken(text)} />
       <ErrorNote error={error} />
       <div class="actions">
@@ -372,6 +338,6 @@ function RenewToken({ account, onDone }: { account: Account; onDone: () => void 
           </button>
         )}
       </div>
-    </form>
+    </CardForm>
   );
 }

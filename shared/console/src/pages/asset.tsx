@@ -6,23 +6,33 @@ import type { Of } from '../api.ts';
 import { useSession } from '../session.ts';
 import {
   api,
+  CardForm,
+  CheckField,
   Chip,
   can,
   ErrorNote,
+  Filters,
   FollowJob,
+  ListState,
   Loading,
   newKey,
   Pager,
+  type Rejection,
+  Rejections,
   rememberJob,
   Section,
+  SelectField,
+  Table,
+  TextField,
+  toggled,
   UsageBar,
+  useAttempt,
   useLoad,
   usePaged,
   when,
 } from '../ui.tsx';
 
 type Plan = Of<'GET', '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan'>;
-type Rejection = { subject: string; code: string; reason: string };
 type Started = { job: { id: string }; rejected: Rejection[] };
 
 export function AssetPage() {
@@ -96,18 +106,7 @@ export function AssetPage() {
           }}
         />
       )}
-      {rejected.length > 0 && (
-        <div class="notice" role="status">
-          <p>Rejected:</p>
-          <ul>
-            {rejected.map((r) => (
-              <li key={r.subject}>
-                {r.subject}: {r.reason} ({r.code})
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <Rejections title="Rejected:" rejected={rejected} />
       <Holders ids={ids} pricing={pricing} writable={can.manage(session)} onStarted={started} round={ended} />
       {can.manage(session) && (
         <Grant ids={ids} pricing={pricing} deviceAssignable={a.deviceAssignable} onStarted={started} />
@@ -137,7 +136,7 @@ function Holders(props: {
   const [state, setState] = useState('');
   const [source, setSource] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useAttempt();
   const holders = usePaged(
     (cursor) =>
       api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}/assignments', {
@@ -153,10 +152,9 @@ function Holders(props: {
     [props.ids.accountId, props.ids.adamId, state, source, props.round],
   );
   const items = holders.data?.items ?? [];
-  const revoke = async () => {
-    setError(undefined);
-    const chosen = items.filter((h) => selected.has(`${h.subjectType}:${h.subjectId}`));
-    try {
+  const revoke = () =>
+    attempt(async () => {
+      const chosen = items.filter((h) => selected.has(`${h.subjectType}:${h.subjectId}`));
       props.onStarted(
         await api.call('POST', '/v1/accounts/{accountId}/assets/{adamId}/revocations', {
           params: props.ids,
@@ -169,10 +167,7 @@ function Holders(props: {
         }),
       );
       setSelected(new Set());
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+    });
   return (
     <Section
       title="Holders"
@@ -184,87 +179,58 @@ function Holders(props: {
         )
       }
     >
-      <div class="filters">
-        <label>
-          State
-          <select value={state} onChange={(e) => setState(e.currentTarget.value)}>
-            <option value="">Any</option>
-            <option value="granted">granted</option>
-            <option value="pending-grant">pending-grant</option>
-            <option value="pending-revoke">pending-revoke</option>
-            <option value="revoked">revoked</option>
-            <option value="failed">failed</option>
-          </select>
-        </label>
-        <label>
-          Source
-          <select value={source} onChange={(e) => setSource(e.currentTarget.value)}>
-            <option value="">Any</option>
-            <option value="manual">manual</option>
-            <option value="deployment">deployment</option>
-            <option value="apple">apple</option>
-          </select>
-        </label>
-        <button type="button" onClick={() => holders.reload()}>
-          Refresh
-        </button>
-      </div>
+      <Filters onRefresh={() => holders.reload()}>
+        <SelectField
+          label="State"
+          value={state}
+          onValue={setState}
+          options={[['', 'Any'], 'granted', 'pending-grant', 'pending-revoke', 'revoked', 'failed']}
+        />
+        <SelectField
+          label="Source"
+          value={source}
+          onValue={setSource}
+          options={[['', 'Any'], 'manual', 'deployment', 'apple']}
+        />
+      </Filters>
       <ErrorNote error={error} />
-      <ErrorNote error={holders.error} />
-      {holders.loading && !holders.data && <Loading what="the holders" />}
-      {holders.data && items.length === 0 && <p class="empty">Nobody holds it.</p>}
+      <ListState list={holders} what="the holders" empty="Nobody holds it." count={items.length} />
       {items.length > 0 && (
-        <div class="table-wrap">
-          <table aria-label="Holders">
-            <thead>
-              <tr>
-                {props.writable && <th scope="col">Select</th>}
-                <th scope="col">Holder</th>
-                <th scope="col">State</th>
-                <th scope="col">Source</th>
-                <th scope="col">Since</th>
-                <th scope="col">Problem</th>
+        <Table
+          label="Holders"
+          columns={[props.writable && 'Select', 'Holder', 'State', 'Source', 'Since', 'Problem']}
+        >
+          {items.map((h) => {
+            const key = `${h.subjectType}:${h.subjectId}`;
+            return (
+              <tr key={key} data-holder={h.subjectId}>
+                {props.writable && (
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${h.subjectType} ${h.subjectId}`}
+                      checked={selected.has(key)}
+                      disabled={h.state !== 'granted'}
+                      onChange={() => setSelected(toggled(selected, key))}
+                    />
+                  </td>
+                )}
+                <th scope="row">
+                  {h.subjectType === 'device' ? 'Device' : 'User'} {h.subjectId}
+                </th>
+                <td>
+                  <Chip
+                    text={h.state}
+                    tone={h.state === 'granted' ? 'good' : h.state === 'failed' ? 'bad' : 'info'}
+                  />
+                </td>
+                <td>{h.source}</td>
+                <td>{when(h.updatedAt)}</td>
+                <td>{h.error ? `${h.error.reason} (${h.error.code})` : ''}</td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((h) => {
-                const key = `${h.subjectType}:${h.subjectId}`;
-                return (
-                  <tr key={key} data-holder={h.subjectId}>
-                    {props.writable && (
-                      <td>
-                        <input
-                          type="checkbox"
-                          aria-label={`Select ${h.subjectType} ${h.subjectId}`}
-                          checked={selected.has(key)}
-                          disabled={h.state !== 'granted'}
-                          onChange={() => {
-                            const next = new Set(selected);
-                            if (next.has(key)) next.delete(key);
-                            else next.add(key);
-                            setSelected(next);
-                          }}
-                        />
-                      </td>
-                    )}
-                    <th scope="row">
-                      {h.subjectType === 'device' ? 'Device' : 'User'} {h.subjectId}
-                    </th>
-                    <td>
-                      <Chip
-                        text={h.state}
-                        tone={h.state === 'granted' ? 'good' : h.state === 'failed' ? 'bad' : 'info'}
-                      />
-                    </td>
-                    <td>{h.source}</td>
-                    <td>{when(h.updatedAt)}</td>
-                    <td>{h.error ? `${h.error.reason} (${h.error.code})` : ''}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </Table>
       )}
       <Pager pager={holders} />
     </Section>
@@ -280,7 +246,7 @@ function Grant(props: {
   const [to, setTo] = useState<'devices' | 'users'>(props.deviceAssignable ? 'devices' : 'users');
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useAttempt();
   const devices = usePaged(
     (cursor) => api.call('GET', '/v1/devices', { query: { cursor, limit: 100 } }),
     [to],
@@ -339,10 +305,7 @@ function Grant(props: {
         </label>
       </fieldset>
       <div class="filters">
-        <label>
-          Search
-          <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
-        </label>
+        <TextField label="Search" type="search" value={search} onValue={setSearch} />
         <button
           type="button"
           onClick={() => setSelected(new Set([...selected, ...matching.map((o) => o.id)]))}
@@ -365,12 +328,7 @@ function Grant(props: {
               <input
                 type="checkbox"
                 checked={selected.has(o.id)}
-                onChange={() => {
-                  const next = new Set(selected);
-                  if (next.has(o.id)) next.delete(o.id);
-                  else next.add(o.id);
-                  setSelected(next);
-                }}
+                onChange={() => setSelected(toggled(selected, o.id))}
               />{' '}
               {o.label}
             </label>
@@ -383,9 +341,8 @@ function Grant(props: {
         type="button"
         class="primary"
         disabled={selected.size === 0}
-        onClick={async () => {
-          setError(undefined);
-          try {
+        onClick={() =>
+          attempt(async () => {
             props.onStarted(
               await api.call('POST', '/v1/accounts/{accountId}/assets/{adamId}/grants', {
                 params: props.ids,
@@ -395,10 +352,8 @@ function Grant(props: {
               }),
             );
             setSelected(new Set());
-          } catch (failure) {
-            setError(failure);
-          }
-        }}
+          })
+        }
       >
         Grant to {selected.size} {to === 'devices' ? 'device' : 'user'}
         {selected.size === 1 ? '' : 's'}
@@ -420,7 +375,7 @@ function Deployment(props: {
   onJob: (id: string) => void;
 }) {
   const [plan, setPlan] = useState<Plan>();
-  const [error, setError] = useState<unknown>();
+  const { error, attempt: act } = useAttempt();
   const [saved, setSaved] = useState<string>();
   const current = useLoad(
     () =>
@@ -451,14 +406,6 @@ function Deployment(props: {
     autoRevoke: autoRevoke ?? d?.autoRevoke ?? false,
     grace: grace ?? String(d?.revokeGraceHours ?? 0),
   };
-  const act = async (what: () => Promise<void>) => {
-    setError(undefined);
-    try {
-      await what();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
   const preview = () =>
     act(async () =>
       setPlan(
@@ -475,11 +422,9 @@ function Deployment(props: {
         <p class="empty">No deployment: the asset reaches only those it is granted to.</p>
       )}
       {props.writable ? (
-        <form
-          class="card"
-          aria-label="Deployment"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <CardForm
+          label="Deployment"
+          onSubmit={() =>
             act(async () => {
               await api.call('PUT', '/v1/accounts/{accountId}/assets/{adamId}/deployment', {
                 params: props.ids,
@@ -495,61 +440,47 @@ function Deployment(props: {
               setSaved('Deployment saved. Its plan:');
               current.reload();
               await preview();
-            });
-          }}
+            })
+          }
         >
-          <label>
-            Method
-            <select
-              name="method"
-              value={value.method}
-              onChange={(e) => setMethod(e.currentTarget.value as 'device' | 'user')}
-            >
-              <option value="device">Devices</option>
-              <option value="user">Users</option>
-            </select>
-          </label>
-          <label>
-            Networks in scope (empty: any)
-            <input
-              name="networks"
-              value={value.networks}
-              onInput={(e) => setNetworks(e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            Tags in scope (empty: any)
-            <input name="tags" value={value.tags} onInput={(e) => setTags(e.currentTarget.value)} />
-          </label>
-          <label class="check">
-            <input
-              type="checkbox"
-              name="autoAssign"
-              checked={value.autoAssign}
-              onChange={(e) => setAutoAssign(e.currentTarget.checked)}
-            />{' '}
-            Grant automatically to everything in scope
-          </label>
-          <label class="check">
-            <input
-              type="checkbox"
-              name="autoRevoke"
-              checked={value.autoRevoke}
-              onChange={(e) => setAutoRevoke(e.currentTarget.checked)}
-            />{' '}
-            Take back from what leaves the scope
-          </label>
-          <label>
-            Grace period before taking back (hours)
-            <input
-              name="grace"
-              type="number"
-              min={0}
-              max={2160}
-              value={value.grace}
-              onInput={(e) => setGrace(e.currentTarget.value)}
-            />
-          </label>
+          <SelectField
+            label="Method"
+            name="method"
+            value={value.method}
+            onValue={setMethod}
+            options={[
+              ['device', 'Devices'],
+              ['user', 'Users'],
+            ]}
+          />
+          <TextField
+            label="Networks in scope (empty: any)"
+            name="networks"
+            value={value.networks}
+            onValue={setNetworks}
+          />
+          <TextField label="Tags in scope (empty: any)" name="tags" value={value.tags} onValue={setTags} />
+          <CheckField
+            label="Grant automatically to everything in scope"
+            name="autoAssign"
+            checked={value.autoAssign}
+            onValue={setAutoAssign}
+          />
+          <CheckField
+            label="Take back from what leaves the scope"
+            name="autoRevoke"
+            checked={value.autoRevoke}
+            onValue={setAutoRevoke}
+          />
+          <TextField
+            label="Grace period before taking back (hours)"
+            name="grace"
+            type="number"
+            min={0}
+            max={2160}
+            value={value.grace}
+            onValue={setGrace}
+          />
           <div class="actions">
             <button type="submit" class="primary">
               Save deployment
@@ -597,7 +528,7 @@ function Deployment(props: {
               </>
             )}
           </div>
-        </form>
+        </CardForm>
       ) : (
         d && (
           <p>

@@ -5,13 +5,19 @@ import { useLocation, useRoute } from 'preact-iso';
 import { useSession } from '../session.ts';
 import {
   api,
+  CardForm,
   can,
   ErrorNote,
+  Filters,
   FollowJob,
+  ListState,
   Loading,
   newKey,
   Pager,
   rememberJob,
+  Table,
+  TextField,
+  useAttempt,
   useLoad,
   usePaged,
   when,
@@ -49,48 +55,26 @@ export function DevicesPage() {
           }}
         />
       )}
-      <div class="filters">
-        <label>
-          Network
-          <input type="search" value={network} onChange={(e) => setNetwork(e.currentTarget.value)} />
-        </label>
-        <label>
-          Tag
-          <input type="search" value={tag} onChange={(e) => setTag(e.currentTarget.value)} />
-        </label>
-      </div>
-      <ErrorNote error={devices.error} />
-      {devices.loading && !devices.data && <Loading what="the devices" />}
-      {devices.data && items.length === 0 && <p class="empty">No device.</p>}
+      <Filters>
+        <TextField label="Network" type="search" value={network} onValue={setNetwork} commit />
+        <TextField label="Tag" type="search" value={tag} onValue={setTag} commit />
+      </Filters>
+      <ListState list={devices} what="the devices" empty="No device." count={items.length} />
       {items.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Serial number</th>
-                <th scope="col">Network</th>
-                <th scope="col">Tags</th>
-                <th scope="col">Platform</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Last seen</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((d) => (
-                <tr key={d.serialNumber}>
-                  <th scope="row">
-                    <a href={`/devices/${encodeURIComponent(d.serialNumber)}`}>{d.serialNumber}</a>
-                  </th>
-                  <td>{d.networkId}</td>
-                  <td>{d.tags.join(', ')}</td>
-                  <td>{d.platform ?? ''}</td>
-                  <td>{d.ownerEmail ?? ''}</td>
-                  <td>{when(d.lastSeenAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Serial number', 'Network', 'Tags', 'Platform', 'Owner', 'Last seen']}>
+          {items.map((d) => (
+            <tr key={d.serialNumber}>
+              <th scope="row">
+                <a href={`/devices/${encodeURIComponent(d.serialNumber)}`}>{d.serialNumber}</a>
+              </th>
+              <td>{d.networkId}</td>
+              <td>{d.tags.join(', ')}</td>
+              <td>{d.platform ?? ''}</td>
+              <td>{d.ownerEmail ?? ''}</td>
+              <td>{when(d.lastSeenAt)}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       <Pager pager={devices} />
     </>
@@ -100,36 +84,31 @@ export function DevicesPage() {
 /** One device a line: `serial, network[, tags separated by ;[, owner e-mail]]`. */
 function AddDevices({ onDone }: { onDone: () => void }) {
   const [text, setText] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useAttempt();
   const [result, setResult] = useState<string>();
   return (
-    <form
-      class="card"
-      aria-label="Add devices"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setError(undefined);
-        const devices = text
-          .split('\n')
-          .map((line) => line.split(',').map((cell) => cell.trim()))
-          .filter((cells) => cells[0])
-          .map(([serialNumber = '', networkId = '', tags = '', ownerEmail = '']) => ({
-            serialNumber,
-            networkId,
-            tags: tags
-              .split(';')
-              .map((t) => t.trim())
-              .filter(Boolean),
-            ...(ownerEmail ? { ownerEmail } : {}),
-          }));
-        try {
+    <CardForm
+      label="Add devices"
+      onSubmit={() =>
+        attempt(async () => {
+          const devices = text
+            .split('\n')
+            .map((line) => line.split(',').map((cell) => cell.trim()))
+            .filter((cells) => cells[0])
+            .map(([serialNumber = '', networkId = '', tags = '', ownerEmail = '']) => ({
+              serialNumber,
+              networkId,
+              tags: tags
+                .split(';')
+                .map((t) => t.trim())
+                .filter(Boolean),
+              ...(ownerEmail ? { ownerEmail } : {}),
+            }));
           const answer = await api.call('PUT', '/v1/devices', { body: devices });
           setResult(`${answer.created} added, ${answer.updated} updated.`);
           onDone();
-        } catch (failure) {
-          setError(failure);
-        }
-      }}
+        })
+      }
     >
       <h3>Add devices</h3>
       <label>
@@ -147,7 +126,7 @@ function AddDevices({ onDone }: { onDone: () => void }) {
       <button type="submit" class="primary">
         Save devices
       </button>
-    </form>
+    </CardForm>
   );
 }
 
@@ -156,7 +135,7 @@ export function DevicePage() {
   const location = useLocation();
   const session = useSession();
   const serialNumber = params.serialNumber ?? '';
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useAttempt();
   const [jobId, setJobId] = useState<string>();
   const device = useLoad(
     () => api.call('GET', '/v1/devices/{serialNumber}', { params: { serialNumber } }),
@@ -199,10 +178,9 @@ export function DevicePage() {
             <button
               type="button"
               class="danger"
-              onClick={async () => {
-                setError(undefined);
-                if (!confirm(`Remove ${serialNumber}? Its licences are taken back at Apple.`)) return;
-                try {
+              onClick={() =>
+                attempt(async () => {
+                  if (!confirm(`Remove ${serialNumber}? Its licences are taken back at Apple.`)) return;
                   const job = await api.call('DELETE', '/v1/devices/{serialNumber}', {
                     params: { serialNumber },
                     idempotencyKey: newKey(),
@@ -210,10 +188,8 @@ export function DevicePage() {
                   const id = job.job.id;
                   rememberJob(id);
                   setJobId(id);
-                } catch (failure) {
-                  setError(failure);
-                }
-              }}
+                })
+              }
             >
               Remove device
             </button>

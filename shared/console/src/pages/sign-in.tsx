@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import type { ConsoleConfig } from '../../../config/console.ts';
 import { localSignIn, type Role, setSession } from '../session.ts';
-import { ErrorNote } from '../ui.tsx';
+import { CardForm, ErrorNote, SelectField, TextField } from '../ui.tsx';
 
 export function SignInPage({ config }: { config: ConsoleConfig }) {
   if (config.auth.kind === 'local') return <LocalSignIn />;
@@ -27,10 +27,8 @@ function LocalSignIn() {
         Local mode: pick who you are. The console gets the same token as <code>npm run token</code>; it is
         kept in this tab only.
       </p>
-      <form
-        class="card"
-        onSubmit={async (event) => {
-          event.preventDefault();
+      <CardForm
+        onSubmit={async () => {
           setBusy(true);
           setError(undefined);
           try {
@@ -42,33 +40,24 @@ function LocalSignIn() {
           }
         }}
       >
-        <label>
-          Organisation
-          <input name="org" required value={org} onInput={(e) => setOrg(e.currentTarget.value)} />
-        </label>
-        <label>
-          Role
-          <select name="role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-            <option value="org-admin">org-admin: everything in the organisation</option>
-            <option value="admin">admin: the accounts that list this e-mail</option>
-            <option value="viewer">viewer: read only</option>
-          </select>
-        </label>
-        <label>
-          E-mail
-          <input
-            name="email"
-            type="email"
-            required
-            value={email}
-            onInput={(e) => setEmail(e.currentTarget.value)}
-          />
-        </label>
+        <TextField label="Organisation" name="org" required value={org} onValue={setOrg} />
+        <SelectField
+          label="Role"
+          name="role"
+          value={role}
+          onValue={setRole}
+          options={[
+            ['org-admin', 'org-admin: everything in the organisation'],
+            ['admin', 'admin: the accounts that list this e-mail'],
+            ['viewer', 'viewer: read only'],
+          ]}
+        />
+        <TextField label="E-mail" name="email" type="email" required value={email} onValue={setEmail} />
         <ErrorNote error={error} />
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
-      </form>
+      </CardForm>
     </div>
   );
 }

@@ -4,20 +4,28 @@ import type { Of } from '../api.ts';
 import { useSession } from '../session.ts';
 import {
   api,
+  CardForm,
   Chip,
   can,
   ErrorNote,
+  Filters,
   FollowJob,
-  Loading,
+  ListState,
   newKey,
   Pager,
+  type Rejection,
+  Rejections,
   rememberJob,
+  SelectField,
+  Table,
+  TextField,
+  toggled,
+  useAttempt,
   usePaged,
   userTone,
 } from '../ui.tsx';
 
 type ImportResult = Of<'POST', '/v1/accounts/{accountId}/users/import'>;
-type Rejection = { subject: string; code: string; reason: string };
 
 export function UserManagement({ accountId }: { accountId: string }) {
   const session = useSession();
@@ -25,7 +33,7 @@ export function UserManagement({ accountId }: { accountId: string }) {
   const [email, setEmail] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [panel, setPanel] = useState<'' | 'add' | 'import'>('');
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useAttempt();
   const [jobId, setJobId] = useState<string>();
   const [rejected, setRejected] = useState<Rejection[]>([]);
   const [imported, setImported] = useState<ImportResult>();
@@ -39,11 +47,10 @@ export function UserManagement({ accountId }: { accountId: string }) {
   );
   const writable = can.manage(session);
   const ids = [...selected];
-  const startJob = async (
+  const startJob = (
     path: '/v1/accounts/{accountId}/users/invitations' | '/v1/accounts/{accountId}/users/retirements',
-  ) => {
-    setError(undefined);
-    try {
+  ) =>
+    attempt(async () => {
       const answer = await api.call('POST', path, {
         params: { accountId },
         body: { userIds: ids },
@@ -53,10 +60,7 @@ export function UserManagement({ accountId }: { accountId: string }) {
       setJobId(answer.job.id);
       setRejected(answer.rejected);
       setSelected(new Set());
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+    });
   const items = users.data?.items ?? [];
   const allSelected = items.length > 0 && items.every((u) => selected.has(u.id));
   return (
@@ -118,101 +122,64 @@ export function UserManagement({ accountId }: { accountId: string }) {
       )}
       {imported && <ImportReport result={imported} />}
       <ErrorNote error={error} />
-      {rejected.length > 0 && (
-        <div class="notice" role="status">
-          <p>Not included:</p>
-          <ul>
-            {rejected.map((r) => (
-              <li key={r.subject}>
-                {r.subject}: {r.reason} ({r.code})
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <Rejections title="Not included:" rejected={rejected} />
       {jobId && <FollowJob id={jobId} onEnd={() => users.reload()} />}
-      <div class="filters">
-        <label>
-          Status
-          <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-            <option value="">Any</option>
-            <option>New</option>
-            <option>Invited</option>
-            <option>Associated</option>
-            <option>Retired</option>
-          </select>
-        </label>
-        <label>
-          E-mail
-          <input type="search" value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
-        </label>
-        <button type="button" onClick={() => users.reload()}>
-          Refresh
-        </button>
-      </div>
-      <ErrorNote error={users.error} />
-      {users.loading && !users.data && <Loading what="the users" />}
-      {users.data && items.length === 0 && <p class="empty">No user matches.</p>}
+      <Filters onRefresh={() => users.reload()}>
+        <SelectField
+          label="Status"
+          value={status}
+          onValue={setStatus}
+          options={[['', 'Any'], 'New', 'Invited', 'Associated', 'Retired']}
+        />
+        <TextField label="E-mail" type="search" value={email} onValue={setEmail} commit />
+      </Filters>
+      <ListState list={users} what="the users" empty="No user matches." count={items.length} />
       {items.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                {writable && (
-                  <th scope="col">
-                    <input
-                      type="checkbox"
-                      aria-label="Select every user on this page"
-                      checked={allSelected}
-                      onChange={() =>
-                        setSelected(
-                          allSelected ? new Set() : new Set([...selected, ...items.map((u) => u.id)]),
-                        )
-                      }
-                    />
-                  </th>
-                )}
-                <th scope="col">E-mail</th>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Tags</th>
-                <th scope="col">Source</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((user) => (
-                <tr key={user.id} data-user-email={user.email}>
-                  {writable && (
-                    <td>
-                      <input
-                        type="checkbox"
-                        aria-label={`Select ${user.email ?? user.id}`}
-                        checked={selected.has(user.id)}
-                        onChange={() => {
-                          const next = new Set(selected);
-                          if (next.has(user.id)) next.delete(user.id);
-                          else next.add(user.id);
-                          setSelected(next);
-                        }}
-                      />
-                    </td>
-                  )}
-                  <th scope="row">
-                    <a href={`/accounts/${accountId}/users/${encodeURIComponent(user.id)}`}>
-                      {user.email ?? user.id}
-                    </a>
-                  </th>
-                  <td>{user.name ?? ''}</td>
-                  <td>
-                    <Chip text={user.status} tone={userTone(user.status)} />
-                  </td>
-                  <td>{user.tags.join(', ')}</td>
-                  <td>{user.source}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={[
+            writable && (
+              <input
+                type="checkbox"
+                aria-label="Select every user on this page"
+                checked={allSelected}
+                onChange={() =>
+                  setSelected(allSelected ? new Set() : new Set([...selected, ...items.map((u) => u.id)]))
+                }
+              />
+            ),
+            'E-mail',
+            'Name',
+            'Status',
+            'Tags',
+            'Source',
+          ]}
+        >
+          {items.map((user) => (
+            <tr key={user.id} data-user-email={user.email}>
+              {writable && (
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${user.email ?? user.id}`}
+                    checked={selected.has(user.id)}
+                    onChange={() => setSelected(toggled(selected, user.id))}
+                  />
+                </td>
+              )}
+              <th scope="row">
+                <a href={`/accounts/${accountId}/users/${encodeURIComponent(user.id)}`}>
+                  {user.email ?? user.id}
+                </a>
+              </th>
+              <td>{user.name ?? ''}</td>
+              <td>
+                <Chip text={user.status} tone={userTone(user.status)} />
+              </td>
+              <td>{user.tags.join(', ')}</td>
+              <td>{user.source}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       <Pager pager={users} />
     </section>
@@ -223,15 +190,12 @@ function AddUser({ accountId, onDone }: { accountId: string; onDone: () => void 
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [tags, setTags] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useAttempt();
   return (
-    <form
-      class="card"
-      aria-label="Add user"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setError(undefined);
-        try {
+    <CardForm
+      label="Add user"
+      onSubmit={() =>
+        attempt(async () => {
           await api.call('POST', '/v1/accounts/{accountId}/users', {
             params: { accountId },
             body: {
@@ -244,60 +208,38 @@ function AddUser({ accountId, onDone }: { accountId: string; onDone: () => void 
             },
           });
           onDone();
-        } catch (failure) {
-          setError(failure);
-        }
-      }}
+        })
+      }
     >
       <h3>Add user</h3>
-      <label>
-        E-mail
-        <input
-          name="email"
-          type="email"
-          required
-          value={email}
-          onInput={(e) => setEmail(e.currentTarget.value)}
-        />
-      </label>
-      <label>
-        Name
-        <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
-      </label>
-      <label>
-        Tags (separated by commas)
-        <input name="tags" value={tags} onInput={(e) => setTags(e.currentTarget.value)} />
-      </label>
+      <TextField label="E-mail" name="email" type="email" required value={email} onValue={setEmail} />
+      <TextField label="Name" name="name" value={name} onValue={setName} />
+      <TextField label="Tags (separated by commas)" name="tags" value={tags} onValue={setTags} />
       <ErrorNote error={error} />
       <button type="submit" class="primary">
         Add user
       </button>
-    </form>
+    </CardForm>
   );
 }
 
 function ImportUsers({ accountId, onDone }: { accountId: string; onDone: (result: ImportResult) => void }) {
   const [csv, setCsv] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, attempt } = useAttempt();
   return (
-    <form
-      class="card"
-      aria-label="Import users from CSV"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setError(undefined);
-        try {
+    <CardForm
+      label="Import users from CSV"
+      onSubmit={() =>
+        attempt(async () =>
           onDone(
             await api.call('POST', '/v1/accounts/{accountId}/users/import', {
               params: { accountId },
               body: csv,
               csv: true,
             }),
-          );
-        } catch (failure) {
-          setError(failure);
-        }
-      }}
+          ),
+        )
+      }
     >
       <h3>Import users from a CSV file</h3>
       <p class="muted">
@@ -321,7 +263,7 @@ function ImportUsers({ accountId, onDone }: { accountId: string; onDone: (result
       <button type="submit" class="primary" disabled={!csv.trim()}>
         Import
       </button>
-    </form>
+    </CardForm>
   );
 }
 
