@@ -50,14 +50,15 @@ const UserSchema = z.object({
   version: z.number().int(),
 });
 
-const AssignmentRecordSchema = z.object({
+const TaskSchema = z.object({
   adamId: z.string(),
   pricingParam: PricingParamSchema,
   serialNumber: z.string().optional(),
   clientUserId: z.string().optional(),
   userRef: z.string().optional(),
-  version: z.number().int(),
 });
+
+const AssignmentRecordSchema = TaskSchema.extend({ version: z.number().int() });
 
 const LocationSchema = z.object({
   id: z.string(),
@@ -78,14 +79,6 @@ const LocationSchema = z.object({
   usersVersions: z.array(z.string()).min(1),
   assignmentsVersions: z.array(z.string()).min(1),
   nextUserRef: z.number().int(),
-});
-
-const TaskSchema = z.object({
-  adamId: z.string(),
-  pricingParam: PricingParamSchema,
-  serialNumber: z.string().optional(),
-  clientUserId: z.string().optional(),
-  userRef: z.string().optional(),
 });
 
 const EventSchema = z.object({
