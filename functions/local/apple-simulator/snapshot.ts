@@ -3,7 +3,7 @@
  * test tool): notification secrets, invitation codes and token contents are all in it.
  */
 import type { SimulatorContext } from './context.ts';
-import { availableCount, INT32_MAX } from './state.ts';
+import { availableCount, INT32_MAX, locationFacts } from './state.ts';
 import { usableTokens } from './tokens.ts';
 import type { SimulatorSnapshot } from './types.ts';
 import { currentVersionId } from './versions.ts';
@@ -15,13 +15,7 @@ export function buildSnapshot(ctx: SimulatorContext): SimulatorSnapshot {
   return structuredClone({
     organizations: [...state.organizations.values()],
     locations: [...state.locations.values()].map((l) => ({
-      id: l.id,
-      organizationId: l.organizationId,
-      name: l.name,
-      uId: l.uId,
-      countryISO2ACode: l.countryISO2ACode,
-      defaultPlatform: l.defaultPlatform,
-      websiteURL: l.websiteURL,
+      ...locationFacts(l),
       ...(l.mdmInfo && { mdmInfo: l.mdmInfo }),
       ...(l.notificationUrl !== undefined && { notificationUrl: l.notificationUrl }),
       ...(l.notificationAuthToken !== undefined && { notificationAuthToken: l.notificationAuthToken }),

@@ -15,6 +15,7 @@ import {
   type Delivery,
   emptyState,
   type LocationRecord,
+  locationFacts,
   type SimState,
   type UserRecord,
 } from './state.ts';
@@ -229,13 +230,7 @@ function encode(state: SimState): z.input<typeof PersistedStateSchema> {
     version: 1,
     organizations: [...state.organizations.values()],
     locations: [...state.locations.values()].map((l) => ({
-      id: l.id,
-      organizationId: l.organizationId,
-      name: l.name,
-      uId: l.uId,
-      countryISO2ACode: l.countryISO2ACode,
-      defaultPlatform: l.defaultPlatform,
-      websiteURL: l.websiteURL,
+      ...locationFacts(l),
       mdmInfo: l.mdmInfo,
       notificationUrl: l.notificationUrl,
       notificationAuthToken: l.notificationAuthToken,
@@ -283,13 +278,7 @@ function decodeLocation(l: z.infer<typeof LocationSchema>): LocationRecord {
   for (const u of users.values()) if (u.status !== 'Retired') activeUsers.set(u.clientUserId, u.ref);
   const assignments = new Map(l.assignments.map((a) => [assignmentKey(a, a), a]));
   const location: LocationRecord = {
-    id: l.id,
-    organizationId: l.organizationId,
-    name: l.name,
-    uId: l.uId,
-    countryISO2ACode: l.countryISO2ACode,
-    defaultPlatform: l.defaultPlatform,
-    websiteURL: l.websiteURL,
+    ...locationFacts(l),
     subscribedNotificationTypes: l.subscribedNotificationTypes,
     assets: new Map(l.assets.map((a) => [assetKey(a), a])),
     users,

@@ -174,6 +174,24 @@ export interface SimState {
   readonly deliveries: Delivery[];
 }
 
+/** A location's own facts as Apple describes it, copied out (to save or to show). */
+export function locationFacts(
+  l: Pick<
+    LocationRecord,
+    'id' | 'organizationId' | 'name' | 'uId' | 'countryISO2ACode' | 'defaultPlatform' | 'websiteURL'
+  >,
+) {
+  return {
+    id: l.id,
+    organizationId: l.organizationId,
+    name: l.name,
+    uId: l.uId,
+    countryISO2ACode: l.countryISO2ACode,
+    defaultPlatform: l.defaultPlatform,
+    websiteURL: l.websiteURL,
+  };
+}
+
 /** A state with nothing in it. */
 export function emptyState(): SimState {
   return {
