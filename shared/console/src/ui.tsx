@@ -157,20 +157,6 @@ export function UsageBar(props: { total: number | null; assigned: number; pendin
 
 export const FINAL = new Set(['succeeded', 'partially_failed', 'failed']);
 
-/** Jobs started from this tab, newest first, so the Jobs page can follow them. */
-const JOBS_KEY = 'vpp-console.jobs';
-export function rememberJob(id: string): void {
-  const ids = knownJobs().filter((j) => j !== id);
-  sessionStorage.setItem(JOBS_KEY, JSON.stringify([id, ...ids].slice(0, 200)));
-}
-export function knownJobs(): string[] {
-  try {
-    return JSON.parse(sessionStorage.getItem(JOBS_KEY) ?? '[]') as string[];
-  } catch {
-    return [];
-  }
-}
-
 /** A job, read again every second until it ends: live progress without reloading. */
 export function useJob(id: string | undefined, initial?: Job): Job | undefined {
   const [job, setJob] = useState<Job | undefined>(initial);

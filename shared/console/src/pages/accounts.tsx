@@ -12,7 +12,6 @@ import {
   FollowJob,
   Loading,
   newKey,
-  rememberJob,
   Section,
   Table,
   TextField,
@@ -144,7 +143,6 @@ function AccountRow({
                     idempotencyKey: newKey(),
                   });
                   const id = job.job.id;
-                  rememberJob(id);
                   onChanged(`Sync of ${account.name} started.`, id);
                 })
               }

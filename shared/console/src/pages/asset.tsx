@@ -19,7 +19,6 @@ import {
   Pager,
   type Rejection,
   Rejections,
-  rememberJob,
   Section,
   SelectField,
   Table,
@@ -55,7 +54,6 @@ export function AssetPage() {
     [accountId, adamId, pricing],
   );
   const started = (answer: Started) => {
-    rememberJob(answer.job.id);
     setJobId(answer.job.id);
     setRejected(answer.rejected);
   };
@@ -116,7 +114,6 @@ export function AssetPage() {
         pricing={pricing}
         writable={can.manage(session)}
         onJob={(id) => {
-          rememberJob(id);
           setJobId(id);
         }}
       />

@@ -14,7 +14,6 @@ import {
   Loading,
   newKey,
   Pager,
-  rememberJob,
   Table,
   TextField,
   useAttempt,
@@ -186,7 +185,6 @@ export function DevicePage() {
                     idempotencyKey: newKey(),
                   });
                   const id = job.job.id;
-                  rememberJob(id);
                   setJobId(id);
                 })
               }

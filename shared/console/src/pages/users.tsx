@@ -15,7 +15,6 @@ import {
   Pager,
   type Rejection,
   Rejections,
-  rememberJob,
   SelectField,
   Table,
   TextField,
@@ -56,7 +55,6 @@ export function UserManagement({ accountId }: { accountId: string }) {
         body: { userIds: ids },
         idempotencyKey: newKey(),
       });
-      rememberJob(answer.job.id);
       setJobId(answer.job.id);
       setRejected(answer.rejected);
       setSelected(new Set());
