@@ -312,7 +312,10 @@ describe('the admin console, through the browser only', () => {
     await page.locator('.job').first().waitFor();
     // Every job of the organisation, from the API: the first sync, the reconciliation, the grants.
     for (const type of ['sync', 'reconciliation', 'grant'])
-      await page.locator('.job', { hasText: `${type} job` }).first().waitFor();
+      await page
+        .locator('.job', { hasText: `${type} job` })
+        .first()
+        .waitFor();
     await checkPage('jobs');
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('rowheader', { name: 'account.created' }).waitFor();
