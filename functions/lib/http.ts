@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -21,7 +20,7 @@ import { DomainError, ValidationError } from '../../shared/domain/errors.ts';
 import { type Principal, PrincipalSchema, requireRole } from '../../shared/domain/principal.ts';
 import { getDeps } from './deps.ts';
 import { toErrorAnswer } from './errors.ts';
-import { logger, metrics, tracer } from './powertools.ts';
+import { logger, metrics, publishMetrics, tracer } from './powertools.ts';
 
 type Output<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
 
@@ -352,7 +351,7 @@ export function httpFunction(...bindings: RouteBinding[]) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(publishMetrics())
     .handler(async (event, context) => {
       const started = Date.now();
       logger.appendKeys({ route: event.routeKey });

@@ -14,3 +14,16 @@ const serviceName = 'vpp-manager';
 export const logger = new Logger({ serviceName, jsonReplacerFn: redactingJsonReplacer });
 export const metrics = new Metrics({ namespace: 'VppManager', serviceName });
 export const tracer = new Tracer({ serviceName });
+
+/**
+ * The middy middleware that flushes the metrics after each invocation (or its error), in place of
+ * Powertools' `logMetrics`: it flushes only when the invocation counted something, since Powertools
+ * warns on every empty flush ("No application metrics to publish"), which a schedule that counts
+ * nothing (token health, the nightly sync) would print at every run.
+ */
+export function publishMetrics() {
+  const flush = (): void => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: flush, onError: flush };
+}

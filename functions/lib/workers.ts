@@ -12,7 +12,6 @@ import { parser as batchParser } from '@aws-lambda-powertools/batch/parser';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { EventBridgeSchema, SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas';
@@ -31,7 +30,7 @@ import type { Delivery } from '../../shared/application/ports/vpp-errors.ts';
 import type { Deps } from '../../shared/composition/deps.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
 import { getDeps } from './deps.ts';
-import { logger, metrics, tracer } from './powertools.ts';
+import { logger, metrics, publishMetrics, tracer } from './powertools.ts';
 
 /** A message's delivery: its id, and how many receives it has had of its queue's `maxReceiveCount`. */
 export interface DeliveredRecord extends Delivery {
@@ -91,7 +90,7 @@ export function queueWorker<Q extends QueueName>(
   return middy<SQSEvent, SQSBatchResponse>()
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(publishMetrics())
     .handler(async (event, context: Context) => {
       logger.appendKeys({ queue });
       // An in-progress record of a crashed invocation expires with the Lambda's remaining time.
@@ -125,7 +124,7 @@ export function scheduledJob(
   return middy<EventBridgeEvent, void>()
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(publishMetrics())
     .use(parser({ schema: EventBridgeSchema }))
     .handler(async (event) => {
       logger.appendKeys({ schedule: name });

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
 /** The repository root: entries in shared/config/functions.ts are relative to it. */
@@ -39,6 +39,8 @@ export const LAMBDA_BUNDLING: BundlingOptions = {
   banner: ESM_REQUIRE_BANNER,
   externalModules: [...EXTERNAL_MODULES],
   forceDockerBundling: false,
+  // esbuild's warnings and errors only: not a size table and a "Done" line per function at each synth.
+  logLevel: LogLevel.WARNING,
 };
 
 /** The same bundle with esbuild's API, for the benchmark: `await build(esbuildOptionsFor(entry, out))`. */
