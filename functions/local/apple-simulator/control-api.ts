@@ -1,23 +1,9 @@
 /**
  * The simulator's controls over HTTP, for tests and tools in another process: `/_sim/*`, JSON, no
- * authentication, not counted and not rate limited. Each route calls the same method as the in-process
- * handle, with the method's arguments as one JSON object:
- *
- * | route | body |
- * |---|---|
- * | `POST /_sim/seed` | `SeedInput` → `SeedResult` |
- * | `POST /_sim/tokens` | `{locationId, expiresAt?}` → `{token}` |
- * | `PUT /_sim/faults`, `DELETE /_sim/faults` | `FaultConfig` |
- * | `GET /_sim/state` | → `SimulatorSnapshot` |
- * | `GET /_sim/calls`, `DELETE /_sim/calls` | → `{"GET assets": 2, ...}` |
- * | `POST /_sim/settle` | — |
- * | `POST /_sim/actions/purchase` | `{locationId, asset, count, details?}` |
- * | `POST /_sim/actions/refund` | `{locationId, asset, count}` |
- * | `POST /_sim/actions/transfer` | `{fromLocationId, toLocationId, asset, count}` |
- * | `POST /_sim/actions/external-assign`, `.../external-unassign` | `{locationId, asset, target}` |
- * | `POST /_sim/actions/accept-invitation` | `{locationId, clientUserId, appleAccount?}` |
- * | `POST /_sim/actions/expire-token`, `.../revoke-token` | `{token}` |
- * | `POST /_sim/actions/claim-by-other-mdm` | `{locationId, mdmInfo, notificationUrl?}` |
+ * authentication, not counted and not rate limited. Each control calls the same method as the
+ * in-process handle, with the method's arguments as one JSON object. `CONTROLS` is the one list:
+ * the dispatch reads it, and `GET /_sim/` answers it, each control with its body's JSON Schema
+ * (generated from the zod schema that validates the body).
  *
  * Misuse answers 400 `{error}`; an unknown route 404 `{error}`.
  */
@@ -32,63 +18,216 @@ import {
   AssetRefSchema,
   AssignTargetSchema,
   FaultConfigSchema,
-  type SeedInput,
+  SeedInputSchema,
 } from './types.ts';
 
 const Count = z.number().int().positive();
 const LocationId = z.string().min(1);
+const TokenSchema = z.object({ token: z.string().min(1) });
+const TargetedSchema = z.object({
+  locationId: LocationId,
+  asset: AssetRefSchema,
+  target: AssignTargetSchema,
+});
 
-type Action = (sim: AppleSimulator, body: unknown) => void;
-
-function action<S extends z.ZodType>(
-  schema: S,
-  run: (sim: AppleSimulator, args: z.infer<S>) => void,
-): Action {
-  return (sim, body) => run(sim, parse(schema, body));
+/** One control: its route, what it does and answers, its body's schema, and what it runs. */
+export interface Control {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: string;
+  readonly does: string;
+  /** The answer's body; `{ok: true}` when it is not named. */
+  readonly answers?: string;
+  /** The request body's schema; none: the control takes no body. */
+  readonly body?: z.ZodType;
+  readonly run: (sim: AppleSimulator, body: unknown) => unknown;
 }
 
-const ACTION_ROUTES: Readonly<Record<string, Action>> = {
-  purchase: action(
-    z.object({
+function control<S extends z.ZodType>(
+  def: Omit<Control, 'body' | 'run'> & {
+    body: S;
+    run: (sim: AppleSimulator, args: z.infer<S>) => unknown;
+  },
+): Control {
+  return { ...def, run: (sim, body) => def.run(sim, parse(def.body, body)) };
+}
+
+const ok = { ok: true } as const;
+
+/** Every control the simulator serves, in the order `GET /_sim/` lists them. */
+export const CONTROLS: readonly Control[] = [
+  {
+    method: 'GET',
+    path: '/_sim',
+    does: 'Lists these controls, each with its body’s JSON Schema.',
+    answers: '{controls: [{method, path, does, answers, body}]}',
+    run: () => controlListing(),
+  },
+  control({
+    method: 'POST',
+    path: '/_sim/seed',
+    does: 'Adds organisations and locations (assets, users, assignments); a known id is extended.',
+    answers: '{locations: [{id, uId, organizationId, tokens}]}',
+    body: SeedInputSchema,
+    run: (sim, seed) => sim.seed(seed),
+  }),
+  control({
+    method: 'POST',
+    path: '/_sim/tokens',
+    does: 'Issues a new content token (.vpptoken file content) for a location; expiresAt is ISO 8601.',
+    answers: '{token}',
+    body: z.object({ locationId: LocationId, expiresAt: z.string().optional() }),
+    run: (sim, { locationId, expiresAt }) => {
+      const date = expiresAt === undefined ? undefined : new Date(expiresAt);
+      if (date && Number.isNaN(date.getTime())) throw new SimulatorUsageError('expiresAt is not a date');
+      return { token: sim.issueToken(locationId, date ? { expiresAt: date } : {}) };
+    },
+  }),
+  control({
+    method: 'PUT',
+    path: '/_sim/faults',
+    does: 'Replaces the fault configuration (failing endpoints, lost or late notifications, failing tasks).',
+    body: FaultConfigSchema,
+    run: (sim, faults) => {
+      sim.setFaults(faults);
+      return ok;
+    },
+  }),
+  {
+    method: 'DELETE',
+    path: '/_sim/faults',
+    does: 'Clears every fault.',
+    run: (sim) => {
+      sim.clearFaults();
+      return ok;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/_sim/state',
+    does: 'The whole simulated Apple: locations with their assets, users, assignments, tokens; events.',
+    answers: 'SimulatorSnapshot',
+    run: (sim) => sim.snapshot(),
+  },
+  {
+    method: 'GET',
+    path: '/_sim/calls',
+    does: 'Requests received per Apple endpoint since the last reset.',
+    answers: '{"GET assets": 2, ...}',
+    run: (sim) => sim.calls(),
+  },
+  {
+    method: 'DELETE',
+    path: '/_sim/calls',
+    does: 'Resets the request counts.',
+    run: (sim) => {
+      sim.resetCalls();
+      return ok;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/_sim/settle',
+    does: 'Processes every pending event now and waits for every due notification delivery.',
+    run: async (sim) => {
+      await sim.settle();
+      return ok;
+    },
+  },
+  control({
+    method: 'POST',
+    path: '/_sim/actions/purchase',
+    does: 'Buys licences (details create an asset the location did not hold); Apple notifies ASSET_COUNT.',
+    body: z.object({
       locationId: LocationId,
       asset: AssetRefSchema,
       count: Count,
       details: AssetDetailsSchema.optional(),
     }),
-    (sim, a) => sim.purchase(a.locationId, a.asset, a.count, a.details),
-  ),
-  refund: action(z.object({ locationId: LocationId, asset: AssetRefSchema, count: Count }), (sim, a) =>
-    sim.refund(a.locationId, a.asset, a.count),
-  ),
-  transfer: action(
-    z.object({ fromLocationId: LocationId, toLocationId: LocationId, asset: AssetRefSchema, count: Count }),
-    (sim, a) => sim.transfer(a.fromLocationId, a.toLocationId, a.asset, a.count),
-  ),
-  'external-assign': action(
-    z.object({ locationId: LocationId, asset: AssetRefSchema, target: AssignTargetSchema }),
-    (sim, a) => sim.externalAssign(a.locationId, a.asset, a.target),
-  ),
-  'external-unassign': action(
-    z.object({ locationId: LocationId, asset: AssetRefSchema, target: AssignTargetSchema }),
-    (sim, a) => sim.externalUnassign(a.locationId, a.asset, a.target),
-  ),
-  'accept-invitation': action(
-    z.object({
+    run: (sim, a) => sim.purchase(a.locationId, a.asset, a.count, a.details),
+  }),
+  control({
+    method: 'POST',
+    path: '/_sim/actions/refund',
+    does: 'Refunds free licences; Apple notifies ASSET_COUNT.',
+    body: z.object({ locationId: LocationId, asset: AssetRefSchema, count: Count }),
+    run: (sim, a) => sim.refund(a.locationId, a.asset, a.count),
+  }),
+  control({
+    method: 'POST',
+    path: '/_sim/actions/transfer',
+    does: 'Moves free licences from one location to another.',
+    body: z.object({
+      fromLocationId: LocationId,
+      toLocationId: LocationId,
+      asset: AssetRefSchema,
+      count: Count,
+    }),
+    run: (sim, a) => sim.transfer(a.fromLocationId, a.toLocationId, a.asset, a.count),
+  }),
+  control({
+    method: 'POST',
+    path: '/_sim/actions/external-assign',
+    does: 'Another tool assigns a licence to a device or user; Apple notifies ASSET_MANAGEMENT.',
+    body: TargetedSchema,
+    run: (sim, a) => sim.externalAssign(a.locationId, a.asset, a.target),
+  }),
+  control({
+    method: 'POST',
+    path: '/_sim/actions/external-unassign',
+    does: 'Another tool takes a licence back; Apple notifies ASSET_MANAGEMENT.',
+    body: TargetedSchema,
+    run: (sim, a) => sim.externalUnassign(a.locationId, a.asset, a.target),
+  }),
+  control({
+    method: 'POST',
+    path: '/_sim/actions/accept-invitation',
+    does: 'The person accepts their invitation (as on the invitation page); Apple notifies USER_ASSOCIATED.',
+    body: z.object({
       locationId: LocationId,
       clientUserId: z.string().min(1),
       appleAccount: z.string().optional(),
     }),
-    (sim, a) => sim.acceptInvitation(a.locationId, a.clientUserId, a.appleAccount),
-  ),
-  'expire-token': action(z.object({ token: z.string().min(1) }), (sim, a) => sim.expireToken(a.token)),
-  'revoke-token': action(z.object({ token: z.string().min(1) }), (sim, a) => sim.revokeToken(a.token)),
-  'claim-by-other-mdm': action(
-    z.object({ locationId: LocationId, mdmInfo: MdmInfoSchema, notificationUrl: z.string().optional() }),
-    (sim, a) => sim.claimByOtherMdm(a.locationId, a.mdmInfo, a.notificationUrl),
-  ),
-};
+    run: (sim, a) => sim.acceptInvitation(a.locationId, a.clientUserId, a.appleAccount),
+  }),
+  control({
+    method: 'POST',
+    path: '/_sim/actions/expire-token',
+    does: 'Makes a content token expired (Apple answers 9621).',
+    body: TokenSchema,
+    run: (sim, a) => sim.expireToken(a.token),
+  }),
+  control({
+    method: 'POST',
+    path: '/_sim/actions/revoke-token',
+    does: 'Revokes a content token (Apple answers 9625).',
+    body: TokenSchema,
+    run: (sim, a) => sim.revokeToken(a.token),
+  }),
+  control({
+    method: 'POST',
+    path: '/_sim/actions/claim-by-other-mdm',
+    does: 'Another MDM writes its mdmInfo (and notification URL) to the location.',
+    body: z.object({
+      locationId: LocationId,
+      mdmInfo: MdmInfoSchema,
+      notificationUrl: z.string().optional(),
+    }),
+    run: (sim, a) => sim.claimByOtherMdm(a.locationId, a.mdmInfo, a.notificationUrl),
+  }),
+];
 
-const TokenRequestSchema = z.object({ locationId: LocationId, expiresAt: z.string().optional() });
+/** What `GET /_sim/` answers: every control with its body's JSON Schema (null: no body). */
+export function controlListing() {
+  return {
+    controls: CONTROLS.map((c) => ({
+      method: c.method,
+      path: c.path,
+      does: c.does,
+      answers: c.answers ?? '{ok: true}',
+      body: c.body ? z.toJSONSchema(c.body, { io: 'input', unrepresentable: 'any' }) : null,
+    })),
+  };
+}
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body);
@@ -107,7 +246,7 @@ export async function handleControl(
   path: string,
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
-  const route = `${method} ${path.replace(/\/+$/, '')}`;
+  const route = path.replace(/\/+$/, '');
   try {
     const raw = (await readBody(req)).toString('utf8');
     let body: unknown = {};
@@ -118,54 +257,12 @@ export async function handleControl(
         throw new SimulatorUsageError('the body is not valid JSON');
       }
     }
-    const actionName = /^POST \/_sim\/actions\/([a-z-]+)$/.exec(route)?.[1];
-    if (actionName !== undefined) {
-      const run = ACTION_ROUTES[actionName];
-      if (!run) {
-        sendJson(res, 404, { error: `unknown action ${actionName}` });
-        return;
-      }
-      run(sim, body);
-      sendJson(res, 200, { ok: true });
+    const found = CONTROLS.find((c) => c.method === method && c.path === route);
+    if (!found) {
+      sendJson(res, 404, { error: `unknown control route ${method} ${route}; GET /_sim/ lists them` });
       return;
     }
-    switch (route) {
-      case 'POST /_sim/seed':
-        // applySeed validates the input itself.
-        sendJson(res, 200, sim.seed(body as SeedInput));
-        return;
-      case 'POST /_sim/tokens': {
-        const { locationId, expiresAt } = parse(TokenRequestSchema, body);
-        const date = expiresAt === undefined ? undefined : new Date(expiresAt);
-        if (date && Number.isNaN(date.getTime())) throw new SimulatorUsageError('expiresAt is not a date');
-        sendJson(res, 200, { token: sim.issueToken(locationId, date ? { expiresAt: date } : {}) });
-        return;
-      }
-      case 'PUT /_sim/faults':
-        sim.setFaults(parse(FaultConfigSchema, body));
-        sendJson(res, 200, { ok: true });
-        return;
-      case 'DELETE /_sim/faults':
-        sim.clearFaults();
-        sendJson(res, 200, { ok: true });
-        return;
-      case 'GET /_sim/state':
-        sendJson(res, 200, sim.snapshot());
-        return;
-      case 'GET /_sim/calls':
-        sendJson(res, 200, sim.calls());
-        return;
-      case 'DELETE /_sim/calls':
-        sim.resetCalls();
-        sendJson(res, 200, { ok: true });
-        return;
-      case 'POST /_sim/settle':
-        await sim.settle();
-        sendJson(res, 200, { ok: true });
-        return;
-      default:
-        sendJson(res, 404, { error: `unknown control route ${route}` });
-    }
+    sendJson(res, 200, (await found.run(sim, body)) ?? ok);
   } catch (error) {
     if (error instanceof SimulatorUsageError) sendJson(res, 400, { error: error.message });
     else sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CONTROLS } from '../../../../functions/local/apple-simulator/control-api.ts';
 import {
   type AppleSimulator,
   startAppleSimulator,
@@ -21,6 +22,40 @@ describe('control API over HTTP (/_sim)', () => {
     });
   });
   afterEach(() => sim.close());
+
+  it('lists every control at GET /_sim/, each with its body as JSON Schema, and serves each one listed', async () => {
+    // Act
+    const listed = await control('GET', '');
+    const bare = await call(sim.url, 'GET', '_sim');
+    const served = [];
+    for (const c of listed.body.controls) {
+      const body = c.method === 'GET' ? {} : { body: {} };
+      served.push((await call(sim.url, c.method, c.path.slice(1), body)).status);
+    }
+    // Assess
+    expect(listed.status).toBe(200);
+    expect(bare.body).toEqual(listed.body);
+    expect(listed.body.controls.map((c: Json) => `${c.method} ${c.path}`)).toEqual(
+      CONTROLS.map((c) => `${c.method} ${c.path}`),
+    );
+    for (const c of listed.body.controls) {
+      expect(typeof c.does).toBe('string');
+      expect(typeof c.answers).toBe('string');
+      expect(c.body === null || c.body.type === 'object').toBe(true);
+    }
+    const byRoute = new Map(listed.body.controls.map((c: Json) => [`${c.method} ${c.path}`, c]));
+    const purchase: Json = byRoute.get('POST /_sim/actions/purchase');
+    expect(purchase.body.required).toEqual(['locationId', 'asset', 'count']);
+    expect(purchase.body.properties.asset.properties.pricingParam.enum).toContain('STDQ');
+    expect(Object.keys(purchase.body.properties)).toContain('details');
+    const faults: Json = byRoute.get('PUT /_sim/faults');
+    expect(Object.keys(faults.body.properties)).toEqual(expect.arrayContaining(['rules', 'notifications']));
+    const seed: Json = byRoute.get('POST /_sim/seed');
+    expect(seed.body.required).toEqual(['organizations']);
+    expect(byRoute.get('POST /_sim/settle')).toMatchObject({ body: null });
+    // An empty body is refused (400) or accepted (200), never an unknown route.
+    expect(served.every((status) => status === 200 || status === 400)).toBe(true);
+  });
 
   it('seeds, issues tokens and shows the state', async () => {
     // Act
