@@ -2,6 +2,7 @@
  * The Apple simulator's public surface: start one, seed it, drive Apple-side actions and faults.
  * See `simulator.ts` for the lifecycle and `types.ts` for every type.
  */
+export { CONTROLS, type Control } from './control-api.ts';
 export { DEMO_SEED } from './seed.ts';
 export { startAppleSimulator } from './simulator.ts';
 export { SimulatorUsageError } from './state.ts';

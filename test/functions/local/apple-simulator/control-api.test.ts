@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONTROLS } from '../../../../functions/local/apple-simulator/control-api.ts';
 import {
   type AppleSimulator,
+  CONTROLS,
   startAppleSimulator,
 } from '../../../../functions/local/apple-simulator/index.ts';
 import { apiFor, call, type Json, LOC, OTHER_LOC, startReceiver, TEST_SEED } from './support.ts';
