@@ -215,14 +215,10 @@ describe('the admin console, through the browser only', () => {
       .poll(
         async () => {
           await outbox.reload();
-          for (const frame of outbox.frames()) {
-            const href = await frame
-              .locator('a[href*="/invitations/"]')
-              .first()
-              .getAttribute('href', { timeout: 500 })
-              .catch(() => null);
-            if (href) link = href;
-          }
+          const invitation = outbox.locator('a[href*="/invitations/"]').first();
+          link = (await invitation.getAttribute('href', { timeout: 500 }).catch(() => null)) ?? undefined;
+          // The page opens it in a new tab: the invitation page refuses to be framed.
+          if (link) expect(await invitation.getAttribute('target')).toBe('_blank');
           return link;
         },
         { timeout: 30_000 },
