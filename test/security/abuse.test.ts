@@ -14,7 +14,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../functions/local/jwt-keys.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
-import { type Caller, eventually, type TestRuntime } from '../support/runtime.ts';
+import type { Caller, TestRuntime } from '../support/runtime.ts';
 import { countWrites, type WriteCounter } from '../support/write-counter.ts';
 import {
   type AbuseCase,
@@ -57,6 +57,8 @@ interface Answer {
 }
 
 const captured: string[] = [];
+/** `eventually` of test/support/runtime.ts, loaded in beforeAll (after the log level is set). */
+let eventually: typeof import('../support/runtime.ts').eventually;
 const answers: string[] = [];
 const originals = {
   out: process.stdout.write.bind(process.stdout),
@@ -644,7 +646,10 @@ beforeAll(async () => {
     };
   }
   mark('start');
-  const { startTestRuntime } = await import('../support/runtime.ts');
+  // The runtime (and the handlers' logger it loads) only now, so the logger takes this level.
+  const runtime = await import('../support/runtime.ts');
+  eventually = runtime.eventually;
+  const { startTestRuntime } = runtime;
   rt = await startTestRuntime({ log: (line) => captured.push(line) });
   // A refused job request may leave Powertools' in-progress record for a moment (written before the
   // use case runs, deleted when it refuses): not counted as a write; that none is left is checked.
