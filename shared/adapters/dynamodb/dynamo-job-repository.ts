@@ -25,6 +25,15 @@ import { isConditionFailed } from './errors.ts';
 import { accountJobsIndex, jobPartition, jobPosition, keys, orgJobsIndex, sortPrefix } from './keys.ts';
 import { ClockedDynamoTable } from './table.ts';
 
+/** The condition that a job has not ended (its `#state` is none of the final states). */
+const NOT_ENDED = (() => {
+  const finals = [...FINAL_JOB_STATES];
+  return {
+    expression: `NOT #state IN (${finals.map((_, i) => `:f${i}`).join(', ')})`,
+    values: Object.fromEntries(finals.map((state, i) => [`:f${i}`, state])),
+  };
+})();
+
 const JobItemSchema = JobSchema.omit({ failures: true });
 const FailureItemSchema = z.object({ failure: JobFailureSchema });
 
@@ -109,19 +118,18 @@ export class DynamoJobRepository extends ClockedDynamoTable implements JobReposi
   }
 
   async awaitEvent(jobId: string, wait: { eventId: string; nextCheckAt: string }): Promise<void> {
-    const finals = [...FINAL_JOB_STATES];
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.job(jobId),
           UpdateExpression: 'SET awaitingEvent = :wait, updatedAt = :now',
-          ConditionExpression: `attribute_exists(pk) AND NOT #state IN (${finals.map((_, i) => `:f${i}`).join(', ')})`,
+          ConditionExpression: `attribute_exists(pk) AND ${NOT_ENDED.expression}`,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':wait': { eventId: wait.eventId, nextCheckAt: wait.nextCheckAt },
             ':now': this.clock.now().toISOString(),
-            ...Object.fromEntries(finals.map((s, i) => [`:f${i}`, s])),
+            ...NOT_ENDED.values,
           },
         }),
       );
@@ -257,20 +265,15 @@ export class DynamoJobRepository extends ClockedDynamoTable implements JobReposi
 
   /** Moves the state unless another writer already ended the job. */
   async #moveState(jobId: string, to: JobState, now: string): Promise<void> {
-    const finals = [...FINAL_JOB_STATES];
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.job(jobId),
           UpdateExpression: 'SET #state = :to, updatedAt = :now',
-          ConditionExpression: `NOT #state IN (${finals.map((_, i) => `:f${i}`).join(', ')})`,
+          ConditionExpression: NOT_ENDED.expression,
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':to': to,
-            ':now': now,
-            ...Object.fromEntries(finals.map((s, i) => [`:f${i}`, s])),
-          },
+          ExpressionAttributeValues: { ':to': to, ':now': now, ...NOT_ENDED.values },
         }),
       );
     } catch (error) {

@@ -3,22 +3,31 @@
  * with its live progress, its failures with Apple's numbers and reasons, and what it waits for.
  */
 import { useState } from 'preact/hooks';
+import type { JobState, JobType } from '../../../domain/job.ts';
 import { api, ErrorNote, JobProgress, Loading, Pager, useJob, usePaged } from '../ui.tsx';
 
-const TYPES = [
-  'grant',
-  'revocation',
-  'sync',
-  'invitation',
-  'retirement',
-  'reconciliation',
-  'device-removal',
-] as const;
-const STATES = ['queued', 'running', 'succeeded', 'partially_failed', 'failed'] as const;
+// Every type and state, written out here (the console bundles no zod), and checked against the
+// domain's: a type or state added there breaks this build until it is listed here.
+const TYPES = Object.keys({
+  grant: true,
+  revocation: true,
+  sync: true,
+  invitation: true,
+  retirement: true,
+  reconciliation: true,
+  'device-removal': true,
+} satisfies Record<JobType, true>) as JobType[];
+const STATES = Object.keys({
+  queued: true,
+  running: true,
+  succeeded: true,
+  partially_failed: true,
+  failed: true,
+} satisfies Record<JobState, true>) as JobState[];
 
 export function JobsPage() {
-  const [type, setType] = useState<'' | (typeof TYPES)[number]>('');
-  const [state, setState] = useState<'' | (typeof STATES)[number]>('');
+  const [type, setType] = useState<'' | JobType>('');
+  const [state, setState] = useState<'' | JobState>('');
   const jobs = usePaged(
     (cursor) =>
       api.call('GET', '/v1/jobs', {
