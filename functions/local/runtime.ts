@@ -283,7 +283,7 @@ export async function startLocalRuntime(
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
           'content-security-policy':
-            "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
         });
         res.end(renderOutbox(await ses.outbox()));
         return true;
