@@ -3,6 +3,7 @@ import { getAsset, listAssetAssignments, listAssets } from '../../shared/api/ass
 import {
   deleteDeployment,
   getDeploymentPlan,
+  previewDeploymentPlan,
   putDeployment,
   reconcileDeployment,
 } from '../../shared/api/deployments.ts';
@@ -44,6 +45,9 @@ export const handler = httpFunction(
   })),
   bind(getDeploymentPlan, async ({ deps, principal, params, query }) => ({
     body: await deployments.getPlan(deps, principal, params.accountId, params.adamId, query.pricingParam),
+  })),
+  bind(previewDeploymentPlan, async ({ deps, principal, params, query, body }) => ({
+    body: await deployments.previewPlan(deps, principal, { ...params, ...query, ...body }),
   })),
   bind(reconcileDeployment, async ({ deps, principal, params, query }) => ({
     status: 202,

@@ -116,6 +116,14 @@ export const getDeploymentPlan = route('getDeploymentPlan', `GET ${DEPLOYMENT}/p
   errors: [404, 409],
 });
 
+export const previewDeploymentPlan = route('previewDeploymentPlan', `POST ${DEPLOYMENT}/plan`, {
+  summary:
+    'Dry run of a deployment before it is saved: the plan the body would make (as GET …/plan for the saved one). Nothing is written.',
+  body: DeploymentBody,
+  response: { status: 200, schema: PlanSchema },
+  errors: [404, 409, 422],
+});
+
 export const reconcileDeployment = route('reconcileDeployment', `POST ${DEPLOYMENT}/reconcile`, {
   summary: 'Reconcile this deployment now (a job).',
   response: { status: 202, schema: StartedJobSchema },
@@ -123,4 +131,10 @@ export const reconcileDeployment = route('reconcileDeployment', `POST ${DEPLOYME
   startsJob: { access: { account: 'manage' } },
 });
 
-export const DEPLOYMENT_ROUTES = [putDeployment, deleteDeployment, getDeploymentPlan, reconcileDeployment];
+export const DEPLOYMENT_ROUTES = [
+  putDeployment,
+  deleteDeployment,
+  getDeploymentPlan,
+  previewDeploymentPlan,
+  reconcileDeployment,
+];

@@ -142,6 +142,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
         'putDeployment',
         'deleteDeployment',
         'getDeploymentPlan',
+        'previewDeploymentPlan',
         'reconcileDeployment',
       ],
     },

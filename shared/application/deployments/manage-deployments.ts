@@ -104,12 +104,23 @@ export type DeploymentInput = Pick<
   'method' | 'scope' | 'autoAssign' | 'autoRevoke' | 'revokeGraceHours'
 >;
 
-export async function putDeployment(
+type DeploymentRequest = {
+  accountId: string;
+  adamId: string;
+  pricingParam?: PricingParam | undefined;
+} & DeploymentInput;
+
+/**
+ * The deployment an admin's input makes of an asset, checked against the asset's rules (device
+ * assignment, revocability) but not saved: what a put saves and what a plan preview plans.
+ */
+async function draftDeployment(
   deps: DeploymentDeps,
   principal: Principal,
-  input: { accountId: string; adamId: string; pricingParam?: PricingParam | undefined } & DeploymentInput,
-): Promise<PutDeploymentView> {
-  const account = await loadAccountFor(deps, principal, input.accountId, 'manage');
+  input: DeploymentRequest,
+  access: 'read' | 'manage',
+): Promise<{ account: Account; deployment: Deployment; existing: Deployment | undefined }> {
+  const account = await loadAccountFor(deps, principal, input.accountId, access);
   const asset = await resolveAsset(deps, account.id, input.adamId, input.pricingParam);
   if (input.method === 'device' && !asset.deviceAssignable) {
     throw new RuleViolationError(
@@ -140,11 +151,20 @@ export async function putDeployment(
     updatedAt: now,
     updatedBy: principal.email,
   };
+  return { account, deployment, existing };
+}
+
+export async function putDeployment(
+  deps: DeploymentDeps,
+  principal: Principal,
+  input: DeploymentRequest,
+): Promise<PutDeploymentView> {
+  const { account, deployment, existing } = await draftDeployment(deps, principal, input, 'manage');
   await deps.deployments.put(deployment);
   const action = existing ? 'deployment.updated' : 'deployment.created';
   const trail = auditTrail(deps, account.orgId, actorOf(principal));
-  await trail.asset(account.id, asset.adamId, action, 'succeeded', {
-    pricingParam: asset.pricingParam,
+  await trail.asset(account.id, deployment.adamId, action, 'succeeded', {
+    pricingParam: deployment.pricingParam,
     method: input.method,
     scope: deployment.scope,
     autoAssign: input.autoAssign,
@@ -188,6 +208,27 @@ export async function getPlan(
   const asset = await resolveAsset(deps, account.id, adamId, pricingParam);
   const deployment = await deps.deployments.get(account.id, asset.adamId, asset.pricingParam);
   if (!deployment) throw new NotFoundError('Deployment');
+  return planView(deps, account, deployment);
+}
+
+/**
+ * The plan of a deployment as the input would make it, before it is saved (nothing is written): who
+ * would get the asset, who would lose it and when, the shortage. Anyone who may read the account.
+ */
+export async function previewPlan(
+  deps: DeploymentDeps,
+  principal: Principal,
+  input: DeploymentRequest,
+): Promise<DeploymentPlanView> {
+  const { account, deployment } = await draftDeployment(deps, principal, input, 'read');
+  return planView(deps, account, deployment);
+}
+
+async function planView(
+  deps: DeploymentDeps,
+  account: Account,
+  deployment: Deployment,
+): Promise<DeploymentPlanView> {
   const devices = await deps.devices.listByOrg(account.orgId);
   const users = deployment.method === 'user' ? await deps.users.listByAccount(account.id) : [];
   const planned = await planFor(deps, account, deployment, { devices, users });

@@ -373,7 +373,7 @@ function Deployment(props: {
 }) {
   const [plan, setPlan] = useState<Plan>();
   const { error, attempt: act } = useAttempt();
-  const [saved, setSaved] = useState<string>();
+  const [planNote, setPlanNote] = useState<string>();
   const current = useLoad(
     () =>
       api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}', {
@@ -403,15 +403,36 @@ function Deployment(props: {
     autoRevoke: autoRevoke ?? d?.autoRevoke ?? false,
     grace: grace ?? String(d?.revokeGraceHours ?? 0),
   };
+  const draft = () => ({
+    method: value.method,
+    scope: { networks: split(value.networks), tags: split(value.tags) },
+    autoAssign: value.autoAssign,
+    autoRevoke: value.autoRevoke,
+    revokeGraceHours: Number(value.grace) || 0,
+  });
+  /** The saved deployment's plan. */
   const preview = () =>
-    act(async () =>
+    act(async () => {
+      setPlanNote(undefined);
       setPlan(
         await api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan', {
           params: props.ids,
           query: { pricingParam: props.pricing },
         }),
-      ),
-    );
+      );
+    });
+  /** The plan of the form as it is, before it is saved (nothing is written). */
+  const previewDraft = () =>
+    act(async () => {
+      setPlanNote('Not saved yet. The plan of the deployment as it stands in the form:');
+      setPlan(
+        await api.call('POST', '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan', {
+          params: props.ids,
+          query: { pricingParam: props.pricing },
+          body: draft(),
+        }),
+      );
+    });
   return (
     <Section title="Deployment">
       {current.loading && !current.data && <Loading what="the deployment" />}
@@ -426,17 +447,16 @@ function Deployment(props: {
               await api.call('PUT', '/v1/accounts/{accountId}/assets/{adamId}/deployment', {
                 params: props.ids,
                 query: { pricingParam: props.pricing },
-                body: {
-                  method: value.method,
-                  scope: { networks: split(value.networks), tags: split(value.tags) },
-                  autoAssign: value.autoAssign,
-                  autoRevoke: value.autoRevoke,
-                  revokeGraceHours: Number(value.grace) || 0,
-                },
+                body: draft(),
               });
-              setSaved('Deployment saved. Its plan:');
               current.reload();
-              await preview();
+              setPlan(
+                await api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan', {
+                  params: props.ids,
+                  query: { pricingParam: props.pricing },
+                }),
+              );
+              setPlanNote('Deployment saved. Its plan:');
             })
           }
         >
@@ -479,14 +499,14 @@ function Deployment(props: {
             onValue={setGrace}
           />
           <div class="actions">
+            <button type="button" onClick={previewDraft}>
+              Preview plan
+            </button>
             <button type="submit" class="primary">
               Save deployment
             </button>
             {d && (
               <>
-                <button type="button" onClick={preview}>
-                  Preview plan
-                </button>
                 <button
                   type="button"
                   onClick={() =>
@@ -540,7 +560,7 @@ function Deployment(props: {
         )
       )}
       <ErrorNote error={error} />
-      {saved && plan && <p role="status">{saved}</p>}
+      {planNote && plan && <p role="status">{planNote}</p>}
       {plan && <PlanView plan={plan} />}
     </Section>
   );

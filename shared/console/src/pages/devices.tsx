@@ -24,15 +24,22 @@ import {
 
 export function DevicesPage() {
   const session = useSession();
+  const [serial, setSerial] = useState('');
   const [network, setNetwork] = useState('');
   const [tag, setTag] = useState('');
   const [adding, setAdding] = useState(false);
   const devices = usePaged(
     (cursor) =>
       api.call('GET', '/v1/devices', {
-        query: { cursor, limit: 50, networkId: network.trim() || undefined, tag: tag.trim() || undefined },
+        query: {
+          cursor,
+          limit: 50,
+          serialPrefix: serial.trim() || undefined,
+          networkId: network.trim() || undefined,
+          tag: tag.trim() || undefined,
+        },
       }),
-    [network, tag],
+    [serial, network, tag],
   );
   const items = devices.data?.items ?? [];
   return (
@@ -55,6 +62,13 @@ export function DevicesPage() {
         />
       )}
       <Filters>
+        <TextField
+          label="Serial number (how it starts)"
+          type="search"
+          value={serial}
+          onValue={setSerial}
+          commit
+        />
         <TextField label="Network" type="search" value={network} onValue={setNetwork} commit />
         <TextField label="Tag" type="search" value={tag} onValue={setTag} commit />
       </Filters>

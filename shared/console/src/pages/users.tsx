@@ -29,7 +29,7 @@ type ImportResult = Of<'POST', '/v1/accounts/{accountId}/users/import'>;
 export function UserManagement({ accountId }: { accountId: string }) {
   const session = useSession();
   const [status, setStatus] = useState('');
-  const [email, setEmail] = useState('');
+  const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [panel, setPanel] = useState<'' | 'add' | 'import'>('');
   const { error, attempt } = useAttempt();
@@ -40,9 +40,9 @@ export function UserManagement({ accountId }: { accountId: string }) {
     (cursor) =>
       api.call('GET', '/v1/accounts/{accountId}/users', {
         params: { accountId },
-        query: { cursor, limit: 50, status: status || undefined, email: email.trim() || undefined },
+        query: { cursor, limit: 50, status: status || undefined, search: search.trim() || undefined },
       }),
-    [accountId, status, email],
+    [accountId, status, search],
   );
   const writable = can.manage(session);
   const ids = [...selected];
@@ -129,7 +129,13 @@ export function UserManagement({ accountId }: { accountId: string }) {
           onValue={setStatus}
           options={[['', 'Any'], 'New', 'Invited', 'Associated', 'Retired']}
         />
-        <TextField label="E-mail" type="search" value={email} onValue={setEmail} commit />
+        <TextField
+          label="Search (e-mail or name, how it starts)"
+          type="search"
+          value={search}
+          onValue={setSearch}
+          commit
+        />
       </Filters>
       <ListState list={users} what="the users" empty="No user matches." count={items.length} />
       {items.length > 0 && (

@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { licenseReport, toCsv } from '../../../../shared/application/deployments/license-report.ts';
 import {
   getPlan,
+  previewPlan,
   putDeployment,
   removeDeployment,
   requestReconcile,
@@ -194,6 +195,56 @@ describe('removeDeployment and getPlan', () => {
     expect(await deps.assignments.get(account.id, ADAM, 'STDQ', 'device', 'GONE')).not.toHaveProperty(
       'outOfScopeSince',
     );
+  });
+});
+
+describe('previewPlan', () => {
+  it('plans the deployment the body would make before it is saved, and writes nothing', async () => {
+    givenAsset(deps, account, { availableCount: 1 });
+    await givenDeployment(deps, account, { scope: { networks: [], tags: ['staff'] }, autoRevoke: false });
+    await givenDevices(
+      deps,
+      { serialNumber: 'A', tags: ['students'] },
+      { serialNumber: 'B', tags: ['students'] },
+      { serialNumber: 'C', tags: ['staff'] },
+    );
+    givenHoldings(deps, account, { subjectId: 'C', source: 'deployment' });
+    const saved = await deps.deployments.get(account.id, ADAM, 'STDQ');
+    const draft = { ...body, scope: { networks: [], tags: ['students'] }, revokeGraceHours: 0 };
+    const plan = await previewPlan(deps, viewer, draft);
+    expect(plan).toMatchObject({
+      deployment: { scope: { networks: [], tags: ['students'] }, autoRevoke: true },
+      inScope: 2,
+      freeLicenses: 1,
+      grant: ['device:A'],
+      revoke: [{ subject: 'device:C' }],
+      shortage: { count: 1, subjects: ['device:B'] },
+    });
+    // The saved deployment's own plan is another: staff only, nothing taken back.
+    expect(await getPlan(deps, viewer, account.id, ADAM)).toMatchObject({
+      inScope: 1,
+      grant: [],
+      revoke: [],
+    });
+    expect(await deps.deployments.get(account.id, ADAM, 'STDQ')).toEqual(saved);
+    expect(deps.queue.sent).toEqual([]);
+    expect(deps.audit.actions('deployment.updated')).toEqual([]);
+  });
+
+  it("refuses a draft the asset's rules refuse, as a put would, and hides an account the admin is not listed on", async () => {
+    givenAsset(deps, account, {
+      adamId: 'book',
+      productType: 'Book',
+      revocable: false,
+      deviceAssignable: false,
+    });
+    await expect(previewPlan(deps, viewer, { ...body, adamId: 'book' })).rejects.toMatchObject({
+      code: 'deployment.not_device_assignable',
+    });
+    await expect(
+      previewPlan(deps, viewer, { ...body, adamId: 'book', method: 'user' }),
+    ).rejects.toMatchObject({ code: 'asset.irrevocable' });
+    await expect(previewPlan(deps, otherAdmin, body)).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 
