@@ -166,6 +166,7 @@ describe('deployments', () => {
     for (const as of outsiders) {
       expect((await rt.call('PUT', deploymentOf(APP), { as, body })).status).toBe(404);
       expect((await rt.call('GET', `${deploymentOf(APP)}/plan`, { as })).status).toBe(404);
+      expect((await rt.call('POST', `${deploymentOf(APP)}/plan`, { as, body })).status).toBe(404);
       expect((await rt.call('POST', `${deploymentOf(APP)}/reconcile`, { as })).status).toBe(404);
       expect((await rt.call('DELETE', deploymentOf(APP), { as })).status).toBe(404);
     }
@@ -173,6 +174,29 @@ describe('deployments', () => {
     expect((await rt.call('GET', `${deploymentOf(APP)}/plan`, { as: viewer })).status).toBe(200);
     expect((await rt.call('POST', `${deploymentOf(APP)}/reconcile`, { as: viewer })).status).toBe(403);
     expect((await rt.call('DELETE', deploymentOf(APP))).status).toBe(200);
+  });
+
+  it('previews the plan of a draft before it is saved, and saves nothing', async () => {
+    await devices([
+      { serialNumber: 'DRAFT-1', tags: ['draft'] },
+      { serialNumber: 'DRAFT-2', tags: ['draft'] },
+    ]);
+    const draft = {
+      method: 'device',
+      scope: { networks: [], tags: [] },
+      autoAssign: true,
+      autoRevoke: false,
+    };
+    const preview = await rt.call('POST', `${deploymentOf(APP)}/plan`, { body: draft });
+    expect(preview.status).toBe(200);
+    expect(preview.body.deployment).toMatchObject({ method: 'device', autoAssign: true });
+    expect(preview.body).toMatchObject({ inScope: 2, grant: ['device:DRAFT-1', 'device:DRAFT-2'] });
+    expect((await rt.call('GET', `${deploymentOf(APP)}/plan`)).status).toBe(404);
+    const refused = await rt.call('POST', `${deploymentOf(USER_APP)}/plan`, { body: draft });
+    expect([refused.status, refused.body.error.code]).toEqual([422, 'deployment.not_device_assignable']);
+    expect((await rt.call('POST', `${deploymentOf(APP)}/plan`, { body: { method: 'tablet' } })).status).toBe(
+      400,
+    );
   });
 
   it('grants to devices that enter the scope', async () => {

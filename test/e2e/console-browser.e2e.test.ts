@@ -156,6 +156,16 @@ describe('the admin console, through the browser only', () => {
     await page.getByRole('button', { name: 'Save devices' }).click();
     await page.getByRole('link', { name: 'C1005' }).waitFor();
     await checkPage('devices');
+    // The search box asks the API for the serials that start with it.
+    const serial = page.getByLabel('Serial number (how it starts)');
+    await serial.fill('C1003');
+    await serial.press('Enter');
+    await expect
+      .poll(() => page.getByRole('link', { name: /^C100\d$/ }).allTextContents())
+      .toEqual(['C1003']);
+    await serial.fill('');
+    await serial.press('Enter');
+    await page.getByRole('link', { name: 'C1005' }).waitFor();
     await page.getByRole('link', { name: 'C1001' }).click();
     await page.getByRole('heading', { name: 'Device C1001' }).waitFor();
     await checkPage('device');
@@ -200,6 +210,16 @@ describe('the admin console, through the browser only', () => {
     expect(await refused.getByRole('cell').first().textContent()).toBe('3');
     await page.getByRole('link', { name: 'sam.lee@pupils.test' }).waitFor();
     await checkPage('user-management');
+    // The search box finds users by how their name (or e-mail) starts.
+    const search = page.getByLabel('Search (e-mail or name, how it starts)');
+    await search.fill('kim');
+    await search.press('Enter');
+    await expect
+      .poll(() => page.getByRole('link', { name: /@pupils\.test$/ }).allTextContents())
+      .toEqual(['kim.ng@pupils.test']);
+    await search.fill('');
+    await search.press('Enter');
+    await page.getByRole('link', { name: 'sam.lee@pupils.test' }).waitFor();
   });
 
   it('sends an invitation, which is accepted from the outbox and the simulator, and shows Associated', async () => {
@@ -274,16 +294,30 @@ describe('the admin console, through the browser only', () => {
     await checkPage('user');
   });
 
-  it('creates a deployment, previews its plan with the shortage, and reconciles', async () => {
+  it('brings the retired user back with an invitation', async () => {
+    await page.getByRole('button', { name: 'Bring back and invite' }).click();
+    expect(await jobEnds()).toBe('succeeded');
+    const heading = page.getByRole('heading', { level: 1, name: /sam\.lee@pupils\.test/ });
+    await expect.poll(() => heading.locator('.badge').textContent(), { timeout: 30_000 }).toBe('Invited');
+    await expect(page.getByRole('button', { name: 'Bring back and invite' }).count()).resolves.toBe(0);
+  });
+
+  it("previews a deployment's plan with the shortage before saving it, saves it, and reconciles", async () => {
     await openAsset('Prime Maths Tutor');
     const form = page.getByRole('form', { name: 'Deployment' });
     await form.getByLabel('Networks in scope (empty: any)').fill('net-1');
-    await form.getByRole('button', { name: 'Save deployment' }).click();
+    await form.getByRole('button', { name: 'Preview plan' }).click();
     const plan = page.getByRole('region', { name: 'Plan' });
     await plan.waitFor();
+    await page.getByText('Not saved yet.', { exact: false }).waitFor();
     expect(await plan.textContent()).toContain('5 in scope');
     expect(await plan.textContent()).toContain('Shortage: 3');
+    // Previewing saved nothing: the asset still has no deployment.
+    await page.getByText('No deployment: the asset reaches only those it is granted to.').waitFor();
     await checkPage('deployment-plan');
+    await form.getByRole('button', { name: 'Save deployment' }).click();
+    await page.getByText('Deployment saved. Its plan:').waitFor();
+    expect(await plan.textContent()).toContain('Shortage: 3');
     await form.getByRole('button', { name: 'Reconcile now' }).click();
     expect(await jobEnds()).toMatch(/succeeded|partially_failed/);
   });
@@ -316,6 +350,16 @@ describe('the admin console, through the browser only', () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('rowheader', { name: 'account.created' }).waitFor();
     await checkPage('audit-log');
+    // Filtered by a family of actions, the log lists only that family.
+    const action = page.getByLabel('Action (license.granted, or license)');
+    await action.fill('deployment');
+    await action.press('Enter');
+    await expect
+      .poll(async () => {
+        const actions = await page.getByRole('rowheader').allTextContents();
+        return actions.includes('deployment.created') && actions.every((a) => a.startsWith('deployment.'));
+      })
+      .toBe(true);
   });
 
   it('fits a 390 px wide screen', async () => {
