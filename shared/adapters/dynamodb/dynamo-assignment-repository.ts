@@ -4,8 +4,12 @@
  * query and an asset's with a prefix. gsi1 finds a subject's holdings (a device across the
  * organisation's accounts); gsi2, sparse, finds the assignments waiting for one Apple event.
  */
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AssignmentKey, AssignmentRepository } from '../../application/ports/assignment-repository.ts';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  AssignmentKey,
+  AssignmentMove,
+  AssignmentRepository,
+} from '../../application/ports/assignment-repository.ts';
 import type { PricingParam } from '../../domain/asset.ts';
 import {
   type AssignmentRecord,
@@ -16,9 +20,33 @@ import {
   subjectKey,
 } from '../../domain/assignment.ts';
 import { batchGet, batchWrite, queryAll } from './batch.ts';
-import { isConditionFailed } from './errors.ts';
+import { isConditionFailed, isTransactionCancelled } from './errors.ts';
 import { accountPartition, keys, sortPrefix } from './keys.ts';
 import { DynamoTable } from './table.ts';
+
+/** DynamoDB's limit of items in one transaction. */
+const TRANSACTION_ITEMS = 100;
+/** A transaction retried this often (each time without the refused moves) before the error is thrown. */
+const MAX_TRANSACTION_ATTEMPTS = 5;
+
+/** A put of `next` on the condition that the record is in one of `from` (`absent`: not there). */
+function conditionalPut(next: AssignmentRecord, from: readonly (AssignmentState | 'absent')[]) {
+  const states = from.filter((s): s is AssignmentState => s !== 'absent');
+  const conditions = [
+    ...(from.includes('absent') ? ['attribute_not_exists(pk)'] : []),
+    ...(states.length > 0 ? [`#state IN (${states.map((_, i) => `:s${i}`).join(', ')})`] : []),
+  ];
+  return {
+    Item: toItem(next),
+    ConditionExpression: conditions.join(' OR '),
+    ...(states.length > 0
+      ? {
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: Object.fromEntries(states.map((s, i) => [`:s${i}`, s])),
+        }
+      : {}),
+  };
+}
 
 /** Devices are organisation-wide; users belong to one account. */
 const subjectIndex = (r: {
@@ -186,29 +214,43 @@ export class DynamoAssignmentRepository extends DynamoTable implements Assignmen
   }
 
   async transition(next: AssignmentRecord, from: readonly (AssignmentState | 'absent')[]): Promise<boolean> {
-    const states = from.filter((s): s is AssignmentState => s !== 'absent');
-    const conditions = [
-      ...(from.includes('absent') ? ['attribute_not_exists(pk)'] : []),
-      ...(states.length > 0 ? [`#state IN (${states.map((_, i) => `:s${i}`).join(', ')})`] : []),
-    ];
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: toItem(next),
-          ConditionExpression: conditions.join(' OR '),
-          ...(states.length > 0
-            ? {
-                ExpressionAttributeNames: { '#state': 'state' },
-                ExpressionAttributeValues: Object.fromEntries(states.map((s, i) => [`:s${i}`, s])),
-              }
-            : {}),
-        }),
-      );
+      await this.db.send(new PutCommand({ TableName: this.table, ...conditionalPut(next, from) }));
       return true;
     } catch (error) {
       if (isConditionFailed(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Up to 100 moves a transaction, so a request of 10,000 subjects is 100 round trips, not 10,000.
+   * A transaction is all or nothing: when some of its conditions fail, the moves whose condition held
+   * are written again without them (a conflict with another transaction is retried the same way).
+   */
+  async transitionMany(moves: readonly AssignmentMove[]): Promise<boolean[]> {
+    const results = new Array<boolean>(moves.length).fill(false);
+    for (let start = 0; start < moves.length; start += TRANSACTION_ITEMS) {
+      let pending = moves.slice(start, start + TRANSACTION_ITEMS).map((move, i) => ({ move, at: start + i }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        try {
+          await this.db.send(
+            new TransactWriteCommand({
+              TransactItems: pending.map(({ move }) => ({
+                Put: { TableName: this.table, ...conditionalPut(move.next, move.from) },
+              })),
+            }),
+          );
+          for (const { at } of pending) results[at] = true;
+          pending = [];
+        } catch (error) {
+          const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+          if (!isTransactionCancelled(error) || !reasons || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+          // Refused moves stay false; the others (None, or a conflict with another transaction) go again.
+          pending = pending.filter((_, i) => reasons[i]?.Code !== 'ConditionalCheckFailed');
+        }
+      }
+    }
+    return results;
   }
 }

@@ -68,6 +68,9 @@ export interface LicenseRequest {
 /** Subjects per queue message: Apple's per-call limit for serial numbers and user ids. */
 export const SUBJECTS_PER_MESSAGE = 1000;
 
+/** Subjects moved to pending in one `transitionMany` call (DynamoDB writes them 100 a transaction). */
+const MOVES_PER_BATCH = 500;
+
 const label = (type: SubjectType, id: string) => `${type}:${id}`;
 
 /** Why a subject cannot take part, or undefined when it can. */
@@ -227,9 +230,10 @@ export async function requestLicenses(
   const jobId = deps.ids.newId();
   const now = deps.clock.now().toISOString();
   const moved: SubjectRef[] = [];
-  // Conditional writes, 25 at a time: a request of 10,000 subjects must answer within the API's time.
-  const results = await mapLimit(accepted, 25, async (subject) => {
-    const { record, from } = requested(kind, {
+  // Conditional writes in batches (each subject on its own condition), four batches at a time: a
+  // request of 10,000 subjects must answer within the API's time.
+  const moves = accepted.map((subject) =>
+    requested(kind, {
       orgId: account.orgId,
       accountId: account.id,
       adamId: asset.adamId,
@@ -240,9 +244,15 @@ export async function requestLicenses(
       jobId,
       createdAt: now,
       updatedAt: now,
-    });
-    return deps.assignments.transition(record, from);
-  });
+    }),
+  );
+  const batches: (typeof moves)[] = [];
+  for (let i = 0; i < moves.length; i += MOVES_PER_BATCH) batches.push(moves.slice(i, i + MOVES_PER_BATCH));
+  const results = (
+    await mapLimit(batches, 4, (batch) =>
+      deps.assignments.transitionMany(batch.map(({ record, from }) => ({ next: record, from }))),
+    )
+  ).flat();
   accepted.forEach((subject, i) => {
     if (results[i]) moved.push(subject);
     else

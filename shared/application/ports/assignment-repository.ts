@@ -8,6 +8,12 @@ import type { AssignmentRecord, AssignmentState, SubjectType } from '../../domai
 /** What names one record within an account: the asset and the subject. */
 export type AssignmentKey = Pick<AssignmentRecord, 'adamId' | 'pricingParam' | 'subjectType' | 'subjectId'>;
 
+/** One conditional move: the record as it becomes, and the states it may be in before (`absent`: none). */
+export interface AssignmentMove {
+  readonly next: AssignmentRecord;
+  readonly from: readonly (AssignmentState | 'absent')[];
+}
+
 export interface AssignmentRepository {
   listByAccount(accountId: string): Promise<AssignmentRecord[]>;
   listByAsset(accountId: string, adamId: string, pricingParam: PricingParam): Promise<AssignmentRecord[]>;
@@ -37,6 +43,11 @@ export interface AssignmentRepository {
    * (someone else moved it first). `from: 'absent'` creates it only if it does not exist.
    */
   transition(next: AssignmentRecord, from: readonly (AssignmentState | 'absent')[]): Promise<boolean>;
+  /**
+   * `transition` for many records of different keys at once (written in batches, each record on its
+   * own condition): answers, in order, whether each moved. One record refused moves no other back.
+   */
+  transitionMany(moves: readonly AssignmentMove[]): Promise<boolean[]>;
   /**
    * Marks a record in flight as being sent by one worker (`claimId` in its event field, `now` as its
    * last move), unless another worker claimed or sent it since `record` was read. The same claim may

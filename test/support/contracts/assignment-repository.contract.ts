@@ -49,6 +49,22 @@ export function describeAssignmentRepositoryContract(name: string, make: Make<As
       expect((await read(failed))?.error).toBeUndefined();
     });
 
+    it('moves many records at once, each on its own condition: one refused moves no other back', async () => {
+      // 150 records: past one batch of 100, with refusals in both batches.
+      const held = [5, 120].map((i) => record({ subjectId: `S${i}`, state: 'granted' }));
+      await repo.putMany(held);
+      const moves = Array.from({ length: 150 }, (_, i) => ({
+        next: record({ subjectId: `S${i}`, state: 'pending-grant', jobId: 'job-many' }),
+        from: ['absent', 'revoked', 'failed'] as const,
+      }));
+      const moved = await repo.transitionMany(moves);
+      expect(moved.map((m, i) => (m ? -1 : i)).filter((i) => i >= 0)).toEqual([5, 120]);
+      for (const i of [0, 99, 100, 149]) expect((await read(moves[i]!.next))?.jobId).toBe('job-many');
+      expect(await read(held[0]!)).toEqual(held[0]);
+      expect(await read(held[1]!)).toEqual(held[1]);
+      expect(await repo.transitionMany([])).toEqual([]);
+    });
+
     it('reads many records at once: the ones that exist, each once', async () => {
       const a = record({ subjectId: 'A' });
       const b = record({ subjectId: 'B', subjectType: 'user' });

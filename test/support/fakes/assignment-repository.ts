@@ -4,7 +4,10 @@
  * kept as the table keeps them: the event a record is listed under is the one it had when last put
  * (a claim updates the record, not its index keys).
  */
-import type { AssignmentRepository } from '../../../shared/application/ports/assignment-repository.ts';
+import type {
+  AssignmentMove,
+  AssignmentRepository,
+} from '../../../shared/application/ports/assignment-repository.ts';
 import type { PricingParam } from '../../../shared/domain/asset.ts';
 import {
   type AssignmentRecord,
@@ -114,6 +117,12 @@ export class MemoryAssignmentRepository implements AssignmentRepository {
 
   async putMany(records: readonly AssignmentRecord[]): Promise<void> {
     for (const r of records) this.#put(r);
+  }
+
+  async transitionMany(moves: readonly AssignmentMove[]): Promise<boolean[]> {
+    const results: boolean[] = [];
+    for (const { next, from } of moves) results.push(await this.transition(next, from));
+    return results;
   }
 
   async transition(next: AssignmentRecord, from: readonly (AssignmentState | 'absent')[]): Promise<boolean> {
