@@ -51,7 +51,8 @@ export function describeAssignmentRepositoryContract(name: string, make: Make<As
 
     it('moves many records at once, each on its own condition: one refused moves no other back', async () => {
       // 150 records: past one batch of 100, with refusals in both batches.
-      const held = [5, 120].map((i) => record({ subjectId: `S${i}`, state: 'granted' }));
+      const [held5, held120] = [5, 120].map((i) => record({ subjectId: `S${i}`, state: 'granted' }));
+      const held = [held5, held120] as AssignmentRecord[];
       await repo.putMany(held);
       const moves = Array.from({ length: 150 }, (_, i) => ({
         next: record({ subjectId: `S${i}`, state: 'pending-grant', jobId: 'job-many' }),
@@ -59,9 +60,9 @@ export function describeAssignmentRepositoryContract(name: string, make: Make<As
       }));
       const moved = await repo.transitionMany(moves);
       expect(moved.map((m, i) => (m ? -1 : i)).filter((i) => i >= 0)).toEqual([5, 120]);
-      for (const i of [0, 99, 100, 149]) expect((await read(moves[i]!.next))?.jobId).toBe('job-many');
-      expect(await read(held[0]!)).toEqual(held[0]);
-      expect(await read(held[1]!)).toEqual(held[1]);
+      for (const move of [0, 99, 100, 149].map((i) => moves[i] as (typeof moves)[number]))
+        expect((await read(move.next))?.jobId).toBe('job-many');
+      for (const r of held) expect(await read(r)).toEqual(r);
       expect(await repo.transitionMany([])).toEqual([]);
     });
 
