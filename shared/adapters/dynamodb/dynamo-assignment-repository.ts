@@ -5,6 +5,7 @@
  * organisation's accounts); gsi2, sparse, finds the assignments waiting for one Apple event.
  */
 import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '../../application/concurrency.ts';
 import type {
   AssignmentKey,
   AssignmentMove,
@@ -26,6 +27,8 @@ import { DynamoTable } from './table.ts';
 
 /** DynamoDB's limit of items in one transaction. */
 const TRANSACTION_ITEMS = 100;
+/** Transactions in flight at once (more gained nothing on DynamoDB Local: it serialises them). */
+const TRANSACTIONS_IN_FLIGHT = 4;
 /** A transaction retried this often (each time without the refused moves) before the error is thrown. */
 const MAX_TRANSACTION_ATTEMPTS = 5;
 
@@ -229,26 +232,32 @@ export class DynamoAssignmentRepository extends DynamoTable implements Assignmen
    * are written again without them (a conflict with another transaction is retried the same way).
    */
   async transitionMany(moves: readonly AssignmentMove[]): Promise<boolean[]> {
+    const chunks: AssignmentMove[][] = [];
+    for (let i = 0; i < moves.length; i += TRANSACTION_ITEMS)
+      chunks.push(moves.slice(i, i + TRANSACTION_ITEMS));
+    return (await mapLimit(chunks, TRANSACTIONS_IN_FLIGHT, (chunk) => this.#transact(chunk))).flat();
+  }
+
+  /** Up to 100 moves in transactions until each either moved or was refused. */
+  async #transact(moves: readonly AssignmentMove[]): Promise<boolean[]> {
     const results = new Array<boolean>(moves.length).fill(false);
-    for (let start = 0; start < moves.length; start += TRANSACTION_ITEMS) {
-      let pending = moves.slice(start, start + TRANSACTION_ITEMS).map((move, i) => ({ move, at: start + i }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        try {
-          await this.db.send(
-            new TransactWriteCommand({
-              TransactItems: pending.map(({ move }) => ({
-                Put: { TableName: this.table, ...conditionalPut(move.next, move.from) },
-              })),
-            }),
-          );
-          for (const { at } of pending) results[at] = true;
-          pending = [];
-        } catch (error) {
-          const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-          if (!isTransactionCancelled(error) || !reasons || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
-          // Refused moves stay false; the others (None, or a conflict with another transaction) go again.
-          pending = pending.filter((_, i) => reasons[i]?.Code !== 'ConditionalCheckFailed');
-        }
+    let pending = moves.map((move, at) => ({ move, at }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: pending.map(({ move }) => ({
+              Put: { TableName: this.table, ...conditionalPut(move.next, move.from) },
+            })),
+          }),
+        );
+        for (const { at } of pending) results[at] = true;
+        pending = [];
+      } catch (error) {
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+        if (!isTransactionCancelled(error) || !reasons || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        // Refused moves stay false; the others (None, or a conflict with another transaction) go again.
+        pending = pending.filter((_, i) => reasons[i]?.Code !== 'ConditionalCheckFailed');
       }
     }
     return results;

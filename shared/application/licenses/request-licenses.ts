@@ -23,7 +23,6 @@ import type { Job } from '../../domain/job.ts';
 import { platformRefusal } from '../../domain/platform.ts';
 import type { Actor } from '../../domain/principal.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
-import { mapLimit } from '../concurrency.ts';
 import { newJob } from '../jobs/new-job.ts';
 import type { SubjectRef } from '../messages.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
@@ -67,9 +66,6 @@ export interface LicenseRequest {
 
 /** Subjects per queue message: Apple's per-call limit for serial numbers and user ids. */
 export const SUBJECTS_PER_MESSAGE = 1000;
-
-/** Subjects moved to pending in one `transitionMany` call (DynamoDB writes them 100 a transaction). */
-const MOVES_PER_BATCH = 500;
 
 const label = (type: SubjectType, id: string) => `${type}:${id}`;
 
@@ -230,10 +226,10 @@ export async function requestLicenses(
   const jobId = deps.ids.newId();
   const now = deps.clock.now().toISOString();
   const moved: SubjectRef[] = [];
-  // Conditional writes in batches (each subject on its own condition), four batches at a time: a
-  // request of 10,000 subjects must answer within the API's time.
-  const moves = accepted.map((subject) =>
-    requested(kind, {
+  // One conditional write per subject, batched by the repository: a request of 10,000 subjects must
+  // answer within the API's time.
+  const moves = accepted.map((subject) => {
+    const { record, from } = requested(kind, {
       orgId: account.orgId,
       accountId: account.id,
       adamId: asset.adamId,
@@ -244,15 +240,10 @@ export async function requestLicenses(
       jobId,
       createdAt: now,
       updatedAt: now,
-    }),
-  );
-  const batches: (typeof moves)[] = [];
-  for (let i = 0; i < moves.length; i += MOVES_PER_BATCH) batches.push(moves.slice(i, i + MOVES_PER_BATCH));
-  const results = (
-    await mapLimit(batches, 4, (batch) =>
-      deps.assignments.transitionMany(batch.map(({ record, from }) => ({ next: record, from }))),
-    )
-  ).flat();
+    });
+    return { next: record, from };
+  });
+  const results = await deps.assignments.transitionMany(moves);
   accepted.forEach((subject, i) => {
     if (results[i]) moved.push(subject);
     else

@@ -411,15 +411,15 @@ function Deployment(props: {
     revokeGraceHours: Number(value.grace) || 0,
   });
   /** The saved deployment's plan. */
+  const savedPlan = () =>
+    api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan', {
+      params: props.ids,
+      query: { pricingParam: props.pricing },
+    });
   const preview = () =>
     act(async () => {
       setPlanNote(undefined);
-      setPlan(
-        await api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan', {
-          params: props.ids,
-          query: { pricingParam: props.pricing },
-        }),
-      );
+      setPlan(await savedPlan());
     });
   /** The plan of the form as it is, before it is saved (nothing is written). */
   const previewDraft = () =>
@@ -450,12 +450,7 @@ function Deployment(props: {
                 body: draft(),
               });
               current.reload();
-              setPlan(
-                await api.call('GET', '/v1/accounts/{accountId}/assets/{adamId}/deployment/plan', {
-                  params: props.ids,
-                  query: { pricingParam: props.pricing },
-                }),
-              );
+              setPlan(await savedPlan());
               setPlanNote('Deployment saved. Its plan:');
             })
           }
