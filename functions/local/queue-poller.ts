@@ -2,7 +2,14 @@
  * Local mode's SQS event source mapping: receives batches from a queue, calls the worker handler with
  * the same `SQSEvent` Lambda would get, deletes the records that succeeded and leaves the ones named
  * in `batchItemFailures` (or all, if the handler throws) to come back after the visibility timeout
- * and, after `maxReceiveCount` receives, to move to the dead-letter queue.
+ * and, after `maxReceiveCount` deliveries, to move to the dead-letter queue.
+ *
+ * As Lambda does, a batch is received invisible for longer than the function may run (`holdSeconds`),
+ * so however long a worker takes its messages do not come back while it runs; a failed record is then
+ * made visible again after the queue's (short, in tests) visibility timeout. local-aws-sqs counts that
+ * one visibility change as a receive too, so every failed delivery counts twice on the local queue:
+ * its redrive policy allows twice the manifest's `maxReceiveCount` (`LOCAL_RECEIVES_PER_DELIVERY`)
+ * and the handler is given the delivery's number, as SQS would count it.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -13,6 +20,9 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+
+/** Receives the local queue counts per failed delivery: the receive, and the visibility change after it. */
+export const LOCAL_RECEIVES_PER_DELIVERY = 2;
 
 type Worker = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
@@ -25,12 +35,10 @@ export interface PollerOptions {
   readonly load: () => Promise<Worker>;
   readonly functionName: string;
   readonly idleMs?: number;
-  /**
-   * The queue's visibility timeout. While a batch runs, the poller keeps its messages invisible (as
-   * Lambda's timeout, shorter than the visibility timeout, does in AWS): a message comes back only
-   * when the worker failed or died, however short the local timeout is set for fast retries.
-   */
+  /** The queue's visibility timeout: how soon a failed record is delivered again. */
   readonly visibilitySeconds?: number;
+  /** How long a received batch stays invisible while its worker runs: the function's timeout. */
+  readonly holdSeconds?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -46,7 +54,9 @@ function toRecord(message: Message, arn: string): SQSEvent['Records'][number] {
     receiptHandle: message.ReceiptHandle ?? '',
     body: message.Body ?? '',
     attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      ApproximateReceiveCount: String(
+        Math.ceil(Number(attributes.ApproximateReceiveCount ?? '1') / LOCAL_RECEIVES_PER_DELIVERY),
+      ),
       SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
       SenderId: attributes.SenderId ?? 'local',
       ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
@@ -66,6 +76,8 @@ function toRecord(message: Message, arn: string): SQSEvent['Records'][number] {
 export function startPoller(options: PollerOptions): Poller {
   let running = true;
   const idle = options.idleMs ?? 150;
+  const visibility = options.visibilitySeconds ?? 30;
+  const hold = options.holdSeconds ?? 900;
 
   const loop = async () => {
     while (running) {
@@ -75,6 +87,7 @@ export function startPoller(options: PollerOptions): Poller {
           new ReceiveMessageCommand({
             QueueUrl: options.queueUrl,
             MaxNumberOfMessages: options.batchSize,
+            VisibilityTimeout: Math.max(hold, visibility),
             WaitTimeSeconds: 0,
             AttributeNames: ['All'],
             MessageSystemAttributeNames: ['All'],
@@ -90,24 +103,6 @@ export function startPoller(options: PollerOptions): Poller {
       }
       const records = messages.map((m) => toRecord(m, options.queueArn));
       let failed = new Set(records.map((r) => r.messageId));
-      const visibility = options.visibilitySeconds ?? 30;
-      const heartbeat = setInterval(
-        () => {
-          options.client
-            .send(
-              new ChangeMessageVisibilityBatchCommand({
-                QueueUrl: options.queueUrl,
-                Entries: records.map((r, i) => ({
-                  Id: String(i),
-                  ReceiptHandle: r.receiptHandle,
-                  VisibilityTimeout: visibility,
-                })),
-              }),
-            )
-            .catch(() => undefined);
-        },
-        Math.max(200, (visibility * 1000) / 3),
-      );
       try {
         const worker = await options.load();
         const response = await worker({ Records: records }, {
@@ -118,8 +113,21 @@ export function startPoller(options: PollerOptions): Poller {
         failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       } catch (error) {
         options.onError?.(error);
-      } finally {
-        clearInterval(heartbeat);
+      }
+      const retry = records.filter((r) => failed.has(r.messageId));
+      if (retry.length > 0) {
+        await options.client
+          .send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: options.queueUrl,
+              Entries: retry.map((r, i) => ({
+                Id: String(i),
+                ReceiptHandle: r.receiptHandle,
+                VisibilityTimeout: visibility,
+              })),
+            }),
+          )
+          .catch((error) => options.onError?.(error));
       }
       const done = records.filter((r) => !failed.has(r.messageId));
       if (done.length > 0) {

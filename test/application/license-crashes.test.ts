@@ -149,10 +149,6 @@ beforeAll(async () => {
   });
   rt = await startTestRuntime({
     tablePrefix: prefix,
-    // Longer than the default 1 s: the local queue (local-aws-sqs) counts each visibility heartbeat of
-    // the poller as a receive, and a 1,000-subject message takes seconds, so with 1 s a failed batch
-    // would reach maxReceiveCount (and the DLQ) before its first redelivery.
-    visibilityTimeoutSeconds: 10,
     overrides: {
       assignments: crashingAssignments(new DynamoAssignmentRepository(dynamo, `${prefix}assignments`)),
       settlements: crashingSettlements(

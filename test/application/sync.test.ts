@@ -192,10 +192,6 @@ function deliveriesDone(): boolean {
 
 beforeAll(async () => {
   rt = await startTestRuntime({
-    // Longer than the default 1 s: the local queue counts each visibility heartbeat of the poller as a
-    // receive, so a full sync slowed by Apple's faults would reach the jobs queue's maxReceiveCount (3)
-    // while it runs, and its first retry would go to the DLQ.
-    visibilityTimeoutSeconds: 10,
     simulator: { pageSize: 25, seed: 'demo' },
   });
   const seeded = rt.simulator.seed(seed());

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import { QUEUES, type QueueId } from '../../../shared/config/queues.ts';
+import { LOCAL_RECEIVES_PER_DELIVERY } from '../queue-poller.ts';
 import { freePort } from './net.ts';
 
 export interface LocalQueue {
@@ -69,7 +70,7 @@ export async function startSqsLocal(
           VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? q.visibilityTimeoutSeconds),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: dlqArn,
-            maxReceiveCount: q.maxReceiveCount,
+            maxReceiveCount: q.maxReceiveCount * LOCAL_RECEIVES_PER_DELIVERY,
           }),
         },
       }),

@@ -69,6 +69,13 @@ export const SUBJECTS_PER_MESSAGE = 1000;
 
 const label = (type: SubjectType, id: string) => `${type}:${id}`;
 
+const holdingKey = (asset: AssetRecord, subjectType: SubjectType, subjectId: string) => ({
+  adamId: asset.adamId,
+  pricingParam: asset.pricingParam,
+  subjectType,
+  subjectId,
+});
+
 /** Why a subject cannot take part, or undefined when it can. */
 async function checkSubjects(
   deps: LicenseDeps,
@@ -78,9 +85,18 @@ async function checkSubjects(
   const rejected: Rejection[] = [];
   const candidates: SubjectRef[] = [];
   const serials = [...new Set(request.serialNumbers.map(normaliseSerial))];
-  const devices = new Map(
-    (await deps.devices.getMany(account.orgId, serials)).map((d) => [d.serialNumber, d]),
-  );
+  const userIds = [...new Set(request.userIds)];
+  // The three reads at once: the holdings are read for every subject named (a rejected one's read is
+  // wasted, but the answer does not wait for one read after another).
+  const [deviceList, userList, holdings] = await Promise.all([
+    deps.devices.getMany(account.orgId, serials),
+    deps.users.getMany(account.id, userIds),
+    deps.assignments.getMany(account.id, [
+      ...serials.map((id) => holdingKey(asset, 'device', id)),
+      ...userIds.map((id) => holdingKey(asset, 'user', id)),
+    ]),
+  ]);
+  const devices = new Map(deviceList.map((d) => [d.serialNumber, d]));
   for (const serial of serials) {
     const device = devices.get(serial);
     if (kind === 'grant') {
@@ -116,8 +132,7 @@ async function checkSubjects(
     }
     candidates.push({ type: 'device', id: serial });
   }
-  const userIds = [...new Set(request.userIds)];
-  const users = new Map((await deps.users.getMany(account.id, userIds)).map((u) => [u.id, u]));
+  const users = new Map(userList.map((u) => [u.id, u]));
   for (const id of userIds) {
     const user = users.get(id);
     if (!user) {
@@ -139,19 +154,7 @@ async function checkSubjects(
     candidates.push({ type: 'user', id });
   }
 
-  const held = new Map(
-    (
-      await deps.assignments.getMany(
-        account.id,
-        candidates.map((c) => ({
-          adamId: asset.adamId,
-          pricingParam: asset.pricingParam,
-          subjectType: c.type,
-          subjectId: c.id,
-        })),
-      )
-    ).map((r) => [label(r.subjectType, r.subjectId), r]),
-  );
+  const held = new Map(holdings.map((r) => [label(r.subjectType, r.subjectId), r]));
   const accepted: SubjectRef[] = [];
   for (const subject of candidates) {
     const record = held.get(label(subject.type, subject.id));
