@@ -4,9 +4,28 @@
  * app, one book held as both STDQ and PLUS, and users in every state. Tokens are issued on first start
  * and valid for a year from then.
  */
-import type { SeedInput } from './types.ts';
+import type { SeedAsset, SeedInput, SeedLocation } from './types.ts';
 
-const APPLE_SCHOOL = 'https://school.apple.com';
+/** What both campuses share: a US school location of Apple School Manager. */
+const US_SCHOOL: Pick<SeedLocation, 'countryISO2ACode' | 'defaultPlatform' | 'websiteURL'> = {
+  countryISO2ACode: 'US',
+  defaultPlatform: 'volumestore',
+  websiteURL: 'https://school.apple.com',
+};
+
+/** Apple's Pages, which both campuses hold, each with its own count. */
+function pages(totalCount: number): SeedAsset {
+  return {
+    adamId: '361309726',
+    pricingParam: 'STDQ',
+    productType: 'App',
+    name: 'Pages',
+    bundleId: 'com.apple.Pages',
+    totalCount,
+    deviceAssignable: true,
+    supportedPlatforms: ['iOS', 'visionOS'],
+  };
+}
 
 export const DEMO_SEED: SeedInput = {
   organizations: [
@@ -19,20 +38,9 @@ export const DEMO_SEED: SeedInput = {
           id: 'demo-north',
           name: 'North Campus',
           uId: '3300000000000101',
-          countryISO2ACode: 'US',
-          defaultPlatform: 'volumestore',
-          websiteURL: APPLE_SCHOOL,
+          ...US_SCHOOL,
           assets: [
-            {
-              adamId: '361309726',
-              pricingParam: 'STDQ',
-              productType: 'App',
-              name: 'Pages',
-              bundleId: 'com.apple.Pages',
-              totalCount: 40,
-              deviceAssignable: true,
-              supportedPlatforms: ['iOS', 'visionOS'],
-            },
+            pages(40),
             {
               adamId: '361285480',
               pricingParam: 'STDQ',
@@ -123,20 +131,9 @@ export const DEMO_SEED: SeedInput = {
           id: 'demo-south',
           name: 'South Campus',
           uId: '3300000000000202',
-          countryISO2ACode: 'US',
-          defaultPlatform: 'volumestore',
-          websiteURL: APPLE_SCHOOL,
+          ...US_SCHOOL,
           assets: [
-            {
-              adamId: '361309726',
-              pricingParam: 'STDQ',
-              productType: 'App',
-              name: 'Pages',
-              bundleId: 'com.apple.Pages',
-              totalCount: 15,
-              deviceAssignable: true,
-              supportedPlatforms: ['iOS', 'visionOS'],
-            },
+            pages(15),
             {
               adamId: '408709785',
               pricingParam: 'STDQ',
