@@ -16,14 +16,7 @@ import { LocationChange } from './change-set.ts';
 import type { SimulatorContext } from './context.ts';
 import { SERVICE_NOTIFICATION_TYPES } from './handlers/service-config.ts';
 import { acceptInvitation } from './invitations.ts';
-import {
-  addAssignment,
-  findAsset,
-  findAssignment,
-  hasFreeLicence,
-  type LedgerTarget,
-  removeAssignment,
-} from './ledger.ts';
+import { activeTarget, assignFreeLicence, findAsset, type LedgerTarget, releaseHeld } from './ledger.ts';
 import {
   type AssetRecord,
   activeUser,
@@ -161,46 +154,46 @@ export function transfer(
   ctx.changed();
 }
 
-function ledgerTarget(location: LocationRecord, target: AssignTarget): LedgerTarget {
-  if (target.serialNumber !== undefined) return { serialNumber: target.serialNumber };
-  const user = activeUser(location, target.clientUserId ?? '');
-  if (!user) throw new SimulatorUsageError(`no active user ${target.clientUserId} in ${location.id}`);
-  return { user };
-}
-
-/** An assignment made in the portal or by another MDM: counts and versions move, no notification. */
-export function externalAssign(
+/** The change, asset and target an assignment made elsewhere names; unknown ones are misuse. */
+function externalPair(
   ctx: SimulatorContext,
   locationId: string,
   asset: AssetKey,
   target: AssignTarget,
-): void {
+): { change: LocationChange; record: AssetRecord; to: LedgerTarget } {
   const location = requireLocation(ctx.state, locationId);
   const record = requireAsset(location, asset);
-  const to = ledgerTarget(location, target);
+  const to = activeTarget(location, target);
+  if (!to) throw new SimulatorUsageError(`no active user ${target.clientUserId} in ${location.id}`);
+  return { change: new LocationChange(location), record, to };
+}
+
+/** An assignment made in the portal or by another MDM, or its removal: `(ctx, locationId, asset, target)`. */
+type ExternalAssignment = (
+  ctx: SimulatorContext,
+  locationId: string,
+  asset: AssetKey,
+  target: AssignTarget,
+) => void;
+
+/** An assignment made in the portal or by another MDM: counts and versions move, no notification. */
+export const externalAssign: ExternalAssignment = (ctx, locationId, asset, target) => {
+  const { change, record, to } = externalPair(ctx, locationId, asset, target);
   if ('serialNumber' in to && !record.deviceAssignable) {
     throw new SimulatorUsageError(`asset ${assetKey(asset)} is not device-assignable`);
   }
-  if (findAssignment(location, record, to)) throw new SimulatorUsageError('already assigned');
-  if (!hasFreeLicence(record)) throw new SimulatorUsageError(`no licence of ${assetKey(asset)} left`);
-  addAssignment(new LocationChange(location), record, to);
+  const outcome = assignFreeLicence(change, record, to);
+  if (outcome === 'held') throw new SimulatorUsageError('already assigned');
+  if (outcome === 'none-free') throw new SimulatorUsageError(`no licence of ${assetKey(asset)} left`);
   ctx.changed();
-}
+};
 
 /** Removes an assignment made elsewhere: the licence is free again, no notification. */
-export function externalUnassign(
-  ctx: SimulatorContext,
-  locationId: string,
-  asset: AssetKey,
-  target: AssignTarget,
-): void {
-  const location = requireLocation(ctx.state, locationId);
-  const record = requireAsset(location, asset);
-  const held = findAssignment(location, record, ledgerTarget(location, target));
-  if (!held) throw new SimulatorUsageError('not assigned');
-  removeAssignment(new LocationChange(location), held);
+export const externalUnassign: ExternalAssignment = (ctx, locationId, asset, target) => {
+  const { change, record, to } = externalPair(ctx, locationId, asset, target);
+  if (!releaseHeld(change, record, to)) throw new SimulatorUsageError('not assigned');
   ctx.changed();
-}
+};
 
 /** The person behind a Registered user accepts the invitation (default account: a made-up one). */
 export function acceptInvitationOf(

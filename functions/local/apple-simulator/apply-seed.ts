@@ -12,14 +12,13 @@ import { parseAppleDate } from '#domain/apple-date.ts';
 import { LocationChange } from './change-set.ts';
 import type { SimulatorContext } from './context.ts';
 import { idHashFor, newUId } from './identifiers.ts';
-import { addAssignment, findAssignment, hasFreeLicence, type LedgerTarget } from './ledger.ts';
+import { activeTarget, assignFreeLicence, type LedgerTarget } from './ledger.ts';
 import {
   activeUser,
   assetKey,
   type LocationRecord,
   type OrganizationRecord,
   SimulatorUsageError,
-  type UserRecord,
 } from './state.ts';
 import { issueToken, usableTokens } from './tokens.ts';
 import { type SeedInput, SeedInputSchema, type SeedResult } from './types.ts';
@@ -139,22 +138,16 @@ function fill(location: LocationRecord, organization: OrganizationRecord, seed: 
   for (const a of seed.assignments ?? []) {
     const asset = location.assets.get(assetKey(a));
     if (!asset) throw new SimulatorUsageError(`assignment of unknown asset ${assetKey(a)} in ${location.id}`);
-    let target: LedgerTarget;
-    if (a.serialNumber !== undefined) target = { serialNumber: a.serialNumber };
-    else {
-      const user = activeUser(location, a.clientUserId ?? '') ?? latestEntry(location, a.clientUserId ?? '');
-      if (!user)
-        throw new SimulatorUsageError(`assignment to unknown user ${a.clientUserId} in ${location.id}`);
-      target = { user };
-    }
-    if (findAssignment(location, asset, target)) continue;
-    if (!hasFreeLicence(asset))
+    const target = activeTarget(location, a) ?? latestEntry(location, a.clientUserId ?? '');
+    if (!target)
+      throw new SimulatorUsageError(`assignment to unknown user ${a.clientUserId} in ${location.id}`);
+    if (assignFreeLicence(change, asset, target) === 'none-free')
       throw new SimulatorUsageError(`no licence left for ${assetKey(a)} in ${location.id}`);
-    addAssignment(change, asset, target);
   }
 }
 
 /** A retired user can still hold books: seed data may assign to its latest entry. */
-function latestEntry(location: LocationRecord, clientUserId: string): UserRecord | undefined {
-  return [...location.users.values()].reverse().find((u) => u.clientUserId === clientUserId);
+function latestEntry(location: LocationRecord, clientUserId: string): LedgerTarget | undefined {
+  const user = [...location.users.values()].reverse().find((u) => u.clientUserId === clientUserId);
+  return user ? { user } : undefined;
 }

@@ -13,15 +13,14 @@
 import type { Assignment } from '#application/ports/vpp-schemas.ts';
 import type { LocationChange } from './change-set.ts';
 import {
-  addAssignment,
+  activeTarget,
+  assignFreeLicence,
   assignmentView,
   findAsset,
-  findAssignment,
-  hasFreeLicence,
-  type LedgerTarget,
+  releaseHeld,
   removeAssignment,
 } from './ledger.ts';
-import { type AssignmentTask, activeUser, assignmentKey, type EventPayload } from './state.ts';
+import { type AssignmentTask, assignmentKey, type EventPayload } from './state.ts';
 
 /** The outcome of one asset task. */
 export interface AssetTaskResult {
@@ -30,9 +29,6 @@ export interface AssetTaskResult {
   /** Apple's error number when the task failed. */
   readonly error?: number;
 }
-
-/** Decides, per task, whether an injected fault fails it; returns the error number or undefined. */
-export type TaskFault = () => number | undefined;
 
 /** Every task of an asset event, in Apple's order: each asset with its users, then its devices. */
 export function assetEventTasks(payload: EventPayload): AssignmentTask[] {
@@ -47,62 +43,29 @@ export function assetEventTasks(payload: EventPayload): AssignmentTask[] {
 }
 
 /** Associate one asset with one user or device: consumes a licence unless already held. */
-export function runAssociate(
-  change: LocationChange,
-  task: AssignmentTask,
-  fault: TaskFault,
-): AssetTaskResult {
+export function runAssociate(change: LocationChange, task: AssignmentTask): AssetTaskResult {
   const assignment = assignmentView(task);
-  const failed = fault();
-  if (failed !== undefined) return { assignment, error: failed };
-  const location = change.location;
-  const asset = findAsset(location, task);
-  let target: LedgerTarget;
-  if (task.serialNumber !== undefined) {
-    target = { serialNumber: task.serialNumber };
-  } else {
-    // Unknown and retired users cannot receive licences (reference §10: 9609).
-    const user = activeUser(location, task.clientUserId ?? '');
-    if (!user) return { assignment, error: 9609 };
-    target = { user };
-  }
-  if (!asset) return { assignment, error: 9709 };
-  if (findAssignment(location, asset, target)) return { assignment };
-  if (!hasFreeLicence(asset)) return { assignment, error: 9709 };
-  addAssignment(change, asset, target);
+  // Unknown and retired users cannot receive licences (reference §10: 9609).
+  const target = activeTarget(change.location, task);
+  if (!target) return { assignment, error: 9609 };
+  const asset = findAsset(change.location, task);
+  if (!asset || assignFreeLicence(change, asset, target) === 'none-free') return { assignment, error: 9709 };
   return { assignment };
 }
 
 /** Disassociate one asset from one user or device: frees the licence if held. */
-export function runDisassociate(
-  change: LocationChange,
-  task: AssignmentTask,
-  fault: TaskFault,
-): AssetTaskResult {
+export function runDisassociate(change: LocationChange, task: AssignmentTask): AssetTaskResult {
   const assignment = assignmentView(task);
-  const failed = fault();
-  if (failed !== undefined) return { assignment, error: failed };
-  const location = change.location;
-  let target: LedgerTarget;
-  if (task.serialNumber !== undefined) {
-    target = { serialNumber: task.serialNumber };
-  } else {
-    const user = activeUser(location, task.clientUserId ?? '');
-    if (!user) return { assignment, error: 9609 };
-    target = { user };
-  }
-  const asset = findAsset(location, task);
-  const held = asset && findAssignment(location, asset, target);
-  if (held) removeAssignment(change, held);
+  const target = activeTarget(change.location, task);
+  if (!target) return { assignment, error: 9609 };
+  const asset = findAsset(change.location, task);
+  if (asset) releaseHeld(change, asset, target);
   return { assignment };
 }
 
 /** Revoke tasks name an existing assignment (listed at acceptance); it may have gone since. */
-export function runRevoke(change: LocationChange, task: AssignmentTask, fault: TaskFault): AssetTaskResult {
-  const assignment = assignmentView(task);
-  const failed = fault();
-  if (failed !== undefined) return { assignment, error: failed };
+export function runRevoke(change: LocationChange, task: AssignmentTask): AssetTaskResult {
   const held = change.location.assignments.get(assignmentKey(task, task));
   if (held) removeAssignment(change, held);
-  return { assignment };
+  return { assignment: assignmentView(task) };
 }

@@ -17,12 +17,18 @@ import {
   runAssociate,
   runDisassociate,
   runRevoke,
-  type TaskFault,
 } from './asset-tasks.ts';
 import { LocationChange } from './change-set.ts';
 import type { SimulatorContext } from './context.ts';
+import { assignmentView } from './ledger.ts';
 import type { EventRecord, StatusFailure } from './state.ts';
-import { runCreateUser, runRetireUser, runUpdateUser, type UserTaskResult } from './user-tasks.ts';
+import {
+  runCreateUser,
+  runRetireUser,
+  runUpdateUser,
+  type UserTaskResult,
+  userTaskFailure,
+} from './user-tasks.ts';
 
 /** Apple sends at most this many elements per notification (reference §9.2). */
 export const NOTIFICATION_CHUNK = 100;
@@ -38,7 +44,8 @@ export function processEvent(ctx: SimulatorContext, event: EventRecord): void {
   }
   const eventFaults = ctx.faults.config.events ?? {};
   const maintenance = ctx.rng.chance(eventFaults.maintenanceProbability);
-  const fault: TaskFault = () => {
+  // An injected fault fails a task before it runs, so the failed task changes nothing.
+  const fault = (): number | undefined => {
     if (maintenance) return 9644;
     return ctx.rng.chance(eventFaults.taskFailureProbability) ? 9603 : undefined;
   };
@@ -48,9 +55,11 @@ export function processEvent(ctx: SimulatorContext, event: EventRecord): void {
   if (payload.kind === 'users') {
     const organization = ctx.state.organizations.get(location.organizationId);
     const results: UserTaskResult[] = payload.users.map((user) => {
-      if (event.eventType === 'CREATE') return runCreateUser(change, organization, user, fault);
-      if (event.eventType === 'UPDATE') return runUpdateUser(change, organization, user, fault);
-      return runRetireUser(change, user, fault);
+      const failed = fault();
+      if (failed !== undefined) return userTaskFailure(change, user.clientUserId, failed);
+      if (event.eventType === 'CREATE') return runCreateUser(change, organization, user);
+      if (event.eventType === 'UPDATE') return runUpdateUser(change, organization, user);
+      return runRetireUser(change, user);
     });
     finish(ctx, event, results.length - countFailed(results), userFailures(results));
     for (const users of chunks(successes(results).flatMap((r) => (r.user ? [r.user] : [])))) {
@@ -77,7 +86,10 @@ export function processEvent(ctx: SimulatorContext, event: EventRecord): void {
         : event.eventType === 'DISASSOCIATE'
           ? runDisassociate
           : runRevoke;
-    const results: AssetTaskResult[] = assetEventTasks(payload).map((task) => run(change, task, fault));
+    const results: AssetTaskResult[] = assetEventTasks(payload).map((task) => {
+      const failed = fault();
+      return failed === undefined ? run(change, task) : { assignment: assignmentView(task), error: failed };
+    });
     finish(ctx, event, results.length - countFailed(results), assetFailures(results));
     for (const part of chunks(successes(results).map((r) => r.assignment))) {
       ctx.notifier.enqueue(location, 'ASSET_MANAGEMENT', assetNotification(event, 'SUCCESS', part));

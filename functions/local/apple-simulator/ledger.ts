@@ -8,6 +8,7 @@ import type { LocationChange } from './change-set.ts';
 import {
   type AssetRecord,
   type AssignmentRecord,
+  activeUser,
   assetKey,
   assignmentKey,
   availableCount,
@@ -18,6 +19,19 @@ import {
 
 /** A device, or a user entry (with its clientUserId for the wire). */
 export type LedgerTarget = { serialNumber: string } | { user: UserRecord };
+
+/**
+ * The device, or the active user entry, that a task or action names; undefined when it names a user
+ * with no active entry (unknown or retired).
+ */
+export function activeTarget(
+  location: LocationRecord,
+  named: { readonly serialNumber?: string | undefined; readonly clientUserId?: string | undefined },
+): LedgerTarget | undefined {
+  if (named.serialNumber !== undefined) return { serialNumber: named.serialNumber };
+  const user = activeUser(location, named.clientUserId ?? '');
+  return user ? { user } : undefined;
+}
 
 function targetKeyPart(target: LedgerTarget): { serialNumber?: string; userRef?: string } {
   return 'serialNumber' in target ? { serialNumber: target.serialNumber } : { userRef: target.user.ref };
@@ -40,9 +54,31 @@ export function findAssignment(
   return location.assignments.get(assignmentKey(asset, targetKeyPart(target)));
 }
 
+/** What `assignFreeLicence` did: assigned one, found the pair held already, or found none free. */
+export type LicenceOutcome = 'assigned' | 'held' | 'none-free';
+
+/** Assigns one licence of the asset to the target unless the pair is held already or none is free. */
+export function assignFreeLicence(
+  change: LocationChange,
+  asset: AssetRecord,
+  target: LedgerTarget,
+): LicenceOutcome {
+  if (findAssignment(change.location, asset, target)) return 'held';
+  if (!hasFreeLicence(asset)) return 'none-free';
+  addAssignment(change, asset, target);
+  return 'assigned';
+}
+
+/** Releases the asset's assignment to the target if held; true when there was one. */
+export function releaseHeld(change: LocationChange, asset: AssetRecord, target: LedgerTarget): boolean {
+  const held = findAssignment(change.location, asset, target);
+  if (held) removeAssignment(change, held);
+  return held !== undefined;
+}
+
 /**
- * Assigns one licence. The caller has checked that a licence is free and that the pair is not held;
- * the change stamps the new record and moves the counts.
+ * Assigns one licence. The caller has checked that a licence is free and that the pair is not held
+ * (`assignFreeLicence` does both); the change stamps the new record and moves the counts.
  */
 export function addAssignment(change: LocationChange, asset: AssetRecord, target: LedgerTarget): void {
   const record: AssignmentRecord =

@@ -4,7 +4,7 @@
  * a later create makes a new active entry beside it.
  */
 import type { LocationChange } from './change-set.ts';
-import { newInviteCode } from './identifiers.ts';
+import { idHashFor, newInviteCode } from './identifiers.ts';
 import { releaseRevocable } from './ledger.ts';
 import type { AssignmentRecord, OrganizationRecord, UserRecord, UserStatus } from './state.ts';
 
@@ -27,6 +27,16 @@ export function isOrganizationAccount(
   if (!domain) return false;
   const at = account.lastIndexOf('@');
   return at > 0 && account.slice(at + 1).toLowerCase() === domain;
+}
+
+/** The `idHash` a Managed Apple Account of the organisation's domain links with; undefined for any other. */
+export function organizationIdHash(
+  organization: OrganizationRecord | undefined,
+  account: string | undefined,
+): string | undefined {
+  if (account === undefined || !organization || !isOrganizationAccount(organization, account))
+    return undefined;
+  return idHashFor(organization.id, account);
 }
 
 /** Adds an entry; an active one becomes the `clientUserId`'s active entry. */

@@ -10,15 +10,13 @@
  * - retire: unknown or already retired → 9609; see `retireUser`.
  */
 import type { RequestUser, ResponseUser } from '#application/ports/vpp-schemas.ts';
-import type { TaskFault } from './asset-tasks.ts';
 import type { LocationChange } from './change-set.ts';
-import { idHashFor } from './identifiers.ts';
 import { userView } from './ledger.ts';
 import { activeUser, type OrganizationRecord } from './state.ts';
 import {
   addUser,
   associateUser,
-  isOrganizationAccount,
+  organizationIdHash,
   retireUser,
   touchUser,
   userWithIdHash,
@@ -32,7 +30,8 @@ export interface UserTaskResult {
   readonly error?: number;
 }
 
-function failure(change: LocationChange, clientUserId: string, error: number): UserTaskResult {
+/** A failed user task: the error, with the user's active entry when there is one. */
+export function userTaskFailure(change: LocationChange, clientUserId: string, error: number): UserTaskResult {
   const current = activeUser(change.location, clientUserId);
   return current ? { clientUserId, user: userView(current), error } : { clientUserId, error };
 }
@@ -42,20 +41,15 @@ export function runCreateUser(
   change: LocationChange,
   organization: OrganizationRecord | undefined,
   request: RequestUser,
-  fault: TaskFault,
 ): UserTaskResult {
   const { clientUserId } = request;
-  const failed = fault();
-  if (failed !== undefined) return failure(change, clientUserId, failed);
-  if (activeUser(change.location, clientUserId)) return failure(change, clientUserId, 9716);
-  const account = request.managedAppleId;
-  if (account !== undefined && organization && isOrganizationAccount(organization, account)) {
-    const idHash = idHashFor(organization.id, account);
-    if (userWithIdHash(change, idHash)) return { clientUserId, error: 9641 };
-    const user = addUser(change, { ...request, status: 'Associated', idHash });
-    return { clientUserId, user: userView(user) };
-  }
-  const user = addUser(change, { ...request, status: 'Registered' });
+  if (activeUser(change.location, clientUserId)) return userTaskFailure(change, clientUserId, 9716);
+  const idHash = organizationIdHash(organization, request.managedAppleId);
+  if (idHash !== undefined && userWithIdHash(change, idHash)) return { clientUserId, error: 9641 };
+  const user = addUser(change, {
+    ...request,
+    ...(idHash !== undefined ? { status: 'Associated', idHash } : { status: 'Registered' }),
+  });
   return { clientUserId, user: userView(user) };
 }
 
@@ -64,37 +58,24 @@ export function runUpdateUser(
   change: LocationChange,
   organization: OrganizationRecord | undefined,
   request: RequestUser,
-  fault: TaskFault,
 ): UserTaskResult {
   const { clientUserId } = request;
-  const failed = fault();
-  if (failed !== undefined) return failure(change, clientUserId, failed);
   const user = activeUser(change.location, clientUserId);
   if (!user) return { clientUserId, error: 9609 };
   const account = request.managedAppleId;
-  if (account !== undefined && organization && isOrganizationAccount(organization, account)) {
-    const idHash = idHashFor(organization.id, account);
-    const holder = userWithIdHash(change, idHash);
-    if (holder && holder.ref !== user.ref) return failure(change, clientUserId, 9641);
-    user.managedAppleId = account;
-    if (user.status !== 'Associated') associateUser(change, user, idHash);
-  } else if (account !== undefined) {
-    user.managedAppleId = account;
-  }
+  const idHash = organizationIdHash(organization, account);
+  const holder = idHash !== undefined ? userWithIdHash(change, idHash) : undefined;
+  if (holder && holder.ref !== user.ref) return userTaskFailure(change, clientUserId, 9641);
+  if (account !== undefined) user.managedAppleId = account;
+  if (idHash !== undefined && user.status !== 'Associated') associateUser(change, user, idHash);
   if (request.email !== undefined) user.email = request.email;
   touchUser(change, user);
   return { clientUserId, user: userView(user) };
 }
 
 /** Retires one active user. */
-export function runRetireUser(
-  change: LocationChange,
-  request: RequestUser,
-  fault: TaskFault,
-): UserTaskResult {
+export function runRetireUser(change: LocationChange, request: RequestUser): UserTaskResult {
   const { clientUserId } = request;
-  const failed = fault();
-  if (failed !== undefined) return failure(change, clientUserId, failed);
   const user = activeUser(change.location, clientUserId);
   if (!user) return { clientUserId, error: 9609 };
   retireUser(change, user);
