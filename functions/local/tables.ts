@@ -7,12 +7,18 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
   ResourceInUseException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { TABLES, type TableDefinition, type TableId } from '../../shared/config/tables.ts';
+import {
+  type IndexDefinition,
+  TABLES,
+  type TableDefinition,
+  type TableId,
+} from '../../shared/config/tables.ts';
 
 export const localTableName = (prefix: string, id: TableId): string => `${prefix}${id}`;
 
@@ -38,14 +44,7 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
           ],
           ...(table.indexes.length > 0
             ? {
-                GlobalSecondaryIndexes: table.indexes.map((index) => ({
-                  IndexName: index.name,
-                  KeySchema: [
-                    { AttributeName: index.partitionKey, KeyType: 'HASH' },
-                    { AttributeName: index.sortKey, KeyType: 'RANGE' },
-                  ],
-                  Projection: { ProjectionType: 'ALL' },
-                })),
+                GlobalSecondaryIndexes: table.indexes.map(indexDefinition),
               }
             : {}),
         }),
@@ -67,6 +66,18 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
   return names;
 }
 
+/** A global secondary index of the definition as DynamoDB takes it: its keys, every attribute projected. */
+function indexDefinition(index: IndexDefinition): GlobalSecondaryIndex {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  };
+}
+
 /** Adds, one at a time (as DynamoDB requires), each index a table made by an older version lacks. */
 async function addMissingIndexes(client: DynamoDBClient, name: string, table: TableDefinition) {
   const described = await client.send(new DescribeTableCommand({ TableName: name }));
@@ -81,14 +92,7 @@ async function addMissingIndexes(client: DynamoDBClient, name: string, table: Ta
         })),
         GlobalSecondaryIndexUpdates: [
           {
-            Create: {
-              IndexName: index.name,
-              KeySchema: [
-                { AttributeName: index.partitionKey, KeyType: 'HASH' },
-                { AttributeName: index.sortKey, KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: 'ALL' },
-            },
+            Create: indexDefinition(index),
           },
         ],
       }),
