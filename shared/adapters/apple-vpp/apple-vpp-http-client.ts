@@ -136,38 +136,28 @@ type Endpoint = {
   readonly urlKey?: string;
 };
 
-const ENDPOINTS = {
-  serviceConfig: { key: 'GET service/config', method: 'GET', path: 'service/config' },
-  getClientConfig: { key: 'GET client/config', method: 'GET', path: 'client/config', urlKey: 'clientConfig' },
-  setClientConfig: {
-    key: 'POST client/config',
-    method: 'POST',
-    path: 'client/config',
-    urlKey: 'clientConfig',
-  },
-  assets: { key: 'GET assets', method: 'GET', path: 'assets', urlKey: 'getAssets' },
-  assignments: { key: 'GET assignments', method: 'GET', path: 'assignments', urlKey: 'getAssignments' },
-  users: { key: 'GET users', method: 'GET', path: 'users', urlKey: 'getUsers' },
-  associate: {
-    key: 'POST assets/associate',
-    method: 'POST',
-    path: 'assets/associate',
-    urlKey: 'associateAssets',
-  },
-  disassociate: {
-    key: 'POST assets/disassociate',
-    method: 'POST',
-    path: 'assets/disassociate',
-    urlKey: 'disassociateAssets',
-  },
-  revoke: { key: 'POST assets/revoke', method: 'POST', path: 'assets/revoke', urlKey: 'revokeAssets' },
-  createUsers: { key: 'POST users/create', method: 'POST', path: 'users/create', urlKey: 'createUsers' },
-  updateUsers: { key: 'POST users/update', method: 'POST', path: 'users/update', urlKey: 'updateUsers' },
-  retireUsers: { key: 'POST users/retire', method: 'POST', path: 'users/retire', urlKey: 'retireUsers' },
-  status: { key: 'GET status', method: 'GET', path: 'status', urlKey: 'eventStatus' },
-} as const satisfies Record<string, Endpoint>;
+/** An endpoint, keyed `METHOD path` as Apple's documentation names it; `urlKey` names its URL in service config. */
+function endpoint(method: Endpoint['method'], path: string, urlKey?: string): Endpoint {
+  return { key: `${method} ${path}`, method, path, ...(urlKey !== undefined && { urlKey }) };
+}
 
-const LOOKUP: Endpoint = { key: 'GET lookup', method: 'GET', path: 'lookup' };
+const ENDPOINTS = {
+  serviceConfig: endpoint('GET', 'service/config'),
+  getClientConfig: endpoint('GET', 'client/config', 'clientConfig'),
+  setClientConfig: endpoint('POST', 'client/config', 'clientConfig'),
+  assets: endpoint('GET', 'assets', 'getAssets'),
+  assignments: endpoint('GET', 'assignments', 'getAssignments'),
+  users: endpoint('GET', 'users', 'getUsers'),
+  associate: endpoint('POST', 'assets/associate', 'associateAssets'),
+  disassociate: endpoint('POST', 'assets/disassociate', 'disassociateAssets'),
+  revoke: endpoint('POST', 'assets/revoke', 'revokeAssets'),
+  createUsers: endpoint('POST', 'users/create', 'createUsers'),
+  updateUsers: endpoint('POST', 'users/update', 'updateUsers'),
+  retireUsers: endpoint('POST', 'users/retire', 'retireUsers'),
+  status: endpoint('GET', 'status', 'eventStatus'),
+};
+
+const LOOKUP = endpoint('GET', 'lookup');
 
 /**
  * RFC 6750's `b64token`, the shape of every bearer Apple issues (a content token is base64). Anything
@@ -431,22 +421,28 @@ export class AppleVppHttpClient implements VppClient {
   }
 
   async createUsers(token: Secret, users: readonly RequestUser[]): Promise<BatchSubmission<RequestUser[]>> {
-    return this.#submit(token, ENDPOINTS.createUsers, planUserBatches(users, await this.limits()), (u) => ({
-      users: u,
-    }));
+    return this.#submitUsers(token, ENDPOINTS.createUsers, users);
   }
 
   async updateUsers(token: Secret, users: readonly RequestUser[]): Promise<BatchSubmission<RequestUser[]>> {
-    return this.#submit(token, ENDPOINTS.updateUsers, planUserBatches(users, await this.limits()), (u) => ({
-      users: u,
-    }));
+    return this.#submitUsers(token, ENDPOINTS.updateUsers, users);
   }
 
   async retireUsers(token: Secret, users: readonly RequestUser[]): Promise<BatchSubmission<RequestUser[]>> {
-    const retire = users.map((u) => ({ clientUserId: u.clientUserId }));
-    return this.#submit(token, ENDPOINTS.retireUsers, planUserBatches(retire, await this.limits()), (u) => ({
-      users: u,
-    }));
+    return this.#submitUsers(
+      token,
+      ENDPOINTS.retireUsers,
+      users.map((u) => ({ clientUserId: u.clientUserId })),
+    );
+  }
+
+  /** A user event's batches, each sent as `{ users }`. */
+  async #submitUsers(
+    token: Secret,
+    endpoint: Endpoint,
+    users: readonly RequestUser[],
+  ): Promise<BatchSubmission<RequestUser[]>> {
+    return this.#submit(token, endpoint, planUserBatches(users, await this.limits()), (u) => ({ users: u }));
   }
 
   /**
