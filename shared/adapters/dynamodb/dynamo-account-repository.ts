@@ -30,25 +30,13 @@ export class DynamoAccountRepository extends DynamoTable implements AccountRepos
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...keys.locationClaim(account.location.uId),
-                  uId: account.location.uId,
-                  orgId: account.orgId,
-                  accountId: account.id,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.table,
-                Item: this.#item(account),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
+            this.putIfAbsent({
+              ...keys.locationClaim(account.location.uId),
+              uId: account.location.uId,
+              orgId: account.orgId,
+              accountId: account.id,
+            }),
+            this.putIfAbsent(this.#item(account)),
           ],
         }),
       );

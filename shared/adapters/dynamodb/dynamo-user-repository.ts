@@ -57,20 +57,8 @@ export class DynamoUserRepository extends DynamoTable implements UserRepository 
         await this.db.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: { ...keys.userEmail(user.accountId, user.email), userId: user.id },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: { ...keys.user(user.accountId, user.id), ...VppUserSchema.parse(user) },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
+              this.putIfAbsent({ ...keys.userEmail(user.accountId, user.email), userId: user.id }),
+              this.putIfAbsent({ ...keys.user(user.accountId, user.id), ...VppUserSchema.parse(user) }),
               ...this.#countChange(user.accountId, userCountChange(undefined, user)),
             ],
           }),

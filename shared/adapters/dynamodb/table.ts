@@ -1,5 +1,15 @@
-/** What a repository on one DynamoDB table is built on: the client, the table, a read of one item. */
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+/** One write of a `TransactWriteCommand`. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * What a repository on one DynamoDB table is built on: the client, the table, a read of one item, the
+ * transaction write of a new item.
+ */
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 import type { Clock } from '../../application/ports/clock.ts';
 
@@ -18,6 +28,11 @@ export abstract class DynamoTable {
       new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
     return answer.Item ? schema.parse(answer.Item) : undefined;
+  }
+
+  /** A transaction's Put of an item whose key must be new: the transaction is cancelled if it exists. */
+  protected putIfAbsent(item: Record<string, unknown>): TransactItem {
+    return { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
   }
 }
 
