@@ -24,7 +24,7 @@ import { platformRefusal } from '../../domain/platform.ts';
 import type { Actor } from '../../domain/principal.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { newJob } from '../jobs/new-job.ts';
-import type { SubjectRef } from '../messages.ts';
+import type { QueueMessage, SubjectRef } from '../messages.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { AssetRepository } from '../ports/asset-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
@@ -66,6 +66,17 @@ export interface LicenseRequest {
 
 /** Subjects per queue message: Apple's per-call limit for serial numbers and user ids. */
 export const SUBJECTS_PER_MESSAGE = 1000;
+
+/** The queue messages of one grant or revocation of one asset: its subjects, `SUBJECTS_PER_MESSAGE` a message. */
+export function licenseOperations(
+  operation: Omit<QueueMessage<'grants'>, 'subjects'>,
+  subjects: readonly SubjectRef[],
+): QueueMessage<'grants'>[] {
+  const messages: QueueMessage<'grants'>[] = [];
+  for (let i = 0; i < subjects.length; i += SUBJECTS_PER_MESSAGE)
+    messages.push({ ...operation, subjects: subjects.slice(i, i + SUBJECTS_PER_MESSAGE) });
+  return messages;
+}
 
 const label = (type: SubjectType, id: string) => `${type}:${id}`;
 
@@ -280,16 +291,15 @@ export async function requestLicenses(
     now,
   });
   await deps.jobs.create(job);
-  const messages = [];
-  for (let i = 0; i < moved.length; i += SUBJECTS_PER_MESSAGE) {
-    messages.push({
+  const messages = licenseOperations(
+    {
       orgId: account.orgId,
       accountId: account.id,
       jobId,
       asset: { adamId: asset.adamId, pricingParam: asset.pricingParam },
-      subjects: moved.slice(i, i + SUBJECTS_PER_MESSAGE),
-    });
-  }
+    },
+    moved,
+  );
   await deps.queue.sendMany(kind === 'grant' ? 'grants' : 'revocations', messages);
   const action = kind === 'grant' ? 'license.grant_requested' : 'license.revoke_requested';
   await auditTrail(deps, account.orgId, request.actor).asset(account.id, asset.adamId, action, 'accepted', {

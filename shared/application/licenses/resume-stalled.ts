@@ -8,13 +8,12 @@
  * sent twice. Runs with the hourly reconciliation.
  */
 import type { AssignmentRecord } from '../../domain/assignment.ts';
-import type { QueueMessage } from '../messages.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
-import { SUBJECTS_PER_MESSAGE } from './request-licenses.ts';
+import { licenseOperations } from './request-licenses.ts';
 
 /** Longer than any live record stays in flight (an event is given up after 10 minutes). */
 export const STALLED_AFTER_MS = 60 * 60 * 1000;
@@ -85,19 +84,16 @@ export async function resumeStalled(deps: ResumeDeps): Promise<ResumeResult> {
       for (const group of requests.values()) {
         const [first] = group;
         if (!first) continue;
-        const batch: QueueMessage<'grants'>[] = [];
-        for (let i = 0; i < group.length; i += SUBJECTS_PER_MESSAGE) {
-          batch.push({
+        const batch = licenseOperations(
+          {
             orgId: account.orgId,
             accountId: account.id,
             jobId,
             asset: { adamId: first.adamId, pricingParam: first.pricingParam },
-            subjects: group
-              .slice(i, i + SUBJECTS_PER_MESSAGE)
-              .map((r) => ({ type: r.subjectType, id: r.subjectId })),
             resume: true,
-          });
-        }
+          },
+          group.map((r) => ({ type: r.subjectType, id: r.subjectId })),
+        );
         await deps.queue.sendMany(first.state === 'pending-grant' ? 'grants' : 'revocations', batch);
         messages += batch.length;
       }
