@@ -14,7 +14,7 @@ import { loadAccountFor } from '../accounts/account-access.ts';
 import { resolveAsset } from '../assets/read-assets.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { type StartedJob, toJobView, toStartedJob } from '../jobs/job-view.ts';
-import { newJob } from '../jobs/new-job.ts';
+import { createJob, newJob } from '../jobs/new-job.ts';
 import type { Debouncer } from '../ports/debouncer.ts';
 import type { DeploymentRepository } from '../ports/deployment-repository.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
@@ -258,16 +258,13 @@ export async function requestReconcile(
   const asset = await resolveAsset(deps, account.id, adamId, pricingParam);
   if (!(await deps.deployments.get(account.id, asset.adamId, asset.pricingParam)))
     throw new NotFoundError('Deployment');
-  const job = newJob({
-    id: deps.ids.newId(),
+  const job = await createJob(deps, {
     orgId: account.orgId,
     accountId: account.id,
     type: 'reconciliation',
     requested: 1,
     actor: actorOf(principal),
-    now: deps.clock.now().toISOString(),
   });
-  await deps.jobs.create(job);
   await deps.queue.send('jobs', {
     type: 'reconcile',
     orgId: account.orgId,

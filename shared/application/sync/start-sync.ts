@@ -10,7 +10,7 @@
  */
 import type { Job } from '../../domain/job.ts';
 import type { Actor } from '../../domain/principal.ts';
-import { newJob } from '../jobs/new-job.ts';
+import { createJob } from '../jobs/new-job.ts';
 import type { Clock, IdGenerator } from '../ports/clock.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
@@ -39,23 +39,14 @@ export async function startSync(
   input: SyncStart & { scheduled?: boolean },
 ): Promise<Job | undefined> {
   const jobId = deps.ids.newId();
-  let job: Job | undefined;
-  if (!input.scheduled) {
-    job = newJob({
-      id: jobId,
-      orgId: input.orgId,
-      accountId: input.accountId,
-      type: 'sync',
-      requested: 3,
-      actor: input.actor,
-      now: deps.clock.now().toISOString(),
-    });
-    await deps.jobs.create(job);
-  }
+  const { orgId, accountId, actor } = input;
+  const job = input.scheduled
+    ? undefined
+    : await createJob(deps, { id: jobId, orgId, accountId, type: 'sync', requested: 3, actor });
   await deps.queue.send('jobs', {
     type: 'sync',
-    orgId: input.orgId,
-    accountId: input.accountId,
+    orgId,
+    accountId,
     jobId,
     full: input.full,
     scheduled: input.scheduled ?? false,

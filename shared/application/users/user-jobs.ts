@@ -8,7 +8,7 @@ import { RuleViolationError } from '../../domain/errors.ts';
 import type { Job } from '../../domain/job.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
-import { newJob } from '../jobs/new-job.ts';
+import { createJob } from '../jobs/new-job.ts';
 import type { Rejection } from '../licenses/request-licenses.ts';
 import type { Clock, IdGenerator } from '../ports/clock.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
@@ -64,20 +64,16 @@ export async function startUserJob(
   users: readonly VppUser[],
   extra: { requested?: number; summary?: Record<string, unknown> } = {},
 ): Promise<Job> {
-  const now = deps.clock.now().toISOString();
-  const job = newJob({
-    id: deps.ids.newId(),
+  const job = await createJob(deps, {
     orgId: account.orgId,
     accountId: account.id,
     type: kind,
     requested: extra.requested ?? users.length,
     ...(extra.summary ? { summary: extra.summary } : {}),
     actor,
-    now,
   });
-  await deps.jobs.create(job);
   for (const user of users)
-    await deps.users.replace(user, { ...user, pending: { kind, jobId: job.id }, updatedAt: now });
+    await deps.users.replace(user, { ...user, pending: { kind, jobId: job.id }, updatedAt: job.createdAt });
   return job;
 }
 
