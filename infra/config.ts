@@ -26,6 +26,14 @@ const FIXED_SETTINGS = {
   vppBaseUrl: { env: ENV.vppBaseUrl, description: "Apple's App and Book Management API base URL" },
   jwtIssuer: { env: 'JWT_ISSUER', description: 'JWT issuer URL (with jwtAudience); none: a Cognito pool' },
   jwtAudience: { env: 'JWT_AUDIENCE', description: 'JWT audience(s), comma-separated (with jwtIssuer)' },
+  consoleClientId: {
+    env: 'CONSOLE_CLIENT_ID',
+    description: "The console's OIDC client id at jwtIssuer (default: the first jwtAudience)",
+  },
+  consoleScopes: {
+    env: 'CONSOLE_SCOPES',
+    description: 'Scopes the console asks jwtIssuer for (default: openid email profile offline_access)',
+  },
   jwtClaimSub: { env: ENV.claimSub, description: "Claim with the caller's id" },
   jwtClaimEmail: { env: ENV.claimEmail, description: "Claim with the caller's e-mail" },
   jwtClaimOrg: { env: ENV.claimOrg, description: "Claim with the caller's organisation" },
@@ -59,10 +67,19 @@ export interface JwtClaims {
   readonly role: string;
 }
 
-/** Who issues the JWTs the HTTP API accepts. */
+/**
+ * Who issues the JWTs the HTTP API accepts. With an external issuer the console signs in there as the
+ * OIDC client `consoleClientId`, whose ID tokens the API accepts too (it joins the audience).
+ */
 export type AuthConfig =
   | { readonly kind: 'cognito' }
-  | { readonly kind: 'external'; readonly issuer: string; readonly audience: readonly string[] };
+  | {
+      readonly kind: 'external';
+      readonly issuer: string;
+      readonly audience: readonly string[];
+      readonly consoleClientId: string;
+      readonly consoleScopes: string;
+    };
 
 export interface EmailConfig {
   /** The From address. */
@@ -130,6 +147,18 @@ const SCHEMA = z
     vppBaseUrl: https.default(DEFAULT_VPP_BASE_URL),
     jwtIssuer: https.optional(),
     jwtAudience: z.string().trim().min(1).optional(),
+    consoleClientId: z
+      .string()
+      .regex(/^[\w.:@/-]{1,255}$/, 'must be an OAuth client id (letters, digits and ._:@/-)')
+      .optional(),
+    consoleScopes: z
+      .string()
+      .regex(
+        /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/,
+        'must be scopes separated by one space',
+      )
+      .refine((s) => s.split(' ').includes('openid'), 'must include openid')
+      .optional(),
     jwtClaimSub: claim.optional(),
     jwtClaimEmail: claim.optional(),
     jwtClaimOrg: claim.optional(),
@@ -215,15 +244,18 @@ export function loadInfraConfig(
   }
   const c = parsed.data;
   const identity = c.sesIdentity ?? c.sesSender;
+  const audience = (c.jwtAudience ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
   const auth: AuthConfig =
-    c.jwtIssuer !== undefined && c.jwtAudience !== undefined
+    c.jwtIssuer !== undefined && audience[0] !== undefined
       ? {
           kind: 'external',
           issuer: c.jwtIssuer,
-          audience: c.jwtAudience
-            .split(',')
-            .map((a) => a.trim())
-            .filter((a) => a.length > 0),
+          audience,
+          consoleClientId: c.consoleClientId ?? audience[0],
+          consoleScopes: c.consoleScopes ?? 'openid email profile offline_access',
         }
       : { kind: 'cognito' };
   const cognito = auth.kind === 'cognito';

@@ -16,6 +16,8 @@ export interface CreateStacksOptions {
   readonly functions?: readonly FunctionDefinition[];
   /** @default ROUTES of shared/api */
   readonly routes?: readonly RouteContract[];
+  /** The built console, uploaded to its bucket (infra/app.ts builds it before synthesis). */
+  readonly consoleFiles: string;
 }
 
 export interface VppManagerStacks {
@@ -26,11 +28,7 @@ export interface VppManagerStacks {
 export const stackName = (stage: string, part: 'Stateful' | 'Service'): string =>
   `VppManager-${stage}-${part}`;
 
-export function createStacks(
-  app: App,
-  config: InfraConfig,
-  options: CreateStacksOptions = {},
-): VppManagerStacks {
+export function createStacks(app: App, config: InfraConfig, options: CreateStacksOptions): VppManagerStacks {
   const env = options.env ? { env: options.env } : {};
   const stateful = new StatefulStack(app, stackName(config.stage, 'Stateful'), {
     ...env,
@@ -41,7 +39,8 @@ export function createStacks(
     ...env,
     config,
     stateful,
-    description: `VPP Manager (${config.stage}): functions, HTTP API, schedules, alarms, dashboard.`,
+    consoleFiles: options.consoleFiles,
+    description: `VPP Manager (${config.stage}): functions, HTTP API, console on CloudFront, schedules, alarms, dashboard.`,
     ...(options.functions ? { functions: options.functions } : {}),
     ...(options.routes ? { routes: options.routes } : {}),
   });

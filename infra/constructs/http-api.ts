@@ -5,7 +5,7 @@
  * are opened from an e-mail and Apple's notifications carry the account's bearer secret, which the
  * function checks in constant time. Default-stage throttling, JSON access logs, no CORS.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -48,11 +48,14 @@ export class ServiceHttpApi extends Construct {
   readonly url: string;
   readonly #integrations = new Map<lambda.IFunction, HttpLambdaIntegration>();
   readonly #none = new apigw.HttpNoneAuthorizer();
+  readonly #audience: string[];
 
   constructor(scope: Construct, id: string, props: ServiceHttpApiProps) {
     super(scope, id);
+    this.#audience = [...props.audience];
     this.authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.issuer, {
-      jwtAudience: [...props.audience],
+      // Resolved at synthesis: the console's app client joins after the distribution exists.
+      jwtAudience: Lazy.list({ produce: () => [...new Set(this.#audience)] }),
       identitySource: ['$request.header.Authorization'],
     });
     this.api = new apigw.HttpApi(this, 'Api', {
@@ -76,6 +79,11 @@ export class ServiceHttpApi extends Construct {
       },
     });
     this.url = this.api.apiEndpoint;
+  }
+
+  /** Accepts tokens for one more audience (the console's client id). */
+  addAudience(audience: string): void {
+    this.#audience.push(audience);
   }
 
   /** Adds the contract's route, integrated with `fn`, with the authorizer its `auth` asks for. */

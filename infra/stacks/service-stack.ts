@@ -5,9 +5,11 @@
  * receives the stateful resources through typed props.
  */
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IUserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import { ROUTES } from '../../shared/api/index.ts';
 import type { RouteContract } from '../../shared/api/route.ts';
+import type { ConsoleConfig } from '../../shared/config/console.ts';
 import { appleRateShare, FUNCTIONS, type FunctionDefinition } from '../../shared/config/functions.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
 import { SCHEDULES } from '../../shared/config/schedules.ts';
@@ -20,6 +22,8 @@ import {
   type CommonEnvKey,
   pascalCase,
 } from '../constructs/app-function.ts';
+import { ConsoleUserPoolSignIn } from '../constructs/console-app-client.ts';
+import { ConsoleHosting } from '../constructs/console-hosting.ts';
 import { ServiceHttpApi } from '../constructs/http-api.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { QueueWorker } from '../constructs/queue-worker.ts';
@@ -29,11 +33,15 @@ import type { JwtAuthority } from './stateful-stack.ts';
 /** What the service stack needs from the stateful stack. */
 export interface StatefulResources extends AccessResources {
   readonly jwt: JwtAuthority;
+  /** The stack's user pool (none with an external issuer). */
+  readonly userPool: { readonly userPool: IUserPool } | undefined;
 }
 
 export interface ServiceStackProps extends StackProps {
   readonly config: InfraConfig;
   readonly stateful: StatefulResources;
+  /** The built console (shared/console/build.ts's output folder, with its index.html). */
+  readonly consoleFiles: string;
   /** @default FUNCTIONS of shared/config/functions.ts */
   readonly functions?: readonly FunctionDefinition[];
   /** @default ROUTES of shared/api */
@@ -42,6 +50,9 @@ export interface ServiceStackProps extends StackProps {
 
 export class ServiceStack extends Stack {
   readonly api: ServiceHttpApi;
+  readonly hosting: ConsoleHosting;
+  /** The console's Cognito app client (none with an external issuer). */
+  readonly consoleClient: UserPoolClient | undefined;
   readonly functions: ReadonlyMap<string, AppFunction>;
   readonly monitoring: Monitoring;
 
@@ -57,8 +68,31 @@ export class ServiceStack extends Stack {
       throttle: config.apiThrottle,
       logRetention: config.logRetentionDays,
     });
+    // The console's sign-in: Cognito's managed login for the stack's pool, or the external issuer.
+    const cognito = stateful.userPool
+      ? new ConsoleUserPoolSignIn(this, 'ConsoleSignIn', {
+          userPool: stateful.userPool.userPool,
+          stage: config.stage,
+        })
+      : undefined;
+    this.hosting = new ConsoleHosting(this, 'Console', {
+      apiUrl: this.api.url,
+      connectTo: cognito
+        ? cognito.origins
+        : config.auth.kind === 'external'
+          ? [new URL(config.auth.issuer).origin]
+          : [],
+      logRetention: config.logRetentionDays,
+    });
+    // Invitation links and Apple's notifications go through the distribution unless told otherwise.
+    const publicBaseUrl = config.publicBaseUrl ?? this.hosting.url;
+    this.consoleClient = cognito?.addClient([this.hosting.url, publicBaseUrl]);
+    if (this.consoleClient) this.api.addAudience(this.consoleClient.userPoolClientId);
+    else if (config.auth.kind === 'external') this.api.addAudience(config.auth.consoleClientId);
+    this.hosting.publish(props.consoleFiles, consoleConfig(config, stateful, this.consoleClient, cognito));
+
     const settings: AppFunctionSettings = {
-      environment: commonEnvironment(config, config.publicBaseUrl ?? this.api.url),
+      environment: commonEnvironment(config, publicBaseUrl),
       secretPrefix: config.secretPrefix,
       logRetention: config.logRetentionDays,
     };
@@ -83,6 +117,15 @@ export class ServiceStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `${this.hosting.url}/`,
+      description: 'The admin console (and the API under /v1) on CloudFront',
+    });
+    if (this.consoleClient)
+      new CfnOutput(this, 'ConsoleClientId', {
+        value: this.consoleClient.userPoolClientId,
+        description: "The console's Cognito app client (code grant with PKCE), in the API's audience",
+      });
     new CfnOutput(this, 'PublicBaseUrl', {
       value: settings.environment.publicBaseUrl,
       description: 'Base URL of invitation links and of the Apple notification endpoint',
@@ -155,6 +198,37 @@ export class ServiceStack extends Stack {
       this.api.addRoute(route, fn);
     }
   }
+}
+
+/** What the console reads at /console-config.json: where and how people sign in. */
+function consoleConfig(
+  config: InfraConfig,
+  stateful: StatefulResources,
+  client: UserPoolClient | undefined,
+  cognito: ConsoleUserPoolSignIn | undefined,
+): ConsoleConfig {
+  const claims = { org: config.claims.org, role: config.claims.role, email: config.claims.email };
+  if (client && cognito)
+    return {
+      auth: {
+        kind: 'oidc',
+        issuer: stateful.jwt.issuer,
+        clientId: client.userPoolClientId,
+        scopes: 'openid email profile',
+        claims,
+        logoutEndpoint: cognito.logoutEndpoint,
+      },
+    };
+  if (config.auth.kind !== 'external') throw new Error('A Cognito pool or an external issuer is needed.');
+  return {
+    auth: {
+      kind: 'oidc',
+      issuer: config.auth.issuer,
+      clientId: config.auth.consoleClientId,
+      scopes: config.auth.consoleScopes,
+      claims,
+    },
+  };
 }
 
 /**

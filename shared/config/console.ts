@@ -56,5 +56,7 @@ export type ConsoleConfig =
         readonly scopes: string;
         /** Claim names of the ID token (Cognito: custom:org, custom:role). */
         readonly claims: { readonly org: string; readonly role: string; readonly email: string };
+        /** Where sign-out ends the issuer's session when its discovery names none (Cognito's `/logout`). */
+        readonly logoutEndpoint?: string;
       };
     };

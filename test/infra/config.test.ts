@@ -67,8 +67,31 @@ describe('loadInfraConfig', () => {
       kind: 'external',
       issuer: 'https://login.example.org/',
       audience: ['vpp-api', 'vpp-cli'],
+      // The console signs in as the first audience unless told otherwise.
+      consoleClientId: 'vpp-api',
+      consoleScopes: 'openid email profile offline_access',
     });
     expect(config.claims).toEqual({ sub: 'sub', email: 'email', org: 'tenant', role: 'role' });
+  });
+
+  it('takes the console client id and scopes of an external issuer, and refuses scopes without openid', () => {
+    // Act
+    const config = loadInfraConfig(
+      fromContext({
+        jwtIssuer: 'https://login.example.org',
+        jwtAudience: 'vpp-api',
+        consoleClientId: 'vpp-console',
+        consoleScopes: 'openid email',
+      }),
+    );
+
+    // Assess
+    expect(config.auth).toMatchObject({ consoleClientId: 'vpp-console', consoleScopes: 'openid email' });
+    expect(() =>
+      loadInfraConfig(
+        fromContext({ jwtIssuer: 'https://login.example.org', jwtAudience: 'a', consoleScopes: 'email' }),
+      ),
+    ).toThrow(/consoleScopes \(context "consoleScopes" or env CONSOLE_SCOPES\): must include openid/);
   });
 
   it('makes a domain identity when sesIdentity is the domain of the sender', () => {

@@ -27,7 +27,8 @@ describe('ServiceStack', () => {
 
   describe('functions', () => {
     it('has one function per entry of FUNCTIONS', () => {
-      built.serviceTemplate.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length);
+      // Plus BucketDeployment's handler, which uploads the console.
+      built.serviceTemplate.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length + 1);
     });
 
     it.each(FUNCTIONS.map((f) => [f.id, f] as const))(
@@ -137,7 +138,7 @@ describe('ServiceStack', () => {
       expect([...all].sort()).toEqual((Object.keys(ENV) as EnvKey[]).sort());
     });
 
-    it('sets the public base URL to the API URL by default, and to the configured one', () => {
+    it('sets the public base URL to the distribution by default, and to the configured one', () => {
       // Prepare
       const variables = (id: string, t = built.serviceTemplate) =>
         (
@@ -145,14 +146,18 @@ describe('ServiceStack', () => {
             Variables: Env;
           }
         ).Variables;
-      const [apiId] = Object.keys(resourcesOf(built.serviceTemplate, 'AWS::ApiGatewayV2::Api'));
+      const [distributionId] = Object.keys(
+        resourcesOf(built.serviceTemplate, 'AWS::CloudFront::Distribution'),
+      );
 
       // Act
       const configured = synthesise({ context: { publicBaseUrl: 'https://vpp.example.org/' } });
 
       // Assess
       for (const fn of FUNCTIONS) {
-        expect(variables(fn.id)[ENV.publicBaseUrl]).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
+        expect(variables(fn.id)[ENV.publicBaseUrl]).toEqual({
+          'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]],
+        });
         expect(variables(fn.id, configured.serviceTemplate)[ENV.publicBaseUrl]).toBe(
           'https://vpp.example.org',
         );
@@ -199,11 +204,11 @@ describe('ServiceStack', () => {
       }
     });
 
-    it('checks the Cognito pool as issuer and its client as audience', () => {
+    it("checks the Cognito pool as issuer, and its API client and the console's client as audience", () => {
       built.serviceTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
         AuthorizerType: 'JWT',
         IdentitySource: ['$request.header.Authorization'],
-        JwtConfiguration: { Issuer: Match.anyValue(), Audience: [Match.anyValue()] },
+        JwtConfiguration: { Issuer: Match.anyValue(), Audience: [Match.anyValue(), Match.anyValue()] },
       });
     });
 

@@ -3,7 +3,8 @@
  * environment, cdk-nag on), without esbuild bundling unless asked, and memoises one app per setup so
  * each test file synthesises as little as possible.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -20,6 +21,25 @@ import { enableNagChecks } from '../../../infra/nag.ts';
 export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = (
   JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
 ).context;
+
+let consoleFixture: string | undefined;
+
+/**
+ * A stand-in for the console's build (a page and one hashed file): the stack only uploads the folder,
+ * so tests need not run Vite. `npm run synth` uploads the real build.
+ */
+export function consoleFiles(): string {
+  if (consoleFixture) return consoleFixture;
+  const dir = mkdtempSync(path.join(tmpdir(), 'vpp-console-fixture-'));
+  mkdirSync(path.join(dir, 'assets'));
+  writeFileSync(
+    path.join(dir, 'index.html'),
+    '<!doctype html><script type="module" src="/assets/index-0.js"></script>',
+  );
+  writeFileSync(path.join(dir, 'assets', 'index-0.js'), 'export {};');
+  consoleFixture = dir;
+  return dir;
+}
 
 export interface BuildOptions extends Pick<CreateStacksOptions, 'functions' | 'routes'> {
   /** CDK context (`-c key=value`). */
@@ -54,6 +74,7 @@ export function buildApp(options: BuildOptions = {}): BuiltApp {
   });
   const config = loadInfraConfig((key) => app.node.tryGetContext(key), options.env ?? {});
   const stacks = createStacks(app, config, {
+    consoleFiles: consoleFiles(),
     ...(options.functions ? { functions: options.functions } : {}),
     ...(options.routes ? { routes: options.routes } : {}),
   });
