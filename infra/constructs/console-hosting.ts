@@ -10,7 +10,7 @@
  * - `/v1/*`, `/invitations/*`, `/apple/*`: the HTTP API, never cached, every method, every viewer header
  *   but Host (Authorization included) and the query string. The functions set their own headers.
  */
-import { type CfnElement, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -197,6 +197,9 @@ export class ConsoleHosting extends Construct {
  * BucketDeployment's handler is one CDK-owned function per stack (AWS CLI `s3 sync` in Python), whose
  * role, runtime and grants CDK sets: its findings are acknowledged on it alone.
  */
+/** How cdk-nag writes a part of an ARN: the value when the stack knows it, else `<AWS::Name>`. */
+const part = (value: string, name: string): string => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
+
 function acknowledgeDeploymentHandler(hosting: ConsoleHosting): void {
   const stack = Stack.of(hosting);
   const handler = stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
@@ -216,7 +219,7 @@ function acknowledgeDeploymentHandler(hosting: ConsoleHosting): void {
     'Action::s3:List*',
     'Action::s3:Abort*',
     'Action::s3:DeleteObject*',
-    'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+    `Resource::arn:${part(stack.partition, 'Partition')}:s3:::cdk-hnb659fds-assets-${part(stack.account, 'AccountId')}-${part(stack.region, 'Region')}/*`,
     `Resource::<${bucket}.Arn>/*`,
   ])
     acknowledge(
