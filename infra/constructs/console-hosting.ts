@@ -16,6 +16,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as deployment from 'aws-cdk-lib/aws-s3-deployment';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import {
   API_PATH_PREFIXES,
@@ -197,7 +198,7 @@ export class ConsoleHosting extends Construct {
  * BucketDeployment's handler is one CDK-owned function per stack (AWS CLI `s3 sync` in Python), whose
  * role, runtime and grants CDK sets: its findings are acknowledged on it alone.
  */
-/** How cdk-nag writes a part of an ARN: the value when the stack knows it, else `<AWS::Name>`. */
+/** How cdk-nag writes a part of an ARN: the value when the stack knows it (the partition follows the region), else `<AWS::Name>`. */
 const part = (value: string, name: string): string => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
 
 function acknowledgeDeploymentHandler(hosting: ConsoleHosting): void {
@@ -219,7 +220,7 @@ function acknowledgeDeploymentHandler(hosting: ConsoleHosting): void {
     'Action::s3:List*',
     'Action::s3:Abort*',
     'Action::s3:DeleteObject*',
-    `Resource::arn:${part(stack.partition, 'Partition')}:s3:::cdk-hnb659fds-assets-${part(stack.account, 'AccountId')}-${part(stack.region, 'Region')}/*`,
+    `Resource::arn:${Token.isUnresolved(stack.region) ? '<AWS::Partition>' : (RegionInfo.get(stack.region).partition ?? 'aws')}:s3:::cdk-hnb659fds-assets-${part(stack.account, 'AccountId')}-${part(stack.region, 'Region')}/*`,
     `Resource::<${bucket}.Arn>/*`,
   ])
     acknowledge(
