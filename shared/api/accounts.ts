@@ -8,7 +8,7 @@ import type {
   UpdateAccountInput,
 } from '../application/accounts/manage-accounts.ts';
 import { AccountStatusSchema } from '../domain/account.ts';
-import { JobViewSchema, StartedJobSchema } from './jobs.ts';
+import { JobViewSchema, startsJob } from './jobs.ts';
 import { jwtRoutes, schemaOf } from './route.ts';
 
 const Email = z
@@ -99,6 +99,8 @@ export const AccountViewSchema = schemaOf<AccountView>()(
 );
 
 const route = jwtRoutes('accounts');
+/** The routes of one account, under `/v1/accounts/{accountId}`. */
+const accountRoute = jwtRoutes('accounts', { params: AccountParams });
 
 export const AddedAccountSchema = schemaOf<AddedAccountView>()(
   AccountViewSchema.extend({
@@ -122,34 +124,30 @@ export const listAccounts = route('listAccounts', 'GET /v1/accounts', {
   },
 });
 
-export const getAccount = route('getAccount', 'GET /v1/accounts/{accountId}', {
+export const getAccount = accountRoute('getAccount', 'GET /v1/accounts/{accountId}', {
   summary: 'One account.',
-  params: AccountParams,
   response: { status: 200, schema: AccountViewSchema },
   errors: [404],
 });
 
-export const updateAccount = route('updateAccount', 'PATCH /v1/accounts/{accountId}', {
+export const updateAccount = accountRoute('updateAccount', 'PATCH /v1/accounts/{accountId}', {
   summary: 'Change name, contact e-mail, allowed admins or assignable networks.',
-  params: AccountParams,
   body: UpdateAccountBody,
   response: { status: 200, schema: AccountViewSchema },
   errors: [404, 409],
 });
 
-export const renewToken = route('renewToken', 'PUT /v1/accounts/{accountId}/token', {
+export const renewToken = accountRoute('renewToken', 'PUT /v1/accounts/{accountId}/token', {
   summary:
     'Renew the content token in place (same location only); takeOver re-claims a location another MDM took.',
-  params: AccountParams,
   body: RenewTokenBody,
   response: { status: 200, schema: AccountViewSchema },
   errors: [404, 409, 422, 502],
 });
 
-export const removeAccount = route('removeAccount', 'DELETE /v1/accounts/{accountId}', {
+export const removeAccount = accountRoute('removeAccount', 'DELETE /v1/accounts/{accountId}', {
   summary:
     "Remove the account. Its token is scheduled for deletion; Apple's assignments stay (the answer says how many); our copy of its assets, users and licence records is deleted in the background.",
-  params: AccountParams,
   response: {
     status: 200,
     schema: schemaOf<AccountRemoval>()(
@@ -168,18 +166,16 @@ export const removeAccount = route('removeAccount', 'DELETE /v1/accounts/{accoun
   errors: [404],
 });
 
-export const syncAccount = route('syncAccount', 'POST /v1/accounts/{accountId}/sync', {
+export const syncAccount = accountRoute('syncAccount', 'POST /v1/accounts/{accountId}/sync', {
   summary: 'Sync with Apple now (users, assets, assignments). ?full=true forces a full pass.',
-  params: AccountParams,
   query: z.object({
     full: z
       .enum(['true', 'false'])
       .default('false')
       .transform((v) => v === 'true'),
   }),
-  response: { status: 202, schema: StartedJobSchema },
+  ...startsJob({ account: 'manage' }),
   errors: [404, 422],
-  startsJob: { access: { account: 'manage' } },
 });
 
 export const ACCOUNT_ROUTES = [

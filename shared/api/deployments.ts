@@ -8,7 +8,7 @@ import type {
 import type { DeploymentInput } from '../application/deployments/manage-deployments.ts';
 import { DeploymentSchema } from '../domain/deployment.ts';
 import { AssetParams, PricingQueryShape } from './assets.ts';
-import { JobViewSchema, StartedJobSchema } from './jobs.ts';
+import { JobViewSchema, startsJob } from './jobs.ts';
 import { jwtRoutes, schemaOf } from './route.ts';
 
 const Tag = z.string().trim().min(1).max(64);
@@ -126,9 +126,8 @@ export const previewDeploymentPlan = route('previewDeploymentPlan', `POST ${DEPL
 
 export const reconcileDeployment = route('reconcileDeployment', `POST ${DEPLOYMENT}/reconcile`, {
   summary: 'Reconcile this deployment now (a job).',
-  response: { status: 202, schema: StartedJobSchema },
+  ...startsJob({ account: 'manage' }),
   errors: [404, 409],
-  startsJob: { access: { account: 'manage' } },
 });
 
 export const DEPLOYMENT_ROUTES = [

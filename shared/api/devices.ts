@@ -4,7 +4,7 @@ import type { DeviceDetail, DeviceLicense, DeviceView } from '../application/dev
 import type { DeviceInput, DevicesUpserted } from '../application/devices/manage-devices.ts';
 import { DeviceSchema } from '../domain/device.ts';
 import { AssetNamingShape, AssignmentViewSchema } from './assets.ts';
-import { StartedJobSchema } from './jobs.ts';
+import { startsJob } from './jobs.ts';
 import { jwtRoutes, PageQueryShape, pageOf, queryText, schemaOf } from './route.ts';
 
 /** Devices per `PUT /v1/devices` call. */
@@ -93,9 +93,8 @@ export const removeDevice = route('removeDevice', 'DELETE /v1/devices/{serialNum
   summary:
     "Remove a device and reclaim its licences in every account (Apple's revoke); 202 with the job (org-admin).",
   params: SerialParams,
-  response: { status: 202, schema: StartedJobSchema },
+  ...startsJob({ role: 'org-admin' }),
   errors: [403, 404],
-  startsJob: { access: { role: 'org-admin' } },
 });
 
 export const DEVICE_ROUTES = [putDevices, listDevices, getDevice, removeDevice];

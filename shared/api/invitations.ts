@@ -1,7 +1,7 @@
 /** Inviting and retiring users (SPEC §4, §5.5), and the pages behind the link in the e-mail. */
 import * as z from 'zod';
 import { AccountParams } from './accounts.ts';
-import { StartedJobSchema } from './jobs.ts';
+import { startsJob } from './jobs.ts';
 import { defineRoute, jwtRoutes } from './route.ts';
 
 /** Each user is marked as waiting for the job inside the request, so a call stays well within 29 s. */
@@ -18,34 +18,23 @@ const UserIdsBody = z
   .strict()
   .meta({ id: 'UserIds' });
 
-const route = jwtRoutes('users');
-
 /** A job about some users of an account (they are named in the body); the routes differ in what it does. */
-const userJobRoute = <const Id extends string, const Path extends `/${string}`>(
-  id: Id,
-  path: Path,
-  summary: string,
-) =>
-  route(id, `POST ${path}`, {
-    summary,
-    params: AccountParams,
-    body: UserIdsBody,
-    response: { status: 202, schema: StartedJobSchema },
-    errors: [404, 422],
-    startsJob: { access: { account: 'manage' } },
-  });
+const userJobRoute = jwtRoutes('users', {
+  params: AccountParams,
+  body: UserIdsBody,
+  ...startsJob({ account: 'manage' }),
+  errors: [404, 422],
+});
 
-export const inviteUsers = userJobRoute(
-  'inviteUsers',
-  '/v1/accounts/{accountId}/users/invitations',
-  'Register the users at Apple and e-mail each a unique invitation link (a new invitation voids the old link). A retired user comes back: registered at Apple again and invited, the same user with their history.',
-);
+export const inviteUsers = userJobRoute('inviteUsers', 'POST /v1/accounts/{accountId}/users/invitations', {
+  summary:
+    'Register the users at Apple and e-mail each a unique invitation link (a new invitation voids the old link). A retired user comes back: registered at Apple again and invited, the same user with their history.',
+});
 
-export const retireUsers = userJobRoute(
-  'retireUsers',
-  '/v1/accounts/{accountId}/users/retirements',
-  "Take back the users' revocable licences (Apple's revoke) and retire them at Apple; books stay and are reported.",
-);
+export const retireUsers = userJobRoute('retireUsers', 'POST /v1/accounts/{accountId}/users/retirements', {
+  summary:
+    "Take back the users' revocable licences (Apple's revoke) and retire them at Apple; books stay and are reported.",
+});
 
 const TokenParams = z.object({ token: z.string().min(1).max(200) });
 

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { JobListItem, JobView, StartedJob } from '../application/jobs/job-view.ts';
 import type { Rejection } from '../application/licenses/request-licenses.ts';
 import { JobSchema, JobStateSchema, JobTypeSchema, WaitingForSchema } from '../domain/job.ts';
-import { jwtRoutes, PageQueryShape, pageOf, schemaOf } from './route.ts';
+import { type JobAccess, jwtRoutes, PageQueryShape, pageOf, schemaOf } from './route.ts';
 
 const WaitingForViewSchema = WaitingForSchema.extend({
   kind: WaitingForSchema.shape.kind.meta({
@@ -47,6 +47,13 @@ export const StartedJobSchema = schemaOf<StartedJob>()(
       'The job started, and the subjects refused with their reason (empty where nothing is checked per subject).',
   }),
 );
+
+/**
+ * What the contract of every route that starts a job says: it answers 202 with the started job, and
+ * accepts an `Idempotency-Key` replayed only to a caller with `access`.
+ */
+export const startsJob = <const A extends JobAccess>(access: A) =>
+  ({ response: { status: 202, schema: StartedJobSchema }, startsJob: { access } }) as const;
 
 const route = jwtRoutes('jobs');
 

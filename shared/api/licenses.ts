@@ -1,7 +1,7 @@
 /** Granting and revoking one asset (SPEC §4, §5.4). */
 import * as z from 'zod';
 import { AssetParams, PricingQueryShape } from './assets.ts';
-import { StartedJobSchema } from './jobs.ts';
+import { startsJob } from './jobs.ts';
 import { jwtRoutes } from './route.ts';
 
 export const SubjectsBody = z
@@ -15,34 +15,31 @@ export const SubjectsBody = z
   })
   .meta({ id: 'Subjects', description: 'At most 10,000 serial numbers and 10,000 user ids per request.' });
 
-const route = jwtRoutes('licenses');
-
 /** A grant or a revocation of one asset for the subjects in the body: a job. */
-const licenseRoute = <const Id extends string, const Path extends `/${string}`>(
-  id: Id,
-  path: Path,
-  summary: string,
-) =>
-  route(id, `POST ${path}`, {
-    summary,
-    params: AssetParams,
-    query: z.object(PricingQueryShape),
-    body: SubjectsBody,
-    response: { status: 202, schema: StartedJobSchema },
-    errors: [404, 409, 422],
-    startsJob: { access: { account: 'manage' } },
-  });
+const licenseRoute = jwtRoutes('licenses', {
+  params: AssetParams,
+  query: z.object(PricingQueryShape),
+  body: SubjectsBody,
+  ...startsJob({ account: 'manage' }),
+  errors: [404, 409, 422],
+});
 
 export const grantLicenses = licenseRoute(
   'grantLicenses',
-  '/v1/accounts/{accountId}/assets/{adamId}/grants',
-  'Grant the asset to devices and users. Subjects that break a rule are rejected with a reason; the rest go ahead as a job.',
+  'POST /v1/accounts/{accountId}/assets/{adamId}/grants',
+  {
+    summary:
+      'Grant the asset to devices and users. Subjects that break a rule are rejected with a reason; the rest go ahead as a job.',
+  },
 );
 
 export const revokeLicenses = licenseRoute(
   'revokeLicenses',
-  '/v1/accounts/{accountId}/assets/{adamId}/revocations',
-  "Take this one asset back from devices and users (Apple's disassociate); never the subjects' other licences.",
+  'POST /v1/accounts/{accountId}/assets/{adamId}/revocations',
+  {
+    summary:
+      "Take this one asset back from devices and users (Apple's disassociate); never the subjects' other licences.",
+  },
 );
 
 export const LICENSE_ROUTES = [grantLicenses, revokeLicenses];

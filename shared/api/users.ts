@@ -97,30 +97,30 @@ export const ImportResultSchema = schemaOf<ImportResult>()(
     .meta({ id: 'UserImportResult' }),
 );
 
-const route = jwtRoutes('users');
+/** The users of one account, under `/v1/accounts/{accountId}/users`. */
+const usersRoute = jwtRoutes('users', { params: AccountParams });
+/** One user, under `/v1/accounts/{accountId}/users/{userId}`. */
+const userRoute = jwtRoutes('users', { params: UserParams });
 
-export const createUser = route('createUser', 'POST /v1/accounts/{accountId}/users', {
+export const createUser = usersRoute('createUser', 'POST /v1/accounts/{accountId}/users', {
   summary:
     "Add a user (status New). The e-mail is unique in the account (409 user.email_taken; a retired user's e-mail: 409 user.retired_exists naming that user, whom an invitation brings back).",
-  params: AccountParams,
   body: CreateUserBody,
   response: { status: 201, schema: UserViewSchema },
   errors: [404, 409],
 });
 
-export const importUsers = route('importUsers', 'POST /v1/accounts/{accountId}/users/import', {
+export const importUsers = usersRoute('importUsers', 'POST /v1/accounts/{accountId}/users/import', {
   summary:
     'Add users from a CSV file: every good row is added, every bad row reported with its line and reason; a file with no good row adds nothing (422 import.no_valid_rows).',
-  params: AccountParams,
   bodyType: 'csv',
   body: ImportUsersBody,
   response: { status: 201, schema: ImportResultSchema },
   errors: [404, 413, 415, 422],
 });
 
-export const listUsers = route('listUsers', 'GET /v1/accounts/{accountId}/users', {
+export const listUsers = usersRoute('listUsers', 'GET /v1/accounts/{accountId}/users', {
   summary: 'Users, by e-mail; filters status, email (exact, any case), tag and search (a prefix).',
-  params: AccountParams,
   query: z.object({
     ...PageQueryShape,
     status: UserStatusSchema.optional(),
@@ -136,17 +136,15 @@ export const listUsers = route('listUsers', 'GET /v1/accounts/{accountId}/users'
   errors: [404],
 });
 
-export const getUser = route('getUser', 'GET /v1/accounts/{accountId}/users/{userId}', {
+export const getUser = userRoute('getUser', 'GET /v1/accounts/{accountId}/users/{userId}', {
   summary: 'One user with the licences they hold.',
-  params: UserParams,
   response: { status: 200, schema: UserDetailSchema },
   errors: [404],
 });
 
-export const updateUser = route('updateUser', 'PATCH /v1/accounts/{accountId}/users/{userId}', {
+export const updateUser = userRoute('updateUser', 'PATCH /v1/accounts/{accountId}/users/{userId}', {
   summary:
     'Change name, tags or e-mail. A new e-mail of an Invited or Associated user is sent to Apple as an update.',
-  params: UserParams,
   body: UpdateUserBody,
   response: { status: 200, schema: UserViewSchema },
   errors: [404, 409, 422, 502],

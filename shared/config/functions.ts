@@ -67,6 +67,26 @@ const licenseWorker = (
 });
 
 /**
+ * A function behind the HTTP API that serves `routes`: its entry is `functions/http/<id>.ts`, and it has
+ * API Gateway's 29 s at most. 512 MB unless `memoryMb` says otherwise.
+ */
+const apiFunction = (
+  id: string,
+  description: string,
+  routes: readonly string[],
+  rest: Pick<FunctionDefinition, 'access'> &
+    Partial<Pick<FunctionDefinition, 'memoryMb' | 'reservedConcurrency'>>,
+): FunctionDefinition => ({
+  id,
+  entry: `functions/http/${id}.ts`,
+  description,
+  memoryMb: 512,
+  timeoutSeconds: 29,
+  trigger: { kind: 'http', routes },
+  ...rest,
+});
+
+/**
  * A worker that moves any record (assets, users, licences) on what Apple says: every record table
  * written, the account tokens read, e-mail (invitations), and calls to Apple. Each adds its queues.
  */
@@ -87,71 +107,63 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     trigger: { kind: 'http', routes: ['getHealth', 'getOpenApi'] },
     access: {},
   },
-  {
-    id: 'api-reports',
-    entry: 'functions/http/api-reports.ts',
-    description: 'Jobs, licence reports and the audit log',
-    memoryMb: 512,
-    timeoutSeconds: 29,
-    trigger: { kind: 'http', routes: ['getJob', 'listJobs', 'listAudit', 'getLicenseReport'] },
-    access: {
-      cursorKey: true,
-      tables: { core: 'read', assets: 'read', users: 'read', assignments: 'read' },
+  apiFunction(
+    'api-reports',
+    'Jobs, licence reports and the audit log',
+    ['getJob', 'listJobs', 'listAudit', 'getLicenseReport'],
+    {
+      access: {
+        cursorKey: true,
+        tables: { core: 'read', assets: 'read', users: 'read', assignments: 'read' },
+      },
     },
-  },
-  {
-    id: 'api-accounts',
-    entry: 'functions/http/api-accounts.ts',
-    description: 'VPP accounts: add, list, change, renew the token, remove, sync now',
-    memoryMb: 512,
-    timeoutSeconds: 29,
-    trigger: {
-      kind: 'http',
-      routes: [
-        'createAccount',
-        'listAccounts',
-        'getAccount',
-        'updateAccount',
-        'renewToken',
-        'removeAccount',
-        'syncAccount',
-      ],
+  ),
+  apiFunction(
+    'api-accounts',
+    'VPP accounts: add, list, change, renew the token, remove, sync now',
+    [
+      'createAccount',
+      'listAccounts',
+      'getAccount',
+      'updateAccount',
+      'renewToken',
+      'removeAccount',
+      'syncAccount',
+    ],
+    {
+      reservedConcurrency: 2,
+      access: {
+        tables: { core: 'write', idempotency: 'write' },
+        secrets: 'write',
+        sendsTo: ['jobs'],
+        callsApple: true,
+      },
     },
-    reservedConcurrency: 2,
-    access: {
-      tables: { core: 'write', idempotency: 'write' },
-      secrets: 'write',
-      sendsTo: ['jobs'],
-      callsApple: true,
+  ),
+  apiFunction(
+    'api-assets',
+    'Assets, holders, grants, revocations and deployments',
+    [
+      'listAssets',
+      'getAsset',
+      'listAssetAssignments',
+      'grantLicenses',
+      'revokeLicenses',
+      'putDeployment',
+      'deleteDeployment',
+      'getDeploymentPlan',
+      'previewDeploymentPlan',
+      'reconcileDeployment',
+    ],
+    {
+      memoryMb: 1024,
+      access: {
+        cursorKey: true,
+        tables: { core: 'write', assets: 'write', users: 'read', assignments: 'write', idempotency: 'write' },
+        sendsTo: ['grants', 'revocations', 'jobs'],
+      },
     },
-  },
-  {
-    id: 'api-assets',
-    entry: 'functions/http/api-assets.ts',
-    description: 'Assets, holders, grants, revocations and deployments',
-    memoryMb: 1024,
-    timeoutSeconds: 29,
-    trigger: {
-      kind: 'http',
-      routes: [
-        'listAssets',
-        'getAsset',
-        'listAssetAssignments',
-        'grantLicenses',
-        'revokeLicenses',
-        'putDeployment',
-        'deleteDeployment',
-        'getDeploymentPlan',
-        'previewDeploymentPlan',
-        'reconcileDeployment',
-      ],
-    },
-    access: {
-      cursorKey: true,
-      tables: { core: 'write', assets: 'write', users: 'read', assignments: 'write', idempotency: 'write' },
-      sendsTo: ['grants', 'revocations', 'jobs'],
-    },
-  },
+  ),
   {
     id: 'apple-notifications',
     entry: 'functions/http/apple-notifications.ts',
@@ -204,46 +216,33 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       sendsTo: ['jobs'],
     },
   },
-  {
-    id: 'api-users',
-    entry: 'functions/http/api-users.ts',
-    description: 'VPP users: add, import from CSV, list, read with their licences, change',
-    memoryMb: 512,
-    timeoutSeconds: 29,
-    trigger: {
-      kind: 'http',
-      routes: [
-        'createUser',
-        'importUsers',
-        'listUsers',
-        'getUser',
-        'updateUser',
-        'inviteUsers',
-        'retireUsers',
-      ],
+  apiFunction(
+    'api-users',
+    'VPP users: add, import from CSV, list, read with their licences, change',
+    ['createUser', 'importUsers', 'listUsers', 'getUser', 'updateUser', 'inviteUsers', 'retireUsers'],
+    {
+      reservedConcurrency: 2,
+      access: {
+        cursorKey: true,
+        tables: { core: 'write', users: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
+        secrets: 'read',
+        callsApple: true,
+        sendsTo: ['jobs'],
+      },
     },
-    reservedConcurrency: 2,
-    access: {
-      cursorKey: true,
-      tables: { core: 'write', users: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
-      secrets: 'read',
-      callsApple: true,
-      sendsTo: ['jobs'],
+  ),
+  apiFunction(
+    'api-devices',
+    'The device inventory',
+    ['putDevices', 'listDevices', 'getDevice', 'removeDevice'],
+    {
+      access: {
+        cursorKey: true,
+        tables: { core: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
+        sendsTo: ['jobs'],
+      },
     },
-  },
-  {
-    id: 'api-devices',
-    entry: 'functions/http/api-devices.ts',
-    description: 'The device inventory',
-    memoryMb: 512,
-    timeoutSeconds: 29,
-    trigger: { kind: 'http', routes: ['putDevices', 'listDevices', 'getDevice', 'removeDevice'] },
-    access: {
-      cursorKey: true,
-      tables: { core: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
-      sendsTo: ['jobs'],
-    },
-  },
+  ),
   licenseWorker('grant-worker', 'grants', "Sends grants to Apple's associate"),
   licenseWorker('revoke-worker', 'revocations', "Sends revocations to Apple's disassociate"),
   {
