@@ -7,6 +7,7 @@
 import { Aws, Duration, Fn } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { CONSOLE_CALLBACK_PATH } from '../../shared/config/console.ts';
 
 export interface ConsoleUserPoolSignInProps {
   readonly userPool: cognito.IUserPool;
@@ -38,10 +39,11 @@ export class ConsoleUserPoolSignIn extends Construct {
 
   /**
    * The console's app client, signing in at `urls` (the distribution's, and the public base URL if set):
-   * the callback and sign-out target is the console's root.
+   * the callback is the console's sign-in callback page, the sign-out target its root.
    */
   addClient(urls: readonly string[]): cognito.UserPoolClient {
-    const roots = [...new Set(urls)].map((url) => `${url}/`);
+    const unique = [...new Set(urls)];
+    const roots = unique.map((url) => `${url}/`);
     const client = new cognito.UserPoolClient(this, 'Client', {
       userPool: this.#userPool,
       generateSecret: false,
@@ -50,7 +52,7 @@ export class ConsoleUserPoolSignIn extends Construct {
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-        callbackUrls: roots,
+        callbackUrls: unique.map((url) => `${url}${CONSOLE_CALLBACK_PATH}`),
         logoutUrls: roots,
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],

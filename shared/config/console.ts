@@ -44,6 +44,12 @@ export const CONSOLE_SECURITY_HEADERS = {
   'strict-transport-security': 'max-age=63072000; includeSubDomains',
 } as const;
 
+/**
+ * The console's page an OpenID provider sends the browser back to after sign-in: the redirect URI is
+ * the console's origin and this path (Cognito's app client lists it as its callback URL).
+ */
+export const CONSOLE_CALLBACK_PATH = '/signin/callback';
+
 /** What the console reads at `/console-config.json` to know how people sign in. */
 export type ConsoleConfig =
   | { readonly auth: { readonly kind: 'local' } }

@@ -1,11 +1,19 @@
 /** The console's frame: its configuration, the sign-in gate, the navigation and the pages. */
 
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { LocationProvider, lazy, Route, Router, useLocation } from 'preact-iso';
-import type { ConsoleConfig } from '../../config/console.ts';
+import { CONSOLE_CALLBACK_PATH, type ConsoleConfig } from '../../config/console.ts';
 import { AccountsPage } from './pages/accounts.tsx';
-import { SignInPage } from './pages/sign-in.tsx';
-import { loadConfig, localSignIn, type Session, signOut, useRenewal, useSession } from './session.ts';
+import { SignInCallbackPage, SignInPage } from './pages/sign-in.tsx';
+import {
+  getSession,
+  loadConfig,
+  localSignIn,
+  type Session,
+  signOut,
+  useRenewal,
+  useSession,
+} from './session.ts';
 import { ErrorNote, Loading, useLoad } from './ui.tsx';
 
 const AccountPage = lazy(() => import('./pages/account.tsx').then((m) => m.AccountPage));
@@ -17,8 +25,27 @@ const JobsPage = lazy(() => import('./pages/jobs.tsx').then((m) => m.JobsPage));
 const ReportsPage = lazy(() => import('./pages/reports.tsx').then((m) => m.ReportsPage));
 const AuditPage = lazy(() => import('./pages/audit.tsx').then((m) => m.AuditPage));
 
-const renewLocal = async (session: Session) =>
-  session.renew.kind === 'local' ? localSignIn(session.renew) : undefined;
+/** How this console renews a session: the local sign-in again, or the provider's refresh grant. */
+const renewerOf =
+  (config: ConsoleConfig) =>
+  async (session: Session): Promise<Session | undefined> => {
+    if (session.renew.kind === 'local') return localSignIn(session.renew);
+    if (config.auth.kind !== 'oidc') return undefined;
+    const { renew } = await import('./oidc.ts');
+    return renew(config.auth, session);
+  };
+
+/** Forgets the tokens first, then ends the provider's session when it has a sign-out page. */
+async function signOutOf(config: ConsoleConfig, route: (url: string) => void): Promise<void> {
+  const idToken = getSession()?.token;
+  signOut();
+  if (config.auth.kind === 'oidc') {
+    const { endSessionUrl } = await import('./oidc.ts');
+    const url = await endSessionUrl(config.auth, idToken);
+    if (url) return window.location.assign(url);
+  }
+  route('/');
+}
 
 export function App() {
   const config = useLoad(loadConfig, []);
@@ -50,7 +77,7 @@ const NAV = [
 function Console({ config }: { config: ConsoleConfig }) {
   const session = useSession();
   const location = useLocation();
-  useRenewal(renewLocal);
+  useRenewal(useMemo(() => renewerOf(config), [config]));
   const main = useRef<HTMLElement>(null);
   // A new page: its heading is announced and focus starts at the content (keyboard and screen readers).
   useEffect(() => {
@@ -62,6 +89,12 @@ function Console({ config }: { config: ConsoleConfig }) {
     document.title = `${heading?.textContent ?? 'Console'} · VPP Manager`;
   }, [location.path, session]);
 
+  if (config.auth.kind === 'oidc' && location.path === CONSOLE_CALLBACK_PATH)
+    return (
+      <main id="main" ref={main}>
+        <SignInCallbackPage auth={config.auth} />
+      </main>
+    );
   if (!session)
     return (
       <main id="main" ref={main}>
@@ -92,13 +125,7 @@ function Console({ config }: { config: ConsoleConfig }) {
           <span>
             {session.email} · <strong>{session.role}</strong> · {session.org}
           </span>
-          <button
-            type="button"
-            onClick={() => {
-              signOut();
-              location.route('/');
-            }}
-          >
+          <button type="button" onClick={() => signOutOf(config, location.route)}>
             Sign out
           </button>
         </div>

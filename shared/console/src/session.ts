@@ -4,29 +4,18 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ConsoleConfig } from '../../config/console.ts';
+import { type Role, renewDelay, type Session } from './sign-in-rules.ts';
 
-export type Role = 'org-admin' | 'admin' | 'viewer';
-
-export interface Session {
-  readonly token: string;
-  /** Epoch milliseconds. */
-  readonly expiresAt: number;
-  readonly org: string;
-  readonly role: Role;
-  readonly email: string;
-  /** How to renew: the local sign-in's choice, or the issuer's refresh token. */
-  readonly renew:
-    | { readonly kind: 'local'; readonly org: string; readonly role: Role; readonly email: string }
-    | { readonly kind: 'oidc'; readonly refreshToken?: string };
-}
+export type { Role, Session } from './sign-in-rules.ts';
 
 const KEY = 'vpp-console.session';
-const RENEW_BEFORE_MS = 5 * 60_000;
 
 let current: Session | undefined = load();
 const listeners = new Set<() => void>();
 let renewTimer: ReturnType<typeof setTimeout> | undefined;
 let renewer: ((session: Session) => Promise<Session | undefined>) | undefined;
+/** A renewal under way: no second one starts beside it (a rotated refresh token is good once). */
+let renewing = false;
 
 function load(): Session | undefined {
   try {
@@ -42,12 +31,16 @@ function schedule(): void {
   if (renewTimer) clearTimeout(renewTimer);
   renewTimer = undefined;
   const session = current;
-  if (!session) return;
-  const wait = Math.max(0, session.expiresAt - Date.now() - RENEW_BEFORE_MS);
+  if (!session || renewing) return;
+  const wait = renewDelay(session, Date.now());
   renewTimer = setTimeout(
     async () => {
+      renewTimer = undefined;
+      renewing = true;
       const renewed = renewer ? await renewer(session).catch(() => undefined) : undefined;
-      setSession(renewed);
+      renewing = false;
+      // Signed out (or in again) meanwhile: that choice stands.
+      if (current === session) setSession(renewed);
     },
     Math.min(wait, 2 ** 31 - 1),
   );
@@ -71,6 +64,7 @@ export const signOut = (): void => {
 
 /** How a session is renewed (set once the console knows its configuration). */
 export function useRenewal(renew: (session: Session) => Promise<Session | undefined>): void {
+  if (renewer === renew) return;
   renewer = renew;
   schedule();
 }

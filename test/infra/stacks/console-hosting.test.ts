@@ -157,10 +157,13 @@ describe('console hosting', () => {
     });
   });
 
-  it("gives the console a Cognito app client: code grant, no secret (PKCE), the distribution's URL as callback", () => {
+  it("gives the console a Cognito app client: code grant, no secret (PKCE), the distribution's sign-in callback page", () => {
     // Prepare
     const distributionUrl = {
       'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }, '/']],
+    };
+    const callbackUrl = {
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }, '/signin/callback']],
     };
     const clients = resourcesOf(built.serviceTemplate, 'AWS::Cognito::UserPoolClient');
     const [clientId, client] = only(clients);
@@ -170,7 +173,7 @@ describe('console hosting', () => {
       AllowedOAuthFlows: ['code'],
       AllowedOAuthFlowsUserPoolClient: true,
       AllowedOAuthScopes: ['openid', 'email', 'profile'],
-      CallbackURLs: [distributionUrl],
+      CallbackURLs: [callbackUrl],
       LogoutURLs: [distributionUrl],
       GenerateSecret: false,
       SupportedIdentityProviders: ['COGNITO'],

@@ -1,15 +1,89 @@
-/** Sign-in: local mode picks organisation, role and e-mail; otherwise the organisation's sign-in. */
-import { useState } from 'preact/hooks';
+/**
+ * Sign-in: local mode picks organisation, role and e-mail; otherwise the organisation's OpenID
+ * provider (the page leaves for it, and its callback page finishes the sign-in).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import type { ConsoleConfig } from '../../../config/console.ts';
 import { localSignIn, type Role, setSession } from '../session.ts';
-import { CardForm, ErrorNote, SelectField, TextField } from '../ui.tsx';
+import { CardForm, ErrorNote, Loading, SelectField, TextField } from '../ui.tsx';
+
+type OidcAuth = Extract<ConsoleConfig['auth'], { kind: 'oidc' }>;
 
 export function SignInPage({ config }: { config: ConsoleConfig }) {
   if (config.auth.kind === 'local') return <LocalSignIn />;
+  return <ProviderSignIn auth={config.auth} />;
+}
+
+function ProviderSignIn({ auth }: { auth: OidcAuth }) {
+  const location = useLocation();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
   return (
     <div class="narrow">
       <h1>Sign in to VPP Manager</h1>
-      <p>Sign-in with an external provider is not set up for this console.</p>
+      <p>
+        You sign in at your organisation's sign-in page ({new URL(auth.issuer).host}), then come back here.
+        The console keeps its token in this tab only.
+      </p>
+      <ErrorNote error={error} />
+      <button
+        type="button"
+        class="primary"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setError(undefined);
+          try {
+            const { beginSignIn } = await import('../oidc.ts');
+            await beginSignIn(auth, location.path === '/' ? '/accounts' : location.url);
+          } catch (failure) {
+            setError(failure);
+            setBusy(false);
+          }
+        }}
+      >
+        {busy ? 'Going to the sign-in page…' : 'Sign in'}
+      </button>
+    </div>
+  );
+}
+
+/** The page the provider sends the browser back to: checks the answer, then goes where sign-in began. */
+export function SignInCallbackPage({ auth }: { auth: OidcAuth }) {
+  const location = useLocation();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    let live = true;
+    import('../oidc.ts')
+      .then(({ completeSignIn }) => completeSignIn(auth, new URL(window.location.href)))
+      .then(
+        ({ session, returnTo }) => {
+          if (!live) return;
+          setSession(session);
+          location.route(returnTo, true);
+        },
+        (failure: unknown) => {
+          if (live) setError(failure);
+        },
+      );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return (
+    <div class="narrow">
+      <h1>{error ? 'Sign-in refused' : 'Signing in'}</h1>
+      {error ? (
+        <>
+          <ErrorNote error={error} />
+          <p>
+            <a href="/">Back to the sign-in page</a>
+          </p>
+        </>
+      ) : (
+        <Loading what="your session" />
+      )}
     </div>
   );
 }
