@@ -7,13 +7,18 @@
  *   Its load tests (thousands of licences, workers that die mid-batch) are the project
  *   `integration-load`: they run after the rest, one file at a time, so no other test's load slows
  *   their queues past a visibility timeout or their API calls past the gateway's 29 s.
- * - `browser`: the tests that drive Chromium (the invitation page, the admin console).
+ * - `browser`: the tests that drive Chromium (the invitation page, the admin console, its sign-in at an
+ *   OpenID provider).
  * Files run two at a time (vitest's default on two cores is one): most of a test's time is spent
  * waiting for queues, debounces and Apple's events, not on the CPU.
  */
 import { defineConfig } from 'vitest/config';
 
-const BROWSER_TESTS = ['test/e2e/invitation-browser.e2e.test.ts', 'test/e2e/console-browser.e2e.test.ts'];
+const BROWSER_TESTS = [
+  'test/e2e/invitation-browser.e2e.test.ts',
+  'test/e2e/console-browser.e2e.test.ts',
+  'test/e2e/console-oidc-browser.e2e.test.ts',
+];
 const UNIT_TESTS = ['test/unit/**/*.test.ts'];
 const LOAD_TESTS = ['test/application/license-crashes.test.ts', 'test/application/licenses.test.ts'];
 

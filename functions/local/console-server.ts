@@ -1,7 +1,9 @@
 /**
  * Local mode's side of the admin console: its static files at `/` (the page is the fallback of every
- * path outside the API's prefixes), its configuration (`/console-config.json`: local sign-in), and
- * the local sign-in itself (`POST /_local/session`: the JWT `npm run token` prints, local mode only).
+ * path outside the API's prefixes), its configuration (`/console-config.json`: local sign-in, or an
+ * external OpenID provider when local mode is given one), and the local sign-in itself
+ * (`POST /_local/session`: the JWT `npm run token` prints, local mode only, and not offered when the
+ * console signs in at an OpenID provider).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -44,6 +46,10 @@ export interface ConsoleServerOptions {
   readonly issueToken: (claims: TokenClaims) => Promise<string>;
   /** Origins of app icons besides https ones: the Apple simulator's. */
   readonly imagesFrom?: readonly string[];
+  /** How people sign in @default the local sign-in page */
+  readonly config?: ConsoleConfig;
+  /** Origins the console calls besides its own: the OpenID provider's. */
+  readonly connectTo?: readonly string[];
   /** The built console (built when missing or stale) @default ensureConsoleBuilt() */
   readonly files?: () => Promise<string>;
 }
@@ -85,10 +91,11 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 /** The gateway's `extra` handler for the console: true when it answered. */
 export function consoleServer(options: ConsoleServerOptions) {
   const files = options.files ?? (() => ensureConsoleBuilt());
+  const config = options.config ?? LOCAL_CONFIG;
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const method = (req.method ?? 'GET').toUpperCase();
     if (url.pathname === '/_local/session') {
-      if (method !== 'POST') return false;
+      if (method !== 'POST' || config.auth.kind !== 'local') return false;
       const parsed = SessionRequest.safeParse(await readJson(req));
       if (!parsed.success) {
         json(res, 400, {
@@ -114,11 +121,14 @@ export function consoleServer(options: ConsoleServerOptions) {
     }
     const headers = {
       ...CONSOLE_SECURITY_HEADERS,
-      'content-security-policy': consoleContentSecurityPolicy({ imagesFrom: options.imagesFrom ?? [] }),
+      'content-security-policy': consoleContentSecurityPolicy({
+        imagesFrom: options.imagesFrom ?? [],
+        connectTo: options.connectTo ?? [],
+      }),
     };
     if (url.pathname === '/console-config.json') {
       res.writeHead(200, { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(method === 'HEAD' ? undefined : JSON.stringify(LOCAL_CONFIG));
+      res.end(method === 'HEAD' ? undefined : JSON.stringify(config));
       return true;
     }
     const root = resolve(await files());

@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { RouteContract } from '../../shared/api/route.ts';
 import { FUNCTIONS, type FunctionDefinition, functionOfRoute } from '../../shared/config/functions.ts';
-import { type LocalKeys, verifyToken } from './jwt-keys.ts';
+import { type LocalKeys, type TrustedIssuer, verifyToken } from './jwt-keys.ts';
 
 type Handler = (
   event: APIGatewayProxyEventV2,
@@ -29,6 +29,8 @@ export interface GatewayOptions {
   readonly functions?: readonly FunctionDefinition[];
   readonly loadHandler: (fn: string) => Promise<Handler>;
   readonly keys: LocalKeys;
+  /** An external OpenID provider whose tokens are accepted too (LOCAL_OIDC_ISSUER). */
+  readonly trustedIssuer?: TrustedIssuer;
   /** Extra local-only routes (the outbox), answered before the API routes. */
   readonly extra?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** Stage throttling like the CDK default: steady requests per second and burst. */
@@ -172,7 +174,7 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
       let authorizer: { jwt: { claims: Record<string, string>; scopes: null } } | undefined;
       if (contract.auth === 'jwt') {
         const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
-        const payload = bearer ? await verifyToken(options.keys, bearer) : undefined;
+        const payload = bearer ? await verifyToken(options.keys, bearer, options.trustedIssuer) : undefined;
         if (!payload) return gatewayError(res, 401, 'Unauthorized');
         authorizer = { jwt: { claims: stringifyClaims(payload), scopes: null } };
       }

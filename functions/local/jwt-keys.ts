@@ -1,16 +1,21 @@
 /**
  * Local mode's stand-in for the JWT issuer: an ES256 key pair kept in `.local/keys/`, tokens signed
  * with it, and the same checks API Gateway's JWT authorizer makes (signature, issuer, audience, expiry).
+ * Local mode may also trust one external OpenID provider (`LOCAL_OIDC_ISSUER`): its tokens are checked
+ * against its JWKS, with its issuer and the console's client id as audience, as the authorizer would.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type CryptoKey,
+  createRemoteJWKSet,
+  decodeJwt,
   exportJWK,
   generateKeyPair,
   importJWK,
   type JWK,
   type JWTPayload,
+  type JWTVerifyGetKey,
   jwtVerify,
   SignJWT,
 } from 'jose';
@@ -67,9 +72,57 @@ export async function issueToken(keys: LocalKeys, claims: TokenClaims): Promise<
     .sign(keys.privateKey);
 }
 
+/** An external OpenID provider whose tokens local mode accepts besides its own. */
+export interface TrustedIssuer {
+  readonly issuer: string;
+  /** The audience its tokens must carry: the console's client id (the ID token's `aud`). */
+  readonly audience: string;
+  /** The origins a browser calls for sign-in: the issuer's (discovery) and its token endpoint's. */
+  readonly origins: readonly string[];
+  readonly keys: JWTVerifyGetKey;
+}
+
+/** Reads the provider's discovery document (it must answer now) and trusts its JWKS. */
+export async function trustIssuer(issuer: string, audience: string): Promise<TrustedIssuer> {
+  const discovery = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const response = await fetch(discovery, { headers: { accept: 'application/json' } }).catch(
+    (error: unknown) => {
+      throw new Error(
+        `The OpenID provider ${issuer} does not answer at ${discovery}: ${(error as Error).message}`,
+      );
+    },
+  );
+  if (!response.ok)
+    throw new Error(`The OpenID provider's discovery ${discovery} answered ${response.status}.`);
+  const metadata = (await response.json()) as { issuer?: string; jwks_uri?: string; token_endpoint?: string };
+  if (metadata.issuer !== issuer || !metadata.jwks_uri || !metadata.token_endpoint)
+    throw new Error(
+      `The discovery at ${discovery} must name issuer ${issuer}, a jwks_uri and a token_endpoint.`,
+    );
+  return {
+    issuer,
+    audience,
+    origins: [...new Set([new URL(issuer).origin, new URL(metadata.token_endpoint).origin])],
+    keys: createRemoteJWKSet(new URL(metadata.jwks_uri)),
+  };
+}
+
 /** Verifies like API Gateway's JWT authorizer; undefined means "401 Unauthorized". */
-export async function verifyToken(keys: LocalKeys, token: string): Promise<JWTPayload | undefined> {
+export async function verifyToken(
+  keys: LocalKeys,
+  token: string,
+  trusted?: TrustedIssuer,
+): Promise<JWTPayload | undefined> {
   try {
+    if (trusted && decodeJwt(token).iss === trusted.issuer) {
+      // API Gateway's JWT authorizer takes RSA signatures from an external issuer.
+      const { payload } = await jwtVerify(token, trusted.keys, {
+        issuer: trusted.issuer,
+        audience: trusted.audience,
+        algorithms: ['RS256'],
+      });
+      return payload;
+    }
     const { payload } = await jwtVerify(token, keys.publicKey, {
       issuer: LOCAL_ISSUER,
       audience: LOCAL_AUDIENCE,

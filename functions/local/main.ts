@@ -3,6 +3,8 @@
  * the URLs when it can serve; Ctrl-C (or SIGTERM) stops everything, DynamoDB Local's JVM included.
  * `VPP_BASE_URL` points it at another Apple (Apple itself, or a stand-in started apart): then no
  * simulator starts and no demo token is written; `PUBLIC_BASE_URL` is where that Apple reaches the API.
+ * `LOCAL_OIDC_ISSUER` and `LOCAL_OIDC_CLIENT_ID` (with `LOCAL_OIDC_SCOPES`) make the console sign in at
+ * that OpenID provider, whose ID tokens the API then accepts besides `npm run token`'s.
  */
 import { resolve } from 'node:path';
 
@@ -28,6 +30,7 @@ const runtime = await startLocalRuntime({
   simPort,
   ...(process.env.VPP_BASE_URL ? { vppBaseUrl: process.env.VPP_BASE_URL } : {}),
   ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),
+  ...localOidc(process.env),
   log: (line) => process.stderr.write(`[local] ${line}\n`),
   ...(process.env.LOCAL_VISIBILITY_SECONDS
     ? { visibilityTimeoutSeconds: Number(process.env.LOCAL_VISIBILITY_SECONDS) }
@@ -42,6 +45,20 @@ const runtime = await startLocalRuntime({
     ? { simulator: { eventDelayMs: Number(process.env.SIM_EVENT_DELAY_MS) } }
     : {}),
 });
+
+/** The external OpenID provider of the console, when both its variables are set (one alone is a mistake). */
+function localOidc(env: NodeJS.ProcessEnv) {
+  const issuer = env.LOCAL_OIDC_ISSUER;
+  const clientId = env.LOCAL_OIDC_CLIENT_ID;
+  if (!issuer && !clientId) return {};
+  if (!issuer || !clientId) {
+    process.stderr.write(
+      '[local] LOCAL_OIDC_ISSUER and LOCAL_OIDC_CLIENT_ID go together: set both or neither.\n',
+    );
+    process.exit(1);
+  }
+  return { oidc: { issuer, clientId, ...(env.LOCAL_OIDC_SCOPES ? { scopes: env.LOCAL_OIDC_SCOPES } : {}) } };
+}
 
 let stopping = false;
 const stop = (signal: string) => {

@@ -30,7 +30,7 @@ import { startSecretsManagerLocal } from './engines/secrets-manager-local.ts';
 import { type OutboxMail, startSesLocal } from './engines/ses-local.ts';
 import { startSqsLocal } from './engines/sqs-local.ts';
 import { startGateway } from './gateway.ts';
-import { issueToken, loadOrCreateKeys, type TokenClaims } from './jwt-keys.ts';
+import { issueToken, loadOrCreateKeys, type TokenClaims, trustIssuer } from './jwt-keys.ts';
 import { renderOutbox } from './outbox-page.ts';
 import { type Poller, startPoller } from './queue-poller.ts';
 import { type Scheduler, scheduledEvent, startScheduler } from './scheduler.ts';
@@ -72,6 +72,20 @@ export interface LocalRuntimeOptions {
   readonly scheduleExpressions?: Partial<Record<string, string>>;
   readonly overrides?: Partial<Deps>;
   readonly log?: (line: string) => void;
+  /**
+   * The console signs in at this OpenID provider instead of the local sign-in page, and the gateway
+   * accepts its ID tokens (audience: the client id) besides local mode's own.
+   */
+  readonly oidc?: LocalOidcOptions;
+}
+
+/** An external OpenID provider for local mode (`LOCAL_OIDC_ISSUER`, `LOCAL_OIDC_CLIENT_ID`, `LOCAL_OIDC_SCOPES`). */
+export interface LocalOidcOptions {
+  readonly issuer: string;
+  /** A public client (no secret) allowing `<console>/signin/callback` as redirect URI. */
+  readonly clientId: string;
+  /** @default 'openid email profile offline_access' */
+  readonly scopes?: string;
 }
 
 /** The runtime; `simulator` is undefined when it uses another Apple (`vppBaseUrl`). */
@@ -270,9 +284,26 @@ export async function startLocalRuntime(
       await handler(scheduledEvent(id, new Date()), { awsRequestId: randomUUID(), functionName: fn.id });
     };
 
+    const oidc = options.oidc;
+    const trustedIssuer = oidc ? await trustIssuer(oidc.issuer, oidc.clientId) : undefined;
+    const { claims } = deps.settings;
     const serveConsole = consoleServer({
       issueToken: (claims) => issueToken(keys, claims),
       imagesFrom: simulator ? [new URL(simulator.baseUrl).origin] : [],
+      ...(oidc && trustedIssuer
+        ? {
+            config: {
+              auth: {
+                kind: 'oidc',
+                issuer: oidc.issuer,
+                clientId: oidc.clientId,
+                scopes: oidc.scopes ?? 'openid email profile offline_access',
+                claims: { org: claims.org, role: claims.role, email: claims.email },
+              },
+            },
+            connectTo: trustedIssuer.origins,
+          }
+        : {}),
     });
     const extra = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
       if (url.pathname === '/_local/outbox' && req.method === 'GET') {
@@ -311,6 +342,7 @@ export async function startLocalRuntime(
       port,
       routes: ROUTES,
       keys,
+      ...(trustedIssuer ? { trustedIssuer } : {}),
       extra,
       loadHandler: (fn) => load(fnOf(fn)) as never,
       throttle: { ratePerSecond: 500, burst: 1000 },
