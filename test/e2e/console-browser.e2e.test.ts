@@ -7,74 +7,38 @@
  * admin the account does not list. axe-core checks every page (no serious or critical violation);
  * a screenshot of each page is written to test-output/console/ (git-ignored).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserPage, openBrowserPage } from '../support/browser.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-output', 'console');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 let rt: TestRuntime;
-let browser: Browser;
+let session: BrowserPage;
 let page: Page;
 let tokenFile: string;
 let accountUrl: string;
-const policyViolations: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      'Chromium is missing: run `sudo apt-get install -y chromium` (npm test does it as root).',
-    );
-  mkdirSync(SHOTS, { recursive: true });
+  session = await openBrowserPage('console');
+  page = session.page;
   rt = await startTestRuntime({ simulator: { seed: 'demo', eventDelayMs: 30 } });
   // Local mode writes each demo location's token to a .vpptoken file; this one is the test's own.
   tokenFile = join(mkdtempSync(join(tmpdir(), 'vpp-console-')), 'demo-north.vpptoken');
   writeFileSync(tokenFile, `${rt.tokenFile('demo-north')}\n`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
-      policyViolations.push(message.text());
-  });
   page.on('dialog', (dialog) => dialog.accept());
 }, 180_000);
 
-// What the page showed when a step failed, to read beside the error.
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail')
-    await page?.screenshot({ path: join(SHOTS, `failed-${context.task.name.replace(/\W+/g, '-')}.png`) });
-});
+afterEach((context) => session?.screenshotOnFailure(context));
 
 afterAll(async () => {
-  await browser?.close();
+  await session?.browser.close();
   await rt?.stop();
 });
 
-/** axe-core on the page as it is (no serious or critical violation), then its screenshot. */
-async function checkPage(name: string): Promise<void> {
-  await page.waitForSelector('.loading', { state: 'detached' }).catch(() => undefined);
-  // Evaluated through the debugging protocol: the page's CSP (rightly) refuses inline scripts.
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as any).axe;
-    const result = await axe.run((globalThis as any).document, { resultTypes: ['violations'] });
-    return (result.violations as any[])
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
-  });
-  expect(violations, `axe on ${name}`).toEqual([]);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
+const checkPage = (name: string) => session.checkPage(name);
 
 async function signIn(role: 'org-admin' | 'admin' | 'viewer', email: string): Promise<void> {
   await page.goto(`${rt.apiUrl}/`);
@@ -227,7 +191,7 @@ describe('the admin console, through the browser only', () => {
     await page.getByRole('button', { name: 'Send invitation(s)' }).click();
     expect(await jobEnds()).toBe('succeeded');
     // The person's side: the e-mail in the outbox, its link, Apple's page.
-    const outbox = await browser.newPage();
+    const outbox = await session.browser.newPage();
     await outbox.goto(`${rt.apiUrl}/_local/outbox.html`);
     await outbox.getByRole('heading', { name: 'Local outbox' }).waitFor();
     let link: string | undefined;
@@ -409,6 +373,6 @@ describe('the admin console, through the browser only', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to VPP Manager' }).waitFor();
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
-    expect(policyViolations).toEqual([]);
+    expect(session.policyViolations).toEqual([]);
   });
 });

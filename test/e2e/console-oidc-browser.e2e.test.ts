@@ -8,20 +8,15 @@
  * refused in words. axe-core checks the console's sign-in and callback pages.
  */
 
-import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
-import { type Browser, chromium, type Page, type Request } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../functions/local/engines/net.ts';
+import { type BrowserPage, openBrowserPage } from '../support/browser.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-output', 'console-oidc');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const CLIENT_ID = 'vpp-console-test';
 /** The provider's people: the login is the account id; any password goes (its dev interactions). */
 const PEOPLE: Record<string, { org: string; role: string }> = {
@@ -31,12 +26,10 @@ const PEOPLE: Record<string, { org: string; role: string }> = {
 let rt: TestRuntime;
 let issuer: string;
 let providerServer: Server;
-let browser: Browser;
+let session: BrowserPage;
 let page: Page;
-const policyViolations: string[] = [];
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   const consolePort = await freePort();
   const consoleOrigin = `http://127.0.0.1:${consolePort}`;
   const providerPort = await freePort();
@@ -66,46 +59,23 @@ beforeAll(async () => {
   });
   providerServer = provider.listen(providerPort, '127.0.0.1');
   rt = await startTestRuntime({ port: consolePort, oidc: { issuer, clientId: CLIENT_ID } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  session = await openBrowserPage('console-oidc');
+  page = session.page;
   // The provider's pages import a web font: nothing leaves this machine.
   await page.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort());
   // The page's clock runs as usual until the renewal test moves it on.
   await page.clock.install();
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
-      policyViolations.push(message.text());
-  });
 }, 180_000);
 
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail')
-    await page?.screenshot({ path: join(SHOTS, `failed-${context.task.name.replace(/\W+/g, '-')}.png`) });
-});
+afterEach((context) => session?.screenshotOnFailure(context));
 
 afterAll(async () => {
-  await browser?.close();
+  await session?.browser.close();
   await rt?.stop();
   await new Promise((done) => (providerServer ? providerServer.close(done) : done(undefined)));
 });
 
-async function checkPage(name: string): Promise<void> {
-  await page.waitForSelector('.loading', { state: 'detached' }).catch(() => undefined);
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as any).axe;
-    const result = await axe.run((globalThis as any).document, { resultTypes: ['violations'] });
-    return (result.violations as any[])
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
-  });
-  expect(violations, `axe on ${name}`).toEqual([]);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
+const checkPage = (name: string) => session.checkPage(name);
 
 const storedSession = () =>
   page.evaluate(() => {
@@ -209,6 +179,6 @@ describe('sign-in at an OpenID provider', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('its state differs');
     expect(await storedSession()).toBeNull();
     await checkPage('callback-refused');
-    expect(policyViolations).toEqual([]);
+    expect(session.policyViolations).toEqual([]);
   });
 });

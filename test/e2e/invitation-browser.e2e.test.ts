@@ -3,35 +3,17 @@
  * from the local outbox, press the button, land on the simulator's invitation page, accept, and see
  * the user Associated through the API. Never skipped: `npm test` installs Chromium when it can.
  */
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 let rt: TestRuntime;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      'Chromium is missing: run `sudo apt-get install -y chromium` (npm test does it when it runs as root).',
-    );
   rt = await startTestRuntime({ simulator: { seed: 'demo', eventDelayMs: 30 } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
