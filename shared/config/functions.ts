@@ -67,15 +67,15 @@ const licenseWorker = (
 });
 
 /**
- * A function behind the HTTP API that serves `routes`: its entry is `functions/http/<id>.ts`, and it has
- * API Gateway's 29 s at most. 512 MB unless `memoryMb` says otherwise.
+ * A function behind the HTTP API that serves `routes` with `access`: its entry is
+ * `functions/http/<id>.ts`, and it has API Gateway's 29 s at most. 512 MB unless `options` says otherwise.
  */
 const apiFunction = (
   id: string,
   description: string,
   routes: readonly string[],
-  rest: Pick<FunctionDefinition, 'access'> &
-    Partial<Pick<FunctionDefinition, 'memoryMb' | 'reservedConcurrency'>>,
+  access: FunctionAccess,
+  options: Partial<Pick<FunctionDefinition, 'memoryMb' | 'reservedConcurrency'>> = {},
 ): FunctionDefinition => ({
   id,
   entry: `functions/http/${id}.ts`,
@@ -83,7 +83,8 @@ const apiFunction = (
   memoryMb: 512,
   timeoutSeconds: 29,
   trigger: { kind: 'http', routes },
-  ...rest,
+  ...options,
+  access,
 });
 
 /**
@@ -111,12 +112,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     'api-reports',
     'Jobs, licence reports and the audit log',
     ['getJob', 'listJobs', 'listAudit', 'getLicenseReport'],
-    {
-      access: {
-        cursorKey: true,
-        tables: { core: 'read', assets: 'read', users: 'read', assignments: 'read' },
-      },
-    },
+    { cursorKey: true, tables: { core: 'read', assets: 'read', users: 'read', assignments: 'read' } },
   ),
   apiFunction(
     'api-accounts',
@@ -131,14 +127,12 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'syncAccount',
     ],
     {
-      reservedConcurrency: 2,
-      access: {
-        tables: { core: 'write', idempotency: 'write' },
-        secrets: 'write',
-        sendsTo: ['jobs'],
-        callsApple: true,
-      },
+      tables: { core: 'write', idempotency: 'write' },
+      secrets: 'write',
+      sendsTo: ['jobs'],
+      callsApple: true,
     },
+    { reservedConcurrency: 2 },
   ),
   apiFunction(
     'api-assets',
@@ -156,13 +150,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'reconcileDeployment',
     ],
     {
-      memoryMb: 1024,
-      access: {
-        cursorKey: true,
-        tables: { core: 'write', assets: 'write', users: 'read', assignments: 'write', idempotency: 'write' },
-        sendsTo: ['grants', 'revocations', 'jobs'],
-      },
+      cursorKey: true,
+      tables: { core: 'write', assets: 'write', users: 'read', assignments: 'write', idempotency: 'write' },
+      sendsTo: ['grants', 'revocations', 'jobs'],
     },
+    { memoryMb: 1024 },
   ),
   {
     id: 'apple-notifications',
@@ -221,26 +213,22 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     'VPP users: add, import from CSV, list, read with their licences, change',
     ['createUser', 'importUsers', 'listUsers', 'getUser', 'updateUser', 'inviteUsers', 'retireUsers'],
     {
-      reservedConcurrency: 2,
-      access: {
-        cursorKey: true,
-        tables: { core: 'write', users: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
-        secrets: 'read',
-        callsApple: true,
-        sendsTo: ['jobs'],
-      },
+      cursorKey: true,
+      tables: { core: 'write', users: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
+      secrets: 'read',
+      callsApple: true,
+      sendsTo: ['jobs'],
     },
+    { reservedConcurrency: 2 },
   ),
   apiFunction(
     'api-devices',
     'The device inventory',
     ['putDevices', 'listDevices', 'getDevice', 'removeDevice'],
     {
-      access: {
-        cursorKey: true,
-        tables: { core: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
-        sendsTo: ['jobs'],
-      },
+      cursorKey: true,
+      tables: { core: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
+      sendsTo: ['jobs'],
     },
   ),
   licenseWorker('grant-worker', 'grants', "Sends grants to Apple's associate"),
