@@ -2,6 +2,7 @@
  * Sign-in: local mode picks organisation, role and e-mail; otherwise the organisation's OpenID
  * provider (the page leaves for it, and its callback page finishes the sign-in).
  */
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import type { ConsoleConfig } from '../../../config/console.ts';
@@ -20,8 +21,7 @@ function ProviderSignIn({ auth }: { auth: OidcAuth }) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   return (
-    <div class="narrow">
-      <h1>Sign in to VPP Manager</h1>
+    <SignInFrame>
       <p>
         You sign in at your organisation's sign-in page ({new URL(auth.issuer).host}), then come back here.
         The console keeps its token in this tab only.
@@ -45,7 +45,7 @@ function ProviderSignIn({ auth }: { auth: OidcAuth }) {
       >
         {busy ? 'Going to the sign-in page…' : 'Sign in'}
       </button>
-    </div>
+    </SignInFrame>
   );
 }
 
@@ -95,8 +95,7 @@ function LocalSignIn() {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   return (
-    <div class="narrow">
-      <h1>Sign in to VPP Manager</h1>
+    <SignInFrame>
       <p>
         Local mode: pick who you are. The console gets the same token as <code>npm run token</code>; it is
         kept in this tab only.
@@ -132,6 +131,16 @@ function LocalSignIn() {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </CardForm>
+    </SignInFrame>
+  );
+}
+
+/** Both sign-in pages: the heading, then what the page says and asks. */
+function SignInFrame({ children }: { children: ComponentChildren }) {
+  return (
+    <div class="narrow">
+      <h1>Sign in to VPP Manager</h1>
+      {children}
     </div>
   );
 }
