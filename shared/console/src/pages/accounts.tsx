@@ -10,7 +10,7 @@ import {
   can,
   ErrorNote,
   FollowJob,
-  Loading,
+  ListState,
   newKey,
   Section,
   Table,
@@ -63,14 +63,17 @@ export function AccountsPage() {
             }}
           />
         )}
-        <ErrorNote error={accounts.error} />
-        {accounts.loading && !accounts.data && <Loading what="the accounts" />}
-        {accounts.data && accounts.data.items.length === 0 && (
-          <p class="empty">
-            No account yet.{' '}
-            {can.administer(session) ? 'Add one with its .vpptoken file.' : 'An org-admin adds them.'}
-          </p>
-        )}
+        <ListState
+          list={accounts}
+          what="the accounts"
+          empty={
+            <>
+              No account yet.{' '}
+              {can.administer(session) ? 'Add one with its .vpptoken file.' : 'An org-admin adds them.'}
+            </>
+          }
+          count={accounts.data?.items.length ?? 0}
+        />
         {accounts.data && accounts.data.items.length > 0 && (
           <Table
             columns={[
