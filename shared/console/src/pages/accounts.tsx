@@ -32,6 +32,7 @@ export function AccountsPage() {
   const [adding, setAdding] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [jobId, setJobId] = useState<string>();
+  const items = accounts.data?.items ?? [];
   return (
     <>
       <h1>Accounts</h1>
@@ -72,9 +73,9 @@ export function AccountsPage() {
               {can.administer(session) ? 'Add one with its .vpptoken file.' : 'An org-admin adds them.'}
             </>
           }
-          count={accounts.data?.items.length ?? 0}
+          count={items.length}
         />
-        {accounts.data && accounts.data.items.length > 0 && (
+        {items.length > 0 && (
           <Table
             columns={[
               'Name',
@@ -87,7 +88,7 @@ export function AccountsPage() {
               'Actions',
             ]}
           >
-            {accounts.data.items.map((account) => (
+            {items.map((account) => (
               <AccountRow
                 key={account.id}
                 account={account}
