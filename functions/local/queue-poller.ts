@@ -4,8 +4,10 @@
  * in `batchItemFailures` (or all, if the handler throws) to come back after the visibility timeout
  * and, after `maxReceiveCount` deliveries, to move to the dead-letter queue.
  *
- * As Lambda does, a batch is received invisible for longer than the function may run (`holdSeconds`),
- * so however long a worker takes its messages do not come back while it runs; a failed record is then
+ * As Lambda does, a worker has the function's timeout (`timeoutSeconds`): its context's
+ * `getRemainingTimeInMillis` counts down to it, and a worker still running then has failed its whole
+ * batch (Lambda's timeout; the process cannot stop it, but its answer is no longer taken). The batch is
+ * received invisible for that long, so its messages do not come back while it runs; a failed record is then
  * made visible again after the queue's (short, in tests) visibility timeout. local-aws-sqs counts that
  * one visibility change as a receive too, so every failed delivery counts twice on the local queue:
  * its redrive policy allows twice the manifest's `maxReceiveCount` (`LOCAL_RECEIVES_PER_DELIVERY`)
@@ -37,8 +39,11 @@ export interface PollerOptions {
   readonly idleMs?: number;
   /** The queue's visibility timeout: how soon a failed record is delivered again. */
   readonly visibilitySeconds?: number;
-  /** How long a received batch stays invisible while its worker runs: the function's timeout. */
-  readonly holdSeconds?: number;
+  /**
+   * The function's timeout: how long a worker may run on a batch (its context counts down to it, and a
+   * worker past it has failed the batch), and how long a received batch stays invisible meanwhile.
+   */
+  readonly timeoutSeconds?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -77,7 +82,7 @@ export function startPoller(options: PollerOptions): Poller {
   let running = true;
   const idle = options.idleMs ?? 150;
   const visibility = options.visibilitySeconds ?? 30;
-  const hold = options.holdSeconds ?? 900;
+  const timeout = options.timeoutSeconds ?? 900;
 
   const loop = async () => {
     while (running) {
@@ -87,7 +92,7 @@ export function startPoller(options: PollerOptions): Poller {
           new ReceiveMessageCommand({
             QueueUrl: options.queueUrl,
             MaxNumberOfMessages: options.batchSize,
-            VisibilityTimeout: Math.max(hold, visibility),
+            VisibilityTimeout: Math.max(timeout, visibility),
             WaitTimeSeconds: 0,
             AttributeNames: ['All'],
             MessageSystemAttributeNames: ['All'],
@@ -105,11 +110,22 @@ export function startPoller(options: PollerOptions): Poller {
       let failed = new Set(records.map((r) => r.messageId));
       try {
         const worker = await options.load();
-        const response = await worker({ Records: records }, {
-          awsRequestId: randomUUID(),
-          functionName: options.functionName,
-          getRemainingTimeInMillis: () => 60_000,
-        } as Context);
+        const deadline = Date.now() + timeout * 1000;
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`${options.functionName} timed out after ${timeout} s`)),
+            timeout * 1000,
+          );
+        });
+        const response = await Promise.race([
+          worker({ Records: records }, {
+            awsRequestId: randomUUID(),
+            functionName: options.functionName,
+            getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+          } as Context),
+          timedOut,
+        ]).finally(() => clearTimeout(timer));
         failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       } catch (error) {
         options.onError?.(error);

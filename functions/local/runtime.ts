@@ -245,7 +245,7 @@ export async function startLocalRuntime(
           concurrency: Math.min(2, fn.trigger.maxConcurrency),
           functionName: fn.id,
           visibilitySeconds: options.visibilityTimeoutSeconds ?? definition?.visibilityTimeoutSeconds ?? 30,
-          holdSeconds: fn.timeoutSeconds,
+          timeoutSeconds: fn.timeoutSeconds,
           load: () => load(fn) as never,
           // The runtime's own lines pass the logger's redaction too: a worker's error may quote a token.
           onError: (error) => log(redact(`worker ${fn.id} failed: ${(error as Error).message}`)),

@@ -46,7 +46,7 @@ it('keeps a message hidden while a slow worker runs, and delivers it again once 
       concurrency: 2,
       functionName: 'grants-worker',
       visibilitySeconds: 1,
-      holdSeconds: 60,
+      timeoutSeconds: 60,
       load: async () => async (event) => {
         deliveries.push(...receiveCounts(event));
         overlapped ||= running > 0;
@@ -84,7 +84,7 @@ it("moves a message that always fails to the DLQ after the manifest's maxReceive
       concurrency: 1,
       functionName: 'jobs-worker',
       visibilitySeconds: 1,
-      holdSeconds: 60,
+      timeoutSeconds: 60,
       load: async () => async (event) => {
         deliveries.push(...receiveCounts(event));
         throw new Error('always fails');
@@ -96,4 +96,41 @@ it("moves a message that always fails to the DLQ after the manifest's maxReceive
   expect(maxReceiveCount).toBe(3);
   expect(deliveries).toEqual([1, 2, 3]);
   expect(await sqs.depth('jobs')).toBe(0);
+});
+
+it("gives a worker the function's timeout, counting down, and fails its batch when it runs past it", async () => {
+  const queue = sqs.queues.notifications;
+  const deliveries: number[] = [];
+  const remaining: number[] = [];
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  pollers.push(
+    startPoller({
+      client: sqs.client,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      batchSize: 1,
+      concurrency: 1,
+      functionName: 'slow-worker',
+      visibilitySeconds: 1,
+      timeoutSeconds: 1,
+      load: async () => async (event, context) => {
+        deliveries.push(...receiveCounts(event));
+        remaining.push(context.getRemainingTimeInMillis());
+        // The first delivery outlives its timeout: it ends only once the message came back.
+        if (deliveries.length === 1) await held;
+        else release();
+        return undefined;
+      },
+    }),
+  );
+  await sqs.client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: '{"slow":true}' }));
+  await until(async () => deliveries.length === 2 && (await sqs.depth('notifications')) === 0);
+  expect(deliveries).toEqual([1, 2]);
+  for (const ms of remaining) {
+    expect(ms).toBeGreaterThan(0);
+    expect(ms).toBeLessThanOrEqual(1_000);
+  }
 });
