@@ -4,11 +4,12 @@
  * query and an asset's with a prefix. gsi1 finds a subject's holdings (a device across the
  * organisation's accounts); gsi2, sparse, finds the assignments waiting for one Apple event.
  */
-import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../../application/concurrency.ts';
 import type {
   AssignmentKey,
   AssignmentMove,
+  AssignmentPage,
   AssignmentRepository,
 } from '../../application/ports/assignment-repository.ts';
 import type { PricingParam } from '../../domain/asset.ts';
@@ -21,6 +22,7 @@ import {
   subjectKey,
 } from '../../domain/assignment.ts';
 import { batchGet, batchWrite, queryAll } from './batch.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { isConditionFailed, isTransactionCancelled } from './errors.ts';
 import { accountPartition, keys, sortPrefix } from './keys.ts';
 import { DynamoTable } from './table.ts';
@@ -97,6 +99,23 @@ export class DynamoAssignmentRepository extends DynamoTable implements Assignmen
         ExpressionAttributeValues: { ':pk': accountPartition(accountId) },
       }),
     );
+  }
+
+  async pageByAccount(
+    accountId: string,
+    options: { cursor?: string | undefined; limit: number },
+  ): Promise<AssignmentPage> {
+    const pk = accountPartition(accountId);
+    const answer = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        Limit: options.limit,
+        ExclusiveStartKey: decodeCursor(options.cursor, { pk }),
+      }),
+    );
+    return { items: parse(answer.Items ?? []), cursor: encodeCursor(answer.LastEvaluatedKey) };
   }
 
   async listByAsset(

@@ -14,8 +14,22 @@ export interface AssignmentMove {
   readonly from: readonly (AssignmentState | 'absent')[];
 }
 
+/** One page of an account's records, in key order; `cursor` (opaque) reads the next, none: the last. */
+export interface AssignmentPage {
+  readonly items: AssignmentRecord[];
+  readonly cursor?: string | undefined;
+}
+
 export interface AssignmentRepository {
   listByAccount(accountId: string): Promise<AssignmentRecord[]>;
+  /**
+   * An account's records a page at a time (at most `limit`), from `cursor`: a walk that holds one page
+   * (the sync's search for holdings gone at Apple). A cursor of another account is refused.
+   */
+  pageByAccount(
+    accountId: string,
+    options: { cursor?: string | undefined; limit: number },
+  ): Promise<AssignmentPage>;
   listByAsset(accountId: string, adamId: string, pricingParam: PricingParam): Promise<AssignmentRecord[]>;
   /** A device's assignments in every account of the organisation, or a user's in its account. */
   listBySubject(

@@ -94,6 +94,25 @@ export function describeAssignmentRepositoryContract(name: string, make: Make<As
       expect(ofAsset.map((r) => r.subjectId)).toEqual(['A']);
     });
 
+    it("pages through an account's records without the neighbours, each once, and refuses another account's cursor", async () => {
+      const mine = ['A', 'B', 'C', 'D', 'E'].map((subjectId) => record({ subjectId }));
+      const other = uid('account');
+      await repo.putMany([...mine, record({ accountId: other, subjectId: 'A' })]);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await repo.pageByAccount(accountId, { cursor, limit: 2 });
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((r) => r.subjectId));
+        cursor = page.cursor;
+        pages++;
+      } while (cursor && pages < 10);
+      expect(seen.sort()).toEqual(['A', 'B', 'C', 'D', 'E']);
+      const first = await repo.pageByAccount(accountId, { limit: 2 });
+      await expect(repo.pageByAccount(other, { cursor: first.cursor, limit: 2 })).rejects.toThrow(/cursor/);
+    });
+
     it("lists a device's holdings in every account of its organisation, and a user's in its account only", async () => {
       const other = uid('account');
       const device = [

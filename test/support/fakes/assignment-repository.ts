@@ -6,6 +6,7 @@
  */
 import type {
   AssignmentMove,
+  AssignmentPage,
   AssignmentRepository,
 } from '../../../shared/application/ports/assignment-repository.ts';
 import type { PricingParam } from '../../../shared/domain/asset.ts';
@@ -16,6 +17,7 @@ import {
   IN_FLIGHT,
   type SubjectType,
 } from '../../../shared/domain/assignment.ts';
+import { ValidationError } from '../../../shared/domain/errors.ts';
 import { byKey, copy } from './conditions.ts';
 
 interface Key {
@@ -61,6 +63,31 @@ export class MemoryAssignmentRepository implements AssignmentRepository {
 
   async listByAccount(accountId: string): Promise<AssignmentRecord[]> {
     return this.#all((r) => r.accountId === accountId);
+  }
+
+  async pageByAccount(
+    accountId: string,
+    options: { cursor?: string | undefined; limit: number },
+  ): Promise<AssignmentPage> {
+    const after =
+      options.cursor === undefined ? undefined : Buffer.from(options.cursor, 'base64url').toString();
+    if (after !== undefined && !after.startsWith(`${accountId}|`))
+      throw new ValidationError(
+        'cursor.invalid',
+        'The cursor is not valid for this list: start again without it.',
+      );
+    const rest = this.#all(
+      (r) => r.accountId === accountId && (after === undefined || `${accountId}|${sortKey(r)}` > after),
+    );
+    const items = rest.slice(0, options.limit);
+    const last = items.at(-1);
+    return {
+      items,
+      cursor:
+        rest.length > options.limit && last
+          ? Buffer.from(`${accountId}|${sortKey(last)}`).toString('base64url')
+          : undefined,
+    };
   }
 
   async listByAsset(
