@@ -44,9 +44,10 @@ import type { AssignmentRepository } from '../ports/assignment-repository.ts';
 import type { DeploymentRepository } from '../ports/deployment-repository.ts';
 import type { SyncStateRepository } from '../ports/sync-state-repository.ts';
 import type { UserRepository } from '../ports/user-repository.ts';
-import type { VppClient, VppReadResult } from '../ports/vpp-client.ts';
+import type { UserFilter, VppClient, VppReadResult } from '../ports/vpp-client.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
-import type { AssetKey, ResponseUser } from '../ports/vpp-schemas.ts';
+import type { AssetKey, ResponseMeta, ResponseUser } from '../ports/vpp-schemas.ts';
+import { keyHash } from './key-set.ts';
 
 export interface SyncDeps extends TokenGuardDeps, ReconcileTrigger {
   readonly vpp: VppClient;
@@ -145,18 +146,68 @@ function sameUser(a: VppUser, b: VppUser): boolean {
   );
 }
 
+/**
+ * Users, page by page: each page of Apple's is compared with our records of the users on it (one
+ * batched read) and only what changed is written, so memory holds one page, not the location. A
+ * clientUserId Apple lists several times (retired entries and one active one) keeps its active entry
+ * even when a retired one comes on a later page: the active ones seen are kept as 64-bit hashes.
+ */
 async function syncUsers(deps: SyncDeps, account: Account, token: Secret, pass: VersionedPass) {
   const { now } = pass;
-  const { result, full: wasFull } = await readVersioned(pass, (filter) => deps.vpp.readUsers(token, filter));
-  const appleUsers = latestPerUser(result.items);
-  // A full pass compares with everyone; an incremental one only needs the users Apple returned.
-  const known = wasFull
-    ? await deps.users.listByAccount(account.id)
-    : await deps.users.getMany(account.id, [...appleUsers.keys()]);
+  let wasFull = pass.full || pass.since === undefined;
+  let versionId: string | undefined;
+  let meta: ResponseMeta = {};
+  let added = 0;
+  let updated = 0;
+  let statusMoved = false;
+  // Hashes of the users seen active (8 bytes of SHA-256 each; a Set for its constant-time lookups).
+  const activeSeen = new Set<bigint>();
+  const isActive = (u: ResponseUser) => u.status !== 'Retired' && u.status !== 'Deleted';
+  const walk = async (filter: UserFilter) => {
+    for await (const page of deps.vpp.userPages(token, filter)) {
+      versionId ??= page.versionId;
+      meta = page.meta;
+      const appleUsers = [...latestPerUser(page.items).values()].filter(
+        (u) => isActive(u) || !activeSeen.has(keyHash(u.clientUserId)),
+      );
+      const changes = await compareUsers(deps, account, appleUsers, now);
+      for (const u of appleUsers) if (isActive(u)) activeSeen.add(keyHash(u.clientUserId));
+      added += changes.added.length;
+      updated += changes.updated.length;
+      statusMoved ||= await writeUsers(deps, account, changes);
+    }
+  };
+  if (wasFull) await walk({});
+  else {
+    try {
+      await walk({ sinceVersionId: pass.since });
+    } catch (error) {
+      // Apple no longer knows the version (9721): it answers the first page, before anything was written.
+      if (!isVppError(error, 'unknown_version')) throw error;
+      wasFull = true;
+      await walk({});
+    }
+  }
+  // Invited, Associated and Retired users enter and leave user deployments, as on a notification.
+  if (statusMoved) await scheduleReconciliation(deps, account.orgId);
+  return { versionId: versionId ?? pass.since ?? '', meta, full: wasFull, added, updated };
+}
+
+/** One page of Apple's users against our records of them: who is new, who changed. */
+async function compareUsers(
+  deps: SyncDeps,
+  account: Account,
+  appleUsers: readonly ResponseUser[],
+  now: string,
+) {
+  const known = await deps.users.getMany(
+    account.id,
+    appleUsers.map((u) => u.clientUserId),
+  );
   const ours = new Map(known.map((u) => [u.id, u]));
   const added: VppUser[] = [];
   const updated: { before: VppUser; after: VppUser }[] = [];
-  for (const apple of appleUsers.values()) {
+  for (const apple of appleUsers) {
     const existing = ours.get(apple.clientUserId);
     const status = statusFromApple(apple.status, existing?.status);
     const inviteCode = apple.status === 'Registered' ? (apple.inviteCode ?? existing?.inviteCode) : undefined;
@@ -187,26 +238,30 @@ async function syncUsers(deps: SyncDeps, account: Account, token: Secret, pass: 
     };
     if (!sameUser(existing, after)) updated.push({ before: existing, after: { ...after, updatedAt: now } });
   }
+  return { added, updated };
+}
+
+/** Writes one page's user changes and audits each status Apple changed; says whether any status moved. */
+async function writeUsers(
+  deps: SyncDeps,
+  account: Account,
+  changes: { added: VppUser[]; updated: { before: VppUser; after: VppUser }[] },
+): Promise<boolean> {
+  const { added, updated } = changes;
   if (added.length > 0) await deps.users.saveFromApple(added);
   if (updated.length > 0) await deps.users.putMany(updated);
   // A status Apple changed (an invitation accepted, a user retired elsewhere) is audited as Apple's doing.
+  let moved = false;
   for (const { before, after } of updated) {
     if (before.status === after.status) continue;
+    moved = true;
     const trail = auditTrail(deps, account.orgId, APPLE);
     await trail.user(account.id, after.id, appleStatusAction(after.status), 'succeeded', {
       from: before.status,
       to: after.status,
     });
   }
-  // Invited, Associated and Retired users enter and leave user deployments, as on a notification.
-  if (updated.some(({ before, after }) => before.status !== after.status))
-    await scheduleReconciliation(deps, account.orgId);
-  return {
-    result,
-    full: wasFull,
-    added: added.length,
-    updated: updated.length,
-  };
+  return moved;
 }
 
 async function syncAssets(deps: SyncDeps, account: Account, token: Secret, now: string) {
@@ -373,7 +428,7 @@ export async function syncAccount(
         full,
         now: stamp,
       });
-      const current = await observeApple(deps, account, { meta: users.result.meta }, options.actor);
+      const current = await observeApple(deps, account, { meta: users.meta }, options.actor);
       const assets = await syncAssets(deps, current, token, stamp);
       const assignments = await syncAssignments(deps, current, token, {
         since: state?.assignmentsVersionId,
@@ -390,7 +445,7 @@ export async function syncAccount(
       const lastFullSyncAt = assignments.unstable ? undefined : wasFull ? stamp : state?.lastFullSyncAt;
       await deps.syncStates.put({
         accountId: account.id,
-        usersVersionId: users.result.versionId,
+        usersVersionId: users.versionId,
         assignmentsVersionId: assignments.result.versionId,
         lastSyncAt: stamp,
         ...(lastFullSyncAt ? { lastFullSyncAt } : {}),

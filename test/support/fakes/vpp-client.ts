@@ -75,6 +75,8 @@ export class FakeVpp implements VppClient {
   versionId = 'v1';
   /** False: the walk never saw a stable version (items may be missing). */
   consistent = true;
+  /** Items per page of the page walks (`userPages`, `assignmentPages`, `assetPages`): all on one by default. */
+  pageSize = Number.POSITIVE_INFINITY;
   metadata = new Map<string, ContentMetadata>();
   /** Event id → outcome; an event not here is unknown to Apple (9708). */
   readonly events = new Map<string, EventOutcome>();
@@ -147,14 +149,20 @@ export class FakeVpp implements VppClient {
     };
   }
 
-  async *#pages<T>(result: VppReadResult<T>): AsyncIterable<VppPage<T>> {
-    yield {
-      items: result.items,
-      pageIndex: 0,
-      totalPages: 1,
-      versionId: result.versionId,
-      meta: result.meta,
-    };
+  async *#pages<T>(result: VppReadResult<T>, from = 0): AsyncIterable<VppPage<T>> {
+    const size = this.pageSize;
+    const totalPages = Math.max(1, Math.ceil(result.items.length / size));
+    for (let pageIndex = from; pageIndex < totalPages; pageIndex++) {
+      yield {
+        items: Number.isFinite(size)
+          ? result.items.slice(pageIndex * size, (pageIndex + 1) * size)
+          : result.items,
+        pageIndex,
+        totalPages,
+        versionId: result.versionId,
+        meta: result.meta,
+      };
+    }
   }
 
   async serviceConfig(): Promise<ServiceConfig> {

@@ -148,7 +148,7 @@ describe('syncAccount: later syncs', () => {
     expect(driftFound(report)).toBe(false);
     expect(report.full).toBe(false);
     expect(deps.vpp.callsOf('readAssignments')[0]?.args[0]).toEqual({ sinceVersionId: 'a-v1' });
-    expect(deps.vpp.callsOf('readUsers')[0]?.args[0]).toEqual({ sinceVersionId: 'u-v1' });
+    expect(deps.vpp.callsOf('userPages')[0]?.args[0]).toEqual({ sinceVersionId: 'u-v1' });
     expect(deps.vpp.callsOf('contentMetadata')).toEqual([]);
     expect(
       JSON.stringify([
@@ -287,7 +287,7 @@ describe('syncAccount: later syncs', () => {
   });
 
   it('updates the account when Apple refuses the token, and passes the error on', async () => {
-    deps.vpp.fail('readUsers', appleRefusal(9625));
+    deps.vpp.fail('userPages', appleRefusal(9625));
     await expect(syncAccount(deps, account, { full: false, actor })).rejects.toMatchObject({
       kind: 'token_revoked',
     });
@@ -465,7 +465,7 @@ describe('runSyncJob', () => {
 
   it('retries while Apple is busy, and on the last delivery fails the job and lets the message go to the DLQ', async () => {
     await givenJob(deps, { id: 'job-s', type: 'sync', requested: 3 });
-    deps.vpp.fail('readUsers', appleRefusal(9646), 2);
+    deps.vpp.fail('userPages', appleRefusal(9646), 2);
     await expect(runSyncJob(deps, message(), first)).rejects.toBeInstanceOf(RetryLaterError);
     expect((await deps.jobs.get('job-s'))?.state).toBe('running');
     await expect(runSyncJob(deps, message(), { receiveCount: 3, maxReceiveCount: 3 })).rejects.toMatchObject({
@@ -479,7 +479,7 @@ describe('runSyncJob', () => {
 
   it('fails the job at once on an error that will not pass (a revoked token)', async () => {
     await givenJob(deps, { id: 'job-s', type: 'sync', requested: 3 });
-    deps.vpp.fail('readUsers', appleRefusal(9625));
+    deps.vpp.fail('userPages', appleRefusal(9625));
     await runSyncJob(deps, message(), first);
     expect(await deps.jobs.get('job-s')).toMatchObject({
       state: 'failed',
