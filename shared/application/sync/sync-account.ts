@@ -1,7 +1,10 @@
 /**
  * Syncs one account with Apple (SPEC §5.3): users, then assets, then assignments.
  * 1. Users and assignments are read incrementally from the last `versionId`; a full pass runs when
- *    asked, weekly, or when Apple no longer knows the version (9721).
+ *    asked, weekly, or when Apple no longer knows the version (9721). Users are read page by page
+ *    (`syncUsers`: one batched read of ours per page, memory of one page plus 8 bytes per active user
+ *    seen); assignments are still read whole (issue 16: paging them, checkpoints and continuations
+ *    are the next step, with `KeySet` and `pageByAccount` for the removals).
  * 2. Apple is the source of truth for who holds what: a holding found at Apple is recorded (source
  *    `apple`), and in a full pass a holding Apple no longer has is marked revoked. Operations in flight
  *    (`pending-grant`, `pending-revoke`) are never touched: only Apple's answer to them settles them.
