@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import { ROUTES } from '../../shared/api/index.ts';
 import type { RouteContract } from '../../shared/api/route.ts';
 import type { ConsoleConfig } from '../../shared/config/console.ts';
-import { appleRateShare, FUNCTIONS, type FunctionDefinition } from '../../shared/config/functions.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../shared/config/functions.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
 import { SCHEDULES } from '../../shared/config/schedules.ts';
 import type { InfraConfig } from '../config.ts';
@@ -248,7 +248,6 @@ export function commonEnvironment(config: InfraConfig, publicBaseUrl: string): R
     eventPollIntervalSeconds: String(config.eventPollIntervalSeconds),
     // Apple requires https notification URLs; http is for the local simulator only.
     allowHttpNotifications: 'false',
-    appleRateShare: String(appleRateShare()),
     reconcileDebounceSeconds: '60',
     purgeRecheckSeconds: '900',
   };

@@ -22,6 +22,7 @@ import { DynamoDeviceRepository } from '../adapters/dynamodb/dynamo-device-repos
 import { DynamoInvitationRepository } from '../adapters/dynamodb/dynamo-invitation-repository.ts';
 import { DynamoJobRepository } from '../adapters/dynamodb/dynamo-job-repository.ts';
 import { DynamoNotificationInbox } from '../adapters/dynamodb/dynamo-notification-inbox.ts';
+import { DynamoRateSlotStore } from '../adapters/dynamodb/dynamo-rate-slot-store.ts';
 import { DynamoSettlementStore } from '../adapters/dynamodb/dynamo-settlement-store.ts';
 import { DynamoSyncStateRepository } from '../adapters/dynamodb/dynamo-sync-state-repository.ts';
 import { DynamoUserRepository } from '../adapters/dynamodb/dynamo-user-repository.ts';
@@ -113,7 +114,7 @@ export function buildDeps(
       overrides.vpp ??
       new AppleVppHttpClient({
         baseUrl: loadConfig(env, ['vppBaseUrl']).vppBaseUrl,
-        rateShare: loadConfig(env, ['appleRateShare']).appleRateShare,
+        rateSlots: new DynamoRateSlotStore(clients.dynamo, table('tableCore')),
         userAgent: 'vpp-manager/0.1',
         ...(vppObserver ? { observer: vppObserver } : {}),
       }),

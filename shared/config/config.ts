@@ -32,12 +32,10 @@ const SCHEMA = {
   claimRole: z.string().min(1).default('role'),
   eventFirstPollSeconds: seconds.default(300),
   eventPollIntervalSeconds: seconds.default(30),
-  /** How many processes may call Apple at once: each keeps to maxRequestPerSecond divided by it. */
   /** Changes to inventory, users or deployments start a reconciliation this long after the first. */
   reconcileDebounceSeconds: z.coerce.number().int().min(0).max(900).default(60),
   /** A removed account's purge looks again this long after it (a function that read the account before may still write). */
   purgeRecheckSeconds: z.coerce.number().int().min(0).max(900).default(900),
-  appleRateShare: z.coerce.number().int().min(1).default(1),
   allowHttpNotifications: z
     .enum(['true', 'false'])
     .default('false')

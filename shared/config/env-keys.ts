@@ -27,7 +27,6 @@ export const ENV = {
   eventFirstPollSeconds: 'EVENT_FIRST_POLL_SECONDS',
   eventPollIntervalSeconds: 'EVENT_POLL_INTERVAL_SECONDS',
   allowHttpNotifications: 'ALLOW_HTTP_NOTIFICATIONS',
-  appleRateShare: 'APPLE_RATE_SHARE',
   reconcileDebounceSeconds: 'RECONCILE_DEBOUNCE_SECONDS',
   purgeRecheckSeconds: 'PURGE_RECHECK_SECONDS',
 } as const;

@@ -24,7 +24,7 @@ export interface FunctionAccess {
   readonly cursorKey?: boolean;
   /** Sends e-mail through SES (from the configured sender only). */
   readonly email?: boolean;
-  /** Calls Apple: counted in the budget of concurrent Apple callers (SPEC §5.4). */
+  /** Calls Apple: takes each request's slot from the shared rate slots in the core table (SPEC §5.4). */
   readonly callsApple?: boolean;
 }
 
@@ -37,11 +37,7 @@ export interface FunctionDefinition {
   readonly timeoutSeconds: number;
   readonly trigger: Trigger;
   readonly access: FunctionAccess;
-  /**
-   * Reserved concurrency: how many instances may run at once. Required for a function that calls
-   * Apple and is not a queue worker (a queue worker's cap is its `maxConcurrency`), so the callers of
-   * Apple have a known number (SPEC §5.4).
-   */
+  /** Reserved concurrency: how many instances may run at once (a queue worker's cap is its `maxConcurrency`). */
   readonly reservedConcurrency?: number;
 }
 
@@ -269,23 +265,6 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     },
   },
 ];
-
-/** How many instances of a function may call Apple at once: its queue's cap, or its reserved concurrency. */
-export function appleCallers(f: FunctionDefinition): number {
-  if (!f.access.callsApple) return 0;
-  if (f.trigger.kind === 'queue') return f.trigger.maxConcurrency;
-  if (f.reservedConcurrency === undefined)
-    throw new Error(`Function ${f.id} calls Apple: give it a reservedConcurrency (SPEC §5.4).`);
-  return f.reservedConcurrency;
-}
-
-/**
- * How many processes may call Apple at the same time. Every process keeps to Apple's
- * `maxRequestPerSecond` divided by this number, so all together stay under it (SPEC §5.4).
- */
-export function appleRateShare(functions: readonly FunctionDefinition[] = FUNCTIONS): number {
-  return functions.reduce((n, f) => n + appleCallers(f), 0) || 1;
-}
 
 /** The HTTP function that lists the route `routeId`, if one does. */
 export const functionOfRoute = (

@@ -8,6 +8,8 @@ export interface WriteCounter {
   readonly total: () => number;
   readonly byCommand: () => Record<string, number>;
   readonly reads: () => number;
+  /** The reads and writes of the shared Apple rate slots (`RATE#…`): bookkeeping, left out of the rest. */
+  readonly rateSlots: () => number;
   /** The items written and the reads made, per table. */
   readonly byTable: () => Record<string, { writes: number; reads: number }>;
   reset(): void;
@@ -36,6 +38,13 @@ function tablesOf(name: string, input: Record<string, any>): string[] {
   return [input.TableName ?? ''];
 }
 
+/** Whether a Get or Put touches an Apple rate slot (its key, in the document or the low-level form). */
+function isRateSlot(input: { Item?: Record<string, unknown>; Key?: Record<string, unknown> }): boolean {
+  const pk = (input.Item ?? input.Key)?.pk as string | { S?: string } | undefined;
+  const text = typeof pk === 'string' ? pk : pk?.S;
+  return text?.startsWith('RATE#') === true;
+}
+
 /**
  * `ignoreTables`: writes to these tables are not counted (the idempotency table's in-progress record,
  * which Powertools writes before a request and deletes when the request is refused).
@@ -47,6 +56,7 @@ export function countWrites(
   const ignored = new Set(options.ignoreTables ?? []);
   let counts: Record<string, number> = {};
   let reads = 0;
+  let rateSlots = 0;
   let tables: Record<string, { writes: number; reads: number }> = {};
   const table = (name: string) => {
     tables[name] ??= { writes: 0, reads: 0 };
@@ -56,7 +66,9 @@ export function countWrites(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       const input = args.input as { RequestItems?: Record<string, unknown[]>; TransactItems?: unknown[] };
-      if (WRITES.has(name)) {
+      if (isRateSlot(args.input as Parameters<typeof isRateSlot>[0])) {
+        rateSlots++;
+      } else if (WRITES.has(name)) {
         const written = tablesOf(name, input).filter((t) => !ignored.has(t));
         if (written.length > 0) counts[name] = (counts[name] ?? 0) + written.length;
         for (const t of written) table(t).writes++;
@@ -75,10 +87,12 @@ export function countWrites(
     total: () => Object.values(counts).reduce((a, b) => a + b, 0),
     byCommand: () => ({ ...counts }),
     reads: () => reads,
+    rateSlots: () => rateSlots,
     byTable: () => structuredClone(tables),
     reset: () => {
       counts = {};
       reads = 0;
+      rateSlots = 0;
       tables = {};
     },
   };

@@ -6,7 +6,8 @@
  *   when it is that event's.
  * - Reads retry throttling, 5xx and network errors; writes are sent again only when Apple's answer
  *   proves they were not taken (retry.ts).
- * - One limiter per token keeps this process under `maxRequestPerSecond`.
+ * - Each token's requests, from every process, keep under `maxRequestPerSecond` through one shared
+ *   slot per token (rate-limiter.ts; the service keeps it in DynamoDB).
  * - Endpoint URLs come from `service/config` (cached five minutes, as Apple advises) when they stay
  *   on the configured origin; redirects are never followed, so the token never goes elsewhere.
  * - A token that is not a bearer credential (a line break, a space, a control character) is refused
@@ -15,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type * as z from 'zod';
 import type { Clock } from '../../application/ports/clock.ts';
+import type { RateSlotStore } from '../../application/ports/rate-slot-store.ts';
 import {
   type AssetFilter,
   type AssignmentFilter,
@@ -56,7 +58,7 @@ import { type AnswerCheck, assetCheck, assignmentCheck, userCheck } from './answ
 import { planAssetBatches, planRevokeBatches, planUserBatches } from './batching.ts';
 import { toEventOutcome } from './event-outcome.ts';
 import { ContentLookupSchema } from './lookup-schema.ts';
-import { PerTokenRateLimiter, type Sleep } from './rate-limiter.ts';
+import { InMemoryRateSlots, SharedRateLimiter, type Sleep } from './rate-limiter.ts';
 import {
   DEFAULT_RETRY_POLICY,
   isNotConnected,
@@ -113,8 +115,11 @@ export interface AppleVppHttpClientOptions {
   readonly random?: () => number;
   readonly fetch?: typeof fetch;
   readonly observer?: VppObserver;
-  /** How many processes share Apple's per-token rate: this one uses its part (SPEC §5.4). */
-  readonly rateShare?: number;
+  /**
+   * Where each token's next request slot is kept: the service's shared store (DynamoDB), so every
+   * process together keeps to Apple's rate. @default this process only
+   */
+  readonly rateSlots?: RateSlotStore;
 }
 
 interface CallOptions {
@@ -190,7 +195,7 @@ export class AppleVppHttpClient implements VppClient {
   readonly #sleep: Sleep;
   readonly #random: () => number;
   readonly #fetch: typeof fetch;
-  readonly #limiter: PerTokenRateLimiter;
+  readonly #limiter: SharedRateLimiter;
   readonly #tokenKeys = new WeakMap<Secret, string>();
   #serviceConfig: { value: Promise<ServiceConfig>; expiresAt: number } | undefined;
 
@@ -202,7 +207,11 @@ export class AppleVppHttpClient implements VppClient {
     this.#sleep = options.sleep ?? realSleep;
     this.#random = options.random ?? Math.random;
     this.#fetch = options.fetch ?? fetch;
-    this.#limiter = new PerTokenRateLimiter(this.#clock, this.#sleep);
+    this.#limiter = new SharedRateLimiter(
+      options.rateSlots ?? new InMemoryRateSlots(),
+      this.#clock,
+      this.#sleep,
+    );
   }
 
   /** Milliseconds since the epoch, by the client's clock. */
@@ -605,9 +614,7 @@ export class AppleVppHttpClient implements VppClient {
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
-    const perSecond = token
-      ? (await this.limits()).maxRequestPerSecond / (this.#options.rateShare ?? 1)
-      : Number.POSITIVE_INFINITY;
+    const perSecond = token ? (await this.limits()).maxRequestPerSecond : Number.POSITIVE_INFINITY;
     const started = this.#now();
 
     for (let attempt = 1; ; attempt++) {
@@ -625,7 +632,7 @@ export class AppleVppHttpClient implements VppClient {
         this.#options.observer?.onError?.(token, error);
         const elapsed = this.#now() - started;
         const delay = nextDelay(this.#retry, attempt, error, this.#random);
-        if (error.kind === 'throttled' && token) this.#limiter.pause(tokenKey, delay);
+        if (error.kind === 'throttled' && token) await this.#limiter.pause(tokenKey, delay);
         if (
           !isSafeToRetry(error, idempotent) ||
           attempt >= this.#retry.maxAttempts ||

@@ -1,39 +1,81 @@
 /**
- * Keeps one process under Apple's `maxRequestPerSecond` per content token: requests of one token are
- * spaced evenly, and a throttling answer pauses every request of that token until Apple's
- * `Retry-After` has passed. (Across Lambda functions the service caps the concurrency of the
- * functions that call Apple; SPEC §5.4.)
+ * Keeps every request of one content token, from any process, under Apple's `maxRequestPerSecond`:
+ * a "next free slot" limiter (GCRA without burst). Each request takes the token's next slot from a
+ * shared `RateSlotStore` by compare-and-swap and moves it on by one spacing, so requests of all
+ * processes are spaced evenly and a single process may use the token's whole rate. A throttling
+ * answer moves the slot past Apple's `Retry-After`, holding back every process.
  */
 import type { Clock } from '../../application/ports/clock.ts';
+import type { RateSlotStore } from '../../application/ports/rate-slot-store.ts';
 
 /** Waits `ms` milliseconds (tests pass one that only moves their clock). */
 export type Sleep = (ms: number) => Promise<void>;
 
-export class PerTokenRateLimiter {
+/**
+ * Requests are spaced for 90% of `maxRequestPerSecond`: network jitter can bunch evenly spaced
+ * requests together on arrival, and Apple counts arrivals.
+ */
+export const RATE_TARGET = 0.9;
+
+/** The time between two requests of one token at `perSecond` (milliseconds). */
+export const slotSpacing = (perSecond: number): number => 1000 / Math.max(0.1, perSecond * RATE_TARGET);
+
+/** A store in this process only: the default, and the unit tests' shared store. */
+export class InMemoryRateSlots implements RateSlotStore {
+  readonly #slots = new Map<string, number>();
+
+  async read(key: string): Promise<number | undefined> {
+    return this.#slots.get(key);
+  }
+
+  async swap(key: string, expected: number | undefined, next: number): Promise<boolean> {
+    if (this.#slots.get(key) !== expected) return false;
+    this.#slots.set(key, next);
+    return true;
+  }
+}
+
+export class SharedRateLimiter {
+  readonly #store: RateSlotStore;
   readonly #clock: Clock;
   readonly #sleep: Sleep;
-  readonly #nextSlot = new Map<string, number>();
 
-  constructor(clock: Clock, sleep: Sleep) {
+  constructor(store: RateSlotStore, clock: Clock, sleep: Sleep) {
+    this.#store = store;
     this.#clock = clock;
     this.#sleep = sleep;
   }
 
-  /**
-   * Waits for this token's next free slot. Requests are spaced for 90% of `perSecond`: network jitter
-   * can bunch evenly spaced requests together on arrival, and Apple counts arrivals.
-   */
+  /** Waits for this token's next free slot. */
   async acquire(tokenKey: string, perSecond: number): Promise<void> {
-    const spacing = 1000 / Math.max(0.1, perSecond * 0.9);
-    const now = this.#clock.now().getTime();
-    const slot = Math.max(now, this.#nextSlot.get(tokenKey) ?? now);
-    this.#nextSlot.set(tokenKey, slot + spacing);
-    if (slot > now) await this.#sleep(slot - now);
+    const spacing = slotSpacing(perSecond);
+    const slot = await this.#move(tokenKey, (now, stored) => {
+      const taken = Math.max(now, stored ?? now);
+      return { next: taken + spacing, taken };
+    });
+    const wait = slot - this.#clock.now().getTime();
+    if (wait > 0) await this.#sleep(wait);
   }
 
-  /** Holds every request of this token back for `ms` (Apple said to back off). */
-  pause(tokenKey: string, ms: number): void {
-    const until = this.#clock.now().getTime() + ms;
-    if ((this.#nextSlot.get(tokenKey) ?? 0) < until) this.#nextSlot.set(tokenKey, until);
+  /** Holds every request of this token back for `ms`, in every process (Apple said to back off). */
+  async pause(tokenKey: string, ms: number): Promise<void> {
+    await this.#move(tokenKey, (now, stored) => {
+      const until = now + ms;
+      return stored !== undefined && stored >= until ? undefined : { next: until, taken: until };
+    });
+  }
+
+  /** Reads the slot and swaps in what `step` makes of it, again while another caller moved it first. */
+  async #move(
+    tokenKey: string,
+    step: (now: number, stored: number | undefined) => { next: number; taken: number } | undefined,
+  ): Promise<number> {
+    for (;;) {
+      const stored = await this.#store.read(tokenKey);
+      const now = this.#clock.now().getTime();
+      const change = step(now, stored);
+      if (!change) return stored ?? now;
+      if (await this.#store.swap(tokenKey, stored, change.next)) return change.taken;
+    }
   }
 }

@@ -53,6 +53,7 @@ export const keys = {
   job: (jobId: string) => ({ pk: jobPartition(jobId), sk: 'JOB' }),
   jobFailure: (jobId: string, subject: string) => ({ pk: jobPartition(jobId), sk: `FAILURE#${subject}` }),
   debounce: (key: string) => ({ pk: `DEBOUNCE#${key}`, sk: 'HOLD' }),
+  rateSlot: (tokenKey: string) => ({ pk: `RATE#${tokenKey}`, sk: 'SLOT' }),
   notification: (accountId: string, notificationId: string) => ({
     pk: `NOTIFICATION#${accountId}#${notificationId}`,
     sk: 'SEEN',

@@ -19,6 +19,7 @@ import { DynamoDeviceRepository } from '../../../shared/adapters/dynamodb/dynamo
 import { DynamoInvitationRepository } from '../../../shared/adapters/dynamodb/dynamo-invitation-repository.ts';
 import { DynamoJobRepository } from '../../../shared/adapters/dynamodb/dynamo-job-repository.ts';
 import { DynamoNotificationInbox } from '../../../shared/adapters/dynamodb/dynamo-notification-inbox.ts';
+import { DynamoRateSlotStore } from '../../../shared/adapters/dynamodb/dynamo-rate-slot-store.ts';
 import { DynamoSettlementStore } from '../../../shared/adapters/dynamodb/dynamo-settlement-store.ts';
 import { DynamoSyncStateRepository } from '../../../shared/adapters/dynamodb/dynamo-sync-state-repository.ts';
 import { DynamoUserRepository } from '../../../shared/adapters/dynamodb/dynamo-user-repository.ts';
@@ -29,6 +30,7 @@ import { describeAssetRepositoryContract } from '../../support/contracts/asset-r
 import { describeAssignmentRepositoryContract } from '../../support/contracts/assignment-repository.contract.ts';
 import { describeAuditLogContract } from '../../support/contracts/audit-log.contract.ts';
 import { describeJobRepositoryContract } from '../../support/contracts/job-repository.contract.ts';
+import { describeRateSlotStoreContract } from '../../support/contracts/rate-slot-store.contract.ts';
 import { describeSettlementStoreContract } from '../../support/contracts/settlement-store.contract.ts';
 import {
   describeDebouncerContract,
@@ -85,3 +87,4 @@ describeDebouncerContract(NAME, ({ clock }) => new DynamoDebouncer(db, tables.co
 describeDeploymentRepositoryContract(NAME, () => new DynamoDeploymentRepository(db, tables.assets));
 describeDeviceRepositoryContract(NAME, () => new DynamoDeviceRepository(db, tables.core));
 describeInvitationRepositoryContract(NAME, () => new DynamoInvitationRepository(db, tables.core));
+describeRateSlotStoreContract(NAME, () => new DynamoRateSlotStore(db, tables.core));

@@ -4,12 +4,7 @@ import { BINDING_ENV_KEYS, COMMON_ENV_KEYS, pascalCase } from '../../../infra/co
 import { ROUTES } from '../../../shared/api/index.ts';
 import { loadConfig } from '../../../shared/config/config.ts';
 import { ENV, type EnvKey } from '../../../shared/config/env-keys.ts';
-import {
-  appleRateShare,
-  FUNCTIONS,
-  type FunctionDefinition,
-  functionOfRoute,
-} from '../../../shared/config/functions.ts';
+import { FUNCTIONS, functionOfRoute } from '../../../shared/config/functions.ts';
 import { QUEUES } from '../../../shared/config/queues.ts';
 import { TABLES } from '../../../shared/config/tables.ts';
 import { resourceByPrefix, resourcesOf, synthesise, type Templates } from '../support/app.ts';
@@ -45,32 +40,16 @@ describe('ServiceStack', () => {
       },
     );
 
-    it('caps every function that calls Apple, and tells each its share of Apple’s rate (SPEC §5.4)', () => {
-      let callers = 0;
+    it('gives every function that calls Apple the core table, where the shared rate slots are (SPEC §5.4)', () => {
       for (const definition of FUNCTIONS.filter((f) => f.access.callsApple)) {
-        const reserved = Number(functionResource(definition.id).Properties.ReservedConcurrentExecutions);
-        if (definition.trigger.kind === 'queue') {
-          // Capped by its event source's MaximumConcurrency (checked with the workers).
-          callers += definition.trigger.maxConcurrency;
-        } else {
-          expect(reserved, definition.id).toBeGreaterThanOrEqual(1);
-          callers += reserved;
-        }
-      }
-      for (const definition of FUNCTIONS)
+        expect(definition.access.tables?.core, definition.id).toBe('write');
         expect(
-          (functionResource(definition.id).Properties.Environment as { Variables: Env }).Variables,
-        ).toMatchObject({
-          APPLE_RATE_SHARE: String(callers),
-        });
-      const uncapped = {
-        ...FUNCTIONS[0],
-        id: 'uncapped',
-        access: { callsApple: true },
-      } as FunctionDefinition;
-      expect(() => appleRateShare([{ ...uncapped, trigger: { kind: 'http', routes: [] } }])).toThrow(
-        /uncapped calls Apple: give it a reservedConcurrency/,
-      );
+          Object.keys(
+            (functionResource(definition.id).Properties.Environment as { Variables: Env }).Variables,
+          ),
+          definition.id,
+        ).toContain('TABLE_CORE');
+      }
     });
 
     it.each(FUNCTIONS.map((f) => [f.id, f] as const))(

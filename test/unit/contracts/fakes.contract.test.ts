@@ -2,12 +2,15 @@
  * Every repository contract against its in-memory fake (the unit layer's half; the other half runs the
  * same suites against the DynamoDB adapters on DynamoDB Local: test/adapters/dynamodb/contracts.test.ts).
  */
+
+import { InMemoryRateSlots } from '../../../shared/adapters/apple-vpp/rate-limiter.ts';
 import { describeAccountPurgerContract } from '../../support/contracts/account-purger.contract.ts';
 import { describeAccountRepositoryContract } from '../../support/contracts/account-repository.contract.ts';
 import { describeAssetRepositoryContract } from '../../support/contracts/asset-repository.contract.ts';
 import { describeAssignmentRepositoryContract } from '../../support/contracts/assignment-repository.contract.ts';
 import { describeAuditLogContract } from '../../support/contracts/audit-log.contract.ts';
 import { describeJobRepositoryContract } from '../../support/contracts/job-repository.contract.ts';
+import { describeRateSlotStoreContract } from '../../support/contracts/rate-slot-store.contract.ts';
 import { describeSettlementStoreContract } from '../../support/contracts/settlement-store.contract.ts';
 import {
   describeDebouncerContract,
@@ -68,3 +71,4 @@ describeDebouncerContract(NAME, ({ clock }) => new MemoryDebouncer(clock));
 describeDeploymentRepositoryContract(NAME, () => new MemoryDeploymentRepository());
 describeDeviceRepositoryContract(NAME, () => new MemoryDeviceRepository());
 describeInvitationRepositoryContract(NAME, () => new MemoryInvitationRepository());
+describeRateSlotStoreContract('in-process store', () => new InMemoryRateSlots());
