@@ -89,4 +89,22 @@ describe('SharedRateLimiter', () => {
     await one.request('token-a', 15);
     expect(one.arrivals.at(-1)).toBeCloseTo(START + 3_000 + slotSpacing(15), 1);
   });
+
+  it('takes a new slot when its wait ended late, so a late request is never bunched with the next', async () => {
+    let now = START;
+    const store = new InMemoryRateSlots();
+    const sent: number[] = [];
+    let overshoot = 400;
+    const limiter = new SharedRateLimiter(store, { now: () => new Date(now) }, async (ms) => {
+      now += ms + overshoot;
+      overshoot = 0;
+    });
+    await limiter.acquire('token-a', 10); // the first slot is now: no wait
+    sent.push(now);
+    await limiter.acquire('token-a', 10); // waits 111 ms, wakes 400 ms late, takes the slot after
+    sent.push(now);
+    expect(sent[0]).toBe(START);
+    expect((sent[1] ?? 0) - START).toBeCloseTo(511.1, 0);
+    expect(await store.read('token-a')).toBeCloseTo(START + 511.1 + slotSpacing(10), 0);
+  });
 });
