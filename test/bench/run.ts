@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the figures of SPEC §8, printed as one table. `-- --only batching,bundles,sync,grants,reconcile,notifications`
+ * `npm run bench`: the figures of SPEC §8, printed as one table. `-- --only batching,bundles,sync,grants,rate,reconcile,notifications`
  * picks sections; `-- --scale 0.1` shrinks the large data sets (for a quick look).
  */
 import { parseArgs } from 'node:util';
@@ -19,6 +19,7 @@ const sections: Record<string, () => Promise<BenchRow[]>> = {
   bundles: async () => (await import('./bundles.bench.ts')).benchBundles(),
   sync: async () => (await import('./sync.bench.ts')).benchSync(scale),
   grants: async () => (await import('./grants.bench.ts')).benchGrants(Math.round(10_000 * scale)),
+  rate: async () => (await import('./rate.bench.ts')).benchRate(),
   reconcile: async () => (await import('./reconcile.bench.ts')).benchReconcile(Math.round(100_000 * scale)),
   notifications: async () =>
     (await import('./notifications.bench.ts')).benchNotifications(Math.max(50, Math.round(500 * scale))),

@@ -84,10 +84,15 @@ export async function handleAppleApi(
     const handler = method === 'GET' || method === 'POST' ? route.methods[method] : undefined;
     if (!handler) throw new AppleError(9726);
     const { location, token } = authenticate(ctx, req.headers.authorization);
-    if (
-      ctx.options.enforceRateLimit &&
-      !ctx.rateLimiter.allow(location.id, limit(ctx, 'maxRequestPerSecond'))
-    ) {
+    const refused =
+      ctx.options.enforceRateLimit && !ctx.rateLimiter.allow(location.id, limit(ctx, 'maxRequestPerSecond'));
+    ctx.requests.record({
+      location: location.id,
+      at: ctx.now().getTime(),
+      endpoint: `${method} ${path}`,
+      refused,
+    });
+    if (refused) {
       fail(new AppleError(9646), { 'Retry-After': '1' });
       return;
     }

@@ -7,7 +7,7 @@
  */
 import type { EventType } from '#application/ports/vpp-schemas.ts';
 import type { FaultController } from './faults.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import type { RateLimiter, RequestLog } from './rate-limit.ts';
 import type { Rng } from './rng.ts';
 import type { EventPayload, EventRecord, LocationRecord, SimState } from './state.ts';
 
@@ -64,6 +64,8 @@ export interface SimulatorContext {
   readonly rateLimiter: RateLimiter;
   /** Requests per endpoint key (`'GET assets'`). */
   readonly calls: Map<string, number>;
+  /** Every authenticated Apple request, in arrival order (`/_sim/requests`). */
+  readonly requests: RequestLog;
   /** Aborted when the simulator closes: waits (slow faults) end at once. */
   readonly closing: AbortSignal;
 }

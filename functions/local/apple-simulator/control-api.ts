@@ -125,6 +125,22 @@ export const CONTROLS: readonly Control[] = [
     },
   },
   {
+    method: 'GET',
+    path: '/_sim/requests',
+    does: 'Every authenticated Apple request since the last reset, in arrival order: location, time by the simulator clock, endpoint, refused (9646).',
+    answers: '{requests: [{location, at, endpoint, refused}]}',
+    run: (sim) => ({ requests: sim.requests() }),
+  },
+  {
+    method: 'DELETE',
+    path: '/_sim/requests',
+    does: 'Resets the request log.',
+    run: (sim) => {
+      sim.resetRequests();
+      return ok;
+    },
+  },
+  {
     method: 'POST',
     path: '/_sim/settle',
     does: 'Processes every pending event now and waits for every due notification delivery.',

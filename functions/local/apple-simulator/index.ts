@@ -17,6 +17,7 @@ export {
   FaultConfigSchema,
   type FaultKind,
   type FaultRule,
+  type LoggedRequest,
   type SeedInput,
   SeedInputSchema,
   type SeedResult,

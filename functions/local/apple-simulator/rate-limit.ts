@@ -1,3 +1,5 @@
+import type { LoggedRequest } from './types.ts';
+
 /**
  * Apple's `maxRequestPerSecond` per location (reference §3, §8.5): a sliding one-second window of
  * accepted requests. Rejected requests are not counted, so a client that waits the `Retry-After`
@@ -18,5 +20,24 @@ export class RateLimiter {
     hits.push(nowMs);
     this.#hits.set(key, hits);
     return true;
+  }
+}
+
+/** Every authenticated request in arrival order, so tests can check a ceiling (the newest 100,000). */
+export class RequestLog {
+  static readonly MAX = 100_000;
+  #entries: LoggedRequest[] = [];
+
+  record(entry: LoggedRequest): void {
+    this.#entries.push(entry);
+    if (this.#entries.length > RequestLog.MAX) this.#entries = this.#entries.slice(-RequestLog.MAX / 2);
+  }
+
+  entries(): readonly LoggedRequest[] {
+    return [...this.#entries];
+  }
+
+  clear(): void {
+    this.#entries = [];
   }
 }

@@ -25,7 +25,7 @@ import type { ResolvedOptions, SimulatorContext } from './context.ts';
 import { EventEngine } from './events.ts';
 import { FaultController } from './faults.ts';
 import { Notifier } from './notifier.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { RateLimiter, RequestLog } from './rate-limit.ts';
 import { createRng, type Rng } from './rng.ts';
 import { DEMO_SEED } from './seed.ts';
 import { requestListener } from './server.ts';
@@ -46,6 +46,7 @@ class SimulatorRuntime implements SimulatorContext {
   readonly events: EventEngine;
   readonly rateLimiter = new RateLimiter();
   readonly calls = new Map<string, number>();
+  readonly requests = new RequestLog();
   readonly #closer = new AbortController();
   readonly closing = this.#closer.signal;
   readonly #clock: () => Date;
@@ -147,6 +148,8 @@ export async function startAppleSimulator(options: SimulatorOptions = {}): Promi
     snapshot: () => buildSnapshot(ctx),
     calls: () => Object.fromEntries(ctx.calls),
     resetCalls: () => ctx.calls.clear(),
+    requests: () => ctx.requests.entries(),
+    resetRequests: () => ctx.requests.clear(),
     settle: async () => {
       ctx.events.processAll();
       await ctx.notifier.flush();

@@ -351,6 +351,9 @@ export interface AppleSimulator {
   /** Requests received per endpoint (`'GET assets'`, `'POST assets/associate'`, `'GET lookup'`, ...). */
   calls(): Record<string, number>;
   resetCalls(): void;
+  /** Every authenticated Apple request since the last reset: its location (one per token) and arrival time by the simulator's clock. */
+  requests(): readonly LoggedRequest[];
+  resetRequests(): void;
   /**
    * Processes every pending event now and waits until every due notification delivery has finished,
    * retries included (their wait is skipped). Deliveries held back by a `notifications.delayMs` fault
@@ -366,4 +369,16 @@ export interface AppleSimulator {
   expireToken(tokenFileContent: string): void;
   revokeToken(tokenFileContent: string): void;
   claimByOtherMdm(locationId: string, mdmInfo: MdmInfo, notificationUrl?: string): void;
+}
+
+/** One authenticated Apple request as `/_sim/requests` lists it. */
+export interface LoggedRequest {
+  /** The location whose token sent it (Apple's rate is per token). */
+  readonly location: string;
+  /** Arrival time by the simulator's clock (epoch ms). */
+  readonly at: number;
+  /** The endpoint key, e.g. `GET assets`. */
+  readonly endpoint: string;
+  /** Answered 9646 (over the rate limit). */
+  readonly refused: boolean;
 }
