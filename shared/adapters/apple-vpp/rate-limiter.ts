@@ -6,7 +6,7 @@
  * answer moves the slot past Apple's `Retry-After`, holding back every process.
  */
 import type { Clock } from '../../application/ports/clock.ts';
-import type { RateSlotStore } from '../../application/ports/rate-slot-store.ts';
+import type { RateSlotStore, SwapResult } from '../../application/ports/rate-slot-store.ts';
 
 /** Waits `ms` milliseconds (tests pass one that only moves their clock). */
 export type Sleep = (ms: number) => Promise<void>;
@@ -28,10 +28,11 @@ export class InMemoryRateSlots implements RateSlotStore {
     return this.#slots.get(key);
   }
 
-  async swap(key: string, expected: number | undefined, next: number): Promise<boolean> {
-    if (this.#slots.get(key) !== expected) return false;
+  async swap(key: string, expected: number | undefined, next: number): Promise<SwapResult> {
+    const current = this.#slots.get(key);
+    if (current !== expected) return { swapped: false, current };
     this.#slots.set(key, next);
-    return true;
+    return { swapped: true };
   }
 }
 
@@ -39,6 +40,8 @@ export class SharedRateLimiter {
   readonly #store: RateSlotStore;
   readonly #clock: Clock;
   readonly #sleep: Sleep;
+  /** Where this process last saw each token's slot (a hint: a stale one only costs a refused swap). */
+  readonly #known = new Map<string, number | undefined>();
 
   constructor(store: RateSlotStore, clock: Clock, sleep: Sleep) {
     this.#store = store;
@@ -72,17 +75,25 @@ export class SharedRateLimiter {
     });
   }
 
-  /** Reads the slot and swaps in what `step` makes of it, again while another caller moved it first. */
+  /**
+   * Swaps in what `step` makes of the slot, starting from where this process last saw it (no read
+   * when it is alone on the token) and again from where a refused swap says it is now.
+   */
   async #move(
     tokenKey: string,
     step: (now: number, stored: number | undefined) => { next: number; taken: number } | undefined,
   ): Promise<number> {
+    let stored = this.#known.has(tokenKey) ? this.#known.get(tokenKey) : await this.#store.read(tokenKey);
     for (;;) {
-      const stored = await this.#store.read(tokenKey);
       const now = this.#clock.now().getTime();
       const change = step(now, stored);
       if (!change) return stored ?? now;
-      if (await this.#store.swap(tokenKey, stored, change.next)) return change.taken;
+      const result = await this.#store.swap(tokenKey, stored, change.next);
+      if (result.swapped) {
+        this.#known.set(tokenKey, change.next);
+        return change.taken;
+      }
+      stored = result.current;
     }
   }
 }

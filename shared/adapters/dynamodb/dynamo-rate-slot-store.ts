@@ -5,7 +5,7 @@
  * an hour after its slot (`ttl`): a token nobody uses keeps nothing.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { RateSlotStore } from '../../application/ports/rate-slot-store.ts';
+import type { RateSlotStore, SwapResult } from '../../application/ports/rate-slot-store.ts';
 import { isConditionFailed } from './errors.ts';
 import { keys } from './keys.ts';
 import { DynamoTable } from './table.ts';
@@ -18,7 +18,7 @@ export class DynamoRateSlotStore extends DynamoTable implements RateSlotStore {
     return typeof Item?.slotAt === 'number' ? Item.slotAt : undefined;
   }
 
-  async swap(key: string, expected: number | undefined, next: number): Promise<boolean> {
+  async swap(key: string, expected: number | undefined, next: number): Promise<SwapResult> {
     try {
       await this.db.send(
         new PutCommand({
@@ -30,12 +30,17 @@ export class DynamoRateSlotStore extends DynamoTable implements RateSlotStore {
                 ConditionExpression: 'slotAt = :expected',
                 ExpressionAttributeValues: { ':expected': expected },
               }),
+          // A refused swap answers the slot as it is now: the caller tries again without a read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return { swapped: true };
     } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
+      if (!isConditionFailed(error)) throw error;
+      const old = (error as { Item?: { slotAt?: { N?: string } } }).Item;
+      if (old)
+        return { swapped: false, current: old.slotAt?.N === undefined ? undefined : Number(old.slotAt.N) };
+      return { swapped: false, current: await this.read(key) };
     }
   }
 }

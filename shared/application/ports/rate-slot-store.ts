@@ -7,8 +7,12 @@ export interface RateSlotStore {
   /** The token's next free slot (epoch milliseconds), or undefined when none is kept. */
   read(key: string): Promise<number | undefined>;
   /**
-   * Moves the slot to `next` only if it is still `expected` (undefined: no slot kept yet); false when
-   * another caller moved it first.
+   * Moves the slot to `next` only if it is still `expected` (undefined: no slot kept yet). When
+   * another caller moved it first, says where it is now, so the caller can try again at once.
    */
-  swap(key: string, expected: number | undefined, next: number): Promise<boolean>;
+  swap(key: string, expected: number | undefined, next: number): Promise<SwapResult>;
 }
+
+export type SwapResult =
+  | { readonly swapped: true }
+  | { readonly swapped: false; readonly current: number | undefined };

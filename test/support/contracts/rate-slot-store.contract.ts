@@ -12,11 +12,11 @@ export function describeRateSlotStoreContract(name: string, make: Make<RateSlotS
       const store = await make(newEnv());
       const key = uid('token');
       expect(await store.read(key)).toBeUndefined();
-      expect(await store.swap(key, undefined, 1_000)).toBe(true);
-      expect(await store.swap(key, undefined, 2_000)).toBe(false);
+      expect(await store.swap(key, undefined, 1_000)).toEqual({ swapped: true });
+      expect(await store.swap(key, undefined, 2_000)).toEqual({ swapped: false, current: 1_000 });
       expect(await store.read(key)).toBe(1_000);
-      expect(await store.swap(key, 999, 2_000)).toBe(false);
-      expect(await store.swap(key, 1_000, 1_250.5)).toBe(true);
+      expect(await store.swap(key, 999, 2_000)).toEqual({ swapped: false, current: 1_000 });
+      expect(await store.swap(key, 1_000, 1_250.5)).toEqual({ swapped: true });
       expect(await store.read(key)).toBe(1_250.5);
     });
 
@@ -25,7 +25,8 @@ export function describeRateSlotStoreContract(name: string, make: Make<RateSlotS
       const [a, b] = [uid('token'), uid('token')];
       await store.swap(a, undefined, 10);
       const results = await Promise.all([store.swap(a, 10, 20), store.swap(a, 10, 30)]);
-      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(results.filter((r) => r.swapped)).toHaveLength(1);
+      expect(results.filter((r) => !r.swapped)).toEqual([{ swapped: false, current: expect.any(Number) }]);
       expect([20, 30]).toContain(await store.read(a));
       expect(await store.read(b)).toBeUndefined();
     });

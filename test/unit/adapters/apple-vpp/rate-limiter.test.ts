@@ -15,20 +15,25 @@ import type { RateSlotStore } from '../../../../shared/application/ports/rate-sl
 const START = Date.parse('2026-12-04T12:00:00Z');
 const clock = { now: () => new Date(START) };
 
-/** A limiter as one process holds it, recording when each of its requests would leave. */
+/**
+ * A limiter as one process holds it, recording when each of its requests would leave: a request
+ * waits at most once (the clock stands still, so no wait ends late), and one that does not wait
+ * leaves now.
+ */
 function process(store: RateSlotStore) {
-  const arrivals: number[] = [];
-  let waited = 0;
+  const waits: number[] = [];
+  let requests = 0;
   const limiter = new SharedRateLimiter(store, clock, async (ms) => {
-    waited = ms;
+    waits.push(START + ms);
   });
   return {
     limiter,
-    arrivals,
+    get arrivals() {
+      return [...Array.from({ length: requests - waits.length }, () => START), ...waits];
+    },
     async request(key: string, perSecond: number) {
-      waited = 0;
+      requests++;
       await limiter.acquire(key, perSecond);
-      arrivals.push(START + waited);
     },
   };
 }
@@ -83,7 +88,7 @@ describe('SharedRateLimiter', () => {
     await one.limiter.pause('token-a', 3_000);
     await two.request('token-a', 15);
     await two.request('token-b', 15);
-    expect(two.arrivals).toEqual([START + 3_000, START]);
+    expect(two.arrivals).toEqual([START, START + 3_000]); // token-b at once, token-a after the pause
     // A shorter pause never shortens a longer one.
     await one.limiter.pause('token-a', 1_000);
     await one.request('token-a', 15);
