@@ -3,12 +3,13 @@
  * three tokens together (three processes, each on all three), as a ratio to `maxRequestPerSecond`
  * (goal ≥ 0.8), from the simulator's request log.
  */
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startAppleSimulator } from '../../functions/local/apple-simulator/index.ts';
 import { startDynamoDbLocal } from '../../functions/local/engines/dynamodb-local.ts';
-import { ensureTables } from '../../functions/local/tables.ts';
-import { runRateLimitedCallers } from '../support/rate-limited-callers.ts';
+import {
+  everyTokenInEachProcess,
+  rateSlotTable,
+  runRateLimitedCallers,
+  startRateSimulator,
+} from '../support/rate-limited-callers.ts';
 import type { BenchRow } from './table.ts';
 
 const LIMIT = 20;
@@ -16,27 +17,9 @@ const LOCATIONS = ['bench-a', 'bench-b', 'bench-c'];
 
 export async function benchRate(): Promise<BenchRow[]> {
   const dynamo = await startDynamoDbLocal();
-  const sim = await startAppleSimulator({
-    quiet: true,
-    limits: { maxRequestPerSecond: LIMIT },
-    seed: {
-      organizations: [
-        {
-          id: 'bench',
-          name: 'Bench',
-          locations: LOCATIONS.map((id) => ({ id, name: id, assets: [], users: [] })),
-        },
-      ],
-    },
-  });
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const { sim, tokens } = await startRateSimulator(LOCATIONS, LIMIT);
   try {
-    const table = (await ensureTables(client, `rate${randomUUID().slice(0, 8)}-`)).core;
-    const tokens = LOCATIONS.map((l) => sim.snapshot().tokens.find((t) => t.locationId === l)?.content ?? '');
+    const table = await rateSlotTable(dynamo.endpoint);
     /** Requests per second of each token over its measured burst (warm-ups left out). */
     const measure = async (processes: string[][], callsPerToken: number): Promise<number[]> => {
       sim.resetRequests();
@@ -55,10 +38,7 @@ export async function benchRate(): Promise<BenchRow[]> {
       });
     };
     const [alone = 0] = await measure([[tokens[0] ?? '']], 120);
-    const together = await measure(
-      tokens.map((_, i) => [...tokens.slice(i), ...tokens.slice(0, i)]),
-      40,
-    );
+    const together = await measure(everyTokenInEachProcess(tokens), 40);
     const area = 'Apple rate (shared limiter)';
     return [
       {
@@ -77,7 +57,6 @@ export async function benchRate(): Promise<BenchRow[]> {
       },
     ];
   } finally {
-    client.destroy();
     await sim.close();
     await dynamo.stop();
   }

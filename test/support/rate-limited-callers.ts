@@ -1,6 +1,50 @@
 /** Runs `rate-limited-caller.ts` in several processes: each warms up, then all start together. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AppleSimulator, startAppleSimulator } from '../../functions/local/apple-simulator/index.ts';
+import { ensureTables } from '../../functions/local/tables.ts';
+
+/** The simulator with one organisation of these locations at `limit` requests per second, and their tokens. */
+export async function startRateSimulator(
+  locations: readonly string[],
+  limit: number,
+): Promise<{ sim: AppleSimulator; tokens: string[] }> {
+  const sim = await startAppleSimulator({
+    quiet: true,
+    limits: { maxRequestPerSecond: limit },
+    seed: {
+      organizations: [
+        {
+          id: 'rate',
+          name: 'Rate School',
+          locations: locations.map((id) => ({ id, name: id, assets: [], users: [] })),
+        },
+      ],
+    },
+  });
+  const tokens = locations.map((l) => sim.snapshot().tokens.find((t) => t.locationId === l)?.content ?? '');
+  return { sim, tokens };
+}
+
+/** A fresh core table (where the rate slots are) on the DynamoDB Local at `endpoint`. */
+export async function rateSlotTable(endpoint: string): Promise<string> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    return (await ensureTables(client, `rate${randomUUID().slice(0, 8)}-`)).core;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** One process per token, each working on every token, its own first. */
+export const everyTokenInEachProcess = (tokens: readonly string[]): string[][] =>
+  tokens.map((_, i) => [...tokens.slice(i), ...tokens.slice(0, i)]);
 
 export interface CallersOptions {
   readonly dynamoEndpoint: string;

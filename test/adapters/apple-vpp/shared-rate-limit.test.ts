@@ -6,56 +6,34 @@
  * than an aligned one, so arrival jitter on a loaded machine may earn an occasional 9646, which the
  * client waits out; the rate is in the bench.)
  */
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import type { AppleSimulator, LoggedRequest } from '../../../functions/local/apple-simulator/index.ts';
 import {
-  type AppleSimulator,
-  type LoggedRequest,
-  startAppleSimulator,
-} from '../../../functions/local/apple-simulator/index.ts';
-import { ensureTables } from '../../../functions/local/tables.ts';
-import { runRateLimitedCallers } from '../../support/rate-limited-callers.ts';
+  everyTokenInEachProcess,
+  rateSlotTable,
+  runRateLimitedCallers,
+  startRateSimulator,
+} from '../../support/rate-limited-callers.ts';
 
 const LIMIT = 10;
 const LOCATIONS = ['rate-a', 'rate-b', 'rate-c'];
 let sim: AppleSimulator;
 let table: string;
 
+let tokens: string[];
+
 beforeAll(async () => {
-  sim = await startAppleSimulator({
-    quiet: true,
-    limits: { maxRequestPerSecond: LIMIT },
-    seed: {
-      organizations: [
-        {
-          id: 'rate',
-          name: 'Rate School',
-          locations: LOCATIONS.map((id) => ({ id, name: id, assets: [], users: [] })),
-        },
-      ],
-    },
-  });
-  const client = new DynamoDBClient({
-    endpoint: inject('dynamoEndpoint'),
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  table = (await ensureTables(client, `rate${randomUUID().slice(0, 8)}-`)).core;
-  client.destroy();
+  ({ sim, tokens } = await startRateSimulator(LOCATIONS, LIMIT));
+  table = await rateSlotTable(inject('dynamoEndpoint'));
 });
 
 afterAll(async () => {
   await sim?.close();
 });
 
-const tokenOf = (location: string): string =>
-  sim.snapshot().tokens.find((t) => t.locationId === location)?.content ?? '';
-
 it('keeps every token under its limit in every aligned second, across processes, and interleaves the tokens', async () => {
   // Prepare: each process works on all three tokens, its own first.
-  const tokens = LOCATIONS.map(tokenOf);
-  const processes = tokens.map((_, i) => [...tokens.slice(i), ...tokens.slice(0, i)]);
+  const processes = everyTokenInEachProcess(tokens);
   sim.resetRequests();
 
   // Act
