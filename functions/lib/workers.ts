@@ -37,6 +37,8 @@ export interface DeliveredRecord extends Delivery {
   readonly messageId: string;
   /** What the records of this batch have read from Apple (shared by every record of one invocation). */
   readonly batch: BatchReads;
+  /** How long the invocation has left (a long job stops in time and continues in a new one). */
+  readonly remainingMs: () => number;
 }
 
 export type MessageProcessor<Q extends QueueName> = (
@@ -44,6 +46,9 @@ export type MessageProcessor<Q extends QueueName> = (
   message: ParsedQueueMessage<Q>,
   record: DeliveredRecord,
 ) => Promise<void>;
+
+/** What a record's processing shares with its invocation: the batch's reads, the time left. */
+type Invocation = Pick<DeliveredRecord, 'batch' | 'remainingMs'>;
 
 const recordSchema = <Q extends QueueName>(queue: Q) =>
   SqsRecordSchema.extend({ body: JSONStringified(QUEUE_MESSAGES[queue]) });
@@ -65,26 +70,26 @@ export function queueWorker<Q extends QueueName>(
   type ParsedRecord = z.output<typeof schema>;
   const processor = new BatchProcessor(EventType.SQS, { parser: batchParser, schema });
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'messageId', expiresAfterSeconds: 3600 });
-  let idempotent: ((record: ParsedRecord, batch: BatchReads) => Promise<void>) | undefined;
+  let idempotent: ((record: ParsedRecord, invocation: Invocation) => Promise<void>) | undefined;
 
-  const run = async (deps: Deps, record: ParsedRecord, batch: BatchReads) => {
+  const run = async (deps: Deps, record: ParsedRecord, invocation: Invocation) => {
     await process(deps, record.body as ParsedQueueMessage<Q>, {
       messageId: record.messageId,
       receiveCount: Number(record.attributes.ApproximateReceiveCount),
       maxReceiveCount,
-      batch,
+      ...invocation,
     });
   };
-  const handle = async (record: ParsedRecord, batch: BatchReads): Promise<void> => {
+  const handle = async (record: ParsedRecord, invocation: Invocation): Promise<void> => {
     const deps = await getDeps();
-    if (!options.deduplicate) return run(deps, record, batch);
-    // The message (argument 0) is what makes a delivery the same; the batch is not.
-    idempotent ??= makeIdempotent((r: ParsedRecord, b: BatchReads) => run(deps, r, b), {
+    if (!options.deduplicate) return run(deps, record, invocation);
+    // The message (argument 0) is what makes a delivery the same; the invocation is not.
+    idempotent ??= makeIdempotent((r: ParsedRecord, i: Invocation) => run(deps, r, i), {
       persistenceStore: deps.idempotencyStore('worker'),
       config,
       dataIndexArgument: 0,
     });
-    await idempotent(record, batch);
+    await idempotent(record, invocation);
   };
 
   return middy<SQSEvent, SQSBatchResponse>()
@@ -95,11 +100,11 @@ export function queueWorker<Q extends QueueName>(
       logger.appendKeys({ queue });
       // An in-progress record of a crashed invocation expires with the Lambda's remaining time.
       config.registerLambdaContext(context);
-      // The reads this invocation's records share.
-      const batch = batchReads();
+      // The reads this invocation's records share, and its clock.
+      const invocation = { batch: batchReads(), remainingMs: () => context.getRemainingTimeInMillis() };
       const response = await processPartialResponse(
         event,
-        (record: ParsedRecord) => handle(record, batch),
+        (record: ParsedRecord) => handle(record, invocation),
         processor,
         {
           context,

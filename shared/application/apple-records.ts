@@ -112,15 +112,24 @@ export function compareHoldings(
     found++;
     writes.push(foundAtApple(subject, existing, options.now));
   }
-  let gone = 0;
-  if (options.complete) {
-    for (const [k, existing] of byKey) {
-      if (seen.has(k) || !canMove(existing.state, 'gone-at-apple')) continue;
-      gone++;
-      writes.push(next(existing, 'gone-at-apple', options.now).record);
-    }
-  }
-  return { writes, seen, foundAtApple: found, goneAtApple: gone, inFlightLeftAlone };
+  const gone = options.complete
+    ? goneAtApple(
+        [...byKey].filter(([k]) => !seen.has(k)).map(([, r]) => r),
+        options.now,
+      )
+    : [];
+  writes.push(...gone);
+  return { writes, seen, foundAtApple: found, goneAtApple: gone.length, inFlightLeftAlone };
+}
+
+/**
+ * Our records of holdings a complete read of Apple's did not list, as they are once gone: those that
+ * can be (a grant or a revocation in flight is never touched; only Apple's answer settles it).
+ */
+export function goneAtApple(unlisted: readonly AssignmentRecord[], now: string): AssignmentRecord[] {
+  return unlisted
+    .filter((r) => canMove(r.state, 'gone-at-apple'))
+    .map((r) => next(r, 'gone-at-apple', now).record);
 }
 
 /** Apple's number for a refusal for want of licences: our counts were stale. */

@@ -2,8 +2,10 @@
  * VPP accounts through the API, in local mode against the Apple simulator: every rule of SPEC §5.1
  * with its status and code, what a success stores where, and who may do what (SPEC §4).
  */
+
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SYNC_CHECKPOINT_PREFIX } from '../../shared/adapters/dynamodb/keys.ts';
 import { purgeAccountData } from '../../shared/application/accounts/purge-account.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
 import type { Account } from '../../shared/domain/account.ts';
@@ -24,12 +26,21 @@ const LISTED_ADMIN: Caller = { org: 'demo', role: 'admin', email: 'listed@demo.t
 const OTHER_ADMIN: Caller = { org: 'demo', role: 'admin', email: 'other@demo.test' };
 const OTHER_ORG: Caller = { org: 'acme', role: 'org-admin', email: 'boss@acme.test' };
 
-/** Every table item but the shared Apple rate slots (bookkeeping: a refused request may still ask Apple). */
-async function everyItem(): Promise<unknown[]> {
+/**
+ * Every table item but the bookkeeping: the shared Apple rate slots (a refused request may still ask
+ * Apple) and, unless `checkpoints`, the syncs' checkpoints (each sync leaves one per page it read).
+ */
+async function everyItem(options: { checkpoints?: boolean } = {}): Promise<unknown[]> {
   const items: unknown[] = [];
   for (const table of Object.values(rt.tables)) {
     const scan = await rt.clients.dynamo.send(new ScanCommand({ TableName: table }));
-    items.push(...(scan.Items ?? []).filter((item) => !String(item.pk).startsWith('RATE#')));
+    items.push(
+      ...(scan.Items ?? []).filter(
+        (item) =>
+          !String(item.pk).startsWith('RATE#') &&
+          (options.checkpoints || !String(item.sk).startsWith(SYNC_CHECKPOINT_PREFIX)),
+      ),
+    );
   }
   return items;
 }
@@ -543,6 +554,12 @@ describe('who may do what: SPEC §4', () => {
     expect((await rt.call('GET', `/v1/accounts/${id}`)).status).toBe(404);
     // Our copy goes in the background: nothing of the account is left in any table, and it says so.
     await eventually(async () => (await ofAccount()).length === 0, 20_000, 'the purge');
+    // The sync's checkpoints went with its sync record.
+    expect(
+      (await everyItem({ checkpoints: true })).filter(
+        (item) => (item as { pk: string }).pk === `ACCOUNT#${id}`,
+      ),
+    ).toEqual([]);
     expect(await rt.deps.assignments.listBySubject('demo', undefined, 'device', 'C02DELETE0001')).toEqual([]);
     const purged = await eventually(
       async () =>

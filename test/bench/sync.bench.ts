@@ -79,7 +79,11 @@ export async function benchSync(scale = 1): Promise<BenchRow[]> {
       writes.reset();
       const current = (await rt.deps.accounts.get(id)) ?? account;
       const { result, peakRssMb, ms } = await withPeakMemory(() =>
-        syncAccount(rt.deps, current, { full, actor: { type: 'system', id: 'bench' } }),
+        syncAccount(rt.deps, current, {
+          full,
+          actor: { type: 'system', id: 'bench' },
+          jobId: `bench-${name}`,
+        }),
       );
       const calls = Object.entries(rt.simulator.calls())
         .filter(([k]) => !k.includes('service/config'))

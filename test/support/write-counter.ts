@@ -3,6 +3,7 @@
  * Put/Update/Delete count one, batch and transaction writes count their items. Exact, unlike time.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SYNC_CHECKPOINT_PREFIX } from '../../shared/adapters/dynamodb/keys.ts';
 
 export interface WriteCounter {
   readonly total: () => number;
@@ -10,6 +11,8 @@ export interface WriteCounter {
   readonly reads: () => number;
   /** The reads and writes of the shared Apple rate slots (`RATE#…`): bookkeeping, left out of the rest. */
   readonly rateSlots: () => number;
+  /** The sync checkpoints written (`CHECKPOINT#…` sort keys): bookkeeping, left out of the rest. */
+  readonly checkpoints: () => number;
   /** The items written and the reads made, per table. */
   readonly byTable: () => Record<string, { writes: number; reads: number }>;
   reset(): void;
@@ -45,6 +48,13 @@ function isRateSlot(input: { Item?: Record<string, unknown>; Key?: Record<string
   return text?.startsWith('RATE#') === true;
 }
 
+/** Whether a write puts a sync checkpoint (its sort key, in the document or the low-level form). */
+function isCheckpoint(input: { Item?: Record<string, unknown> }): boolean {
+  const sk = input.Item?.sk as string | { S?: string } | undefined;
+  const text = typeof sk === 'string' ? sk : sk?.S;
+  return text?.startsWith(SYNC_CHECKPOINT_PREFIX) === true;
+}
+
 /**
  * `ignoreTables`: writes to these tables are not counted (the idempotency table's in-progress record,
  * which Powertools writes before a request and deletes when the request is refused).
@@ -57,6 +67,7 @@ export function countWrites(
   let counts: Record<string, number> = {};
   let reads = 0;
   let rateSlots = 0;
+  let checkpoints = 0;
   let tables: Record<string, { writes: number; reads: number }> = {};
   const table = (name: string) => {
     tables[name] ??= { writes: 0, reads: 0 };
@@ -68,6 +79,11 @@ export function countWrites(
       const input = args.input as { RequestItems?: Record<string, unknown[]>; TransactItems?: unknown[] };
       if (isRateSlot(args.input as Parameters<typeof isRateSlot>[0])) {
         rateSlots++;
+      } else if (
+        name === 'PutItemCommand' &&
+        isCheckpoint(args.input as { Item?: Record<string, unknown> })
+      ) {
+        checkpoints++;
       } else if (WRITES.has(name)) {
         const written = tablesOf(name, input).filter((t) => !ignored.has(t));
         if (written.length > 0) counts[name] = (counts[name] ?? 0) + written.length;
@@ -88,11 +104,13 @@ export function countWrites(
     byCommand: () => ({ ...counts }),
     reads: () => reads,
     rateSlots: () => rateSlots,
+    checkpoints: () => checkpoints,
     byTable: () => structuredClone(tables),
     reset: () => {
       counts = {};
       reads = 0;
       rateSlots = 0;
+      checkpoints = 0;
       tables = {};
     },
   };

@@ -269,7 +269,11 @@ export class AppleVppHttpClient implements VppClient {
     );
   }
 
-  assignmentPages(token: Secret, filter: AssignmentFilter = {}): AsyncIterable<VppPage<Assignment>> {
+  assignmentPages(
+    token: Secret,
+    filter: AssignmentFilter = {},
+    fromPage = 0,
+  ): AsyncIterable<VppPage<Assignment>> {
     return this.#pages(
       ENDPOINTS.assignments,
       GetAssignmentsResponseSchema,
@@ -277,13 +281,20 @@ export class AppleVppHttpClient implements VppClient {
       assignmentCheck(filter),
       token,
       { ...filter },
+      fromPage,
     );
   }
 
-  userPages(token: Secret, filter: UserFilter = {}): AsyncIterable<VppPage<ResponseUser>> {
-    return this.#pages(ENDPOINTS.users, GetUsersResponseSchema, (r) => r.users, userCheck(filter), token, {
-      ...filter,
-    });
+  userPages(token: Secret, filter: UserFilter = {}, fromPage = 0): AsyncIterable<VppPage<ResponseUser>> {
+    return this.#pages(
+      ENDPOINTS.users,
+      GetUsersResponseSchema,
+      (r) => r.users,
+      userCheck(filter),
+      token,
+      { ...filter },
+      fromPage,
+    );
   }
 
   readAssets(token: Secret, filter?: AssetFilter): Promise<VppReadResult<ResponseAsset>> {
@@ -316,8 +327,9 @@ export class AppleVppHttpClient implements VppClient {
     answerCheck: AnswerCheck<T>,
     token: Secret,
     query: Record<string, string | number | boolean | undefined>,
+    fromPage = 0,
   ): AsyncGenerator<VppPage<T>> {
-    let pageIndex = 0;
+    let pageIndex = fromPage;
     for (;;) {
       const response = (await this.#call(endpoint, schema, {
         token,
@@ -332,6 +344,7 @@ export class AppleVppHttpClient implements VppClient {
         items: this.#asked(endpoint, answerCheck, items(response)),
         pageIndex: response.currentPageIndex,
         totalPages: response.totalPages,
+        last: response.nextPageIndex === undefined,
         versionId: response.versionId,
         meta: {
           uId: response.uId,

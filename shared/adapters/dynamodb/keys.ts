@@ -22,10 +22,18 @@ interface AssignmentRef {
   readonly subjectId: string;
 }
 
+/** The sort keys of sync checkpoints begin with this (bookkeeping, apart from the data). */
+export const SYNC_CHECKPOINT_PREFIX = 'CHECKPOINT#';
+
 export const keys = {
   account: (accountId: string) => ({ pk: accountPartition(accountId), sk: 'ACCOUNT' }),
   locationClaim: (uId: string) => ({ pk: `LOCATION#${uId}`, sk: 'CLAIM' }),
   syncState: (accountId: string) => ({ pk: accountPartition(accountId), sk: 'SYNC' }),
+  /** One page's checkpoint of a sync run (core table); `seq` padded so the run's pages sort in order. */
+  syncCheckpoint: (accountId: string, jobId: string, seq: number) => ({
+    pk: accountPartition(accountId),
+    sk: `${SYNC_CHECKPOINT_PREFIX}${jobId}#${String(seq).padStart(8, '0')}`,
+  }),
   asset: (accountId: string, adamId: string, pricingParam: string) => ({
     pk: accountPartition(accountId),
     sk: `ASSET#${adamId}#${pricingParam}`,

@@ -62,6 +62,8 @@ export interface VppPage<T> {
   readonly items: readonly T[];
   readonly pageIndex: number;
   readonly totalPages: number;
+  /** Apple named no next page: the walk ends here. */
+  readonly last: boolean;
   readonly versionId: string;
   readonly meta: ResponseMeta;
 }
@@ -168,9 +170,14 @@ export interface VppClient {
   /** Full replacement of the location's `mdmInfo` and notification settings (Apple tests the URL first). */
   updateClientConfig(token: Secret, request: ClientConfigRequest): Promise<ClientConfig>;
 
+  /** The walks of Apple's pages, from `fromPage` (default 0: a sync continuing from a checkpoint starts later). */
   assetPages(token: Secret, filter?: AssetFilter): AsyncIterable<VppPage<ResponseAsset>>;
-  assignmentPages(token: Secret, filter?: AssignmentFilter): AsyncIterable<VppPage<Assignment>>;
-  userPages(token: Secret, filter?: UserFilter): AsyncIterable<VppPage<ResponseUser>>;
+  assignmentPages(
+    token: Secret,
+    filter?: AssignmentFilter,
+    fromPage?: number,
+  ): AsyncIterable<VppPage<Assignment>>;
+  userPages(token: Secret, filter?: UserFilter, fromPage?: number): AsyncIterable<VppPage<ResponseUser>>;
   readAssets(token: Secret, filter?: AssetFilter): Promise<VppReadResult<ResponseAsset>>;
   readAssignments(token: Secret, filter?: AssignmentFilter): Promise<VppReadResult<Assignment>>;
   readUsers(token: Secret, filter?: UserFilter): Promise<VppReadResult<ResponseUser>>;

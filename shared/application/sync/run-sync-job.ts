@@ -7,6 +7,10 @@
  * 4. Apple faults that may pass (throttling, outages) are retried through the queue; on the last
  *    attempt, or for an error that will not pass, the job ends `failed` with Apple's number and reason
  *    (`onAppleFailure`, call `sync`).
+ * 5. A sync that nears the end of its invocation (`remainingMs` below `SYNC_TIME_RESERVE_MS`) stops at
+ *    its next checkpoint and sends itself on: the same message, which continues from there. One that
+ *    died is continued by its message's next delivery. A delivery overtaken by another of the same
+ *    run stops quietly.
  */
 import type { Job } from '../../domain/job.ts';
 import type { Actor } from '../../domain/principal.ts';
@@ -14,14 +18,24 @@ import { auditTrail } from '../audit/audit-trail.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { IdGenerator } from '../ports/clock.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
+import type { MessageQueue } from '../ports/message-queue.ts';
 import { type Delivery, isVppError, onAppleFailure } from '../ports/vpp-errors.ts';
 import { RetryLaterError } from '../retry-later.ts';
-import { driftFound, type SyncDeps, syncAccount } from './sync-account.ts';
+import { driftFound, type SyncDeps, SyncSuperseded, syncAccount } from './sync-account.ts';
+
+/** The time a sync keeps in hand at the end of an invocation: a page of Apple's and its writes. */
+export const SYNC_TIME_RESERVE_MS = 60_000;
 
 export interface SyncJobDeps extends SyncDeps {
   readonly jobs: JobRepository;
   readonly audit: AuditLog;
   readonly ids: IdGenerator;
+  readonly queue: MessageQueue;
+}
+
+/** A delivery of a sync message, and how long its invocation has left. */
+export interface SyncDelivery extends Delivery {
+  readonly remainingMs?: () => number;
 }
 
 export interface SyncJobMessage {
@@ -35,7 +49,7 @@ export interface SyncJobMessage {
 export async function runSyncJob(
   deps: SyncJobDeps,
   message: SyncJobMessage,
-  attempt: Delivery,
+  attempt: SyncDelivery,
 ): Promise<void> {
   const actor: Actor = message.scheduled
     ? { type: 'schedule', id: 'nightly-sync' }
@@ -80,7 +94,17 @@ export async function runSyncJob(
   if (!message.scheduled) await deps.jobs.start(message.jobId);
 
   try {
-    const report = await syncAccount(deps, account, { full: message.full, actor });
+    const { remainingMs } = attempt;
+    const report = await syncAccount(deps, account, {
+      jobId: message.jobId,
+      full: message.full,
+      actor,
+      ...(remainingMs ? { outOfTime: () => remainingMs() < SYNC_TIME_RESERVE_MS } : {}),
+    });
+    if ('continues' in report) {
+      await deps.queue.send('jobs', { type: 'sync', ...message });
+      return;
+    }
     const changed = driftFound(report);
     if (message.scheduled) {
       if (!changed) return;
@@ -100,6 +124,7 @@ export async function runSyncJob(
       });
     }
   } catch (error) {
+    if (error instanceof SyncSuperseded) return;
     const action = isVppError(error) ? onAppleFailure('sync', error, attempt) : 'settle';
     if (action === 'retry' && isVppError(error))
       throw new RetryLaterError(`Apple is unavailable for now (${error.message}); the sync will be retried.`);

@@ -46,6 +46,57 @@ export function describeSyncStateRepositoryContract(name: string, make: Make<Syn
       await repo.remove(accountId);
       expect(await repo.get(accountId)).toBeUndefined();
     });
+
+    it("keeps a run's checkpoints in order, each seq once, apart from other runs, until the account goes", async () => {
+      const accountId = uid('account');
+      const progress = (nextPage: number) => ({
+        stamp: '2026-03-02T09:00:00.000Z',
+        full: true,
+        phase: 'users' as const,
+        users: {
+          full: true,
+          nextPage,
+          versionId: 'v1',
+          unstable: false,
+          added: 0,
+          updated: 0,
+          statusMoved: false,
+        },
+      });
+      const keys = new Uint8Array(new BigUint64Array([3n, 2n ** 63n]).buffer);
+      const collect = async (jobId: string) => {
+        const found = [];
+        for await (const c of repo.checkpoints(accountId, jobId)) found.push(c);
+        return found;
+      };
+      expect(await collect('job-1')).toEqual([]);
+      // Saved out of order (seq 10 sorts after 9 and 2, not as text).
+      for (const seq of [2, 10, 1])
+        expect(
+          await repo.saveCheckpoint({ accountId, jobId: 'job-1', seq, progress: progress(seq), keys }),
+        ).toBe(true);
+      expect(await repo.saveCheckpoint({ accountId, jobId: 'job-2', seq: 1, progress: progress(7) })).toBe(
+        true,
+      );
+      // Another delivery of the same run reaching the same page is refused, and changes nothing.
+      expect(await repo.saveCheckpoint({ accountId, jobId: 'job-1', seq: 2, progress: progress(99) })).toBe(
+        false,
+      );
+
+      const run = await collect('job-1');
+      expect(run.map((c) => [c.seq, c.progress.users.nextPage])).toEqual([
+        [1, 1],
+        [2, 2],
+        [10, 10],
+      ]);
+      expect([...new BigUint64Array(new Uint8Array(run[0]?.keys ?? []).buffer)]).toEqual([3n, 2n ** 63n]);
+      expect((await collect('job-2')).map((c) => c.progress.users.nextPage)).toEqual([7]);
+      expect((await collect('job-2'))[0]?.keys).toBeUndefined();
+
+      await repo.remove(accountId);
+      expect(await collect('job-1')).toEqual([]);
+      expect(await collect('job-2')).toEqual([]);
+    });
   });
 }
 

@@ -77,6 +77,8 @@ export class FakeVpp implements VppClient {
   consistent = true;
   /** Items per page of the page walks (`userPages`, `assignmentPages`, `assetPages`): all on one by default. */
   pageSize = Number.POSITIVE_INFINITY;
+  /** Every page the walks have read (one Apple request each), in order. */
+  readonly pagesRead: { walk: 'assetPages' | 'assignmentPages' | 'userPages'; pageIndex: number }[] = [];
   metadata = new Map<string, ContentMetadata>();
   /** Event id → outcome; an event not here is unknown to Apple (9708). */
   readonly events = new Map<string, EventOutcome>();
@@ -149,17 +151,25 @@ export class FakeVpp implements VppClient {
     };
   }
 
-  async *#pages<T>(result: VppReadResult<T>, from = 0): AsyncIterable<VppPage<T>> {
+  async *#pages<T>(
+    walk: 'assetPages' | 'assignmentPages' | 'userPages',
+    result: VppReadResult<T>,
+    from = 0,
+  ): AsyncIterable<VppPage<T>> {
     const size = this.pageSize;
     const totalPages = Math.max(1, Math.ceil(result.items.length / size));
     for (let pageIndex = from; pageIndex < totalPages; pageIndex++) {
+      this.pagesRead.push({ walk, pageIndex });
       yield {
         items: Number.isFinite(size)
           ? result.items.slice(pageIndex * size, (pageIndex + 1) * size)
           : result.items,
         pageIndex,
         totalPages,
-        versionId: result.versionId,
+        last: pageIndex === totalPages - 1,
+        // Data that keeps changing (`consistent` false) shows another version after the first page.
+        versionId:
+          result.consistent || pageIndex === 0 ? result.versionId : `${result.versionId}+${pageIndex}`,
         meta: result.meta,
       };
     }
@@ -209,19 +219,23 @@ export class FakeVpp implements VppClient {
   assetPages(token: Secret, filter?: AssetFilter): AsyncIterable<VppPage<ResponseAsset>> {
     this.#enter('assetPages', token, [filter]);
     if (this.#handlers.assetPages) return this.#handlers.assetPages(token, filter);
-    return this.#pages(this.#read(this.#assets(filter)));
+    return this.#pages('assetPages', this.#read(this.#assets(filter)));
   }
 
-  assignmentPages(token: Secret, filter?: AssignmentFilter): AsyncIterable<VppPage<Assignment>> {
-    this.#enter('assignmentPages', token, [filter]);
-    if (this.#handlers.assignmentPages) return this.#handlers.assignmentPages(token, filter);
-    return this.#pages(this.#read(this.#assignments(filter)));
+  assignmentPages(
+    token: Secret,
+    filter?: AssignmentFilter,
+    fromPage = 0,
+  ): AsyncIterable<VppPage<Assignment>> {
+    this.#enter('assignmentPages', token, [filter, fromPage]);
+    if (this.#handlers.assignmentPages) return this.#handlers.assignmentPages(token, filter, fromPage);
+    return this.#pages('assignmentPages', this.#read(this.#assignments(filter)), fromPage);
   }
 
-  userPages(token: Secret, filter?: UserFilter): AsyncIterable<VppPage<ResponseUser>> {
-    this.#enter('userPages', token, [filter]);
-    if (this.#handlers.userPages) return this.#handlers.userPages(token, filter);
-    return this.#pages(this.#read(this.#users(filter)));
+  userPages(token: Secret, filter?: UserFilter, fromPage = 0): AsyncIterable<VppPage<ResponseUser>> {
+    this.#enter('userPages', token, [filter, fromPage]);
+    if (this.#handlers.userPages) return this.#handlers.userPages(token, filter, fromPage);
+    return this.#pages('userPages', this.#read(this.#users(filter)), fromPage);
   }
 
   #assets(filter: AssetFilter = {}): ResponseAsset[] {

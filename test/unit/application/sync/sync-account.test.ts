@@ -76,7 +76,7 @@ describe('syncAccount: the first sync', () => {
     deps.vpp.metadata.set(ADAM, { adamId: ADAM, name: 'Pages', iconUrl: 'https://icon.test/pages.png' });
     deps.vpp.versionId = 'v7';
     // Act
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     // Assess
     expect(report).toMatchObject({
       full: true,
@@ -123,7 +123,7 @@ describe('syncAccount: the first sync', () => {
   it('goes on without names when the metadata lookup fails', async () => {
     deps.vpp.assets = [appleAsset()];
     deps.vpp.fail('contentMetadata', vppFault('network'));
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(report.metadataLookupFailed).toBe(true);
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ availableCount: 9 });
   });
@@ -144,10 +144,10 @@ describe('syncAccount: later syncs', () => {
       await deps.assignments.listByAccount(account.id),
     ]);
     deps.clock.advance({ hours: 1 });
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(driftFound(report)).toBe(false);
     expect(report.full).toBe(false);
-    expect(deps.vpp.callsOf('readAssignments')[0]?.args[0]).toEqual({ sinceVersionId: 'a-v1' });
+    expect(deps.vpp.callsOf('assignmentPages')[0]?.args[0]).toEqual({ sinceVersionId: 'a-v1' });
     expect(deps.vpp.callsOf('userPages')[0]?.args[0]).toEqual({ sinceVersionId: 'u-v1' });
     expect(deps.vpp.callsOf('contentMetadata')).toEqual([]);
     expect(
@@ -168,12 +168,12 @@ describe('syncAccount: later syncs', () => {
     deps.vpp.assignments = [holding('NEW')];
     // Apple's count still says 2 (a count read before the removal): the counts show no drift.
     deps.vpp.assets = [appleAsset({ assignedCount: 2, availableCount: 8 })];
-    const incremental = await syncAccount(deps, account, { full: false, actor });
+    const incremental = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(incremental.assignments).toMatchObject({ foundAtApple: 1, goneAtApple: 0, reread: [] });
     expect(await record('NEW')).toMatchObject({ state: 'granted', source: 'apple' });
     expect(await record('A')).toMatchObject({ state: 'granted' });
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ holderCount: 2 });
-    const full = await syncAccount(deps, account, { full: true, actor });
+    const full = await syncAccount(deps, account, { full: true, actor, jobId: deps.ids.newId() });
     expect(full.assignments).toMatchObject({ foundAtApple: 0, goneAtApple: 1 });
     expect(await record('A')).toMatchObject({ state: 'revoked', source: 'manual' });
     // A full pass counts the holders afresh.
@@ -183,26 +183,30 @@ describe('syncAccount: later syncs', () => {
   it('falls back to a full pass when Apple no longer knows the version (9721)', async () => {
     deps.vpp.assignmentsSince = 'unknown';
     deps.vpp.assignments = [];
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(report.assignments.goneAtApple).toBe(1);
   });
 
   it('runs full once the last full pass is a week old', async () => {
     deps.clock.advance({ days: 7 });
     deps.vpp.assignments = [];
-    expect((await syncAccount(deps, account, { full: false, actor })).full).toBe(true);
+    expect((await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() })).full).toBe(
+      true,
+    );
   });
 
   it('marks nothing gone after a full read that kept changing, and leaves no full pass on record', async () => {
-    deps.vpp.assignments = [];
+    // Two pages, the second of another version than the first.
+    deps.vpp.assignments = [holding('B'), holding('C')];
+    deps.vpp.pageSize = 1;
     deps.vpp.consistent = false;
-    const report = await syncAccount(deps, account, { full: true, actor });
+    const report = await syncAccount(deps, account, { full: true, actor, jobId: deps.ids.newId() });
     expect(report).toMatchObject({ unstableRead: true, assignments: { goneAtApple: 0 } });
     expect(await record('A')).toMatchObject({ state: 'granted' });
     expect((await deps.syncStates.get(account.id))?.lastFullSyncAt).toBeUndefined();
     // The next sync runs full again, and repairs.
     deps.vpp.consistent = true;
-    const next = await syncAccount(deps, account, { full: false, actor });
+    const next = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(next).toMatchObject({ full: true, assignments: { goneAtApple: 1 } });
   });
 
@@ -214,7 +218,7 @@ describe('syncAccount: later syncs', () => {
       { subjectId: 'REVOKING', state: 'pending-revoke', jobId: 'j', eventId: 'e2' },
     );
     deps.vpp.assignments = [holding('A'), holding('GRANTING')];
-    const report = await syncAccount(deps, account, { full: true, actor });
+    const report = await syncAccount(deps, account, { full: true, actor, jobId: deps.ids.newId() });
     expect(report.assignments).toMatchObject({ inFlightLeftAlone: 1, goneAtApple: 0 });
     expect(await record('GRANTING')).toMatchObject({ state: 'pending-grant', eventId: 'e1' });
     expect(await record('REVOKING')).toMatchObject({ state: 'pending-revoke', eventId: 'e2' });
@@ -224,7 +228,7 @@ describe('syncAccount: later syncs', () => {
     deps.assets.seed({ ...must(await deps.assets.get(account.id, ADAM, 'STDQ')), pendingCount: 2 });
     givenAsset(deps, account, { adamId: 'refunded' });
     deps.vpp.assets = [appleAsset({ availableCount: 4, assignedCount: 6 })];
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(report.assets).toEqual({ added: 0, updated: 1, removed: 1, countsInconsistent: [] });
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({
       availableCount: 4,
@@ -240,16 +244,16 @@ describe('syncAccount: later syncs', () => {
     givenAsset(deps, account, { totalCount: 10, assignedCount: 10, availableCount: 0 });
     await givenDeployment(deps, account, { autoAssign: true });
     deps.vpp.assets = [appleAsset({ totalCount: 10, assignedCount: 10, availableCount: 0 })];
-    await syncAccount(deps, account, { full: false, actor });
+    await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(reconciles()).toEqual([]);
     deps.vpp.assets = [appleAsset({ totalCount: 15, assignedCount: 10, availableCount: 5 })];
-    await syncAccount(deps, account, { full: false, actor });
+    await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(reconciles()).toEqual([
       { type: 'reconcile', orgId: account.orgId, debounceKey: `reconcile:${account.orgId}` },
     ]);
     // The same counts an hour later: nothing new arrived.
     deps.clock.advance({ hours: 1 });
-    await syncAccount(deps, account, { full: false, actor });
+    await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(reconciles()).toHaveLength(1);
   });
 
@@ -259,7 +263,7 @@ describe('syncAccount: later syncs', () => {
       appleAsset({ totalCount: 10, assignedCount: 8, availableCount: 5 }),
       appleAsset({ adamId: 'free', totalCount: 2_147_483_647, assignedCount: 3, availableCount: 0 }),
     ];
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(report.assets.countsInconsistent).toEqual([{ adamId: ADAM, pricingParam: 'STDQ' }]);
     const stored = must(await deps.assets.get(account.id, ADAM, 'STDQ'));
     expect(stored).toMatchObject({ totalCount: 10, assignedCount: 8, availableCount: 5 });
@@ -276,7 +280,7 @@ describe('syncAccount: later syncs', () => {
       { id: 'newbie', status: 'New', appleStatus: undefined, inviteCode: undefined },
     );
     deps.vpp.usersSince = [{ clientUserId: 'ana', status: 'Associated' }];
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(report.users).toEqual({ added: 0, updated: 1 });
     expect(await deps.users.get(account.id, 'ana')).toMatchObject({ status: 'Associated' });
     expect(deps.audit.actions('user.associated')[0]).toMatchObject({
@@ -288,7 +292,9 @@ describe('syncAccount: later syncs', () => {
 
   it('updates the account when Apple refuses the token, and passes the error on', async () => {
     deps.vpp.fail('userPages', appleRefusal(9625));
-    await expect(syncAccount(deps, account, { full: false, actor })).rejects.toMatchObject({
+    await expect(
+      syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() }),
+    ).rejects.toMatchObject({
       kind: 'token_revoked',
     });
     expect((await deps.accounts.get(account.id))?.status).toBe('revoked');
@@ -311,7 +317,7 @@ describe('syncAccount: drift between full passes', () => {
     // Another tool took B back: Apple's incremental read shows nothing, but its count does.
     deps.vpp.assignments = [holding('A')];
     deps.vpp.assets = [appleAsset({ assignedCount: 1, availableCount: 9 })];
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(report.full).toBe(false);
     expect(report.assignments).toMatchObject({ foundAtApple: 0, goneAtApple: 1, reread: [asset] });
     expect(driftFound(report)).toBe(true);
@@ -322,14 +328,14 @@ describe('syncAccount: drift between full passes', () => {
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ holderCount: 1 });
     expect((await deps.syncStates.get(account.id))?.counts.assignments).toBe(1);
     // Repaired: the next sync finds the counts agreeing and reads nothing more.
-    await syncAccount(deps, account, { full: false, actor });
+    await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(byAsset()).toHaveLength(1);
   });
 
   it('finds a licence given elsewhere that the incremental read did not show', async () => {
     deps.vpp.assignments = [holding('A'), holding('B'), { ...asset, clientUserId: 'elsewhere' }];
     deps.vpp.assets = [appleAsset({ assignedCount: 3, availableCount: 7 })];
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(report.assignments).toMatchObject({ foundAtApple: 1, goneAtApple: 0, reread: [asset] });
     expect(await deps.assignments.get(account.id, ADAM, 'STDQ', 'user', 'elsewhere')).toMatchObject({
       state: 'granted',
@@ -354,11 +360,12 @@ describe('syncAccount: drift between full passes', () => {
       moveHolderCount: vi.spyOn(deps.assets, 'moveHolderCount'),
       remove: vi.spyOn(deps.assets, 'remove'),
     };
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(driftFound(report)).toBe(false);
     expect(report.assignments.reread).toEqual([]);
     // Apple: the incremental read only; no per-asset read of assignments.
-    expect(deps.vpp.callsOf('readAssignments').map((c) => c.args[0])).toEqual([{ sinceVersionId: 'a-v1' }]);
+    expect(deps.vpp.callsOf('assignmentPages').map((c) => c.args[0])).toEqual([{ sinceVersionId: 'a-v1' }]);
+    expect(deps.vpp.callsOf('readAssignments')).toEqual([]);
     for (const [name, spy] of Object.entries(ours))
       expect({ [name]: spy.mock.calls.length }).toEqual({ [name]: 0 });
   });
@@ -373,14 +380,14 @@ describe('syncAccount: drift between full passes', () => {
       jobId: 'j',
       eventId: 'e1',
     });
-    const revoking = await syncAccount(deps, account, { full: false, actor });
+    const revoking = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(revoking.assignments).toMatchObject({ goneAtApple: 0, reread: [] });
     expect(await record('B')).toMatchObject({ state: 'pending-revoke', eventId: 'e1' });
     // ... or a grant reserved and not answered yet.
     deps.assignments.seed({ ...must(await record('B')), state: 'granted', eventId: undefined });
     deps.assets.seed({ ...must(await deps.assets.get(account.id, ADAM, 'STDQ')), pendingCount: 1 });
     const listed = vi.spyOn(deps.assignments, 'listByAsset');
-    const granting = await syncAccount(deps, account, { full: false, actor });
+    const granting = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(granting.assignments).toMatchObject({ goneAtApple: 0, reread: [] });
     expect(listed).not.toHaveBeenCalled();
     expect(byAsset()).toEqual([]);
@@ -401,7 +408,7 @@ describe('syncAccount: drift between full passes', () => {
         });
       return { items: deps.vpp.assignments, versionId: 'v', consistent: true, pages: 1, meta: {} };
     });
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(report.assignments).toMatchObject({ goneAtApple: 0, reread: [asset] });
     expect(await record('B')).toMatchObject({ state: 'pending-revoke', eventId: 'e' });
   });
@@ -409,7 +416,7 @@ describe('syncAccount: drift between full passes', () => {
   it('counts the holders of an asset it never counted, reading Apple only if they differ', async () => {
     deps.assets.seed({ ...must(await deps.assets.get(account.id, ADAM, 'STDQ')), holderCount: undefined });
     deps.vpp.assets = [appleAsset({ assignedCount: 2, availableCount: 8 })];
-    const report = await syncAccount(deps, account, { full: false, actor });
+    const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
     expect(report.assignments.reread).toEqual([]);
     expect(byAsset()).toEqual([]);
     expect(await deps.assets.get(account.id, ADAM, 'STDQ')).toMatchObject({ holderCount: 2 });

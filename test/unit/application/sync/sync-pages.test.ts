@@ -50,7 +50,7 @@ it('writes each new user once on a first full sync, reading one batch of ours pe
     batches.push(ids.length);
     return getMany(accountId, ids);
   };
-  const report = await syncAccount(deps, account, { full: true, actor });
+  const report = await syncAccount(deps, account, { full: true, actor, jobId: deps.ids.newId() });
   expect(report.users).toEqual({ added: 35, updated: 0 });
   expect(counted.writes).toBe(35);
   expect(batches).toEqual([10, 10, 10, 5]);
@@ -58,19 +58,25 @@ it('writes each new user once on a first full sync, reading one batch of ours pe
 });
 
 it('writes no user when nothing changed, full or incremental', async () => {
-  await syncAccount(deps, account, { full: true, actor });
+  await syncAccount(deps, account, { full: true, actor, jobId: deps.ids.newId() });
   const counted = countUserWrites();
-  expect((await syncAccount(deps, account, { full: true, actor })).users).toEqual({ added: 0, updated: 0 });
+  expect((await syncAccount(deps, account, { full: true, actor, jobId: deps.ids.newId() })).users).toEqual({
+    added: 0,
+    updated: 0,
+  });
   deps.vpp.usersSince = [appleUser(3)] as never;
-  expect((await syncAccount(deps, account, { full: false, actor })).users).toEqual({ added: 0, updated: 0 });
+  expect((await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() })).users).toEqual({
+    added: 0,
+    updated: 0,
+  });
   expect(counted.writes).toBe(0);
 });
 
 it('writes only the users an incremental read returned that changed', async () => {
-  await syncAccount(deps, account, { full: true, actor });
+  await syncAccount(deps, account, { full: true, actor, jobId: deps.ids.newId() });
   const counted = countUserWrites();
   deps.vpp.usersSince = [appleUser(3, 'Retired'), appleUser(4), appleUser(99)] as never;
-  const report = await syncAccount(deps, account, { full: false, actor });
+  const report = await syncAccount(deps, account, { full: false, actor, jobId: deps.ids.newId() });
   expect(report.users).toEqual({ added: 1, updated: 1 });
   expect(counted.writes).toBe(2);
   expect((await deps.users.get(account.id, 'user-3'))?.appleStatus).toBe('Retired');
@@ -78,6 +84,6 @@ it('writes only the users an incremental read returned that changed', async () =
 
 it('keeps the active entry of a user when a retired one of theirs comes on a later page', async () => {
   deps.vpp.users = [...deps.vpp.users, appleUser(2, 'Retired')] as never;
-  await syncAccount(deps, account, { full: true, actor });
+  await syncAccount(deps, account, { full: true, actor, jobId: deps.ids.newId() });
   expect((await deps.users.get(account.id, 'user-2'))?.appleStatus).toBe('Associated');
 });
