@@ -6,6 +6,7 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { workerConcurrencySetting } from '../shared/config/config.ts';
 import { ENV } from '../shared/config/env-keys.ts';
 import { SCHEDULES, type ScheduleId } from '../shared/config/schedules.ts';
 
@@ -45,6 +46,10 @@ const FIXED_SETTINGS = {
   eventPollIntervalSeconds: {
     env: ENV.eventPollIntervalSeconds,
     description: 'Then poll at most this often (seconds)',
+  },
+  workerConcurrency: {
+    env: ENV.workerConcurrency,
+    description: 'How many batches of one queue its worker handles at once (2 to 1000)',
   },
   alarmEmail: { env: 'ALARM_EMAIL', description: 'Optional e-mail subscribed to the alarm topic' },
   logRetentionDays: { env: 'LOG_RETENTION_DAYS', description: 'Retention of function and access logs' },
@@ -102,6 +107,8 @@ export interface InfraConfig {
   readonly claims: JwtClaims;
   readonly eventFirstPollSeconds: number;
   readonly eventPollIntervalSeconds: number;
+  /** Each queue worker's event-source maximum concurrency (`WORKER_CONCURRENCY`). */
+  readonly workerConcurrency: number;
   readonly alarmEmail: string | undefined;
   readonly logRetentionDays: RetentionDays;
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
@@ -165,6 +172,7 @@ const SCHEMA = z
     jwtClaimRole: claim.optional(),
     eventFirstPollSeconds: seconds.default(300),
     eventPollIntervalSeconds: seconds.default(30),
+    workerConcurrency: workerConcurrencySetting,
     alarmEmail: email.optional(),
     logRetentionDays: z.coerce
       .number()
@@ -280,6 +288,7 @@ export function loadInfraConfig(
     },
     eventFirstPollSeconds: c.eventFirstPollSeconds,
     eventPollIntervalSeconds: c.eventPollIntervalSeconds,
+    workerConcurrency: c.workerConcurrency,
     alarmEmail: c.alarmEmail,
     logRetentionDays: c.logRetentionDays as RetentionDays,
     apiThrottle: { rateLimit: c.apiThrottleRate, burstLimit: c.apiThrottleBurst },

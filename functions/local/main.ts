@@ -5,6 +5,7 @@
  * simulator starts and no demo token is written; `PUBLIC_BASE_URL` is where that Apple reaches the API.
  * `LOCAL_OIDC_ISSUER` and `LOCAL_OIDC_CLIENT_ID` (with `LOCAL_OIDC_SCOPES`) make the console sign in at
  * that OpenID provider, whose ID tokens the API then accepts besides `npm run token`'s.
+ * `WORKER_CONCURRENCY` is how many batches of one queue its worker handles at once (default 4 here).
  */
 import { resolve } from 'node:path';
 
@@ -41,6 +42,7 @@ const runtime = await startLocalRuntime({
   ...(process.env.EVENT_POLL_INTERVAL_SECONDS
     ? { eventPollIntervalSeconds: Number(process.env.EVENT_POLL_INTERVAL_SECONDS) }
     : {}),
+  ...(process.env.WORKER_CONCURRENCY ? { workerConcurrency: Number(process.env.WORKER_CONCURRENCY) } : {}),
   ...(process.env.SIM_EVENT_DELAY_MS
     ? { simulator: { eventDelayMs: Number(process.env.SIM_EVENT_DELAY_MS) } }
     : {}),

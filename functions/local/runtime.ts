@@ -15,6 +15,7 @@ import { appleCanNotify } from '../../shared/application/accounts/claim-location
 import type { AwsClients } from '../../shared/composition/aws.ts';
 import type { Deps } from '../../shared/composition/deps.ts';
 import { buildLocalDeps, localEnvironment } from '../../shared/composition/local.ts';
+import { loadConfig } from '../../shared/config/config.ts';
 import { FUNCTIONS, type FunctionDefinition } from '../../shared/config/functions.ts';
 import { QUEUES, type QueueId } from '../../shared/config/queues.ts';
 import { SCHEDULES } from '../../shared/config/schedules.ts';
@@ -35,6 +36,9 @@ import { renderOutbox } from './outbox-page.ts';
 import { type Poller, startPoller } from './queue-poller.ts';
 import { type Scheduler, scheduledEvent, startScheduler } from './scheduler.ts';
 import { ensureTables } from './tables.ts';
+
+/** Batches of one queue its worker handles at once in local mode unless told (AWS: 20): modest on a laptop. */
+export const LOCAL_WORKER_CONCURRENCY = 4;
 
 /** The secret, below the service's prefix, that list cursors are sealed with. */
 const CURSOR_KEY = 'service/cursor-key';
@@ -60,6 +64,11 @@ export interface LocalRuntimeOptions {
   readonly visibilityTimeoutSeconds?: number;
   readonly eventFirstPollSeconds?: number;
   readonly eventPollIntervalSeconds?: number;
+  /**
+   * How many batches of one queue its worker handles at once (`WORKER_CONCURRENCY`, 2 to 1000; AWS: the
+   * event source's maximum concurrency). Default `LOCAL_WORKER_CONCURRENCY`.
+   */
+  readonly workerConcurrency?: number;
   /** The debounce of reconciliations after changes (AWS: 60 s). */
   readonly reconcileDebounceSeconds?: number;
   /** How long a removed account's purge waits before it looks again (AWS: 900 s). */
@@ -196,7 +205,10 @@ export async function startLocalRuntime(
       allowHttpNotifications: 'true',
       reconcileDebounceSeconds: String(options.reconcileDebounceSeconds ?? 10),
       purgeRecheckSeconds: String(options.purgeRecheckSeconds ?? 60),
+      workerConcurrency: String(options.workerConcurrency ?? LOCAL_WORKER_CONCURRENCY),
     });
+    // As a Lambda reads its configuration: a wrong value stops the start, naming WORKER_CONCURRENCY.
+    const { workerConcurrency } = loadConfig(env, ['workerConcurrency']);
     const { deps, clients } = buildLocalDeps(
       env,
       { dynamodb: dynamoEndpoint, sqs: sqs.endpoint, ses: ses.endpoint, secretsManager: secrets.endpoint },
@@ -242,7 +254,7 @@ export async function startLocalRuntime(
           queueUrl: queue.url,
           queueArn: queue.arn,
           batchSize: definition?.batchSize ?? 10,
-          concurrency: Math.min(2, fn.trigger.maxConcurrency),
+          concurrency: workerConcurrency,
           functionName: fn.id,
           visibilitySeconds: options.visibilityTimeoutSeconds ?? definition?.visibilityTimeoutSeconds ?? 30,
           timeoutSeconds: fn.timeoutSeconds,

@@ -29,7 +29,10 @@ export const METRICS_NAMESPACE = 'VppManager';
  * Variables every function gets. The others come from the binding helpers: each table's and queue's
  * `envKey` of the manifests, and `BINDING_ENV_KEYS` (a test checks that together they cover ENV).
  */
-export const COMMON_ENV_KEYS = [...SETTINGS_ENV_KEYS] as const satisfies readonly EnvKey[];
+export const COMMON_ENV_KEYS = [
+  ...SETTINGS_ENV_KEYS,
+  'workerConcurrency',
+] as const satisfies readonly EnvKey[];
 export type CommonEnvKey = (typeof COMMON_ENV_KEYS)[number];
 
 /** Set by `bindSecrets`, `bindCursorKey` and `bindEmail`. */

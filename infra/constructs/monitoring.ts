@@ -97,7 +97,7 @@ export class Monitoring extends Construct {
         `${name}ThrottlesAlarm`,
         `throttles-${fn.definition.id}`,
         fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
-        `The ${fn.definition.id} function was throttled: check the account's concurrency and the queue's maxConcurrency.`,
+        `The ${fn.definition.id} function was throttled: check the account's concurrency (each queue worker runs up to WORKER_CONCURRENCY at once).`,
       );
     }
     this.#alarm(

@@ -1,7 +1,8 @@
 /**
  * Connects a worker function to its queue: partial batch failures on (the handler reports the failed
- * message ids, the rest are deleted), the batch size of shared/config/queues.ts and the maximum
- * concurrency of the function's trigger. The queue's DLQ (stateful stack) catches what keeps failing.
+ * message ids, the rest are deleted), the batch size of shared/config/queues.ts and the deployment's
+ * `workerConcurrency` as the maximum concurrency. The queue's DLQ (stateful stack) catches what keeps
+ * failing.
  */
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';

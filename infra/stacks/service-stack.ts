@@ -145,7 +145,7 @@ export class ServiceStack extends Stack {
         return; // routes are added from the route contracts
       case 'queue': {
         const queue = stateful.queues[trigger.queue];
-        new QueueWorker(this, `${name}Worker`, { fn, queue, maxConcurrency: trigger.maxConcurrency });
+        new QueueWorker(this, `${name}Worker`, { fn, queue, maxConcurrency: config.workerConcurrency });
         return;
       }
       case 'schedule': {
@@ -250,5 +250,6 @@ export function commonEnvironment(config: InfraConfig, publicBaseUrl: string): R
     allowHttpNotifications: 'false',
     reconcileDebounceSeconds: '60',
     purgeRecheckSeconds: '900',
+    workerConcurrency: String(config.workerConcurrency),
   };
 }

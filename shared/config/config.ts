@@ -8,6 +8,13 @@ import { ENV, type EnvKey } from './env-keys.ts';
 const url = z.url({ protocol: /^https?$/ });
 const seconds = z.coerce.number().int().nonnegative();
 
+/**
+ * How many batches of one queue its worker handles at once (`WORKER_CONCURRENCY`; Lambda: the SQS event
+ * source's maximum concurrency, which takes 2 to 1000). Apple's rate is kept per token by the shared
+ * rate slots, not by this. infra/config.ts reads the deployed value with the same rule.
+ */
+export const workerConcurrencySetting = z.coerce.number().int().min(2).max(1000).default(20);
+
 const SCHEMA = {
   stage: z.string().min(1).default('dev'),
   tableCore: z.string().min(1),
@@ -36,6 +43,7 @@ const SCHEMA = {
   reconcileDebounceSeconds: z.coerce.number().int().min(0).max(900).default(60),
   /** A removed account's purge looks again this long after it (a function that read the account before may still write). */
   purgeRecheckSeconds: z.coerce.number().int().min(0).max(900).default(900),
+  workerConcurrency: workerConcurrencySetting,
   allowHttpNotifications: z
     .enum(['true', 'false'])
     .default('false')

@@ -29,6 +29,7 @@ export const ENV = {
   allowHttpNotifications: 'ALLOW_HTTP_NOTIFICATIONS',
   reconcileDebounceSeconds: 'RECONCILE_DEBOUNCE_SECONDS',
   purgeRecheckSeconds: 'PURGE_RECHECK_SECONDS',
+  workerConcurrency: 'WORKER_CONCURRENCY',
 } as const;
 
 export type EnvKey = keyof typeof ENV;

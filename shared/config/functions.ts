@@ -10,7 +10,7 @@ import type { TableId } from './tables.ts';
 
 export type Trigger =
   | { readonly kind: 'http'; readonly routes: readonly string[] }
-  | { readonly kind: 'queue'; readonly queue: QueueId; readonly maxConcurrency: number }
+  | { readonly kind: 'queue'; readonly queue: QueueId }
   | { readonly kind: 'schedule'; readonly schedule: ScheduleId };
 
 export interface FunctionAccess {
@@ -37,7 +37,11 @@ export interface FunctionDefinition {
   readonly timeoutSeconds: number;
   readonly trigger: Trigger;
   readonly access: FunctionAccess;
-  /** Reserved concurrency: how many instances may run at once (a queue worker's cap is its `maxConcurrency`). */
+  /**
+   * Reserved concurrency: how many instances may run at once. Not for Apple's rate: every caller of
+   * Apple takes each request's slot from the token's shared rate slot (SPEC §5.4), so none is capped for
+   * it; a queue worker's instances are bounded by `WORKER_CONCURRENCY` (its event source's maximum).
+   */
   readonly reservedConcurrency?: number;
 }
 
@@ -52,7 +56,7 @@ const licenseWorker = (
   description,
   memoryMb: 512,
   timeoutSeconds: 150,
-  trigger: { kind: 'queue', queue, maxConcurrency: 2 },
+  trigger: { kind: 'queue', queue },
   access: {
     tables: { core: 'write', assets: 'write', assignments: 'write', idempotency: 'write' },
     secrets: 'read',
@@ -128,7 +132,6 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       sendsTo: ['jobs'],
       callsApple: true,
     },
-    { reservedConcurrency: 2 },
   ),
   apiFunction(
     'api-assets',
@@ -168,7 +171,6 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     timeoutSeconds: 300,
     trigger: { kind: 'schedule', schedule: 'token-health' },
-    reservedConcurrency: 1,
     access: { tables: { core: 'write' }, secrets: 'read', email: true, callsApple: true },
   },
   {
@@ -186,7 +188,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'Long jobs: syncs, invitations, retirements, reconciliations, account purges',
     memoryMb: 1024,
     timeoutSeconds: 750,
-    trigger: { kind: 'queue', queue: 'jobs', maxConcurrency: 2 },
+    trigger: { kind: 'queue', queue: 'jobs' },
     access: {
       ...APPLE_RECORDS_WORKER,
       sendsTo: ['grants', 'revocations', 'events', 'jobs'],
@@ -198,7 +200,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: "Applies Apple's notifications",
     memoryMb: 512,
     timeoutSeconds: 100,
-    trigger: { kind: 'queue', queue: 'notifications', maxConcurrency: 2 },
+    trigger: { kind: 'queue', queue: 'notifications' },
     access: {
       ...APPLE_RECORDS_WORKER,
       sendsTo: ['jobs'],
@@ -215,7 +217,6 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       callsApple: true,
       sendsTo: ['jobs'],
     },
-    { reservedConcurrency: 2 },
   ),
   apiFunction(
     'api-devices',
@@ -235,7 +236,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'Follows Apple events whose notification is late',
     memoryMb: 512,
     timeoutSeconds: 100,
-    trigger: { kind: 'queue', queue: 'events', maxConcurrency: 2 },
+    trigger: { kind: 'queue', queue: 'events' },
     access: {
       ...APPLE_RECORDS_WORKER,
       sendsTo: ['events', 'jobs'],
@@ -248,7 +249,6 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 256,
     timeoutSeconds: 10,
     trigger: { kind: 'http', routes: ['openInvitation', 'acceptInvitation'] },
-    reservedConcurrency: 2,
     access: { tables: { core: 'write', users: 'read' }, callsApple: true },
   },
   {

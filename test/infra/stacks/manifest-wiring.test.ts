@@ -57,6 +57,18 @@ describe('manifest wiring (every trigger and access kind)', () => {
     built.serviceTemplate.resourceCountIs('AWS::Lambda::Function', FIXTURE_FUNCTIONS.length + 1);
   });
 
+  it("sets a function's reserved concurrency only when the manifest gives one", () => {
+    for (const fn of FIXTURE_FUNCTIONS) {
+      const [, resource] = resourceByPrefix(
+        built.serviceTemplate,
+        'AWS::Lambda::Function',
+        pascalCase(fn.id),
+      );
+      expect(resource.Properties.ReservedConcurrentExecutions, fn.id).toBe(fn.reservedConcurrency);
+    }
+    expect(FIXTURE_FUNCTIONS.some((f) => f.reservedConcurrency === 3)).toBe(true);
+  });
+
   describe('queue workers', () => {
     const workers = FIXTURE_FUNCTIONS.filter((f) => f.trigger.kind === 'queue');
 
@@ -66,31 +78,62 @@ describe('manifest wiring (every trigger and access kind)', () => {
       );
     });
 
+    /** The event source mapping of `worker` in `template`. */
+    const mappingOf = (template: Template, worker: FunctionDefinition) => {
+      const [fnLogicalId] = resourceByPrefix(template, 'AWS::Lambda::Function', pascalCase(worker.id));
+      return Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).find(
+        (m) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: fnLogicalId }),
+      );
+    };
+
     it.each(workers.map((w) => [w.id, w] as const))(
-      '%s: partial batch failures, batch size and max concurrency',
+      '%s: partial batch failures, batch size and WORKER_CONCURRENCY (default 20) as max concurrency',
       (_id, worker) => {
         // Prepare
         if (worker.trigger.kind !== 'queue') throw new Error('not a worker');
-        const { queue: queueId, maxConcurrency } = worker.trigger;
+        const { queue: queueId } = worker.trigger;
         const queue = QUEUES.find((q) => q.id === queueId);
-        const [fnLogicalId] = resourceByPrefix(
-          built.serviceTemplate,
-          'AWS::Lambda::Function',
-          pascalCase(worker.id),
-        );
-        const mapping = Object.values(
-          resourcesOf(built.serviceTemplate, 'AWS::Lambda::EventSourceMapping'),
-        ).find((m) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: fnLogicalId }));
+
+        // Act
+        const mapping = mappingOf(built.serviceTemplate, worker);
 
         // Assess
+        expect(built.config.workerConcurrency).toBe(20);
         expect(mapping?.Properties).toMatchObject({
           FunctionResponseTypes: ['ReportBatchItemFailures'],
           BatchSize: queue?.batchSize,
-          ScalingConfig: { MaximumConcurrency: maxConcurrency },
+          ScalingConfig: { MaximumConcurrency: 20 },
         });
         expect(JSON.stringify(mapping?.Properties.EventSourceArn)).toContain(`${pascalCase(queueId)}Queue`);
       },
     );
+
+    it('gives every worker the configured workerConcurrency, and every function WORKER_CONCURRENCY', () => {
+      // Act
+      const configured = synthesise({
+        functions: FIXTURE_FUNCTIONS,
+        routes: FIXTURE_ROUTES,
+        context: { workerConcurrency: '37' },
+        nag: false,
+      });
+
+      // Assess
+      for (const worker of workers)
+        expect(mappingOf(configured.serviceTemplate, worker)?.Properties.ScalingConfig, worker.id).toEqual({
+          MaximumConcurrency: 37,
+        });
+      for (const fn of FIXTURE_FUNCTIONS) {
+        const [, resource] = resourceByPrefix(
+          configured.serviceTemplate,
+          'AWS::Lambda::Function',
+          pascalCase(fn.id),
+        );
+        expect(
+          (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+          fn.id,
+        ).toMatchObject({ [ENV.workerConcurrency]: '37' });
+      }
+    });
 
     it('refuses a worker whose timeout does not fit its queue', () => {
       const [queue] = QUEUES;
@@ -101,7 +144,7 @@ describe('manifest wiring (every trigger and access kind)', () => {
         description: 'x',
         memoryMb: 128,
         timeoutSeconds: workerTimeoutSeconds(queue) + 1,
-        trigger: { kind: 'queue', queue: queue.id, maxConcurrency: 2 },
+        trigger: { kind: 'queue', queue: queue.id },
         access: {},
       };
       expect(() => buildApp({ functions: [tooSlow], routes: [], nag: false })).toThrow(

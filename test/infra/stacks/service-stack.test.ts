@@ -52,6 +52,22 @@ describe('ServiceStack', () => {
       }
     });
 
+    it('caps no function for Apple’s rate: no reserved concurrency, and every function is told WORKER_CONCURRENCY', () => {
+      // Apple's rate is kept per token by the shared rate slots, so the callers of Apple need no known
+      // number; the queue workers are bounded by their event source (WORKER_CONCURRENCY, default 20).
+      expect(FUNCTIONS.filter((f) => f.access.callsApple).length).toBeGreaterThan(0);
+      for (const definition of FUNCTIONS.filter((f) => f.access.callsApple))
+        expect(
+          functionResource(definition.id).Properties.ReservedConcurrentExecutions,
+          definition.id,
+        ).toBeUndefined();
+      for (const definition of FUNCTIONS)
+        expect(
+          (functionResource(definition.id).Properties.Environment as { Variables: Env }).Variables,
+          definition.id,
+        ).toMatchObject({ [ENV.workerConcurrency]: '20' });
+    });
+
     it.each(FUNCTIONS.map((f) => [f.id, f] as const))(
       '%s: its own log group with the configured retention',
       (_id, definition) => {

@@ -52,13 +52,13 @@ export const FIXTURE_FUNCTIONS: readonly FunctionDefinition[] = [
     },
   },
   ...QUEUES.map(
-    (queue, n): FunctionDefinition => ({
+    (queue): FunctionDefinition => ({
       id: `fixture-worker-${queue.id}`,
       entry: ENTRY,
       description: `Worker of the ${queue.id} queue`,
       memoryMb: 512,
       timeoutSeconds: workerTimeoutSeconds(queue),
-      trigger: { kind: 'queue', queue: queue.id, maxConcurrency: 2 + n },
+      trigger: { kind: 'queue', queue: queue.id },
       access: {
         tables: { assignments: 'write', assets: 'read' },
         sendsTo: ['events'],
