@@ -28,6 +28,14 @@ describe('loadInfraConfig', () => {
     for (const schedule of SCHEDULES) expect(config.schedules[schedule.id]).toBe(schedule.defaultExpression);
     expect(config.eventFirstPollSeconds).toBe(300);
     expect(config.eventPollIntervalSeconds).toBe(30);
+    expect(config.workerConcurrency).toBe(20);
+  });
+
+  it('reads workerConcurrency from context or WORKER_CONCURRENCY', () => {
+    expect(loadInfraConfig(none, { WORKER_CONCURRENCY: '50' }).workerConcurrency).toBe(50);
+    expect(
+      loadInfraConfig(fromContext({ workerConcurrency: 3 }), { WORKER_CONCURRENCY: '50' }).workerConcurrency,
+    ).toBe(3);
   });
 
   it('reads the environment, and context wins over it', () => {
@@ -178,6 +186,14 @@ describe('loadInfraConfig', () => {
     it('poll intervals and retention out of range', () => {
       rejects({ eventPollIntervalSeconds: '0' }, /eventPollIntervalSeconds/);
       rejects({ logRetentionDays: '31' }, /logRetentionDays .*must be one of/);
+    });
+
+    it('a worker concurrency SQS event sources do not take (2 to 1000, whole)', () => {
+      for (const value of ['1', '1001', '2.5', 'many'])
+        rejects(
+          { workerConcurrency: value },
+          /workerConcurrency \(context "workerConcurrency" or env WORKER_CONCURRENCY\)/,
+        );
     });
 
     it('every problem at once', () => {
