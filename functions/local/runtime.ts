@@ -69,6 +69,8 @@ export interface LocalRuntimeOptions {
    * event source's maximum concurrency). Default `LOCAL_WORKER_CONCURRENCY`.
    */
   readonly workerConcurrency?: number;
+  /** A queue worker's time limit by function id (AWS: the manifest's `timeoutSeconds`); tests shorten it. */
+  readonly functionTimeoutSeconds?: Partial<Record<string, number>>;
   /** The debounce of reconciliations after changes (AWS: 60 s). */
   readonly reconcileDebounceSeconds?: number;
   /** How long a removed account's purge waits before it looks again (AWS: 900 s). */
@@ -257,7 +259,7 @@ export async function startLocalRuntime(
           concurrency: workerConcurrency,
           functionName: fn.id,
           visibilitySeconds: options.visibilityTimeoutSeconds ?? definition?.visibilityTimeoutSeconds ?? 30,
-          timeoutSeconds: fn.timeoutSeconds,
+          timeoutSeconds: options.functionTimeoutSeconds?.[fn.id] ?? fn.timeoutSeconds,
           load: () => load(fn) as never,
           // The runtime's own lines pass the logger's redaction too: a worker's error may quote a token.
           onError: (error) => log(redact(`worker ${fn.id} failed: ${(error as Error).message}`)),

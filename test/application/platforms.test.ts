@@ -18,7 +18,11 @@ const holder = async (adamId: string, serial: string) =>
   (await rt.deps.assignments.get(accountId, adamId, 'STDQ', 'device', serial))?.state;
 
 beforeAll(async () => {
-  rt = await startTestRuntime({ simulator: { seed: 'demo', eventDelayMs: 20 } });
+  // The plan is read before the reconciliation a new deployment schedules (it runs on request here).
+  rt = await startTestRuntime({
+    simulator: { seed: 'demo', eventDelayMs: 20 },
+    reconcileDebounceSeconds: 600,
+  });
   const seeded = rt.simulator.seed({
     organizations: [
       {
