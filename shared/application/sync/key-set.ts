@@ -6,15 +6,10 @@
  *   45 MB for a `Set<bigint>` of the same hashes; building either costs about the same (the hashing).
  * - A collision (about n²/2⁶⁵: 3·10⁻⁸ at 1.2 million keys) can only make a key Apple dropped look
  *   present, so a removal is found one full pass later; nothing is ever marked gone wrongly.
- * - It survives a continuation in the sync's checkpoint when small (`toBytes`, at most
- *   `CHECKPOINT_KEYS` keys: 256 KB, within a DynamoDB item); past that a continuation rebuilds it from
- *   Apple's pages before its checkpoint (reads only, no writes) rather than writing a pass mark per
- *   record, which would cost a write for every unchanged record.
+ * - A sync that continues in a new invocation rebuilds it from its checkpoints, each of which carries
+ *   the hashes of its page (`addHashes`).
  */
 import { createHash } from 'node:crypto';
-
-/** The most keys a checkpoint carries (8 bytes each: 256 KB). */
-export const CHECKPOINT_KEYS = 32_768;
 
 /** A key's 64-bit hash: the first 8 bytes of its SHA-256. */
 export const keyHash = (key: string): bigint => createHash('sha256').update(key).digest().readBigUInt64BE(0);
@@ -38,12 +33,6 @@ export class KeySet {
     return new KeySet(hashes.subarray(0, kept));
   }
 
-  /** A set saved with `toBytes`. */
-  static fromBytes(bytes: Uint8Array): KeySet {
-    const copy = new Uint8Array(bytes);
-    return KeySet.of(new BigUint64Array(copy.buffer, 0, Math.floor(copy.byteLength / 8)));
-  }
-
   get size(): number {
     return this.#hashes.length;
   }
@@ -64,29 +53,12 @@ export class KeySet {
     }
     return false;
   }
-
-  /** The hashes as bytes (a checkpoint's attribute); `fromBytes` reads them back. */
-  toBytes(): Uint8Array {
-    return new Uint8Array(this.#hashes.slice().buffer);
-  }
-
-  /** Whether the set is small enough to travel in a checkpoint. */
-  get fitsCheckpoint(): boolean {
-    return this.size <= CHECKPOINT_KEYS;
-  }
 }
 
 /** Collects key hashes page by page (growing by doubling), then seals them into a `KeySet`. */
 export class KeySetBuilder {
   #hashes = new BigUint64Array(1024);
   #length = 0;
-
-  /** Starts from a set saved in a checkpoint. */
-  static from(saved: KeySet | undefined): KeySetBuilder {
-    const builder = new KeySetBuilder();
-    if (saved) builder.addHashes(new BigUint64Array(saved.toBytes().buffer));
-    return builder;
-  }
 
   add(key: string): void {
     this.#push(keyHash(key));
