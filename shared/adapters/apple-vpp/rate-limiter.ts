@@ -3,7 +3,10 @@
  * a "next free slot" limiter (GCRA without burst). Each request takes the token's next slot from a
  * shared `RateSlotStore` by compare-and-swap and moves it on by one spacing, so requests of all
  * processes are spaced evenly and a single process may use the token's whole rate. A throttling
- * answer moves the slot past Apple's `Retry-After`, holding back every process.
+ * answer moves the slot past Apple's `Retry-After`, holding back every process. Within one process the
+ * moves of one token's slot go one at a time (their waits overlap): callers of one process never
+ * refuse each other's swap, so a busy token costs one conditional write per request, not a round of
+ * refused ones.
  */
 import type { Clock } from '../../application/ports/clock.ts';
 import type { RateSlotStore, SwapResult } from '../../application/ports/rate-slot-store.ts';
@@ -42,6 +45,8 @@ export class SharedRateLimiter {
   readonly #sleep: Sleep;
   /** Where this process last saw each token's slot (a hint: a stale one only costs a refused swap). */
   readonly #known = new Map<string, number | undefined>();
+  /** Each token's last move in this process: the next one starts when it ends. */
+  readonly #moving = new Map<string, Promise<unknown>>();
 
   constructor(store: RateSlotStore, clock: Clock, sleep: Sleep) {
     this.#store = store;
@@ -79,7 +84,29 @@ export class SharedRateLimiter {
    * Swaps in what `step` makes of the slot, starting from where this process last saw it (no read
    * when it is alone on the token) and again from where a refused swap says it is now.
    */
-  async #move(
+  #move(
+    tokenKey: string,
+    step: (now: number, stored: number | undefined) => { next: number; taken: number } | undefined,
+  ): Promise<number> {
+    const before = this.#moving.get(tokenKey) ?? Promise.resolve();
+    const moved = before.then(
+      () => this.#swapIn(tokenKey, step),
+      () => this.#swapIn(tokenKey, step),
+    );
+    this.#moving.set(tokenKey, moved);
+    // The chain is forgotten once it is idle, so a token nobody calls keeps nothing here.
+    void moved.then(
+      () => this.#forget(tokenKey, moved),
+      () => this.#forget(tokenKey, moved),
+    );
+    return moved;
+  }
+
+  #forget(tokenKey: string, moved: Promise<unknown>): void {
+    if (this.#moving.get(tokenKey) === moved) this.#moving.delete(tokenKey);
+  }
+
+  async #swapIn(
     tokenKey: string,
     step: (now: number, stored: number | undefined) => { next: number; taken: number } | undefined,
   ): Promise<number> {

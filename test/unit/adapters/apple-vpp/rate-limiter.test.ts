@@ -66,6 +66,25 @@ describe('SharedRateLimiter', () => {
     expect((alone.arrivals.at(-1) ?? 0) - START).toBeCloseTo(26 * slotSpacing(15), 1);
   });
 
+  it("takes one process's concurrent requests of a token one swap each, none refused by another's", async () => {
+    const inner = new InMemoryRateSlots();
+    let swaps = 0;
+    let refused = 0;
+    const counting: RateSlotStore = {
+      read: (key) => inner.read(key),
+      async swap(key, expected, next) {
+        swaps++;
+        const result = await inner.swap(key, expected, next);
+        if (!result.swapped) refused++;
+        return result;
+      },
+    };
+    const p = process(counting);
+    await Promise.all(Array.from({ length: 20 }, () => p.request('token-a', 15)));
+    expect({ swaps, refused }).toEqual({ swaps: 20, refused: 0 });
+    expect(new Set(p.arrivals).size).toBe(20);
+  });
+
   it('takes the slot again when another process moved it between the read and the swap', async () => {
     const inner = new InMemoryRateSlots();
     let conflicts = 1;
