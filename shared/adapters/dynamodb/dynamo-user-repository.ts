@@ -14,7 +14,10 @@ import { type VppUser, VppUserSchema } from '../../domain/vpp-user.ts';
 import { batchGet, queryAll } from './batch.ts';
 import { isConditionFailed, isTransactionCancelled } from './errors.ts';
 import { accountPartition, keys, sortPrefix } from './keys.ts';
-import { DynamoTable } from './table.ts';
+import { DynamoTable, type TransactItem } from './table.ts';
+
+/** DynamoDB's most items in one transaction. */
+const TRANSACTION_ITEMS = 100;
 
 export class DynamoUserRepository extends DynamoTable implements UserRepository {
   async listByAccount(accountId: string): Promise<VppUser[]> {
@@ -118,45 +121,70 @@ export class DynamoUserRepository extends DynamoTable implements UserRepository 
    * condition that it is still as read, else it reads it again and retries. A failure of an `extra`
    * item's own condition is thrown.
    */
+  /** Writes one user, moving the account's count in the same transaction (see `#putCountedGroup`). */
   async #putCounted(
     base: VppUser | undefined,
     after: VppUser,
-    extra: readonly NonNullable<
-      ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
-    >[number][],
+    extra: readonly TransactItem[],
   ): Promise<void> {
-    let read = base;
+    await this.#putCountedGroup(after.accountId, [{ base, after, extra }]);
+  }
+
+  /**
+   * Writes users of one account in one transaction with one move of the account's count (their
+   * changes added up), each on the condition that it is as read (`base`: its status, or absent). A
+   * user someone changed meanwhile is read again and the group written again.
+   */
+  async #putCountedGroup(
+    accountId: string,
+    group: readonly { base: VppUser | undefined; after: VppUser; extra: readonly TransactItem[] }[],
+  ): Promise<void> {
+    const reads = group.map((g) => g.base);
     for (let round = 0; round < 20; round++) {
-      const put = {
-        TableName: this.table,
-        Item: { ...keys.user(after.accountId, after.id), ...after },
-        ...(read
-          ? {
-              ConditionExpression: '#status = :status',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':status': read.status },
-            }
-          : { ConditionExpression: 'attribute_not_exists(pk)' }),
-      };
-      const counted = this.#countChange(after.accountId, userCountChange(read, after));
+      const items: TransactItem[] = [];
+      /** Where each user's Put is in the transaction. */
+      const at: number[] = [];
+      let change = 0;
+      group.forEach(({ after, extra }, i) => {
+        const read = reads[i];
+        at.push(items.length);
+        items.push({
+          Put: {
+            TableName: this.table,
+            Item: { ...keys.user(after.accountId, after.id), ...after },
+            ...(read
+              ? {
+                  ConditionExpression: '#status = :status',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':status': read.status },
+                }
+              : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          },
+        });
+        items.push(...extra);
+        change += userCountChange(read, after);
+      });
+      items.push(...this.#countChange(accountId, change));
       try {
-        if (counted.length === 0 && extra.length === 0) await this.db.send(new PutCommand(put));
-        else
-          await this.db.send(
-            new TransactWriteCommand({ TransactItems: [{ Put: put }, ...extra, ...counted] }),
-          );
+        const [only] = items;
+        if (items.length === 1 && only?.Put) await this.db.send(new PutCommand(only.Put));
+        else await this.db.send(new TransactWriteCommand({ TransactItems: items }));
         return;
       } catch (error) {
-        const userChanged =
-          isConditionFailed(error) ||
-          (isTransactionCancelled(error) &&
-            (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code ===
-              'ConditionalCheckFailed');
-        if (!userChanged) throw error;
-        read = await this.get(after.accountId, after.id);
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+        const changed = isConditionFailed(error)
+          ? [0]
+          : isTransactionCancelled(error)
+            ? at.flatMap((position, i) => (reasons?.[position]?.Code === 'ConditionalCheckFailed' ? [i] : []))
+            : [];
+        if (changed.length === 0) throw error;
+        for (const i of changed) {
+          const after = group[i]?.after as VppUser;
+          reads[i] = await this.get(after.accountId, after.id);
+        }
       }
     }
-    throw new Error('The user kept changing while it was written; try again.');
+    throw new Error('The users kept changing while they were written; try again.');
   }
 
   async saveFromApple(users: readonly VppUser[]): Promise<void> {
@@ -188,14 +216,10 @@ export class DynamoUserRepository extends DynamoTable implements UserRepository 
       ))
         stored.set(`${accountId}|${found.id}`, found);
     const writes = users.map((user) => ({
-      user,
-      claim: user.email !== undefined && claims(user),
-    }));
-    await mapLimit(writes, 10, ({ user, claim }) =>
-      this.#putCounted(
-        stored.get(`${user.accountId}|${user.id}`),
-        VppUserSchema.parse({ ...user, version: user.version + 1 }),
-        claim && user.email
+      base: stored.get(`${user.accountId}|${user.id}`),
+      after: VppUserSchema.parse({ ...user, version: user.version + 1 }),
+      extra:
+        user.email !== undefined && claims(user)
           ? [
               {
                 Put: {
@@ -205,8 +229,25 @@ export class DynamoUserRepository extends DynamoTable implements UserRepository 
               },
             ]
           : [],
-      ),
-    );
+    }));
+    // Groups of one account whose items (a user, its claim) and the count's move fit one transaction:
+    // a page of Apple's users costs one write per item, not a move of the count for each.
+    const groups: (typeof writes)[] = [];
+    for (const accountId of new Set(users.map((u) => u.accountId))) {
+      let group: typeof writes = [];
+      let items = 1;
+      for (const w of writes.filter((x) => x.after.accountId === accountId)) {
+        if (items + 1 + w.extra.length > TRANSACTION_ITEMS) {
+          groups.push(group);
+          group = [];
+          items = 1;
+        }
+        group.push(w);
+        items += 1 + w.extra.length;
+      }
+      if (group.length > 0) groups.push(group);
+    }
+    await mapLimit(groups, 4, (group) => this.#putCountedGroup(group[0]?.after.accountId ?? '', group));
   }
 
   async putMany(changes: readonly { before: VppUser; after: VppUser }[]): Promise<void> {

@@ -139,6 +139,30 @@ export function describeUserRepositoryContract(name: string, make: Make<UserRepo
       expect(await counted()).toBe(2);
     });
 
+    it('stores a large page found at Apple with every e-mail claimed and the count right, while others write', async () => {
+      // More users than one transaction holds; one of them is changed by another writer meanwhile.
+      const ours = user({ status: 'Invited' });
+      await repo.addMany([ours]);
+      const found = Array.from({ length: 130 }, (_, i) =>
+        user({
+          source: 'apple',
+          status: i % 10 === 0 ? 'Retired' : 'Associated',
+          email: `p${i}@example.test`,
+        }),
+      );
+      const read = (await repo.get(accountId, ours.id)) as VppUser;
+      await Promise.all([
+        repo.saveFromApple([...found, { ...read, status: 'Associated' }]),
+        repo.replace(read, { ...read, status: 'Retired' }),
+      ]);
+      expect(await repo.countNotRetired(accountId)).toBe(
+        countsOf([], await repo.listByAccount(accountId)).users,
+      );
+      for (const u of found.slice(0, 5))
+        expect(await repo.findByEmail(accountId, u.email as string)).toMatchObject({ id: u.id });
+      expect((await repo.listByAccount(accountId)).length).toBe(131);
+    });
+
     it('keeps the count right when many retire and bring back the same user at once', async () => {
       const ana = user({ status: 'Invited' });
       await repo.addMany([ana]);
