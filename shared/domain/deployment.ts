@@ -66,10 +66,52 @@ export function deviceInScope(device: Device, scope: Scope): boolean {
 }
 
 /**
- * The subjects that should hold the asset. A device of a platform the asset does not run on
+ * A device as a subject of a device deployment: undefined when it is out of the scope or outside the
+ * account's assignable networks. A device of a platform the asset does not run on
  * (`supportedPlatforms`, platform.ts) is in scope but marked `refused`: never granted, and a licence
  * it holds is not taken back for it.
  */
+export function deviceSubject(
+  deployment: Pick<Deployment, 'scope'>,
+  device: Device,
+  assignableNetworks: readonly string[],
+  supportedPlatforms: readonly string[] = [],
+): Subject | undefined {
+  if (!deviceInScope(device, deployment.scope)) return undefined;
+  if (assignableNetworks.length > 0 && !assignableNetworks.includes(device.networkId)) return undefined;
+  const refused = platformRefusal(supportedPlatforms, device.platform);
+  return {
+    type: 'device',
+    id: device.serialNumber,
+    since: device.createdAt,
+    ...(refused ? { refused } : {}),
+  };
+}
+
+/** Whether a user may hold a licence of a user deployment at all (before its scope is looked at). */
+export const userCanHold = (user: VppUser): boolean =>
+  user.status === 'Invited' || user.status === 'Associated';
+
+/**
+ * The users of a user deployment: those who may hold one and own an in-scope device (`owners`: the
+ * e-mails of the devices in `deviceInScope`) or carry one of the scope's tags.
+ */
+export function usersInScope(
+  deployment: Pick<Deployment, 'scope'>,
+  owners: ReadonlySet<string>,
+  users: readonly VppUser[],
+): Subject[] {
+  return users
+    .filter(userCanHold)
+    .filter(
+      (u) =>
+        (u.email !== undefined && owners.has(u.email)) ||
+        deployment.scope.tags.some((t) => u.tags.includes(t)),
+    )
+    .map((u) => ({ type: 'user' as const, id: u.id, since: u.createdAt }));
+}
+
+/** The subjects that should hold the asset (`deviceSubject`, `usersInScope`). */
 export function subjectsInScope(
   deployment: Pick<Deployment, 'method' | 'scope'>,
   devices: readonly Device[],
@@ -77,29 +119,15 @@ export function subjectsInScope(
   assignableNetworks: readonly string[],
   supportedPlatforms: readonly string[] = [],
 ): Subject[] {
-  const inScope = devices.filter((d) => deviceInScope(d, deployment.scope));
-  if (deployment.method === 'device') {
-    return inScope
-      .filter((d) => assignableNetworks.length === 0 || assignableNetworks.includes(d.networkId))
-      .map((d) => {
-        const refused = platformRefusal(supportedPlatforms, d.platform);
-        return {
-          type: 'device' as const,
-          id: d.serialNumber,
-          since: d.createdAt,
-          ...(refused ? { refused } : {}),
-        };
-      });
-  }
-  const owners = new Set(inScope.map((d) => d.ownerEmail).filter((e): e is string => e !== undefined));
-  return users
-    .filter((u) => u.status === 'Invited' || u.status === 'Associated')
-    .filter(
-      (u) =>
-        (u.email !== undefined && owners.has(u.email)) ||
-        deployment.scope.tags.some((t) => u.tags.includes(t)),
-    )
-    .map((u) => ({ type: 'user' as const, id: u.id, since: u.createdAt }));
+  if (deployment.method === 'device')
+    return devices.flatMap((d) => deviceSubject(deployment, d, assignableNetworks, supportedPlatforms) ?? []);
+  const owners = new Set(
+    devices
+      .filter((d) => deviceInScope(d, deployment.scope))
+      .map((d) => d.ownerEmail)
+      .filter((e): e is string => e !== undefined),
+  );
+  return usersInScope(deployment, owners, users);
 }
 
 /** Apple refusals that a later attempt can overcome at once: no licence left, maintenance, internal error. */
@@ -136,6 +164,131 @@ export interface ReconciliationPlan {
   readonly inScope: number;
 }
 
+/** What one subject of a deployment needs: the subject in scope (if it is) paired with its holding (if any). */
+export type SubjectDecision =
+  | { readonly kind: 'nothing' }
+  /** In scope and not holding: to grant, as far as licences last (`GrantSelection`). */
+  | { readonly kind: 'missing'; readonly subject: Subject }
+  | { readonly kind: 'skipped'; readonly subject: Subject; readonly code: string; readonly reason: string }
+  | {
+      readonly kind: 'retryLater';
+      readonly subject: Subject;
+      readonly retryAt: string;
+      readonly code: string;
+    }
+  /** A holder back in scope whose time out of it is recorded: to clear (a write). */
+  | { readonly kind: 'backInScope'; readonly holder: AssignmentRecord }
+  /**
+   * A holder the deployment granted, out of scope: to revoke now, or in its grace period. `leftScope`:
+   * it has just left, and the time it left is to be recorded (a write).
+   */
+  | {
+      readonly kind: 'revoke' | 'inGrace';
+      readonly subject: Subject;
+      readonly graceEndsAt: string;
+      readonly leftScope: AssignmentRecord | undefined;
+    };
+
+const NOTHING: SubjectDecision = { kind: 'nothing' };
+
+/**
+ * The decision for one subject: `inScope` is the subject if it is in the deployment's scope, `holder`
+ * its record of the asset if it has one (a record of another subject type than the deployment's
+ * method is not looked at). The one home of the per-subject rules of a reconciliation, for the plan
+ * made in memory (`planReconciliation`) and the one made page by page.
+ */
+export function classifySubject(
+  deployment: Pick<Deployment, 'method' | 'autoRevoke' | 'revokeGraceHours' | 'updatedAt'>,
+  inScope: Subject | undefined,
+  holder: AssignmentRecord | undefined,
+  now: Date,
+): SubjectDecision {
+  const h = holder?.subjectType === deployment.method ? holder : undefined;
+  if (inScope) {
+    if (inScope.refused && (!h || h.state === 'revoked' || h.state === 'failed'))
+      return { kind: 'skipped', subject: inScope, ...inScope.refused };
+    if (h?.state === 'failed') {
+      const retryAt = retryAfterFailure(h);
+      if (retryAt.getTime() <= now.getTime()) return { kind: 'missing', subject: inScope };
+      return {
+        kind: 'retryLater',
+        subject: inScope,
+        retryAt: retryAt.toISOString(),
+        code: h.error?.code ?? 'failed',
+      };
+    }
+    if (!h || h.state === 'revoked') return { kind: 'missing', subject: inScope };
+    if (h.state === 'granted' && h.outOfScopeSince) return { kind: 'backInScope', holder: h };
+    return NOTHING;
+  }
+  if (h?.state !== 'granted') return NOTHING;
+  // autoRevoke takes back only what the deployment granted, never a manual grant.
+  if (!deployment.autoRevoke || h.source !== 'deployment') return NOTHING;
+  const subject = { type: h.subjectType, id: h.subjectId, since: h.createdAt };
+  const graceMs = deployment.revokeGraceHours * 3_600_000;
+  if (!h.outOfScopeSince) {
+    const ends = new Date(now.getTime() + graceMs).toISOString();
+    return { kind: graceMs === 0 ? 'revoke' : 'inGrace', subject, graceEndsAt: ends, leftScope: h };
+  }
+  const since = Math.max(Date.parse(h.outOfScopeSince), Date.parse(deployment.updatedAt));
+  const ends = new Date(since + graceMs);
+  return {
+    kind: ends.getTime() <= now.getTime() ? 'revoke' : 'inGrace',
+    subject,
+    graceEndsAt: ends.toISOString(),
+    leftScope: undefined,
+  };
+}
+
+/**
+ * The subjects to grant: the first in the stable order as far as the free licences last (none unless
+ * the deployment has `autoAssign`); the rest is the shortage. Offered one at a time; unless
+ * `listShortage`, it keeps at most about twice the free licences (and at least a thousand) and counts
+ * the rest, so its memory is bounded by what is granted, not by how many are missing.
+ */
+export class GrantSelection {
+  readonly #room: number;
+  readonly #listShortage: boolean;
+  readonly #active: boolean;
+  #kept: Subject[] = [];
+  #beyond = 0;
+
+  constructor(
+    deployment: Pick<Deployment, 'autoAssign'>,
+    freeLicenses: number,
+    options: { listShortage?: boolean } = {},
+  ) {
+    this.#active = deployment.autoAssign;
+    this.#room = Math.max(0, freeLicenses);
+    this.#listShortage = options.listShortage ?? false;
+  }
+
+  offer(subject: Subject): void {
+    if (!this.#active) return;
+    this.#kept.push(subject);
+    if (!this.#listShortage && this.#kept.length >= Math.max(2 * this.#room, 1000)) this.#trim();
+  }
+
+  #trim(): void {
+    this.#kept.sort(stableOrder);
+    this.#beyond += this.#kept.length - Math.min(this.#kept.length, this.#room);
+    this.#kept.length = Math.min(this.#kept.length, this.#room);
+  }
+
+  /** The grants in the stable order, the shortage's count, and its subjects when listed (else none). */
+  result(): { grant: Subject[]; shortage: Subject[]; shortageCount: number } {
+    this.#kept.sort(stableOrder);
+    const room = Math.min(this.#kept.length, this.#room);
+    const shortage = this.#listShortage ? this.#kept.slice(room) : [];
+    return {
+      grant: this.#kept.slice(0, room),
+      shortage,
+      shortageCount: this.#beyond + this.#kept.length - room,
+    };
+  }
+}
+
+/** The plan of one deployment in memory, every subject listed (the plan view, the licence report). */
 export function planReconciliation(input: {
   deployment: Deployment;
   inScope: readonly Subject[];
@@ -151,63 +304,37 @@ export function planReconciliation(input: {
       .filter((h) => h.subjectType === deployment.method)
       .map((h) => [key(h.subjectType, h.subjectId), h]),
   );
-
-  const retryLater: ReconciliationPlan['retryLater'] = [];
-  const skipped: ReconciliationPlan['skipped'] = [];
-  const missing = [...wanted.values()].filter((s) => {
-    const h = held.get(key(s.type, s.id));
-    if (s.refused && (!h || h.state === 'revoked' || h.state === 'failed')) {
-      skipped.push({ subject: s, ...s.refused });
-      return false;
-    }
-    if (h?.state === 'failed') {
-      const retryAt = retryAfterFailure(h);
-      if (retryAt.getTime() <= now.getTime()) return true;
-      retryLater.push({ subject: s, retryAt: retryAt.toISOString(), code: h.error?.code ?? 'failed' });
-      return false;
-    }
-    return !h || h.state === 'revoked';
-  });
-  missing.sort(stableOrder);
-  const room = deployment.autoAssign ? Math.max(0, Math.min(missing.length, input.freeLicenses)) : 0;
-  const grant = missing.slice(0, room);
-  const shortage = deployment.autoAssign ? missing.slice(room) : [];
-
-  const revoke: ReconciliationPlan['revoke'] = [];
-  const inGrace: ReconciliationPlan['inGrace'] = [];
-  const leftScope: AssignmentRecord[] = [];
-  const backInScope: AssignmentRecord[] = [];
-  const graceMs = deployment.revokeGraceHours * 3_600_000;
-  for (const [k, holder] of held) {
-    if (holder.state !== 'granted') continue;
-    if (wanted.has(k)) {
-      if (holder.outOfScopeSince) backInScope.push(holder);
-      continue;
-    }
-    // autoRevoke takes back only what the deployment granted, never a manual grant.
-    if (!deployment.autoRevoke || holder.source !== 'deployment') continue;
-    const subject = { type: holder.subjectType, id: holder.subjectId, since: holder.createdAt };
-    if (!holder.outOfScopeSince) {
-      leftScope.push(holder);
-      if (graceMs === 0) revoke.push({ subject, graceEndsAt: now.toISOString() });
-      else inGrace.push({ subject, graceEndsAt: new Date(now.getTime() + graceMs).toISOString() });
-      continue;
-    }
-    const since = Math.max(Date.parse(holder.outOfScopeSince), Date.parse(deployment.updatedAt));
-    const ends = new Date(since + graceMs);
-    if (ends.getTime() <= now.getTime()) revoke.push({ subject, graceEndsAt: ends.toISOString() });
-    else inGrace.push({ subject, graceEndsAt: ends.toISOString() });
-  }
-  skipped.sort((a, b) => stableOrder(a.subject, b.subject));
-  return {
-    grant,
-    shortage,
-    revoke,
-    inGrace,
-    retryLater,
-    skipped,
-    leftScope,
-    backInScope,
-    inScope: wanted.size,
+  const grants = new GrantSelection(deployment, input.freeLicenses, { listShortage: true });
+  const plan = {
+    revoke: [] as ReconciliationPlan['revoke'],
+    inGrace: [] as ReconciliationPlan['inGrace'],
+    retryLater: [] as ReconciliationPlan['retryLater'],
+    skipped: [] as ReconciliationPlan['skipped'],
+    leftScope: [] as AssignmentRecord[],
+    backInScope: [] as AssignmentRecord[],
   };
+  const take = (d: SubjectDecision) => {
+    switch (d.kind) {
+      case 'nothing':
+        return;
+      case 'missing':
+        return grants.offer(d.subject);
+      case 'skipped':
+        return plan.skipped.push({ subject: d.subject, code: d.code, reason: d.reason });
+      case 'retryLater':
+        return plan.retryLater.push({ subject: d.subject, retryAt: d.retryAt, code: d.code });
+      case 'backInScope':
+        return plan.backInScope.push(d.holder);
+      case 'revoke':
+      case 'inGrace':
+        if (d.leftScope) plan.leftScope.push(d.leftScope);
+        return plan[d.kind].push({ subject: d.subject, graceEndsAt: d.graceEndsAt });
+    }
+  };
+  for (const [k, subject] of wanted) take(classifySubject(deployment, subject, held.get(k), now));
+  for (const [k, holder] of held)
+    if (!wanted.has(k)) take(classifySubject(deployment, undefined, holder, now));
+  plan.skipped.sort((a, b) => stableOrder(a.subject, b.subject));
+  const { grant, shortage } = grants.result();
+  return { grant, shortage, ...plan, inScope: wanted.size };
 }

@@ -1,4 +1,7 @@
 /** The bench's output: rows of figures, printed as one aligned table. */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 export interface BenchRow {
   readonly area: string;
   readonly measure: string;
@@ -42,6 +45,44 @@ export async function withPeakMemory<T>(
     const result = await work();
     peak = Math.max(peak, process.memoryUsage().rss);
     return { result, peakRssMb: peak / 1024 / 1024, ms: performance.now() - started };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** The V8 heap in use plus the ArrayBuffers outside it, in bytes. */
+const heapNow = (): number => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+
+/**
+ * Runs a full garbage collection (`global.gc` when node runs with `--expose-gc`, otherwise exposed
+ * here through V8's flags) and returns the heap left, in MB.
+ */
+export function collectGarbage(): number {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed) exposed();
+  else {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  }
+  return heapNow() / 1024 / 1024;
+}
+
+/** Samples the V8 heap (plus ArrayBuffers) every 20 ms while `work` runs; returns the peak seen, in MB. */
+export async function withPeakHeap<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; peakHeapMb: number; ms: number }> {
+  let peak = heapNow();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, heapNow());
+  }, 20);
+  const started = performance.now();
+  try {
+    const result = await work();
+    peak = Math.max(peak, heapNow());
+    return { result, peakHeapMb: peak / 1024 / 1024, ms: performance.now() - started };
   } finally {
     clearInterval(timer);
   }

@@ -10,8 +10,15 @@ export function encodeCursor(key: Key | undefined): string | undefined {
   return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : undefined;
 }
 
-/** Decodes a cursor and checks that `expect` (e.g. `{pk: 'ORG#x#AUDIT'}`) matches it. */
-export function decodeCursor(cursor: string | undefined, expect: Key): Key | undefined {
+/**
+ * Decodes a cursor and checks that `expect` (e.g. `{pk: 'ORG#x#AUDIT'}`) matches it, and that each
+ * attribute of `within` begins with its prefix (a query of part of a partition).
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  expect: Key,
+  within: Record<string, string> = {},
+): Key | undefined {
   if (cursor === undefined) return undefined;
   let key: unknown;
   try {
@@ -23,7 +30,8 @@ export function decodeCursor(cursor: string | undefined, expect: Key): Key | und
     typeof key === 'object' &&
     key !== null &&
     Object.values(key).every((v) => typeof v === 'string' || typeof v === 'number') &&
-    Object.entries(expect).every(([name, value]) => (key as Key)[name] === value);
+    Object.entries(expect).every(([name, value]) => (key as Key)[name] === value) &&
+    Object.entries(within).every(([name, prefix]) => String((key as Key)[name]).startsWith(prefix));
   if (!valid)
     throw new ValidationError(
       'cursor.invalid',

@@ -136,6 +136,28 @@ export class DynamoAssignmentRepository extends DynamoTable implements Assignmen
     );
   }
 
+  async pageByAsset(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    subjectType: SubjectType,
+    options: { cursor?: string | undefined; limit: number },
+  ): Promise<AssignmentPage> {
+    const pk = accountPartition(accountId);
+    const prefix = sortPrefix.assignmentsOfType(adamId, pricingParam, subjectType);
+    const answer = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        Limit: options.limit,
+        ExclusiveStartKey: decodeCursor(options.cursor, { pk }, { sk: prefix }),
+        ConsistentRead: true,
+      }),
+    );
+    return { items: parse(answer.Items ?? []), cursor: encodeCursor(answer.LastEvaluatedKey) };
+  }
+
   async listBySubject(
     orgId: string,
     accountId: string | undefined,

@@ -1,8 +1,9 @@
 /** `DeviceRepository` on the core table: `ORG#<org>#DEVICES`/`<serial>`, one partition per organisation. */
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import type { DeviceRepository } from '../../application/ports/device-repository.ts';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DevicePage, DeviceRepository } from '../../application/ports/device-repository.ts';
 import { type Device, DeviceSchema } from '../../domain/device.ts';
 import { batchGet, batchWrite, queryAll } from './batch.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { devicesPartition, keys } from './keys.ts';
 import { DynamoTable } from './table.ts';
 
@@ -37,6 +38,23 @@ export class DynamoDeviceRepository extends DynamoTable implements DeviceReposit
       ExpressionAttributeValues: { ':pk': devicesPartition(orgId) },
     });
     return items.map((item) => DeviceSchema.parse(item));
+  }
+
+  async pageByOrg(orgId: string, options: { cursor?: string | undefined; limit: number }): Promise<DevicePage> {
+    const pk = devicesPartition(orgId);
+    const answer = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        Limit: options.limit,
+        ExclusiveStartKey: decodeCursor(options.cursor, { pk }),
+      }),
+    );
+    return {
+      items: (answer.Items ?? []).map((item) => DeviceSchema.parse(item)),
+      cursor: encodeCursor(answer.LastEvaluatedKey),
+    };
   }
 
   async remove(orgId: string, serialNumber: string): Promise<void> {

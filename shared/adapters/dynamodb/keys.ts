@@ -74,6 +74,9 @@ export const sortPrefix = {
   assets: 'ASSET#',
   assetsOf: (adamId: string) => `ASSET#${adamId}#`,
   assignmentsOf: (adamId: string, pricingParam: string) => `A#${adamId}#${pricingParam}#`,
+  /** An asset's records of one subject type, in subject order. */
+  assignmentsOfType: (adamId: string, pricingParam: string, subjectType: SubjectType) =>
+    `A#${adamId}#${pricingParam}#${subjectKey({ subjectType, subjectId: '' })}`,
   users: 'USER#',
   jobFailures: 'FAILURE#',
 };

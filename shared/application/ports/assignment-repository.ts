@@ -31,6 +31,18 @@ export interface AssignmentRepository {
     options: { cursor?: string | undefined; limit: number },
   ): Promise<AssignmentPage>;
   listByAsset(accountId: string, adamId: string, pricingParam: PricingParam): Promise<AssignmentRecord[]>;
+  /**
+   * An asset's records of one subject type a page at a time (at most `limit`), by subject id, from
+   * `cursor`, read consistently: the reconciliation's walk beside the devices, holding one page. A
+   * cursor of another asset, subject type or account is refused.
+   */
+  pageByAsset(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    subjectType: SubjectType,
+    options: { cursor?: string | undefined; limit: number },
+  ): Promise<AssignmentPage>;
   /** A device's assignments in every account of the organisation, or a user's in its account. */
   listBySubject(
     orgId: string,

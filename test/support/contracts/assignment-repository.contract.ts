@@ -113,6 +113,49 @@ export function describeAssignmentRepositoryContract(name: string, make: Make<As
       await expect(repo.pageByAccount(other, { cursor: first.cursor, limit: 2 })).rejects.toThrow(/cursor/);
     });
 
+    it("pages through an asset's records of one subject type by subject, each once, and refuses another asset's cursor", async () => {
+      const devices = ['D', 'A', 'E', 'C', 'B'].map((subjectId) => record({ subjectId }));
+      const neighbours = [
+        record({ subjectId: 'A', subjectType: 'user' }),
+        record({ subjectId: 'B', pricingParam: 'PLUS' }),
+        record({ subjectId: 'B', adamId: '3613097260' }),
+        record({ subjectId: 'B', adamId: '36130972' }),
+        record({ subjectId: 'B', accountId: uid('account') }),
+      ];
+      await repo.putMany([...devices, ...neighbours]);
+      const walk = async (subjectType: 'device' | 'user') => {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await repo.pageByAsset(accountId, '361309726', 'STDQ', subjectType, {
+            cursor,
+            limit: 2,
+          });
+          expect(page.items.length).toBeLessThanOrEqual(2);
+          seen.push(...page.items.map((r) => `${r.subjectType}:${r.subjectId}`));
+          cursor = page.cursor;
+          pages++;
+        } while (cursor && pages < 10);
+        return seen;
+      };
+      expect(await walk('device')).toEqual(['A', 'B', 'C', 'D', 'E'].map((id) => `device:${id}`));
+      expect(await walk('user')).toEqual(['user:A']);
+      const first = await repo.pageByAsset(accountId, '361309726', 'STDQ', 'device', { limit: 2 });
+      expect(first.cursor).toBeDefined();
+      for (const [adamId, pricingParam, type] of [
+        ['9', 'STDQ', 'device'],
+        ['361309726', 'PLUS', 'device'],
+        ['361309726', 'STDQ', 'user'],
+      ] as const)
+        await expect(
+          repo.pageByAsset(accountId, adamId, pricingParam, type, { cursor: first.cursor, limit: 2 }),
+        ).rejects.toThrow(/cursor/);
+      await expect(
+        repo.pageByAsset(uid('account'), '361309726', 'STDQ', 'device', { cursor: first.cursor, limit: 2 }),
+      ).rejects.toThrow(/cursor/);
+    });
+
     it("lists a device's holdings in every account of its organisation, and a user's in its account only", async () => {
       const other = uid('account');
       const device = [

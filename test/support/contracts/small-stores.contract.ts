@@ -232,6 +232,31 @@ export function describeDeviceRepositoryContract(name: string, make: Make<Device
       expect(await repo.get(orgId, a.serialNumber)).toBeUndefined();
       expect(await repo.get(foreign.orgId, a.serialNumber)).toEqual(foreign);
     });
+
+    it("pages through an organisation's devices by serial number, each once, and refuses another organisation's cursor", async () => {
+      const serials = ['E-5', 'A-1', 'C-3', 'B-2', 'D-4'];
+      const other = uid('org');
+      await repo.putMany([
+        ...serials.map((serialNumber) => aDevice({ orgId, serialNumber })),
+        aDevice({ orgId: other, serialNumber: 'B-2' }),
+        aDevice({ orgId: other, serialNumber: 'Z-9' }),
+      ]);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await repo.pageByOrg(orgId, { cursor, limit: 2 });
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((d) => d.serialNumber));
+        cursor = page.cursor;
+        pages++;
+      } while (cursor && pages < 10);
+      expect(seen).toEqual(['A-1', 'B-2', 'C-3', 'D-4', 'E-5']);
+      expect(await repo.pageByOrg(uid('org'), { limit: 2 })).toMatchObject({ items: [] });
+      const first = await repo.pageByOrg(orgId, { limit: 2 });
+      expect(first.cursor).toBeDefined();
+      await expect(repo.pageByOrg(other, { cursor: first.cursor, limit: 2 })).rejects.toThrow(/cursor/);
+    });
   });
 }
 

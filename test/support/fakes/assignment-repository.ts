@@ -100,6 +100,36 @@ export class MemoryAssignmentRepository implements AssignmentRepository {
     );
   }
 
+  async pageByAsset(
+    accountId: string,
+    adamId: string,
+    pricingParam: PricingParam,
+    subjectType: SubjectType,
+    options: { cursor?: string | undefined; limit: number },
+  ): Promise<AssignmentPage> {
+    const prefix = `${accountId}|A#${adamId}#${pricingParam}#${subjectPart(subjectType, '')}`;
+    const after =
+      options.cursor === undefined ? undefined : Buffer.from(options.cursor, 'base64url').toString();
+    if (after !== undefined && !after.startsWith(prefix))
+      throw new ValidationError(
+        'cursor.invalid',
+        'The cursor is not valid for this list: start again without it.',
+      );
+    const rest = this.#all((r) => {
+      const k = keyOf(r.accountId, r);
+      return k.startsWith(prefix) && (after === undefined || k > after);
+    });
+    const items = rest.slice(0, options.limit);
+    const last = items.at(-1);
+    return {
+      items,
+      cursor:
+        rest.length > options.limit && last
+          ? Buffer.from(keyOf(accountId, last)).toString('base64url')
+          : undefined,
+    };
+  }
+
   async listBySubject(
     orgId: string,
     accountId: string | undefined,

@@ -1,6 +1,7 @@
 /** The device inventory in a Map, one partition per organisation. */
-import type { DeviceRepository } from '../../../shared/application/ports/device-repository.ts';
+import type { DevicePage, DeviceRepository } from '../../../shared/application/ports/device-repository.ts';
 import { type Device, DeviceSchema } from '../../../shared/domain/device.ts';
+import { ValidationError } from '../../../shared/domain/errors.ts';
 import { byKey, copy } from './conditions.ts';
 
 const keyOf = (orgId: string, serial: string) => `${orgId}|${serial}`;
@@ -29,6 +30,28 @@ export class MemoryDeviceRepository implements DeviceRepository {
       .filter((d) => d.orgId === orgId)
       .sort(byKey((d) => d.serialNumber))
       .map(copy);
+  }
+
+  async pageByOrg(orgId: string, options: { cursor?: string | undefined; limit: number }): Promise<DevicePage> {
+    const after =
+      options.cursor === undefined ? undefined : Buffer.from(options.cursor, 'base64url').toString();
+    if (after !== undefined && !after.startsWith(`${orgId}|`))
+      throw new ValidationError(
+        'cursor.invalid',
+        'The cursor is not valid for this list: start again without it.',
+      );
+    const rest = (await this.listByOrg(orgId)).filter(
+      (d) => after === undefined || keyOf(orgId, d.serialNumber) > after,
+    );
+    const items = rest.slice(0, options.limit);
+    const last = items.at(-1);
+    return {
+      items,
+      cursor:
+        rest.length > options.limit && last
+          ? Buffer.from(keyOf(orgId, last.serialNumber)).toString('base64url')
+          : undefined,
+    };
   }
 
   async remove(orgId: string, serialNumber: string): Promise<void> {
