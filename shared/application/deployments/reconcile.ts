@@ -3,9 +3,11 @@
  * should hold its asset with who does.
  * 1. The plan (domain/deployment.ts): grants in a stable order as far as licences last, the rest is
  *    the shortage; holders the deployment granted that left the scope are revoked once the grace
- *    period has passed (the time they left is recorded when first seen).
+ *    period has passed (the time they left is recorded when first seen). It is made page by page,
+ *    holding only the changes (plan-in-pages.ts); `planFor` makes it in memory, every subject
+ *    listed, for the plan view and the licence report.
  * 2. Grants and revocations go through the same pipeline as manual ones (`requestLicenses`, source
- *    `deployment`): reservations, the queues, the workers.
+ *    `deployment`), `SUBJECTS_PER_REQUEST` subjects a request: reservations, the queues, the workers.
  * 3. A shortage e-mails the account's contact once, until it is resolved.
  * 4. Nothing to change writes nothing: every write above happens only for a change.
  */
@@ -28,6 +30,7 @@ import { type LicenseDeps, requestLicenses } from '../licenses/request-licenses.
 import type { Debouncer } from '../ports/debouncer.ts';
 import type { DeploymentRepository } from '../ports/deployment-repository.ts';
 import type { Mailer } from '../ports/mailer.ts';
+import { type PlannedChanges, type PlanTarget, planChanges } from './plan-in-pages.ts';
 
 export interface ReconcileDeps extends LicenseDeps {
   readonly deployments: DeploymentRepository;
@@ -74,7 +77,7 @@ export function shortageEmail(account: Account, deployment: Deployment, assetNam
   };
 }
 
-/** The plan of one deployment, with the subjects it needs (read-only). */
+/** The plan of one deployment in memory, every subject listed, with the subjects it needs (read-only). */
 export async function planFor(
   deps: ReconcileDeps,
   account: Account,
@@ -99,25 +102,25 @@ export async function planFor(
   };
 }
 
+/** Subjects per licence request of a reconciliation: a large change goes as several jobs. */
+export const SUBJECTS_PER_REQUEST = 10_000;
+
+/** Applies one deployment's changes (planned by `planChanges`). */
 export async function reconcileDeployment(
   deps: ReconcileDeps,
-  account: Account,
-  deployment: Deployment,
-  subjects: { devices: readonly Device[]; users: readonly VppUser[] },
+  planned: PlannedChanges,
   actor: Actor,
 ): Promise<ReconcileResult> {
-  if (!deployment.autoAssign && !deployment.autoRevoke) return EMPTY;
-  const planned = await planFor(deps, account, deployment, subjects);
-  if (!planned) return EMPTY;
-  const { plan, assetName } = planned;
+  const { account, deployment, changes } = planned;
+  const assetName = planned.asset.name ?? planned.asset.adamId;
   const now = deps.clock.now().toISOString();
 
   // Conditional: a holder revoked or settled meanwhile (a manual revocation, a worker) keeps its state.
-  for (const h of plan.leftScope) {
+  for (const h of changes.leftScope) {
     const moved = next(h, 'leave-scope', now, { outOfScopeSince: now });
     await deps.assignments.transition(moved.record, moved.from);
   }
-  for (const h of plan.backInScope) {
+  for (const h of changes.backInScope) {
     const moved = next(h, 'back-in-scope', now, { outOfScopeSince: undefined });
     await deps.assignments.transition(moved.record, moved.from);
   }
@@ -127,41 +130,44 @@ export async function reconcileDeployment(
   let granted = 0;
   let exhausted = 0;
   let revoked = 0;
-  const run = async (kind: 'grant' | 'revoke', list: { type: 'device' | 'user'; id: string }[]) => {
-    if (list.length === 0 || !asset) return;
-    try {
-      const { job, rejected } = await requestLicenses(deps, {
-        kind,
-        account,
-        asset,
-        serialNumbers: list.filter((s) => s.type === 'device').map((s) => s.id),
-        userIds: list.filter((s) => s.type === 'user').map((s) => s.id),
-        actor,
-        source: 'deployment',
-      });
-      jobIds.push(job.id);
-      if (kind === 'grant') granted += job.requested;
-      else revoked += job.requested;
-      exhausted += rejected.filter((r) => r.code === 'licenses.exhausted').length;
-    } catch (error) {
-      // Nothing could go (all taken meanwhile, or the account is blocked): the next run tries again.
-      if (!(error instanceof DomainError)) throw error;
-      const rejected = (error.details?.rejected ?? []) as { code: string }[];
-      exhausted += rejected.filter((r) => r.code === 'licenses.exhausted').length;
+  const run = async (kind: 'grant' | 'revoke', list: readonly { type: 'device' | 'user'; id: string }[]) => {
+    if (!asset) return;
+    for (let at = 0; at < list.length; at += SUBJECTS_PER_REQUEST) {
+      const chunk = list.slice(at, at + SUBJECTS_PER_REQUEST);
+      try {
+        const { job, rejected } = await requestLicenses(deps, {
+          kind,
+          account,
+          asset,
+          serialNumbers: chunk.filter((s) => s.type === 'device').map((s) => s.id),
+          userIds: chunk.filter((s) => s.type === 'user').map((s) => s.id),
+          actor,
+          source: 'deployment',
+        });
+        jobIds.push(job.id);
+        if (kind === 'grant') granted += job.requested;
+        else revoked += job.requested;
+        exhausted += rejected.filter((r) => r.code === 'licenses.exhausted').length;
+      } catch (error) {
+        // Nothing could go (all taken meanwhile, or the account is blocked): the next run tries again.
+        if (!(error instanceof DomainError)) throw error;
+        const rejected = (error.details?.rejected ?? []) as { code: string }[];
+        exhausted += rejected.filter((r) => r.code === 'licenses.exhausted').length;
+      }
     }
   };
-  await run('grant', plan.grant);
+  await run('grant', changes.grant);
   await run(
     'revoke',
-    plan.revoke.map((r) => r.subject),
+    changes.revoke.map((r) => r.subject),
   );
 
   // Licences that ran out while granting may have gone to a reconciliation running at the same time:
   // then the holders have changed, and only a fresh plan says what is really short.
   const shortage =
     exhausted === 0
-      ? plan.shortage.length
-      : ((await planFor(deps, account, deployment, subjects))?.plan.shortage.length ?? 0);
+      ? changes.shortage
+      : ((await planChanges(deps, account.orgId, [{ account, deployment }]))[0]?.changes.shortage ?? 0);
   const trail = auditTrail(deps, account.orgId, actor);
   // Claimed before the e-mail: two reconciliations at once still alert once.
   if (
@@ -177,12 +183,12 @@ export async function reconcileDeployment(
   } else if (shortage === 0 && deployment.shortage) {
     await deps.deployments.setShortage(deployment, undefined);
   }
-  if (granted + revoked > 0 || plan.leftScope.length > 0) {
+  if (granted + revoked > 0 || changes.leftScope.length > 0) {
     await trail.asset(account.id, deployment.adamId, 'deployment.reconciled', 'succeeded', {
       pricingParam: deployment.pricingParam,
       granted,
       revoked,
-      leftScope: plan.leftScope.length,
+      leftScope: changes.leftScope.length,
       shortage,
       jobIds,
     });
@@ -191,8 +197,8 @@ export async function reconcileDeployment(
 }
 
 /**
- * Every deployment of an organisation (or of all): one read of devices per organisation, of users per
- * account. An organisation is reconciled by one run at a time (a run that reads while another is
+ * Every deployment of an organisation (or of all): planned in one walk of its devices, page by page
+ * (plan-in-pages.ts), then each deployment's changes applied. An organisation is reconciled by one run at a time (a run that reads while another is
  * granting sees licences reserved but not yet held, and reports a shortage that is not there): an
  * organisation another run holds is skipped and listed in `busy`, for the caller to run again later.
  */
@@ -222,19 +228,18 @@ export async function reconcileAll(
       continue;
     }
     try {
-      let devices: Device[] | undefined;
-      const usersByAccount = new Map<string, VppUser[]>();
+      const accounts = new Map<string, Account | undefined>();
+      const targets: PlanTarget[] = [];
       for (const deployment of ofOrg) {
-        const account = await deps.accounts.get(deployment.accountId);
+        const account = accounts.has(deployment.accountId)
+          ? accounts.get(deployment.accountId)
+          : await deps.accounts.get(deployment.accountId);
+        accounts.set(deployment.accountId, account);
         if (!account || !['active', 'expiring'].includes(account.status)) continue;
-        devices ??= await deps.devices.listByOrg(orgId);
-        let users: VppUser[] = [];
-        if (deployment.method === 'user') {
-          users = usersByAccount.get(account.id) ?? (await deps.users.listByAccount(account.id));
-          usersByAccount.set(account.id, users);
-        }
-        result = add(result, await reconcileDeployment(deps, account, deployment, { devices, users }, actor));
+        targets.push({ account, deployment });
       }
+      for (const planned of await planChanges(deps, orgId, targets))
+        if (planned) result = add(result, await reconcileDeployment(deps, planned, actor));
     } finally {
       await deps.debouncer.release(runLease(orgId));
     }

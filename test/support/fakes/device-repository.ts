@@ -32,7 +32,10 @@ export class MemoryDeviceRepository implements DeviceRepository {
       .map(copy);
   }
 
-  async pageByOrg(orgId: string, options: { cursor?: string | undefined; limit: number }): Promise<DevicePage> {
+  async pageByOrg(
+    orgId: string,
+    options: { cursor?: string | undefined; limit: number },
+  ): Promise<DevicePage> {
     const after =
       options.cursor === undefined ? undefined : Buffer.from(options.cursor, 'base64url').toString();
     if (after !== undefined && !after.startsWith(`${orgId}|`))
