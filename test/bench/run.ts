@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the figures of SPEC §8, printed as one table. `-- --only batching,bundles,sync,grants,rate,reconcile,notifications`
+ * `npm run bench`: the figures of SPEC §8, printed as one table. `-- --only batching,bundles,sync,grants,rate,reconcile,reconcile-planner,notifications`
  * picks sections; `-- --scale 0.1` shrinks the large data sets (for a quick look).
  */
 import { parseArgs } from 'node:util';
@@ -20,7 +20,12 @@ const sections: Record<string, () => Promise<BenchRow[]>> = {
   sync: async () => (await import('./sync.bench.ts')).benchSync(scale),
   grants: async () => (await import('./grants.bench.ts')).benchGrants(Math.round(10_000 * scale)),
   rate: async () => (await import('./rate.bench.ts')).benchRate(),
-  reconcile: async () => (await import('./reconcile.bench.ts')).benchReconcile(Math.round(100_000 * scale)),
+  // The planner alone at 100,000 and 1,000,000 devices (generated pages: seconds), then on the tables.
+  reconcile: async () => {
+    const bench = await import('./reconcile.bench.ts');
+    return [...(await bench.benchPlanner()), ...(await bench.benchReconcile(Math.round(100_000 * scale)))];
+  },
+  'reconcile-planner': async () => (await import('./reconcile.bench.ts')).benchPlanner(),
   notifications: async () =>
     (await import('./notifications.bench.ts')).benchNotifications(Math.max(50, Math.round(500 * scale))),
 };
