@@ -7,8 +7,10 @@ import type { AssignmentRecord } from '../../../shared/domain/assignment.ts';
 import {
   type Deployment,
   deviceInScope,
+  GrantSelection,
   planReconciliation,
   type Subject,
+  stableOrder,
   subjectsInScope,
 } from '../../../shared/domain/deployment.ts';
 import type { Device } from '../../../shared/domain/device.ts';
@@ -276,5 +278,41 @@ describe('the plan', () => {
     });
     expect(ids(nextDay.grant)).toEqual(['NO-LICENCE', 'REFUSED']);
     expect(nextDay.retryLater).toEqual([]);
+  });
+});
+
+describe('the grant selection', () => {
+  // 5,000 subjects in a shuffled order, 40 distinct times: ties are broken by id.
+  const subjects: Subject[] = Array.from({ length: 5000 }, (_, i) => ({
+    type: 'device' as const,
+    id: `S${String((i * 7919) % 5000).padStart(5, '0')}`,
+    since: `2026-01-${String(1 + ((i * 31) % 28)).padStart(2, '0')}T00:00:00.000Z`,
+  }));
+  const sorted = [...subjects].sort(stableOrder);
+
+  it('grants the same as sorting every subject, for any number of free licences (trimming as it goes)', () => {
+    for (const free of [0, 3, 1200, 4999, 5000, Number.POSITIVE_INFINITY]) {
+      const selection = new GrantSelection({ autoAssign: true }, free);
+      for (const s of subjects) selection.offer(s);
+      const room = Math.min(free, subjects.length);
+      expect(selection.result(), String(free)).toEqual({
+        grant: sorted.slice(0, room),
+        shortage: [],
+        shortageCount: subjects.length - room,
+      });
+    }
+  });
+
+  it('lists the shortage when asked, and selects nothing without autoAssign', () => {
+    const listed = new GrantSelection({ autoAssign: true }, 10, { listShortage: true });
+    for (const s of subjects) listed.offer(s);
+    expect(listed.result()).toEqual({
+      grant: sorted.slice(0, 10),
+      shortage: sorted.slice(10),
+      shortageCount: 4990,
+    });
+    const off = new GrantSelection({ autoAssign: false }, 10);
+    for (const s of subjects) off.offer(s);
+    expect(off.result()).toEqual({ grant: [], shortage: [], shortageCount: 0 });
   });
 });
