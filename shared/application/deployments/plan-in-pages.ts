@@ -201,12 +201,13 @@ async function allPages(read: (cursor: string | undefined) => Promise<Assignment
 
 /**
  * The changes of an organisation's deployments (in the order given; undefined for one whose asset
- * is gone), from one walk of its devices.
+ * is gone), from one walk of its devices, `pages` at a time.
  */
 export async function planChanges(
   deps: PlanDeps,
   orgId: string,
   targets: readonly PlanTarget[],
+  pages: { devices: number; holders: number } = { devices: DEVICES_PER_PAGE, holders: HOLDERS_PER_PAGE },
 ): Promise<(PlannedChanges | undefined)[]> {
   const now = deps.clock.now();
   const assets = await Promise.all(
@@ -229,7 +230,7 @@ export async function planChanges(
         holders: new HolderStream((cursor) =>
           deps.assignments.pageByAsset(account.id, deployment.adamId, deployment.pricingParam, 'device', {
             cursor,
-            limit: HOLDERS_PER_PAGE,
+            limit: pages.holders,
           }),
         ),
       });
@@ -246,7 +247,7 @@ export async function planChanges(
   if (deviceLanes.length > 0 || userLanes.some((l) => l.emails.size > 0)) {
     let cursor: string | undefined;
     do {
-      const page = await deps.devices.pageByOrg(orgId, { cursor, limit: DEVICES_PER_PAGE });
+      const page = await deps.devices.pageByOrg(orgId, { cursor, limit: pages.devices });
       for (const lane of deviceLanes) await merge(lane, page.items);
       for (const lane of userLanes) gatherOwners(lane, page.items);
       cursor = page.cursor;
@@ -267,7 +268,7 @@ export async function planChanges(
     const holders = await allPages((cursor) =>
       deps.assignments.pageByAsset(account.id, deployment.adamId, deployment.pricingParam, 'user', {
         cursor,
-        limit: HOLDERS_PER_PAGE,
+        limit: pages.holders,
       }),
     );
     const plan = planReconciliation({
