@@ -40,7 +40,10 @@ export class DynamoDeviceRepository extends DynamoTable implements DeviceReposit
     return items.map((item) => DeviceSchema.parse(item));
   }
 
-  async pageByOrg(orgId: string, options: { cursor?: string | undefined; limit: number }): Promise<DevicePage> {
+  async pageByOrg(
+    orgId: string,
+    options: { cursor?: string | undefined; limit: number },
+  ): Promise<DevicePage> {
     const pk = devicesPartition(orgId);
     const answer = await this.db.send(
       new QueryCommand({
