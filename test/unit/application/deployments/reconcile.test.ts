@@ -123,6 +123,28 @@ describe('granting to the scope', () => {
     expect((await deps.deployments.get(account.id, ADAM, 'STDQ'))?.shortage).toMatchObject({ count: 2 });
   });
 
+  it('counts the shortage again when licences ran out while granting (taken by another request meanwhile)', async () => {
+    // Prepare: 2 free for 3 devices; between the plan and the grant, another request reserves one
+    givenAsset(deps, account, { availableCount: 2 });
+    await givenDeployment(deps, account);
+    await givenDevices(deps, { serialNumber: 'A' }, { serialNumber: 'B' }, { serialNumber: 'C' });
+    const reserve = deps.assets.reserve.bind(deps.assets);
+    let stolen = false;
+    deps.assets.reserve = async (...args) => {
+      if (!stolen) {
+        stolen = true;
+        await reserve(account.id, ADAM, 'STDQ', 1);
+      }
+      return reserve(...args);
+    };
+    // Act
+    const result = await reconcileAll(deps, actor);
+    // Assess: one granted, and the fresh plan finds B and C short (the first plan said only C)
+    expect(result).toMatchObject({ granted: 1, shortage: 2 });
+    expect(grantsQueued()).toEqual(['A']);
+    expect((await deps.deployments.get(account.id, ADAM, 'STDQ'))?.shortage).toMatchObject({ count: 2 });
+  });
+
   it('clears the shortage once it is resolved, so a later one alerts again', async () => {
     givenAsset(deps, account, { availableCount: 0 });
     await givenDeployment(deps, account);
