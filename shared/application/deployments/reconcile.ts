@@ -39,8 +39,12 @@ export interface ReconcileDeps extends LicenseDeps {
   readonly debouncer: Debouncer;
 }
 
-/** A run of an organisation holds this lease; it lapses after this long if its worker dies. */
-const RUN_LEASE_SECONDS = 200;
+/**
+ * A run of an organisation holds this lease; it lapses after this long if its worker dies. Longer
+ * than any function that reconciles may run (the jobs worker: 750 s), so a live run of the largest
+ * organisation never loses it to a second one.
+ */
+export const RUN_LEASE_SECONDS = 780;
 const runLease = (orgId: string) => `reconcile-run:${orgId}`;
 
 export interface ReconcileResult {

@@ -6,7 +6,8 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getPlan } from '../../../../shared/application/deployments/manage-deployments.ts';
-import { reconcileAll } from '../../../../shared/application/deployments/reconcile.ts';
+import { RUN_LEASE_SECONDS, reconcileAll } from '../../../../shared/application/deployments/reconcile.ts';
+import { FUNCTIONS } from '../../../../shared/config/functions.ts';
 import type { Account } from '../../../../shared/domain/account.ts';
 import type { Actor } from '../../../../shared/domain/principal.ts';
 import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
@@ -360,4 +361,10 @@ describe('reconcileAll', () => {
     });
     expect(deps.queue.messages('grants').map((m) => m.asset.adamId)).toEqual(['2']);
   });
+});
+
+it('holds its run lease longer than any function that reconciles may run, so a live run keeps it', () => {
+  const reconciling = FUNCTIONS.filter((f) => f.id === 'reconcile' || f.id === 'job-worker');
+  expect(reconciling).toHaveLength(2);
+  for (const f of reconciling) expect(RUN_LEASE_SECONDS, f.id).toBeGreaterThan(f.timeoutSeconds);
 });
