@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the figures of SPEC §8, printed as one table. `-- --only batching,bundles,sync,grants,rate,reconcile,reconcile-planner,notifications`
+ * `npm run bench`: the figures of SPEC §8, printed as one table. `-- --only batching,bundles,sync,scale,grants,rate,reconcile,reconcile-planner,notifications`
  * picks sections; `-- --scale 0.1` shrinks the large data sets (for a quick look).
  */
 import { parseArgs } from 'node:util';
@@ -18,6 +18,7 @@ const sections: Record<string, () => Promise<BenchRow[]>> = {
   batching: async () => (await import('./batching.bench.ts')).benchBatching(),
   bundles: async () => (await import('./bundles.bench.ts')).benchBundles(),
   sync: async () => (await import('./sync.bench.ts')).benchSync(scale),
+  scale: async () => (await import('./scale.bench.ts')).benchScale(scale),
   grants: async () => (await import('./grants.bench.ts')).benchGrants(Math.round(10_000 * scale)),
   rate: async () => (await import('./rate.bench.ts')).benchRate(),
   // The planner alone at 100,000 and 1,000,000 devices (generated pages: seconds), then on the tables.

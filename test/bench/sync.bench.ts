@@ -1,18 +1,21 @@
 /**
- * Sync of a large location (SPEC §8): 500 assets, 100,000 assignments and 20,000 users. A full sync,
- * an incremental one with nothing new, and one after 1% of the holdings changed elsewhere: Apple calls
- * (counted by the simulator), table writes (counted on the DynamoDB client), time and peak memory.
+ * Sync of a location with the simulator in this process (SPEC §8): 500 assets, 10,000 assignments and
+ * 2,000 users. A full sync, an incremental one with nothing new, one after 1% of the holdings changed
+ * elsewhere, and a full one: Apple calls (counted by the simulator), table writes (counted on the
+ * DynamoDB client), time and the process's RSS. The large sizes (100,000 and 1,000,000 assignments,
+ * the heap of the sync alone) are the `scale` section's (`scale.bench.ts`).
  */
 import { startLocalRuntime } from '../../functions/local/runtime.ts';
 import { syncAccount } from '../../shared/application/sync/sync-account.ts';
 import type { Account } from '../../shared/domain/account.ts';
 import { countWrites } from '../support/write-counter.ts';
+import { scaleAssets, scaleSeed } from './scale-data.ts';
 import { type BenchRow, withPeakMemory } from './table.ts';
 
 export async function benchSync(scale = 1): Promise<BenchRow[]> {
   const assets = Math.round(500 * scale);
-  const users = Math.round(20_000 * scale);
-  const assignments = Math.round(100_000 * scale);
+  const users = Math.round(2_000 * scale);
+  const assignments = Math.round(10_000 * scale);
   const rt = await startLocalRuntime({
     pollQueues: false,
     scheduleTimers: false,
@@ -20,46 +23,9 @@ export async function benchSync(scale = 1): Promise<BenchRow[]> {
   });
   const rows: BenchRow[] = [];
   try {
-    const assetList = Array.from({ length: assets }, (_, i) => ({
-      adamId: String(5_000_000_000 + i),
-      pricingParam: 'STDQ' as const,
-      productType: 'App' as const,
-      name: `App ${i}`,
-      totalCount: 1_000,
-      deviceAssignable: true,
-    }));
-    const userList = Array.from({ length: users }, (_, i) => ({
-      clientUserId: `user-${i}`,
-      email: `u${i}@bench.test`,
-      status: i % 3 === 0 ? ('Registered' as const) : ('Associated' as const),
-    }));
-    const holdings = Array.from({ length: assignments }, (_, i) => {
-      const asset = assetList[i % assets] as (typeof assetList)[number];
-      return i % 5 === 0
-        ? {
-            adamId: asset.adamId,
-            pricingParam: asset.pricingParam,
-            clientUserId: `user-${Math.floor(i / 5) % users}`,
-          }
-        : { adamId: asset.adamId, pricingParam: asset.pricingParam, serialNumber: `SN${i}` };
-    });
-    const seeded = rt.simulator.seed({
-      organizations: [
-        {
-          id: 'bench',
-          name: 'Bench District',
-          locations: [
-            {
-              id: 'bench-big',
-              name: 'Big Location',
-              assets: assetList,
-              users: userList,
-              assignments: holdings,
-            },
-          ],
-        },
-      ],
-    });
+    const spec = { assets, users, assignments };
+    const seeded = rt.simulator.seed(scaleSeed(spec));
+    const assetList = scaleAssets(spec);
     const token = seeded.locations[0]?.tokens[0] ?? '';
     const created = await fetch(`${rt.apiUrl}/v1/accounts`, {
       method: 'POST',

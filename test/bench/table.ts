@@ -1,4 +1,5 @@
 /** The bench's output: rows of figures, printed as one aligned table. */
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -10,7 +11,7 @@ export interface BenchRow {
   readonly note?: string;
 }
 
-export function printTable(rows: readonly BenchRow[]): void {
+export function printTable(rows: readonly BenchRow[], out: NodeJS.WritableStream = process.stdout): void {
   const cells = rows.map((r) => [
     r.area,
     r.measure,
@@ -22,7 +23,7 @@ export function printTable(rows: readonly BenchRow[]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => String(c[i]).length)));
   const line = (c: readonly (string | number)[]) =>
     `| ${c.map((v, i) => (i === 2 ? String(v).padStart(widths[i] ?? 0) : String(v).padEnd(widths[i] ?? 0))).join(' | ')} |`;
-  process.stdout.write(
+  out.write(
     `${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${cells.map(line).join('\n')}\n`,
   );
 }
@@ -70,20 +71,33 @@ export function collectGarbage(): number {
   return heapNow() / 1024 / 1024;
 }
 
-/** Samples the V8 heap (plus ArrayBuffers) every 20 ms while `work` runs; returns the peak seen, in MB. */
+/**
+ * Samples the V8 heap (plus ArrayBuffers) every 20 ms while `work` runs; returns the peak seen and the
+ * peak just after a major garbage collection (close to what `work` keeps alive, garbage left out), in MB.
+ */
 export async function withPeakHeap<T>(
   work: () => Promise<T>,
-): Promise<{ result: T; peakHeapMb: number; ms: number }> {
+): Promise<{ result: T; peakHeapMb: number; peakLiveMb: number; ms: number }> {
   let peak = heapNow();
+  let live = peak;
   const timer = setInterval(() => {
     peak = Math.max(peak, heapNow());
   }, 20);
+  const majorGc = new PerformanceObserver((list) => {
+    const kinds = list
+      .getEntries()
+      .map((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind);
+    if (kinds.includes(constants.NODE_PERFORMANCE_GC_MAJOR)) live = Math.max(live, heapNow());
+  });
+  majorGc.observe({ entryTypes: ['gc'] });
   const started = performance.now();
   try {
     const result = await work();
     peak = Math.max(peak, heapNow());
-    return { result, peakHeapMb: peak / 1024 / 1024, ms: performance.now() - started };
+    const mb = (n: number) => n / 1024 / 1024;
+    return { result, peakHeapMb: mb(peak), peakLiveMb: mb(live), ms: performance.now() - started };
   } finally {
     clearInterval(timer);
+    majorGc.disconnect();
   }
 }
