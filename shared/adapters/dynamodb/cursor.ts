@@ -2,6 +2,7 @@
  * Opaque list cursors: DynamoDB's LastEvaluatedKey as base64url JSON. A cursor is only accepted for
  * the partition it came from, so a cursor made for one organisation can never page through another's.
  */
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../domain/errors.ts';
 
 type Key = Record<string, unknown>;
@@ -38,4 +39,28 @@ export function decodeCursor(
       'The cursor is not valid for this list: start again without it.',
     );
   return key as Key;
+}
+
+/**
+ * One page of a partition (or of the part of it whose sort keys begin with `prefix`), in key order,
+ * from a cursor of that same partition and part, read consistently; with the cursor of the next.
+ */
+export async function queryPage(
+  db: DynamoDBDocumentClient,
+  table: string,
+  where: { pk: string; prefix?: string },
+  page: { cursor?: string | undefined; limit: number },
+): Promise<{ items: Key[]; cursor: string | undefined }> {
+  const { pk, prefix } = where;
+  const answer = await db.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: prefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ...(prefix === undefined ? {} : { ':prefix': prefix }) },
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor, { pk }, prefix === undefined ? {} : { sk: prefix }),
+      ConsistentRead: true,
+    }),
+  );
+  return { items: answer.Items ?? [], cursor: encodeCursor(answer.LastEvaluatedKey) };
 }

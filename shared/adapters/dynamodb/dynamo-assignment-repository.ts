@@ -4,7 +4,7 @@
  * query and an asset's with a prefix. gsi1 finds a subject's holdings (a device across the
  * organisation's accounts); gsi2, sparse, finds the assignments waiting for one Apple event.
  */
-import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../../application/concurrency.ts';
 import type {
   AssignmentKey,
@@ -22,7 +22,7 @@ import {
   subjectKey,
 } from '../../domain/assignment.ts';
 import { batchGet, batchWrite, queryAll } from './batch.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { queryPage } from './cursor.ts';
 import { isConditionFailed, isTransactionCancelled } from './errors.ts';
 import { accountPartition, keys, sortPrefix } from './keys.ts';
 import { DynamoTable } from './table.ts';
@@ -105,17 +105,8 @@ export class DynamoAssignmentRepository extends DynamoTable implements Assignmen
     accountId: string,
     options: { cursor?: string | undefined; limit: number },
   ): Promise<AssignmentPage> {
-    const pk = accountPartition(accountId);
-    const answer = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        Limit: options.limit,
-        ExclusiveStartKey: decodeCursor(options.cursor, { pk }),
-      }),
-    );
-    return { items: parse(answer.Items ?? []), cursor: encodeCursor(answer.LastEvaluatedKey) };
+    const page = await queryPage(this.db, this.table, { pk: accountPartition(accountId) }, options);
+    return { items: parse(page.items), cursor: page.cursor };
   }
 
   async listByAsset(
@@ -143,19 +134,16 @@ export class DynamoAssignmentRepository extends DynamoTable implements Assignmen
     subjectType: SubjectType,
     options: { cursor?: string | undefined; limit: number },
   ): Promise<AssignmentPage> {
-    const pk = accountPartition(accountId);
-    const prefix = sortPrefix.assignmentsOfType(adamId, pricingParam, subjectType);
-    const answer = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-        Limit: options.limit,
-        ExclusiveStartKey: decodeCursor(options.cursor, { pk }, { sk: prefix }),
-        ConsistentRead: true,
-      }),
+    const page = await queryPage(
+      this.db,
+      this.table,
+      {
+        pk: accountPartition(accountId),
+        prefix: sortPrefix.assignmentsOfType(adamId, pricingParam, subjectType),
+      },
+      options,
     );
-    return { items: parse(answer.Items ?? []), cursor: encodeCursor(answer.LastEvaluatedKey) };
+    return { items: parse(page.items), cursor: page.cursor };
   }
 
   async listBySubject(

@@ -1,9 +1,9 @@
 /** `DeviceRepository` on the core table: `ORG#<org>#DEVICES`/`<serial>`, one partition per organisation. */
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DevicePage, DeviceRepository } from '../../application/ports/device-repository.ts';
 import { type Device, DeviceSchema } from '../../domain/device.ts';
 import { batchGet, batchWrite, queryAll } from './batch.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { queryPage } from './cursor.ts';
 import { devicesPartition, keys } from './keys.ts';
 import { DynamoTable } from './table.ts';
 
@@ -44,20 +44,8 @@ export class DynamoDeviceRepository extends DynamoTable implements DeviceReposit
     orgId: string,
     options: { cursor?: string | undefined; limit: number },
   ): Promise<DevicePage> {
-    const pk = devicesPartition(orgId);
-    const answer = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        Limit: options.limit,
-        ExclusiveStartKey: decodeCursor(options.cursor, { pk }),
-      }),
-    );
-    return {
-      items: (answer.Items ?? []).map((item) => DeviceSchema.parse(item)),
-      cursor: encodeCursor(answer.LastEvaluatedKey),
-    };
+    const page = await queryPage(this.db, this.table, { pk: devicesPartition(orgId) }, options);
+    return { items: page.items.map((item) => DeviceSchema.parse(item)), cursor: page.cursor };
   }
 
   async remove(orgId: string, serialNumber: string): Promise<void> {
