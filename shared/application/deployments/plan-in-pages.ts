@@ -23,6 +23,7 @@ import {
   deviceSubject,
   GrantSelection,
   planReconciliation,
+  type ReconciliationPlan,
   type Subject,
   userCanHold,
   usersInScope,
@@ -281,17 +282,7 @@ export async function planChanges(
     planned[lane.index] = {
       ...lane.target,
       asset: lane.asset,
-      changes: {
-        grant: plan.grant,
-        shortage: plan.shortage.length,
-        revoke: plan.revoke,
-        leftScope: plan.leftScope,
-        backInScope: plan.backInScope,
-        inScope: plan.inScope,
-        inGrace: plan.inGrace.length,
-        retryLater: plan.retryLater.length,
-        skipped: plan.skipped.length,
-      },
+      changes: changesOf(plan),
     };
   }
   return planned;
@@ -330,4 +321,19 @@ function gatherOwners(lane: UserLane, devices: readonly Device[]): void {
       deviceInScope(device, lane.target.deployment.scope)
     )
       lane.owners.add(device.ownerEmail);
+}
+
+/** A plan made in memory, as the changes the walk keeps (what is only counted, counted). */
+export function changesOf(plan: ReconciliationPlan): ReconciliationChanges {
+  return {
+    grant: plan.grant,
+    shortage: plan.shortage.length,
+    revoke: plan.revoke,
+    leftScope: plan.leftScope,
+    backInScope: plan.backInScope,
+    inScope: plan.inScope,
+    inGrace: plan.inGrace.length,
+    retryLater: plan.retryLater.length,
+    skipped: plan.skipped.length,
+  };
 }

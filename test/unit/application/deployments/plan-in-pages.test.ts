@@ -6,6 +6,7 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  changesOf,
   type PlanTarget,
   planChanges,
   type ReconciliationChanges,
@@ -44,18 +45,7 @@ async function inMemory(target: PlanTarget): Promise<ReconciliationChanges | und
   const users = target.deployment.method === 'user' ? await deps.users.listByAccount(target.account.id) : [];
   const planned = await planFor(deps, target.account, target.deployment, { devices, users });
   if (!planned) return undefined;
-  const { plan } = planned;
-  return {
-    grant: plan.grant,
-    shortage: plan.shortage.length,
-    revoke: plan.revoke,
-    leftScope: plan.leftScope,
-    backInScope: plan.backInScope,
-    inScope: plan.inScope,
-    inGrace: plan.inGrace.length,
-    retryLater: plan.retryLater.length,
-    skipped: plan.skipped.length,
-  };
+  return changesOf(planned.plan);
 }
 
 const ADAMS = ['100', '200', '300', '400'];
