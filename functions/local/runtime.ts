@@ -205,6 +205,7 @@ export async function startLocalRuntime(
       eventFirstPollSeconds: String(options.eventFirstPollSeconds ?? 300),
       eventPollIntervalSeconds: String(options.eventPollIntervalSeconds ?? 30),
       allowHttpNotifications: 'true',
+      allowLoopbackWebhooks: 'true',
       reconcileDebounceSeconds: String(options.reconcileDebounceSeconds ?? 10),
       purgeRecheckSeconds: String(options.purgeRecheckSeconds ?? 60),
       workerConcurrency: String(options.workerConcurrency ?? LOCAL_WORKER_CONCURRENCY),

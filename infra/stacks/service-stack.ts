@@ -248,6 +248,8 @@ export function commonEnvironment(config: InfraConfig, publicBaseUrl: string): R
     eventPollIntervalSeconds: String(config.eventPollIntervalSeconds),
     // Apple requires https notification URLs; http is for the local simulator only.
     allowHttpNotifications: 'false',
+    // Webhooks never go to the service's own network in AWS.
+    allowLoopbackWebhooks: 'false',
     reconcileDebounceSeconds: '60',
     purgeRecheckSeconds: '900',
     workerConcurrency: String(config.workerConcurrency),

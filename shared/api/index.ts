@@ -12,6 +12,7 @@ import { getLicenseReport } from './reports.ts';
 import type { RouteContract } from './route.ts';
 import { getHealth, getOpenApi } from './system.ts';
 import { USER_ROUTES } from './users.ts';
+import { WEBHOOK_ROUTES } from './webhooks.ts';
 
 export const ROUTES: readonly RouteContract[] = [
   getHealth,
@@ -27,5 +28,6 @@ export const ROUTES: readonly RouteContract[] = [
   getJob,
   listAudit,
   getLicenseReport,
+  ...WEBHOOK_ROUTES,
   receiveAppleNotification,
 ];

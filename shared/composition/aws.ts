@@ -26,10 +26,12 @@ import { DynamoRateSlotStore } from '../adapters/dynamodb/dynamo-rate-slot-store
 import { DynamoSettlementStore } from '../adapters/dynamodb/dynamo-settlement-store.ts';
 import { DynamoSyncStateRepository } from '../adapters/dynamodb/dynamo-sync-state-repository.ts';
 import { DynamoUserRepository } from '../adapters/dynamodb/dynamo-user-repository.ts';
+import { DynamoWebhookRepository } from '../adapters/dynamodb/dynamo-webhook-repository.ts';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager/secrets-manager-secret-store.ts';
 import { SesMailer } from '../adapters/ses/ses-mailer.ts';
 import { SqsMessageQueue } from '../adapters/sqs/sqs-message-queue.ts';
 import { AesCursorSealer } from '../adapters/system/aes-cursor-sealer.ts';
+import { dnsHostResolver } from '../adapters/system/dns-host-resolver.ts';
 import { cryptoIds, systemClock } from '../adapters/system/system-clock.ts';
 import type { QueueName } from '../application/messages.ts';
 import type { Clock } from '../application/ports/clock.ts';
@@ -91,6 +93,7 @@ export function settingsFrom(env: Env): ServiceSettings {
     eventFirstPollSeconds: c.eventFirstPollSeconds,
     eventPollIntervalSeconds: c.eventPollIntervalSeconds,
     allowHttpNotifications: c.allowHttpNotifications,
+    allowLoopbackWebhooks: c.allowLoopbackWebhooks,
     reconcileDebounceSeconds: c.reconcileDebounceSeconds,
     purgeRecheckSeconds: c.purgeRecheckSeconds,
   };
@@ -173,6 +176,8 @@ export function buildDeps(
       overrides.deployments ??
       new DynamoDeploymentRepository(clients.dynamo, loadConfig(env, ['tableAssets']).tableAssets),
     debouncer: () => overrides.debouncer ?? new DynamoDebouncer(clients.dynamo, table('tableCore'), clock),
+    webhooks: () => overrides.webhooks ?? new DynamoWebhookRepository(clients.dynamo, table('tableCore')),
+    hosts: () => overrides.hosts ?? dnsHostResolver,
     cursors: () => {
       if (overrides.cursors) return overrides.cursors;
       // The key's own secret, by its full name: it is granted alone to the functions that page lists.

@@ -13,6 +13,7 @@ import type { CursorSealer } from '../application/ports/cursor-sealer.ts';
 import type { Debouncer } from '../application/ports/debouncer.ts';
 import type { DeploymentRepository } from '../application/ports/deployment-repository.ts';
 import type { DeviceRepository } from '../application/ports/device-repository.ts';
+import type { HostResolver } from '../application/ports/host-resolver.ts';
 import type { InvitationRepository } from '../application/ports/invitation-repository.ts';
 import type { JobRepository } from '../application/ports/job-repository.ts';
 import type { Mailer } from '../application/ports/mailer.ts';
@@ -24,6 +25,7 @@ import type { SettlementStore } from '../application/ports/settlement-store.ts';
 import type { SyncStateRepository } from '../application/ports/sync-state-repository.ts';
 import type { UserRepository } from '../application/ports/user-repository.ts';
 import type { VppClient } from '../application/ports/vpp-client.ts';
+import type { WebhookRepository } from '../application/ports/webhook-repository.ts';
 
 export type { ServiceSettings };
 
@@ -49,6 +51,9 @@ export interface Deps {
   readonly deployments: DeploymentRepository;
   readonly debouncer: Debouncer;
   readonly invitations: InvitationRepository;
+  readonly webhooks: WebhookRepository;
+  /** Where webhook host names point (the URL rules check every address). */
+  readonly hosts: HostResolver;
   /** Seals the cursors of every list the API hands out. */
   readonly cursors: CursorSealer;
   /**

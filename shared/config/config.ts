@@ -48,6 +48,11 @@ const SCHEMA = {
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** Local mode only: webhooks may go to this machine (loopback), over http too. */
+  allowLoopbackWebhooks: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 } satisfies Record<EnvKey, z.ZodType>;
 
 export type Config = { [K in EnvKey]: z.output<(typeof SCHEMA)[K]> };

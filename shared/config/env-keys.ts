@@ -27,6 +27,7 @@ export const ENV = {
   eventFirstPollSeconds: 'EVENT_FIRST_POLL_SECONDS',
   eventPollIntervalSeconds: 'EVENT_POLL_INTERVAL_SECONDS',
   allowHttpNotifications: 'ALLOW_HTTP_NOTIFICATIONS',
+  allowLoopbackWebhooks: 'ALLOW_LOOPBACK_WEBHOOKS',
   reconcileDebounceSeconds: 'RECONCILE_DEBOUNCE_SECONDS',
   purgeRecheckSeconds: 'PURGE_RECHECK_SECONDS',
   workerConcurrency: 'WORKER_CONCURRENCY',
@@ -46,6 +47,7 @@ export const SETTINGS_ENV_KEYS = [
   'eventFirstPollSeconds',
   'eventPollIntervalSeconds',
   'allowHttpNotifications',
+  'allowLoopbackWebhooks',
   'reconcileDebounceSeconds',
   'purgeRecheckSeconds',
 ] as const satisfies readonly EnvKey[];

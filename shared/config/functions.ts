@@ -228,6 +228,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       sendsTo: ['jobs'],
     },
   ),
+  apiFunction(
+    'api-webhooks',
+    'Webhook subscriptions and their signing secrets',
+    ['createWebhook', 'listWebhooks', 'getWebhook', 'updateWebhook', 'removeWebhook', 'rotateWebhookSecret'],
+    // The signing secrets are under the service's secret prefix (`webhooks/...`), written here.
+    { tables: { core: 'write' }, secrets: 'write' },
+    { memoryMb: 256 },
+  ),
   licenseWorker('grant-worker', 'grants', "Sends grants to Apple's associate"),
   licenseWorker('revoke-worker', 'revocations', "Sends revocations to Apple's disassociate"),
   {

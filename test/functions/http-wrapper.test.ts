@@ -72,6 +72,7 @@ beforeEach(() => {
         eventFirstPollSeconds: 300,
         eventPollIntervalSeconds: 30,
         allowHttpNotifications: false,
+        allowLoopbackWebhooks: false,
       };
     },
     accounts: { listByOrg: (org: string) => listByOrg(org), get: async () => undefined },

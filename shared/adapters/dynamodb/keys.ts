@@ -14,6 +14,8 @@ export const accountJobsIndex = (accountId: string): string => `ACCOUNT#${accoun
 /** A job's place in both lists (and a list's cursor): newest first by creation, then id. */
 export const jobPosition = (job: { createdAt: string; id: string }): string => `${job.createdAt}#${job.id}`;
 export const auditPartition = (orgId: string): string => `ORG#${orgId}#AUDIT`;
+/** An organisation's webhook subscriptions (core table): one partition, listed by a query. */
+export const webhooksPartition = (orgId: string): string => `ORG#${orgId}#WEBHOOKS`;
 
 interface AssignmentRef {
   readonly adamId: string;
@@ -67,6 +69,7 @@ export const keys = {
     sk: 'SEEN',
   }),
   auditEntry: (orgId: string, at: string, id: string) => ({ pk: auditPartition(orgId), sk: `${at}#${id}` }),
+  webhook: (orgId: string, id: string) => ({ pk: webhooksPartition(orgId), sk: `WEBHOOK#${id}` }),
 };
 
 /** The sort-key prefixes that the queries of one partition read. */
@@ -79,4 +82,5 @@ export const sortPrefix = {
     `A#${adamId}#${pricingParam}#${subjectKey({ subjectType, subjectId: '' })}`,
   users: 'USER#',
   jobFailures: 'FAILURE#',
+  webhooks: 'WEBHOOK#',
 };

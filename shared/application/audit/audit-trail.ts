@@ -19,6 +19,8 @@ export interface AuditTrail {
   device(serialNumber: string, action: string, result: Result, details?: Details): Promise<void>;
   /** On `devices:<orgId>`: the organisation's inventory as a whole. */
   inventory(action: string, result: Result, details?: Details): Promise<void>;
+  /** On `webhook:<subscriptionId>`. */
+  webhook(subscriptionId: string, action: string, result: Result, details?: Details): Promise<void>;
 }
 
 export function auditTrail(deps: { audit: AuditLog }, orgId: string, actor: Actor): AuditTrail {
@@ -30,5 +32,6 @@ export function auditTrail(deps: { audit: AuditLog }, orgId: string, actor: Acto
     user: (accountId, userId, ...entry) => record(`user:${accountId}/${userId}`, ...entry),
     device: (serialNumber, ...entry) => record(`device:${serialNumber}`, ...entry),
     inventory: (...entry) => record(`devices:${orgId}`, ...entry),
+    webhook: (subscriptionId, ...entry) => record(`webhook:${subscriptionId}`, ...entry),
   };
 }

@@ -16,6 +16,8 @@ export interface ServiceSettings {
   readonly vppBaseUrl: string;
   /** Local mode only: an Apple stand-in on this machine may call an http:// notification URL on it. */
   readonly allowHttpNotifications: boolean;
+  /** Local mode only: webhook URLs may point at this machine (loopback addresses), over http too. */
+  readonly allowLoopbackWebhooks: boolean;
   /** Changes start a reconciliation this long after the first one (SPEC §5.7, debounced). */
   readonly reconcileDebounceSeconds: number;
   /**

@@ -112,6 +112,7 @@ describe('ServiceStack', () => {
           POWERTOOLS_METRICS_NAMESPACE: 'VppManager',
           [ENV.stage]: 'dev',
           [ENV.allowHttpNotifications]: 'false',
+          [ENV.allowLoopbackWebhooks]: 'false',
         });
         const literal = COMMON_ENV_KEYS.filter((key) => typeof variables[ENV[key]] === 'string');
         const env = Object.fromEntries(literal.map((key) => [ENV[key], variables[ENV[key]] as string]));

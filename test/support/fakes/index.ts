@@ -13,6 +13,7 @@ import { MemoryAuditLog } from './audit-log.ts';
 import { MemoryDebouncer } from './debouncer.ts';
 import { MemoryDeploymentRepository } from './deployment-repository.ts';
 import { MemoryDeviceRepository } from './device-repository.ts';
+import { FakeHostResolver } from './host-resolver.ts';
 import { MemoryInvitationRepository } from './invitation-repository.ts';
 import { MemoryJobRepository } from './job-repository.ts';
 import { FakeMailer, RecordingQueue } from './messaging.ts';
@@ -23,6 +24,7 @@ import { MemorySyncStateRepository } from './sync-state-repository.ts';
 import { FakeClock, FakeCursorSealer, FakeIds, MemoryIdempotencyStore } from './system.ts';
 import { MemoryUserRepository } from './user-repository.ts';
 import { FakeVpp } from './vpp-client.ts';
+import { MemoryWebhookRepository } from './webhook-repository.ts';
 
 export { MemoryAccountPurger } from './account-purger.ts';
 export { MemoryAccountRepository } from './account-repository.ts';
@@ -32,6 +34,7 @@ export { MemoryAuditLog } from './audit-log.ts';
 export { MemoryDebouncer } from './debouncer.ts';
 export { MemoryDeploymentRepository } from './deployment-repository.ts';
 export { MemoryDeviceRepository } from './device-repository.ts';
+export { FakeHostResolver } from './host-resolver.ts';
 export { MemoryInvitationRepository } from './invitation-repository.ts';
 export { MemoryJobRepository } from './job-repository.ts';
 export { FakeMailer, RecordingQueue, type SentMessage } from './messaging.ts';
@@ -42,6 +45,7 @@ export { MemorySyncStateRepository } from './sync-state-repository.ts';
 export { FAKE_EPOCH, FakeClock, FakeCursorSealer, FakeIds, MemoryIdempotencyStore } from './system.ts';
 export { MemoryUserRepository } from './user-repository.ts';
 export { appleRefusal, FakeVpp, vppFault } from './vpp-client.ts';
+export { MemoryWebhookRepository } from './webhook-repository.ts';
 
 export const FAKE_SETTINGS: ServiceSettings = {
   stage: 'test',
@@ -51,6 +55,7 @@ export const FAKE_SETTINGS: ServiceSettings = {
   eventFirstPollSeconds: 300,
   eventPollIntervalSeconds: 30,
   allowHttpNotifications: false,
+  allowLoopbackWebhooks: false,
   reconcileDebounceSeconds: 60,
   purgeRecheckSeconds: 900,
 };
@@ -78,6 +83,8 @@ export interface FakeDeps extends Deps {
   readonly debouncer: MemoryDebouncer;
   readonly invitations: MemoryInvitationRepository;
   readonly cursors: FakeCursorSealer;
+  readonly webhooks: MemoryWebhookRepository;
+  readonly hosts: FakeHostResolver;
 }
 
 type Overrides = Partial<{ -readonly [K in keyof Deps]: Deps[K] }> & { settings?: Partial<ServiceSettings> };
@@ -123,6 +130,8 @@ export function fakeDeps<O extends Overrides = Record<never, never>>(
     debouncer: new MemoryDebouncer(clock),
     invitations: new MemoryInvitationRepository(),
     cursors: new FakeCursorSealer(),
+    webhooks: new MemoryWebhookRepository(),
+    hosts: new FakeHostResolver(),
     idempotencyStore: (use: 'http' | 'worker') => {
       let store = idempotency.get(use);
       if (!store) {

@@ -1,0 +1,33 @@
+/** Webhook subscriptions: create, list, read, change, remove, rotate the signing secret. */
+import {
+  createWebhook,
+  getWebhook,
+  listWebhooks,
+  removeWebhook,
+  rotateWebhookSecret,
+  updateWebhook,
+} from '../../shared/api/webhooks.ts';
+import * as webhooks from '../../shared/application/webhooks/manage-webhooks.ts';
+import { bind, httpFunction } from '../lib/http.ts';
+
+export const handler = httpFunction(
+  bind(createWebhook, async ({ deps, principal, body }) => ({
+    status: 201,
+    body: await webhooks.createWebhook(deps, principal, body),
+  })),
+  bind(listWebhooks, async ({ deps, principal }) => ({
+    body: { items: await webhooks.listWebhooks(deps, principal) },
+  })),
+  bind(getWebhook, async ({ deps, principal, params }) => ({
+    body: await webhooks.getWebhook(deps, principal, params.webhookId),
+  })),
+  bind(updateWebhook, async ({ deps, principal, params, body }) => ({
+    body: await webhooks.updateWebhook(deps, principal, params.webhookId, body),
+  })),
+  bind(removeWebhook, async ({ deps, principal, params }) => ({
+    body: await webhooks.removeWebhook(deps, principal, params.webhookId),
+  })),
+  bind(rotateWebhookSecret, async ({ deps, principal, params }) => ({
+    body: await webhooks.rotateWebhookSecret(deps, principal, params.webhookId),
+  })),
+);
