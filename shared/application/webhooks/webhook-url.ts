@@ -56,7 +56,7 @@ export function judgeAddress(address: string, allowLoopback: boolean): AddressVe
     return { allowed: false, reason: `${shown} is a cloud metadata address` };
   const range = parsed.range();
   if (range === 'loopback' && allowLoopback) return { allowed: true, loopback: true };
-  if (range !== 'unicast') return { allowed: false, reason: `${shown} is a ${describe(range)} address` };
+  if (range !== 'unicast') return { allowed: false, reason: `${shown} is ${describe(range)} address` };
   if (parsed.kind() === 'ipv6' && !parsed.match(GLOBAL_UNICAST_V6))
     return { allowed: false, reason: `${shown} is outside IPv6 global unicast (2000::/3)` };
   return { allowed: true, loopback: false };
@@ -71,7 +71,11 @@ const RANGE_NAMES: Record<string, string> = {
   rfc6145: 'IPv4-translated (RFC 6145)',
   deprecatedSiteLocal: 'site-local',
 };
-const describe = (range: string) => RANGE_NAMES[range] ?? range;
+/** The range's name with its article: `a private`, `an unspecified`. */
+const describe = (range: string) => {
+  const name = RANGE_NAMES[range] ?? range;
+  return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
+};
 
 const refuse = (reason: string): never => {
   throw new RuleViolationError(URL_NOT_ALLOWED, `This webhook URL is not allowed: ${reason}.`, { reason });
