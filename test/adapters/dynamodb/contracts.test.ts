@@ -23,6 +23,7 @@ import { DynamoRateSlotStore } from '../../../shared/adapters/dynamodb/dynamo-ra
 import { DynamoSettlementStore } from '../../../shared/adapters/dynamodb/dynamo-settlement-store.ts';
 import { DynamoSyncStateRepository } from '../../../shared/adapters/dynamodb/dynamo-sync-state-repository.ts';
 import { DynamoUserRepository } from '../../../shared/adapters/dynamodb/dynamo-user-repository.ts';
+import { DynamoWebhookRepository } from '../../../shared/adapters/dynamodb/dynamo-webhook-repository.ts';
 import type { TableId } from '../../../shared/config/tables.ts';
 import { describeAccountPurgerContract } from '../../support/contracts/account-purger.contract.ts';
 import { describeAccountRepositoryContract } from '../../support/contracts/account-repository.contract.ts';
@@ -41,6 +42,7 @@ import {
   describeSyncStateRepositoryContract,
 } from '../../support/contracts/small-stores.contract.ts';
 import { describeUserRepositoryContract } from '../../support/contracts/user-repository.contract.ts';
+import { describeWebhookRepositoryContract } from '../../support/contracts/webhook-repository.contract.ts';
 
 const NAME = 'DynamoDB adapter on DynamoDB Local';
 let db: DynamoDBDocumentClient;
@@ -88,3 +90,4 @@ describeDeploymentRepositoryContract(NAME, () => new DynamoDeploymentRepository(
 describeDeviceRepositoryContract(NAME, () => new DynamoDeviceRepository(db, tables.core));
 describeInvitationRepositoryContract(NAME, () => new DynamoInvitationRepository(db, tables.core));
 describeRateSlotStoreContract(NAME, () => new DynamoRateSlotStore(db, tables.core));
+describeWebhookRepositoryContract(NAME, () => new DynamoWebhookRepository(db, tables.core));

@@ -21,6 +21,7 @@ import {
   describeSyncStateRepositoryContract,
 } from '../../support/contracts/small-stores.contract.ts';
 import { describeUserRepositoryContract } from '../../support/contracts/user-repository.contract.ts';
+import { describeWebhookRepositoryContract } from '../../support/contracts/webhook-repository.contract.ts';
 import {
   MemoryAccountPurger,
   MemoryAccountRepository,
@@ -36,6 +37,7 @@ import {
   MemorySettlementStore,
   MemorySyncStateRepository,
   MemoryUserRepository,
+  MemoryWebhookRepository,
 } from '../../support/fakes/index.ts';
 
 const NAME = 'in-memory fake';
@@ -71,4 +73,5 @@ describeDebouncerContract(NAME, ({ clock }) => new MemoryDebouncer(clock));
 describeDeploymentRepositoryContract(NAME, () => new MemoryDeploymentRepository());
 describeDeviceRepositoryContract(NAME, () => new MemoryDeviceRepository());
 describeInvitationRepositoryContract(NAME, () => new MemoryInvitationRepository());
+describeWebhookRepositoryContract(NAME, () => new MemoryWebhookRepository());
 describeRateSlotStoreContract('in-process store', () => new InMemoryRateSlots());
