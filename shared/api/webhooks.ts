@@ -19,7 +19,7 @@ const Url = z.string().trim().min(1).max(2048).meta({
     'An https URL whose host resolves to public addresses only (no private, loopback, link-local or cloud metadata address, no user name or password); refused with webhook.url_not_allowed (422) and the reason.',
 });
 const EventTypes = z.array(EventType).min(1).max(50);
-const AccountIds = z.array(z.string().min(1).max(64)).min(1).max(100);
+const AccountIds = z.array(z.string().min(1).max(64)).max(100);
 
 export const CreateWebhookBody = schemaOf<CreateWebhookInput>()(
   z
@@ -27,7 +27,7 @@ export const CreateWebhookBody = schemaOf<CreateWebhookInput>()(
       url: Url,
       eventTypes: EventTypes,
       accountIds: AccountIds.optional().meta({
-        description: 'Only events of these accounts of the organisation; absent: every account.',
+        description: 'Only events of these accounts of the organisation; absent or empty: every account.',
       }),
       enabled: z.boolean().default(true),
     })
@@ -40,7 +40,7 @@ export const UpdateWebhookBody = schemaOf<UpdateWebhookInput>()(
     .object({
       url: Url.optional(),
       eventTypes: EventTypes.optional(),
-      accountIds: AccountIds.nullable().optional().meta({ description: 'null: every account again.' }),
+      accountIds: AccountIds.optional().meta({ description: 'Empty: every account again.' }),
       enabled: z.boolean().optional().meta({ description: 'false: paused (nothing is delivered).' }),
     })
     .strict()

@@ -2,8 +2,8 @@
  * No secret in any log line, whatever fails (issue 12). Every line is captured at debug level while
  * the failure paths run: a wrapped token added and renewed, Apple down during an add and a renewal,
  * Secrets Manager failing (its errors quoting the secret), a handler whose dependency throws an error
- * carrying a token, the caller's JWT and an invitation token in its message and nested causes, and
- * Apple notifications with wrong bearers. Then every line is scanned for each secret whole and in
+ * carrying a token, the caller's JWT and an invitation token in its message and nested causes,
+ * Apple notifications with wrong bearers, and a webhook created and rotated while Secrets Manager fails. Then every line is scanned for each secret whole and in
  * every 20-character piece: the logger's one redaction step must have masked them all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,9 +38,14 @@ function quotingError(what: string, value: string): Error {
 class FailingSecretStore implements SecretStore {
   readonly #values = new Map<string, Secret>();
   failing = false;
+  /** The values of the puts it refused (the scan looks for them). */
+  readonly refused: string[] = [];
 
   async put(name: string, value: Secret): Promise<void> {
-    if (this.failing) throw quotingError(`PutSecretValue ${name}`, value.reveal());
+    if (this.failing) {
+      this.refused.push(value.reveal());
+      throw quotingError(`PutSecretValue ${name}`, value.reveal());
+    }
     this.#values.set(name, value);
   }
 
@@ -159,7 +164,15 @@ describe('log redaction', () => {
     rt.simulator.clearFaults();
 
     // Secrets Manager failing, its errors quoting the secret: an add, a renewal, a notification.
+    const hook = { url: 'http://127.0.0.1:9/redaction', eventTypes: ['job.finished'] };
+    const webhook = await call('POST', '/v1/webhooks', hook);
+    expect(webhook.status).toBe(201);
+    const webhookSecret = webhook.body.secret as string;
     store.failing = true;
+    statuses.webhookCreateSecretsDown = (await call('POST', '/v1/webhooks', hook)).status;
+    statuses.webhookRotateSecretsDown = (
+      await call('POST', `/v1/webhooks/${webhook.body.id}/rotate-secret`)
+    ).status;
     statuses.addSecretsDown = (
       await call('POST', '/v1/accounts', { name: 'South', email: 'it@demo.test', token: wrapLf(south) })
     ).status;
@@ -205,6 +218,8 @@ describe('log redaction', () => {
       renewSecretsDown: 500,
       notificationSecretsDown: 500,
       renewThrows: 500,
+      webhookCreateSecretsDown: 500,
+      webhookRotateSecretsDown: 500,
     });
     const logs = captured.join('\n');
     const failures = captured.filter((line) => line.includes('request failed'));
@@ -215,8 +230,14 @@ describe('log redaction', () => {
 
     // Assess: no secret, whole or in any piece of 20 characters, in any line
     const inner = (file: string) => JSON.parse(Buffer.from(file, 'base64').toString('utf8')).token as string;
+    const refusedWebhookSecret = store.refused
+      .map((value) => /whsec_[A-Za-z0-9+/=]+/.exec(value)?.[0])
+      .find((value) => value !== undefined);
+    expect(refusedWebhookSecret).toMatch(/^whsec_/);
     expect(
       leaks(logs, {
+        'webhook secret': webhookSecret,
+        'webhook secret refused by Secrets Manager': refusedWebhookSecret ?? '',
         'first token': first,
         'second token': second,
         'third token': third,

@@ -107,6 +107,23 @@ describe('secret hygiene', () => {
       const page = await fetch(`${rt.apiUrl}/invitations/${invitationToken}`, { method, redirect: 'manual' });
       answers.push(await page.text(), JSON.stringify([...page.headers.entries()]));
     }
+    // A webhook subscription: its secret is in the answers of creation and rotation only (not kept
+    // in `answers`), and in no other answer, log line, audit entry or e-mail.
+    const hook = await rt.call('POST', '/v1/webhooks', {
+      body: { url: 'http://127.0.0.1:9/hygiene', eventTypes: ['license.granted'], accountIds: [id] },
+    });
+    expect(hook.status).toBe(201);
+    const hookId = hook.body.id as string;
+    await call('GET', '/v1/webhooks');
+    await call('GET', `/v1/webhooks/${hookId}`);
+    await call('PATCH', `/v1/webhooks/${hookId}`, { body: { enabled: false } });
+    const rotated = await rt.call('POST', `/v1/webhooks/${hookId}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    await call('POST', `/v1/webhooks/${hookId}/rotate-secret`, {
+      as: { org: 'demo', role: 'viewer', email: 'viewer@demo.test' },
+    });
+    await call('PATCH', `/v1/webhooks/${hookId}`, { body: { url: 'https://10.0.0.1/' } });
+    await call('DELETE', `/v1/webhooks/${hookId}`);
     rt.simulator.purchase('demo-north', { adamId: '361309726', pricingParam: 'STDQ' }, 5);
     await rt.simulator.settle();
     rt.simulator.revokeToken(second);
@@ -122,6 +139,7 @@ describe('secret hygiene', () => {
     const logs = captured.join('');
     expect(logs.length).toBeGreaterThan(1000);
     expect(audit).toContain('account.created');
+    expect(audit).toContain('webhook.secret_rotated');
     expect(mail).toContain('revoked');
     const inner = (file: string) => JSON.parse(Buffer.from(file, 'base64').toString('utf8')).token as string;
     for (const [what, value] of [
@@ -131,6 +149,8 @@ describe('secret hygiene', () => {
       ['inner token', inner(first)],
       ['notification secret', secret],
       ['invitation token', invitationToken],
+      ['webhook secret', hook.body.secret as string],
+      ['rotated webhook secret', rotated.body.secret as string],
     ] as const) {
       for (const [where, text] of [
         ['logs', logs],

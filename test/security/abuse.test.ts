@@ -4,8 +4,9 @@
  * case must get its 4xx (never a 5xx) in the right shape, write nothing (counted on the DynamoDB client,
  * per route and class), stay bounded, and no answer or log line may carry a secret: the content tokens,
  * the notification secrets, the invitation token and the JWTs, whole, their inner tokens, and every
- * 20-character piece of them. Operations that hand a secret over once would be exempt for that answer
- * (none exist yet: HANDS_OVER_SECRET stays empty).
+ * 20-character piece of them. Operations that hand a secret over once (a webhook's creation and its
+ * rotation) are exempt for that answer (HANDS_OVER_SECRET); the webhook secrets are scanned for
+ * everywhere else.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -32,7 +33,7 @@ import {
 } from './abuse-cases.ts';
 
 /** operationIds whose success answer hands a secret over once (exempt from the scan for that answer). */
-const HANDS_OVER_SECRET = new Set<string>();
+const HANDS_OVER_SECRET = new Set<string>(['createWebhook', 'rotateWebhookSecret']);
 const CONCURRENCY = 8;
 const MAX_ERROR_BYTES = 16 * 1024;
 const MIN_CASES = 500;
@@ -464,6 +465,18 @@ async function setUp(): Promise<Inputs> {
     ?.subjectId as string;
   if (!holder) throw new Error('set-up: no device holds the asset');
 
+  // A webhook subscription in each organisation; their creation answers hand the secret over, so they
+  // are not kept for the scan (rt.call, not call), but the secrets are scanned for.
+  const webhook = async (as: Caller, accountId: string) => {
+    const created = await rt.call('POST', '/v1/webhooks', {
+      as,
+      body: { url: 'http://127.0.0.1:9/abuse', eventTypes: ['license.granted'], accountIds: [accountId] },
+    });
+    if (created.status !== 201) throw new Error(`set-up: create a webhook answered ${created.status}`);
+    return { id: created.body.id as string, secret: created.body.secret as string };
+  };
+  const [webhookA, webhookB] = await Promise.all([webhook(A_ADMIN, A), webhook(B_ADMIN, B)]);
+
   mark('data');
   // The secrets the scan looks for.
   const inner = (file: string) => JSON.parse(Buffer.from(file, 'base64').toString('utf8')).token as string;
@@ -477,6 +490,8 @@ async function setUp(): Promise<Inputs> {
     { name: 'notification secret A', value: await secretOf(A) },
     { name: 'notification secret B', value: await secretOf(B) },
     { name: 'invitation token', value: invitationToken },
+    { name: 'webhook secret A', value: webhookA.secret },
+    { name: 'webhook secret B', value: webhookB.secret },
   );
 
   const own: Fixtures = {
@@ -487,6 +502,7 @@ async function setUp(): Promise<Inputs> {
       serialNumber: 'ABUSE-A1',
       jobId: invite.job.id,
       token: invitationToken,
+      webhookId: webhookA.id,
     },
     // The account's own admins: a request that changes the account keeps who may manage it.
     body: {
@@ -494,11 +510,26 @@ async function setUp(): Promise<Inputs> {
       userIds: [userA],
       serialNumbers: ['ABUSE-A1'],
       allowedAdmins: [CALLERS.listedAdmin.email],
+      url: 'http://127.0.0.1:9/abuse',
+      accountIds: [A],
     },
   };
   const acme: Fixtures = {
-    path: { accountId: B, adamId: adamB, userId: userB, serialNumber: 'ACME-B1', jobId: grantB.job.id },
-    body: { token: tokenB, userIds: [userB], serialNumbers: ['ACME-B1'] },
+    path: {
+      accountId: B,
+      adamId: adamB,
+      userId: userB,
+      serialNumber: 'ACME-B1',
+      jobId: grantB.job.id,
+      webhookId: webhookB.id,
+    },
+    body: {
+      token: tokenB,
+      userIds: [userB],
+      serialNumbers: ['ACME-B1'],
+      url: 'http://127.0.0.1:9/abuse',
+      accountIds: [B],
+    },
   };
 
   // Real cursors of every list, of both organisations.

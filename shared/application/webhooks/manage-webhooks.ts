@@ -6,7 +6,7 @@
  *   record cannot be written). 5. Audited without the secret or the URL's path. The answer is the only
  *   one besides rotation's to show the secret.
  * - list/get: the records, never a secret; another organisation's id is not found.
- * - updateWebhook: URL (checked again), event types, account filter (`null` removes it), enabled.
+ * - updateWebhook: URL (checked again), event types, account filter (empty removes it), enabled.
  * - rotateWebhookSecret: a new secret; the one it replaces stays valid for 24 hours (both are in the
  *   stored value, with the old one's expiry). The record is moved first, conditionally, so two
  *   rotations at once cannot both hand out a secret: the second is 409.
@@ -49,6 +49,7 @@ export interface WebhookDeps {
   readonly settings: Pick<ServiceSettings, 'allowLoopbackWebhooks'>;
 }
 
+/** `accountIds` absent or empty: events of every account. */
 export interface CreateWebhookInput {
   url: string;
   eventTypes: WebhookEventType[];
@@ -56,11 +57,11 @@ export interface CreateWebhookInput {
   enabled: boolean;
 }
 
-/** What may change (at least one); `accountIds: null` removes the filter. */
+/** What may change (at least one); an empty `accountIds` removes the filter. */
 export interface UpdateWebhookInput {
   url?: string;
   eventTypes?: WebhookEventType[];
-  accountIds?: string[] | null;
+  accountIds?: string[];
   enabled?: boolean;
 }
 
@@ -90,7 +91,13 @@ const inListOrder = (types: readonly WebhookEventType[]) =>
 /** The URL as the audit log keeps it: its origin only (a path or query may carry the receiver's key). */
 const originOf = (url: string) => new URL(url).origin;
 
-async function checkAccounts(deps: WebhookDeps, orgId: string, accountIds: readonly string[]) {
+/** The filter's accounts once each, all of this organisation (404 otherwise); none: no filter. */
+async function checkAccounts(
+  deps: WebhookDeps,
+  orgId: string,
+  accountIds: readonly string[] | undefined,
+): Promise<string[] | undefined> {
+  if (!accountIds || accountIds.length === 0) return undefined;
   const unique = [...new Set(accountIds)];
   for (const id of unique) {
     const account = await deps.accounts.get(id);
@@ -118,7 +125,7 @@ export async function createWebhook(
     );
   }
   const url = await checkWebhookUrl(deps, input.url);
-  const accountIds = input.accountIds && (await checkAccounts(deps, principal.orgId, input.accountIds));
+  const accountIds = await checkAccounts(deps, principal.orgId, input.accountIds);
   const now = deps.clock.now().toISOString();
   const subscription: WebhookSubscription = {
     id: deps.ids.newId(),
@@ -176,9 +183,7 @@ export async function updateWebhook(
   const accountIds =
     changes.accountIds === undefined
       ? current.accountIds
-      : changes.accountIds === null
-        ? undefined
-        : await checkAccounts(deps, principal.orgId, changes.accountIds);
+      : await checkAccounts(deps, principal.orgId, changes.accountIds);
   const next: WebhookSubscription = {
     ...rest,
     url,

@@ -116,6 +116,7 @@ describe('creating a subscription', () => {
     // Assess
     expect(created.accountIds).toEqual(['account-1']);
     await expect(foreign).rejects.toBeInstanceOf(NotFoundError);
+    expect(await createWebhook(deps, orgAdmin, input({ accountIds: [] }))).not.toHaveProperty('accountIds');
   });
 
   it(`stops at ${MAX_WEBHOOKS_PER_ORG} subscriptions per organisation`, async () => {
@@ -170,7 +171,7 @@ describe('reading subscriptions', () => {
 });
 
 describe('changing a subscription', () => {
-  it('changes what is given, checks a new URL, and removes the account filter with null', async () => {
+  it('changes what is given, checks a new URL, and removes the account filter when it is empty', async () => {
     // Prepare
     await givenAccount(deps, { id: 'account-1' });
     const created = await createWebhook(deps, orgAdmin, input({ accountIds: ['account-1'] }));
@@ -181,7 +182,7 @@ describe('changing a subscription', () => {
     const moved = await updateWebhook(deps, orgAdmin, created.id, {
       url: 'https://other.example.com/in',
       eventTypes: ['token.expiring'],
-      accountIds: null,
+      accountIds: [],
     });
 
     // Assess
