@@ -81,14 +81,27 @@ const refuse = (reason: string): never => {
   throw new RuleViolationError(URL_NOT_ALLOWED, `This webhook URL is not allowed: ${reason}.`, { reason });
 };
 
+type UrlDeps = { hosts: HostResolver; settings: Pick<ServiceSettings, 'allowLoopbackWebhooks'> };
+
+/** Where a delivery goes: the URL, and the checked addresses of its host to connect to (never looked up again). */
+export interface WebhookTarget {
+  readonly url: string;
+  readonly addresses: readonly string[];
+}
+
 /**
  * Checks `raw` against every rule and answers the URL as it is to be stored (normalised by the URL
  * parser: `https://Example.COM` becomes `https://example.com/`). Throws webhook.url_not_allowed.
  */
-export async function checkWebhookUrl(
-  deps: { hosts: HostResolver; settings: Pick<ServiceSettings, 'allowLoopbackWebhooks'> },
-  raw: string,
-): Promise<string> {
+export async function checkWebhookUrl(deps: UrlDeps, raw: string): Promise<string> {
+  return (await resolveWebhookTarget(deps, raw)).url;
+}
+
+/**
+ * The rules of `checkWebhookUrl`, answering the addresses they checked too: a delivery connects to one
+ * of those, so a name that resolves elsewhere a moment later (DNS rebinding) changes nothing.
+ */
+export async function resolveWebhookTarget(deps: UrlDeps, raw: string): Promise<WebhookTarget> {
   let url: URL;
   try {
     url = new URL(raw);
@@ -122,5 +135,5 @@ export async function checkWebhookUrl(
     else if (url.protocol === 'http:' && !verdict.loopback)
       refuse('http is allowed to this machine only, use https');
   }
-  return url.href;
+  return { url: url.href, addresses };
 }
