@@ -1,12 +1,14 @@
-/** Webhook subscriptions: create, list, read, change, remove, rotate the signing secret. */
+/** Webhook subscriptions: create, list, read, change, remove, rotate the signing secret, send a test event. */
 import {
   createWebhook,
   getWebhook,
   listWebhooks,
   removeWebhook,
   rotateWebhookSecret,
+  testWebhook,
   updateWebhook,
 } from '../../shared/api/webhooks.ts';
+import { sendTestEvent } from '../../shared/application/webhooks/deliver-webhook.ts';
 import * as webhooks from '../../shared/application/webhooks/manage-webhooks.ts';
 import { bind, httpFunction } from '../lib/http.ts';
 
@@ -29,5 +31,8 @@ export const handler = httpFunction(
   })),
   bind(rotateWebhookSecret, async ({ deps, principal, params }) => ({
     body: await webhooks.rotateWebhookSecret(deps, principal, params.webhookId),
+  })),
+  bind(testWebhook, async ({ deps, principal, params }) => ({
+    body: await sendTestEvent(deps, principal, params.webhookId),
   })),
 );

@@ -1,5 +1,6 @@
 /** Webhook subscriptions of the organisation (issue 18): org-admins write, every role reads. */
 import * as z from 'zod';
+import type { DeliveryAttempt } from '../application/webhooks/deliver-webhook.ts';
 import type {
   CreateWebhookInput,
   UpdateWebhookInput,
@@ -123,6 +124,36 @@ export const rotateWebhookSecret = route(
   },
 );
 
+export const DeliveryAttemptSchema = schemaOf<DeliveryAttempt>()(
+  z
+    .object({
+      delivered: z.boolean().meta({ description: 'The receiver answered 2xx.' }),
+      status: z
+        .number()
+        .int()
+        .optional()
+        .meta({ description: "The receiver's status code (redirects are not followed)." }),
+      error: z
+        .enum(['timeout', 'connection_refused', 'connection_failed', 'tls_failed'])
+        .optional()
+        .meta({ description: 'No answer, and why.' }),
+      refused: z
+        .string()
+        .optional()
+        .meta({ description: 'The URL rule that refused the address at delivery time: nothing was sent.' }),
+      durationMs: z.number().int(),
+    })
+    .meta({ id: 'WebhookDeliveryAttempt' }),
+);
+
+export const testWebhook = route('testWebhook', 'POST /v1/webhooks/{webhookId}/test', {
+  summary:
+    'Send a signed test event (`type: "webhook.test"`) to the subscription now, paused or not, and answer how the receiver took it (org-admin).',
+  params: WebhookParams,
+  response: { status: 200, schema: DeliveryAttemptSchema },
+  errors: [403, 404, 409],
+});
+
 export const WEBHOOK_ROUTES = [
   createWebhook,
   listWebhooks,
@@ -130,4 +161,5 @@ export const WEBHOOK_ROUTES = [
   updateWebhook,
   removeWebhook,
   rotateWebhookSecret,
+  testWebhook,
 ];

@@ -27,6 +27,7 @@ import { DynamoSettlementStore } from '../adapters/dynamodb/dynamo-settlement-st
 import { DynamoSyncStateRepository } from '../adapters/dynamodb/dynamo-sync-state-repository.ts';
 import { DynamoUserRepository } from '../adapters/dynamodb/dynamo-user-repository.ts';
 import { DynamoWebhookRepository } from '../adapters/dynamodb/dynamo-webhook-repository.ts';
+import { HttpWebhookSender } from '../adapters/http/http-webhook-sender.ts';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager/secrets-manager-secret-store.ts';
 import { SesMailer } from '../adapters/ses/ses-mailer.ts';
 import { SqsMessageQueue } from '../adapters/sqs/sqs-message-queue.ts';
@@ -178,6 +179,7 @@ export function buildDeps(
     debouncer: () => overrides.debouncer ?? new DynamoDebouncer(clients.dynamo, table('tableCore'), clock),
     webhooks: () => overrides.webhooks ?? new DynamoWebhookRepository(clients.dynamo, table('tableCore')),
     hosts: () => overrides.hosts ?? dnsHostResolver,
+    webhookSender: () => overrides.webhookSender ?? new HttpWebhookSender(),
     cursors: () => {
       if (overrides.cursors) return overrides.cursors;
       // The key's own secret, by its full name: it is granted alone to the functions that page lists.

@@ -26,6 +26,7 @@ import type { SyncStateRepository } from '../application/ports/sync-state-reposi
 import type { UserRepository } from '../application/ports/user-repository.ts';
 import type { VppClient } from '../application/ports/vpp-client.ts';
 import type { WebhookRepository } from '../application/ports/webhook-repository.ts';
+import type { WebhookSender } from '../application/ports/webhook-sender.ts';
 
 export type { ServiceSettings };
 
@@ -54,6 +55,8 @@ export interface Deps {
   readonly webhooks: WebhookRepository;
   /** Where webhook host names point (the URL rules check every address). */
   readonly hosts: HostResolver;
+  /** Sends a webhook delivery to a checked address. */
+  readonly webhookSender: WebhookSender;
   /** Seals the cursors of every list the API hands out. */
   readonly cursors: CursorSealer;
   /**

@@ -230,8 +230,16 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   ),
   apiFunction(
     'api-webhooks',
-    'Webhook subscriptions and their signing secrets',
-    ['createWebhook', 'listWebhooks', 'getWebhook', 'updateWebhook', 'removeWebhook', 'rotateWebhookSecret'],
+    'Webhook subscriptions, their signing secrets and test events',
+    [
+      'createWebhook',
+      'listWebhooks',
+      'getWebhook',
+      'updateWebhook',
+      'removeWebhook',
+      'rotateWebhookSecret',
+      'testWebhook',
+    ],
     // The signing secrets are under the service's secret prefix (`webhooks/...`), written here.
     { tables: { core: 'write' }, secrets: 'write' },
     { memoryMb: 256 },

@@ -9,11 +9,9 @@
 import { createHmac } from 'node:crypto';
 import { WebhookSecretSchema } from '../../domain/webhook.ts';
 
-export interface SignedWebhook {
-  readonly 'webhook-id': string;
-  readonly 'webhook-timestamp': string;
-  readonly 'webhook-signature': string;
-}
+export type SignedWebhook = Readonly<
+  Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>
+>;
 
 export function signWebhook(input: {
   id: string;

@@ -25,6 +25,7 @@ import { FakeClock, FakeCursorSealer, FakeIds, MemoryIdempotencyStore } from './
 import { MemoryUserRepository } from './user-repository.ts';
 import { FakeVpp } from './vpp-client.ts';
 import { MemoryWebhookRepository } from './webhook-repository.ts';
+import { RecordingWebhookSender } from './webhook-sender.ts';
 
 export { MemoryAccountPurger } from './account-purger.ts';
 export { MemoryAccountRepository } from './account-repository.ts';
@@ -46,6 +47,7 @@ export { FAKE_EPOCH, FakeClock, FakeCursorSealer, FakeIds, MemoryIdempotencyStor
 export { MemoryUserRepository } from './user-repository.ts';
 export { appleRefusal, FakeVpp, vppFault } from './vpp-client.ts';
 export { MemoryWebhookRepository } from './webhook-repository.ts';
+export { RecordingWebhookSender } from './webhook-sender.ts';
 
 export const FAKE_SETTINGS: ServiceSettings = {
   stage: 'test',
@@ -85,6 +87,7 @@ export interface FakeDeps extends Deps {
   readonly cursors: FakeCursorSealer;
   readonly webhooks: MemoryWebhookRepository;
   readonly hosts: FakeHostResolver;
+  readonly webhookSender: RecordingWebhookSender;
 }
 
 type Overrides = Partial<{ -readonly [K in keyof Deps]: Deps[K] }> & { settings?: Partial<ServiceSettings> };
@@ -132,6 +135,7 @@ export function fakeDeps<O extends Overrides = Record<never, never>>(
     cursors: new FakeCursorSealer(),
     webhooks: new MemoryWebhookRepository(),
     hosts: new FakeHostResolver(),
+    webhookSender: new RecordingWebhookSender(),
     idempotencyStore: (use: 'http' | 'worker') => {
       let store = idempotency.get(use);
       if (!store) {
