@@ -4,9 +4,12 @@
  * else, rotation, refused URLs (422 with the reason), roles and organisations. Host names resolve
  * through a fake resolver (no test looks a name up); address literals need no lookup at all.
  */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookSecretName } from '../../shared/application/webhooks/manage-webhooks.ts';
-import { WebhookSigningSecretsSchema } from '../../shared/domain/webhook.ts';
+import { WebhookSigningSecretsSchema, webhookSecretOf } from '../../shared/domain/webhook.ts';
 import { FakeHostResolver } from '../support/fakes/index.ts';
 import { type Caller, ORG_ADMIN, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
@@ -25,8 +28,26 @@ beforeAll(async () => {
   rt = await startTestRuntime({ overrides: { hosts } });
 });
 
+/** A receiver on 127.0.0.1: what it got, and the status it answers (`answer`). */
+const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+let answer = 200;
+const receiver = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    received.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
+    res.writeHead(answer).end();
+  });
+});
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+});
+
 afterAll(async () => {
   await rt?.stop();
+  receiver.closeAllConnections();
+  await new Promise((resolve) => receiver.close(resolve));
 });
 
 const body = { url: 'https://hooks.example.com/vpp', eventTypes: ['license.granted', 'job.finished'] };
@@ -126,6 +147,48 @@ describe('webhook subscriptions', () => {
     });
     expect(answer.status).toBe(201);
     expect(answer.body.url).toBe('http://127.0.0.1:9/hook');
+  });
+
+  it('sends a signed test event to a receiver on this machine, verified with the standardwebhooks package', async () => {
+    // Prepare
+    const port = (receiver.address() as AddressInfo).port;
+    const created = await rt.call('POST', '/v1/webhooks', {
+      body: { ...body, url: `http://127.0.0.1:${port}/in` },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    received.length = 0;
+
+    // Act: a test event, then one after a rotation, then one the receiver refuses.
+    const first = await rt.call('POST', `/v1/webhooks/${id}/test`);
+    const rotated = await rt.call('POST', `/v1/webhooks/${id}/rotate-secret`);
+    const second = await rt.call('POST', `/v1/webhooks/${id}/test`);
+    answer = 503;
+    const refused = await rt.call('POST', `/v1/webhooks/${id}/test`);
+    answer = 200;
+    const byViewer = await rt.call('POST', `/v1/webhooks/${id}/test`, { as: VIEWER });
+
+    // Assess
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ delivered: true, status: 200 });
+    expect(second.body).toMatchObject({ delivered: true, status: 200 });
+    expect(refused.body).toMatchObject({ delivered: false, status: 503 });
+    expect(byViewer.status).toBe(403);
+    expect(received).toHaveLength(3);
+    const verify = (secret: string, at: number) => {
+      const got = received[at];
+      return new Webhook(secret).verify(got?.body ?? '', got?.headers as Record<string, string>);
+    };
+    expect(verify(created.body.secret, 0)).toMatchObject({
+      type: 'webhook.test',
+      orgId: 'demo',
+      data: { subscriptionId: id },
+    });
+    // After the rotation both secrets verify (the previous one for a day), and each event has its own id.
+    expect(() => verify(rotated.body.secret, 1)).not.toThrow();
+    expect(() => verify(created.body.secret, 1)).not.toThrow();
+    expect(() => verify(webhookSecretOf(new Uint8Array(32).fill(3)), 0)).toThrow();
+    expect(new Set(received.map((r) => r.headers['webhook-id'])).size).toBe(3);
   });
 
   it('lets only org-admins write, and keeps every organisation to its own', async () => {
