@@ -8,14 +8,13 @@ import { AssetKeySchema } from './ports/vpp-schemas.ts';
 const SubjectSchema = z.object({ type: z.enum(['device', 'user']), id: z.string().min(1) });
 export type SubjectRef = z.infer<typeof SubjectSchema>;
 
-/** Grant or revoke one asset for some subjects (already reserved and marked pending). */
+/** Grant or revoke one asset for one batch of a job's subjects (the batch, written with the job, names them). */
 export const LicenseOperationSchema = z.object({
   orgId: z.string(),
   accountId: z.string(),
   jobId: z.string(),
-  asset: AssetKeySchema,
-  subjects: z.array(SubjectSchema).min(1),
-  /** Queued again by the stall sweep: any claim on the records is from a delivery that died. */
+  batch: z.number().int().nonnegative(),
+  /** Queued again by the stall sweep: a claim on the batch older than an hour is a dead delivery's. */
   resume: z.boolean().optional(),
 });
 

@@ -3,6 +3,8 @@
  * a reconciliation) and its progress, as SPEC §3 defines it.
  */
 import * as z from 'zod';
+import { PricingParamSchema } from './asset.ts';
+import { AssignmentSourceSchema, SubjectTypeSchema } from './assignment.ts';
 
 export const JobTypeSchema = z.enum([
   'grant',
@@ -51,6 +53,31 @@ export const JobSchema = z.object({
   awaitingEvent: z.object({ eventId: z.string(), nextCheckAt: z.string() }).optional(),
 });
 export type Job = z.infer<typeof JobSchema>;
+
+/**
+ * One queue message's share of a grant or a revocation (SPEC §5.4): its subjects, written with the job,
+ * and how far its delivery got. A worker claims it before sending (a duplicate or a redelivery finds
+ * the claim), and closes it once each subject is sent or refused (`sentAt`, Apple's events, how many
+ * were refused). A batch not closed an hour after its job began was dropped: the stall sweep sends it
+ * again.
+ */
+export const JobBatchSchema = z.object({
+  jobId: z.string(),
+  index: z.number().int().nonnegative(),
+  kind: z.enum(['grant', 'revoke']),
+  orgId: z.string(),
+  accountId: z.string(),
+  asset: z.object({ adamId: z.string(), pricingParam: PricingParamSchema }),
+  source: AssignmentSourceSchema,
+  subjects: z.array(z.object({ type: SubjectTypeSchema, id: z.string() })).min(1),
+  createdAt: z.string(),
+  /** The delivery sending it (`claim:<message id>`) and when it took it. */
+  claim: z.object({ id: z.string(), at: z.string() }).optional(),
+  sentAt: z.string().optional(),
+  eventIds: z.array(z.string()).optional(),
+  refused: z.number().int().nonnegative().optional(),
+});
+export type JobBatch = z.infer<typeof JobBatchSchema>;
 
 export const WaitingForSchema = z.object({
   kind: z.enum(['apple-event', 'debounce', 'queue']),

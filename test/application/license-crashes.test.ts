@@ -82,6 +82,7 @@ function armSettlement(next: { at: number; when: 'before' | 'after' }) {
 /** The real store; its commit dies once, as planned, around the commit of an Apple event's moves. */
 function crashingSettlements(real: SettlementStore): SettlementStore {
   return {
+    closeBatch: (closing) => real.closeBatch(closing),
     async commit(moves) {
       const ofEvent = moves.some((m) => m.record.eventId && !m.record.eventId.startsWith('claim:'));
       if (!settlePlan || settleCrashed > 0 || !ofEvent || ++commits !== settlePlan.at)

@@ -385,13 +385,7 @@ describe('delivery and faults', () => {
     const answer = await rt.call('POST', `/v1/accounts/${accountId}/assets/${APP.adamId}/grants`, {
       body: { serialNumbers: ['DUP-1'] },
     });
-    const message = {
-      orgId: 'demo',
-      accountId,
-      jobId: answer.body.job.id,
-      asset: APP,
-      subjects: [{ type: 'device' as const, id: 'DUP-1' }],
-    };
+    const message = { orgId: 'demo', accountId, jobId: answer.body.job.id, batch: 0 };
     await rt.deps.queue.send('grants', message);
     await rt.deps.queue.send('grants', message);
     const done = await job(answer.body.job.id);

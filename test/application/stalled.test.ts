@@ -1,8 +1,8 @@
 /**
  * The stall sweep (run with the hourly reconciliation): licence requests dropped on the way — an API
- * function that died between marking its records and queueing them, a delivery that claimed records
- * and died with its message then lost, a sent request whose status poll and notification were both
- * lost — go on an hour later and end as Apple says, each licence sent at most once.
+ * function that died between writing its job and queueing it, a delivery that claimed a batch and died
+ * with its message then lost, a sent request whose status poll and notification were both lost — go
+ * on an hour later and end as Apple says, each licence sent at most once.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requestLicenses } from '../../shared/application/licenses/request-licenses.ts';
@@ -39,6 +39,41 @@ async function devices(serials: string[]) {
     body: serials.map((serialNumber) => ({ serialNumber, networkId: 'net-1' })),
   });
   expect(answer.status).toBe(200);
+}
+
+/** A job and its one batch as a request leaves them, written by hand. */
+async function openBatch(jobId: string, type: 'grant' | 'revocation', serials: string[]) {
+  const stamp = now.toISOString();
+  await rt.deps.jobs.createWithBatches(
+    {
+      id: jobId,
+      orgId: account.orgId,
+      accountId: account.id,
+      type,
+      state: 'queued',
+      requested: serials.length,
+      completed: 0,
+      failed: 0,
+      failures: [],
+      summary: { adamId: APP.adamId, pricingParam: APP.pricingParam },
+      createdBy: 'test',
+      createdAt: stamp,
+      updatedAt: stamp,
+    },
+    [
+      {
+        jobId,
+        index: 0,
+        kind: type === 'grant' ? 'grant' : 'revoke',
+        orgId: account.orgId,
+        accountId: account.id,
+        asset: APP,
+        source: 'manual',
+        subjects: serials.map((id) => ({ type: 'device' as const, id })),
+        createdAt: stamp,
+      },
+    ],
+  );
 }
 
 /** Records and a job as a request leaves them, written by hand (the state a dead worker left). */
@@ -127,7 +162,7 @@ describe('the stall sweep', () => {
     const serials = ['STALL-A1', 'STALL-A2', 'STALL-A3'];
     await devices(serials);
     const before = await asset();
-    // The API function dies after marking the records and writing the job, before the queue send.
+    // The API function dies after writing the job and its batch, before the queue send.
     const dying = {
       ...rt.deps,
       queue: {
@@ -149,11 +184,13 @@ describe('the stall sweep', () => {
         source: 'manual',
       }),
     ).rejects.toThrow('injected');
-    const stuck = (await rt.deps.assignments.listByAsset(account.id, APP.adamId, APP.pricingParam)).filter(
-      (r) => serials.includes(r.subjectId),
-    );
-    expect(stuck.map((r) => r.state)).toEqual(['pending-grant', 'pending-grant', 'pending-grant']);
-    const jobId = stuck[0]?.jobId as string;
+    // No record was written; the batch is open, its licences reserved.
+    const records = await rt.deps.assignments.listByAsset(account.id, APP.adamId, APP.pricingParam);
+    expect(records.filter((r) => serials.includes(r.subjectId))).toEqual([]);
+    const [open, ...others] = await rt.deps.jobs.openBatches(account.id, APP);
+    expect(others).toEqual([]);
+    expect(open?.subjects.map((s) => s.id)).toEqual(serials);
+    const jobId = open?.jobId as string;
     expect((await asset()).pendingCount).toBe(before.pendingCount + 3);
 
     // Half an hour on, it may still be on its way: left alone.
@@ -167,21 +204,20 @@ describe('the stall sweep', () => {
     expect(serials.every((s) => appleHolders().has(s))).toBe(true);
     await eventually(async () => (await asset()).pendingCount === before.pendingCount, 10_000, 'reservation');
     expect(await resumeStalled(rt.deps)).toMatchObject({ records: 0 });
+    expect(await rt.deps.jobs.openBatches(account.id, APP)).toEqual([]);
   });
 
   it('takes over the claim of a delivery that died, checks Apple, and sends only what Apple does not hold', async () => {
     const serials = ['STALL-B1', 'STALL-B2'];
     await devices(serials);
-    // Both held at Apple and by us; a revocation's delivery claimed both, took one back, and died;
-    // its message was then lost (a DLQ).
+    // Both held at Apple and by us; a revocation's delivery claimed their batch, had Apple take one
+    // back, and died before writing a record; its message was then lost (a DLQ).
     const grant = await rt.call('POST', `/v1/accounts/${account.id}/assets/${APP.adamId}/grants`, {
       body: { serialNumbers: serials },
     });
     expect(await jobEnded(rt, grant.body.job.id)).toMatchObject({ state: 'succeeded' });
-    await inFlight('stall-revoke-job', 'revocation', [
-      { serial: 'STALL-B1', state: 'pending-revoke', eventId: 'claim:dead-message' },
-      { serial: 'STALL-B2', state: 'pending-revoke', eventId: 'claim:dead-message' },
-    ]);
+    await openBatch('stall-revoke-job', 'revocation', serials);
+    await rt.deps.jobs.takeBatch('stall-revoke-job', 0, { id: 'claim:dead-message', at: now.toISOString() });
     rt.simulator.externalUnassign(LOCATION, APP, { serialNumber: 'STALL-B1' });
     await rt.simulator.settle();
     rt.simulator.resetCalls();
@@ -191,17 +227,12 @@ describe('the stall sweep', () => {
       orgId: account.orgId,
       accountId: account.id,
       jobId: 'stall-revoke-job',
-      asset: APP,
-      subjects: serials.map((id) => ({ type: 'device' as const, id })),
+      batch: 0,
       resume: true,
     });
     await eventually(async () => (await rt.queueDepth('revocations')) === 0, 10_000, 'the message');
     expect(rt.simulator.calls()['POST assets/disassociate']).toBeUndefined();
-    const claimed = await rt.deps.assignments.listByAsset(account.id, APP.adamId, APP.pricingParam);
-    expect(claimed.filter((r) => serials.includes(r.subjectId)).map((r) => r.eventId)).toEqual([
-      'claim:dead-message',
-      'claim:dead-message',
-    ]);
+    expect((await rt.deps.jobs.batches('stall-revoke-job'))[0]?.claim?.id).toBe('claim:dead-message');
 
     later(61);
     expect(await resumeStalled(rt.deps)).toEqual({ records: 2, messages: 1 });

@@ -218,33 +218,6 @@ export class DynamoAssignmentRepository extends DynamoTable implements Assignmen
     );
   }
 
-  async claim(record: AssignmentRecord, claimId: string, now: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.assignment(record.accountId, record),
-          UpdateExpression: 'SET eventId = :claim, updatedAt = :now',
-          ConditionExpression:
-            record.eventId === undefined
-              ? '#state = :state AND (attribute_not_exists(eventId) OR eventId = :claim)'
-              : '#state = :state AND (eventId = :seen OR eventId = :claim)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':claim': claimId,
-            ':state': record.state,
-            ':now': now,
-            ...(record.eventId === undefined ? {} : { ':seen': record.eventId }),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
-  }
-
   async transition(next: AssignmentRecord, from: readonly (AssignmentState | 'absent')[]): Promise<boolean> {
     try {
       await this.db.send(new PutCommand({ TableName: this.table, ...conditionalPut(next, from) }));

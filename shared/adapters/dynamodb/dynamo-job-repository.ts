@@ -3,26 +3,46 @@
  * through gsi1 and, when it is about an account, per account through gsi2), each failure at `JOB#<id>`/`FAILURE#<subject>` so a job may have any number of them. Counts
  * are added with atomic updates, and the state moves on in a conditional write.
  */
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type {
-  JobListQuery,
-  JobProgress,
-  JobRepository,
-  JobScope,
+import {
+  type BatchTaken,
+  type JobListQuery,
+  type JobProgress,
+  type JobRepository,
+  type JobScope,
+  MAX_JOB_BATCHES,
 } from '../../application/ports/job-repository.ts';
+import type { AssetKey } from '../../application/ports/vpp-schemas.ts';
 import {
   FINAL_JOB_STATES,
   type Job,
+  type JobBatch,
+  JobBatchSchema,
   type JobFailure,
   JobFailureSchema,
   JobSchema,
   type JobState,
   stateFromCounts,
 } from '../../domain/job.ts';
-import { batchWrite } from './batch.ts';
+import { batchWrite, queryAll } from './batch.ts';
 import { isConditionFailed } from './errors.ts';
-import { accountJobsIndex, jobPartition, jobPosition, keys, orgJobsIndex, sortPrefix } from './keys.ts';
+import {
+  accountJobsIndex,
+  jobPartition,
+  jobPosition,
+  keys,
+  openBatchesIndex,
+  openBatchPosition,
+  orgJobsIndex,
+  sortPrefix,
+} from './keys.ts';
 import { ClockedDynamoTable } from './table.ts';
 
 /** The condition that a job has not ended (its `#state` is none of the final states). */
@@ -51,21 +71,90 @@ interface IndexItem {
 
 export class DynamoJobRepository extends ClockedDynamoTable implements JobRepository {
   async create(job: Job): Promise<void> {
-    const { failures, ...item } = job;
+    const { failures } = job;
+    await this.db.send(new PutCommand(this.#jobPut(job)));
+    if (failures.length > 0) await this.#putFailures(job.id, failures);
+  }
+
+  async createWithBatches(job: Job, batches: readonly JobBatch[]): Promise<void> {
+    if (batches.length > MAX_JOB_BATCHES)
+      throw new Error(`A job has at most ${MAX_JOB_BATCHES} batches (${batches.length} given).`);
     await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          ...keys.job(job.id),
-          ...item,
-          gsi1pk: orgJobsIndex(job.orgId),
-          gsi1sk: jobPosition(job),
-          ...(job.accountId ? { gsi2pk: accountJobsIndex(job.accountId), gsi2sk: jobPosition(job) } : {}),
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: this.#jobPut(job) },
+          ...batches.map((batch) => ({
+            Put: {
+              TableName: this.table,
+              Item: {
+                ...keys.jobBatch(job.id, batch.index),
+                ...batch,
+                // Listed among the account's open batches until it closes.
+                ...(batch.sentAt === undefined
+                  ? { gsi2pk: openBatchesIndex(batch.accountId), gsi2sk: openBatchPosition(batch) }
+                  : {}),
+              },
+            },
+          })),
+        ],
       }),
     );
-    if (failures.length > 0) await this.#putFailures(job.id, failures);
+    if (job.failures.length > 0) await this.#putFailures(job.id, job.failures);
+  }
+
+  async batches(jobId: string): Promise<JobBatch[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)',
+      ExpressionAttributeValues: { ':pk': jobPartition(jobId), ':b': sortPrefix.jobBatches },
+      ConsistentRead: true,
+    });
+    return items.map((item) => JobBatchSchema.parse(item));
+  }
+
+  async openBatches(accountId: string, asset?: AssetKey): Promise<JobBatch[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      IndexName: 'gsi2',
+      KeyConditionExpression: asset ? 'gsi2pk = :pk AND begins_with(gsi2sk, :asset)' : 'gsi2pk = :pk',
+      ExpressionAttributeValues: {
+        ':pk': openBatchesIndex(accountId),
+        ...(asset ? { ':asset': `${asset.adamId}#${asset.pricingParam}#` } : {}),
+      },
+    });
+    // The index may lag a close by a moment: a batch read closed is not open.
+    return items.map((item) => JobBatchSchema.parse(item)).filter((b) => b.sentAt === undefined);
+  }
+
+  async takeBatch(
+    jobId: string,
+    index: number,
+    claim: { readonly id: string; readonly at: string },
+    options: { readonly takeOverBefore?: string | undefined } = {},
+  ): Promise<BatchTaken> {
+    const takeOver = options.takeOverBefore === undefined ? '' : ' OR claim.#at < :before';
+    try {
+      const answer = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.jobBatch(jobId, index),
+          UpdateExpression: 'SET claim = :claim',
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(sentAt) AND (attribute_not_exists(claim) OR claim.id = :id${takeOver})`,
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: {
+            ':claim': { id: claim.id, at: claim.at },
+            ':id': claim.id,
+            ...(options.takeOverBefore === undefined ? {} : { ':before': options.takeOverBefore }),
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return { taken: true, batch: JobBatchSchema.parse(answer.Attributes) };
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      const batch = await this.getItem(keys.jobBatch(jobId, index), JobBatchSchema);
+      return { taken: false, batch };
+    }
   }
 
   async get(jobId: string, options: { maxFailures?: number } = {}): Promise<Job | undefined> {
@@ -261,6 +350,21 @@ export class DynamoJobRepository extends ClockedDynamoTable implements JobReposi
 
   async delete(jobId: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.job(jobId) }));
+  }
+
+  #jobPut(job: Job) {
+    const { failures: _, ...item } = job;
+    return {
+      TableName: this.table,
+      Item: {
+        ...keys.job(job.id),
+        ...item,
+        gsi1pk: orgJobsIndex(job.orgId),
+        gsi1sk: jobPosition(job),
+        ...(job.accountId ? { gsi2pk: accountJobsIndex(job.accountId), gsi2sk: jobPosition(job) } : {}),
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
   }
 
   /** Moves the state unless another writer already ended the job. */

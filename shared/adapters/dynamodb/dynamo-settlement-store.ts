@@ -10,6 +10,7 @@
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../application/ports/clock.ts';
 import {
+  type BatchClosing,
   MAX_SETTLEMENT_MOVES,
   type SettlementMove,
   type SettlementStore,
@@ -39,6 +40,68 @@ export class DynamoSettlementStore implements SettlementStore {
     this.#db = db;
     this.#tables = tables;
     this.#clock = clock;
+  }
+
+  async closeBatch(closing: BatchClosing): Promise<boolean> {
+    const { jobId, index, claimId, eventIds, refused, unreserve } = closing;
+    const now = this.#clock.now().toISOString();
+    let zero = false;
+    let assetAbsent = false;
+    let jobAbsent = false;
+    for (let round = 0; round < 60; round++) {
+      const writes: Write[] = [
+        {
+          Update: {
+            TableName: this.#tables.core,
+            Key: keys.jobBatch(jobId, index),
+            UpdateExpression:
+              'SET sentAt = :now, eventIds = :events, refused = :refused REMOVE gsi2pk, gsi2sk',
+            ConditionExpression: 'attribute_not_exists(sentAt) AND claim.id = :claim',
+            ExpressionAttributeValues: {
+              ':now': now,
+              ':events': eventIds,
+              ':refused': refused,
+              ':claim': claimId,
+            },
+          },
+        },
+      ];
+      if (refused > 0 && !jobAbsent)
+        writes.push({
+          Update: {
+            TableName: this.#tables.core,
+            Key: keys.job(jobId),
+            UpdateExpression: 'ADD failed :f SET updatedAt = :now',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':f': refused, ':now': now },
+          },
+        });
+      const jobAt = writes.length - 1;
+      if (refused > 0 && unreserve && !assetAbsent)
+        writes.push({
+          Update: unreserveUpdate(
+            this.#tables.assets,
+            keys.asset(unreserve.accountId, unreserve.adamId, unreserve.pricingParam),
+            refused,
+            zero,
+          ),
+        });
+      try {
+        await this.#db.send(new TransactWriteCommand({ TransactItems: writes }));
+        return true;
+      } catch (error) {
+        if (!isTransactionCancelled(error)) throw error;
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+        const failed = (n: number) => reasons[n]?.Code === 'ConditionalCheckFailed';
+        if (failed(0)) return false;
+        if (jobAt > 0 && failed(jobAt)) jobAbsent = true;
+        else if (writes.length > jobAt + 1 && failed(jobAt + 1)) {
+          if (zero) assetAbsent = true;
+          zero = true;
+        } else await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(round + 1, 10)));
+      }
+    }
+    throw new Error('Closing the batch kept conflicting; try again.');
   }
 
   async commit(moves: readonly SettlementMove[]): Promise<boolean[]> {

@@ -11,6 +11,15 @@ export const jobPartition = (jobId: string): string => `JOB#${jobId}`;
 /** The index partitions that list jobs newest first: an organisation's (gsi1), an account's (gsi2). */
 export const orgJobsIndex = (orgId: string): string => `ORG#${orgId}#JOBS`;
 export const accountJobsIndex = (accountId: string): string => `ACCOUNT#${accountId}#JOBS`;
+/** The index partition (gsi2, sparse) of an account's batches not closed yet, by asset then age. */
+export const openBatchesIndex = (accountId: string): string => `ACCOUNT#${accountId}#OPEN_BATCHES`;
+export const openBatchPosition = (batch: {
+  asset: { adamId: string; pricingParam: string };
+  createdAt: string;
+  jobId: string;
+  index: number;
+}): string =>
+  `${batch.asset.adamId}#${batch.asset.pricingParam}#${batch.createdAt}#${batch.jobId}#${String(batch.index).padStart(4, '0')}`;
 /** A job's place in both lists (and a list's cursor): newest first by creation, then id. */
 export const jobPosition = (job: { createdAt: string; id: string }): string => `${job.createdAt}#${job.id}`;
 export const auditPartition = (orgId: string): string => `ORG#${orgId}#AUDIT`;
@@ -62,6 +71,10 @@ export const keys = {
   invitation: (hash: string) => ({ pk: `INVITATION#${hash}`, sk: 'LINK' }),
   job: (jobId: string) => ({ pk: jobPartition(jobId), sk: 'JOB' }),
   jobFailure: (jobId: string, subject: string) => ({ pk: jobPartition(jobId), sk: `FAILURE#${subject}` }),
+  jobBatch: (jobId: string, index: number) => ({
+    pk: jobPartition(jobId),
+    sk: `${sortPrefix.jobBatches}${String(index).padStart(4, '0')}`,
+  }),
   debounce: (key: string) => ({ pk: `DEBOUNCE#${key}`, sk: 'HOLD' }),
   rateSlot: (tokenKey: string) => ({ pk: `RATE#${tokenKey}`, sk: 'SLOT' }),
   notification: (accountId: string, notificationId: string) => ({
@@ -83,4 +96,5 @@ export const sortPrefix = {
   users: 'USER#',
   jobFailures: 'FAILURE#',
   webhooks: 'WEBHOOK#',
+  jobBatches: 'BATCH#',
 };

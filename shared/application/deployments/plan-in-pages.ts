@@ -30,6 +30,7 @@ import {
 } from '../../domain/deployment.ts';
 import type { Device } from '../../domain/device.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
+import { QueuedSubjects } from '../licenses/queued-subjects.ts';
 import type { LicenseDeps } from '../licenses/request-licenses.ts';
 import type { AssignmentPage } from '../ports/assignment-repository.ts';
 
@@ -68,7 +69,7 @@ export interface PlannedChanges extends PlanTarget {
   readonly changes: ReconciliationChanges;
 }
 
-export type PlanDeps = Pick<LicenseDeps, 'assets' | 'assignments' | 'devices' | 'users' | 'clock'>;
+export type PlanDeps = Pick<LicenseDeps, 'assets' | 'assignments' | 'devices' | 'users' | 'jobs' | 'clock'>;
 
 /** Gathers one deployment's decisions, keeping the changes only. */
 class ChangeTally {
@@ -85,12 +86,16 @@ class ChangeTally {
     readonly deployment: Deployment,
     free: number,
     readonly now: Date,
+    readonly queued: QueuedSubjects,
   ) {
     this.#grants = new GrantSelection(deployment, free);
   }
 
-  add(subject: Subject | undefined, holder: AssignmentRecord | undefined): void {
+  add(subject: Subject | undefined, record: AssignmentRecord | undefined): void {
     if (subject) this.#inScope++;
+    const type = subject?.type ?? record?.subjectType;
+    const id = subject?.id ?? record?.subjectId;
+    const holder = type && id ? this.queued.holder(type, id, record) : record;
     const decision = classifySubject(this.deployment, subject, holder, this.now);
     switch (decision.kind) {
       case 'nothing':
@@ -227,7 +232,12 @@ export async function planChanges(
         deployment,
         networks: account.assignableNetworks,
         platforms: asset.supportedPlatforms,
-        tally: new ChangeTally(deployment, freeLicenses(asset), now),
+        tally: new ChangeTally(
+          deployment,
+          freeLicenses(asset),
+          now,
+          await QueuedSubjects.of(deps.jobs, account.id, deployment),
+        ),
         holders: new HolderStream((cursor) =>
           deps.assignments.pageByAsset(account.id, deployment.adamId, deployment.pricingParam, 'device', {
             cursor,
@@ -272,10 +282,11 @@ export async function planChanges(
         limit: pages.holders,
       }),
     );
+    const queued = await QueuedSubjects.of(deps.jobs, account.id, deployment);
     const plan = planReconciliation({
       deployment,
       inScope: usersInScope(deployment, lane.owners, lane.users),
-      holders,
+      holders: queued.holders(holders, 'user'),
       freeLicenses: freeLicenses(lane.asset),
       now,
     });

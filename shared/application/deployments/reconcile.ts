@@ -26,6 +26,7 @@ import { escapeHtml } from '../../domain/html.ts';
 import type { Actor } from '../../domain/principal.ts';
 import type { VppUser } from '../../domain/vpp-user.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
+import { QueuedSubjects } from '../licenses/queued-subjects.ts';
 import { type LicenseDeps, requestLicenses } from '../licenses/request-licenses.ts';
 import type { Debouncer } from '../ports/debouncer.ts';
 import type { DeploymentRepository } from '../ports/deployment-repository.ts';
@@ -97,7 +98,11 @@ export async function planFor(
     account.assignableNetworks,
     asset.supportedPlatforms,
   );
-  const holders = await deps.assignments.listByAsset(account.id, deployment.adamId, deployment.pricingParam);
+  const [records, queued] = await Promise.all([
+    deps.assignments.listByAsset(account.id, deployment.adamId, deployment.pricingParam),
+    QueuedSubjects.of(deps.jobs, account.id, deployment),
+  ]);
+  const holders = queued.holders(records);
   const free = freeLicenses(asset);
   return {
     plan: planReconciliation({ deployment, inScope, holders, freeLicenses: free, now: deps.clock.now() }),

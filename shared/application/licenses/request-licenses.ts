@@ -4,27 +4,29 @@
  * 1. Every subject is checked: a device must be in the inventory and in one of the account's
  *    assignable networks, and the asset device-assignable and made for its platform (platform.ts); a
  *    user must be Invited or Associated; a grant needs a subject that does not hold the asset, a
- *    revocation one that does; books are never revoked (`asset.irrevocable`).
+ *    revocation one that does, and none may be in flight (a record waiting for Apple, or a subject of
+ *    the asset's batches not closed yet); books are never revoked (`asset.irrevocable`).
  * 2. Grants reserve licences atomically: subjects beyond what is free are rejected with
  *    `licenses.exhausted`, in the order given (so the service never promises more than Apple has).
- * 3. Each accepted subject moves to `pending-grant` / `pending-revoke` with a conditional write (a
- *    concurrent request for the same subject loses and gets `license.already_assigned`).
- * 4. A job counts the accepted subjects; queue messages of at most 1,000 subjects each carry them
- *    to the workers (one Apple call per message at Apple's limits).
+ * 3. A job counts the accepted subjects, and its batches of at most 1,000 each (one Apple call at
+ *    Apple's limits) are written with it in one transaction; one queue message per batch carries it to
+ *    the workers. Nothing is written per subject in the call, so 20,000 subjects answer as fast as 20:
+ *    the workers move each record once, when they send it (submit-licenses.ts), and a subject another
+ *    request took in the meantime fails in the job as `license.already_assigned`.
  * Answers `{job, rejected}`; with nothing accepted, 422 `license.nothing_to_do` and nothing written.
  */
 import { type Account, BLOCKING_STATUSES } from '../../domain/account.ts';
 import type { AssetRecord } from '../../domain/asset.ts';
 import { type AssignmentSource, IN_FLIGHT, type SubjectType } from '../../domain/assignment.ts';
-import { canMove, requested } from '../../domain/assignment-state.ts';
+import { canMove } from '../../domain/assignment-state.ts';
 import { normaliseSerial } from '../../domain/device.ts';
 import { RuleViolationError } from '../../domain/errors.ts';
-import type { Job } from '../../domain/job.ts';
+import type { Job, JobBatch } from '../../domain/job.ts';
 import { platformRefusal } from '../../domain/platform.ts';
 import type { Actor } from '../../domain/principal.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { newJob } from '../jobs/new-job.ts';
-import type { QueueMessage, SubjectRef } from '../messages.ts';
+import type { SubjectRef } from '../messages.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
 import type { AssetRepository } from '../ports/asset-repository.ts';
 import type { AssignmentRepository } from '../ports/assignment-repository.ts';
@@ -34,6 +36,7 @@ import type { DeviceRepository } from '../ports/device-repository.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
 import type { UserRepository } from '../ports/user-repository.ts';
+import { QueuedSubjects } from './queued-subjects.ts';
 
 export interface LicenseDeps {
   readonly accounts: AccountRepository;
@@ -67,15 +70,15 @@ export interface LicenseRequest {
 /** Subjects per queue message: Apple's per-call limit for serial numbers and user ids. */
 export const SUBJECTS_PER_MESSAGE = 1000;
 
-/** The queue messages of one grant or revocation of one asset: its subjects, `SUBJECTS_PER_MESSAGE` a message. */
-export function licenseOperations(
-  operation: Omit<QueueMessage<'grants'>, 'subjects'>,
+/** A job's subjects as its batches, `SUBJECTS_PER_MESSAGE` a batch (one queue message, one Apple call). */
+export function jobBatches(
+  batch: Omit<JobBatch, 'index' | 'subjects'>,
   subjects: readonly SubjectRef[],
-): QueueMessage<'grants'>[] {
-  const messages: QueueMessage<'grants'>[] = [];
+): JobBatch[] {
+  const batches: JobBatch[] = [];
   for (let i = 0; i < subjects.length; i += SUBJECTS_PER_MESSAGE)
-    messages.push({ ...operation, subjects: subjects.slice(i, i + SUBJECTS_PER_MESSAGE) });
-  return messages;
+    batches.push({ ...batch, index: batches.length, subjects: subjects.slice(i, i + SUBJECTS_PER_MESSAGE) });
+  return batches;
 }
 
 const label = (type: SubjectType, id: string) => `${type}:${id}`;
@@ -99,13 +102,15 @@ async function checkSubjects(
   const userIds = [...new Set(request.userIds)];
   // The three reads at once: the holdings are read for every subject named (a rejected one's read is
   // wasted, but the answer does not wait for one read after another).
-  const [deviceList, userList, holdings] = await Promise.all([
+  // The subjects of the asset's batches not closed yet are in flight too, before their records exist.
+  const [deviceList, userList, holdings, queued] = await Promise.all([
     deps.devices.getMany(account.orgId, serials),
     deps.users.getMany(account.id, userIds),
     deps.assignments.getMany(account.id, [
       ...serials.map((id) => holdingKey(asset, 'device', id)),
       ...userIds.map((id) => holdingKey(asset, 'user', id)),
     ]),
+    QueuedSubjects.of(deps.jobs, account.id, asset),
   ]);
   const devices = new Map(deviceList.map((d) => [d.serialNumber, d]));
   for (const serial of serials) {
@@ -170,7 +175,7 @@ async function checkSubjects(
   for (const subject of candidates) {
     const record = held.get(label(subject.type, subject.id));
     const state = record?.state;
-    if (state && IN_FLIGHT.has(state)) {
+    if ((state && IN_FLIGHT.has(state)) || queued.has(subject.type, subject.id)) {
       rejected.push({
         subject: label(subject.type, subject.id),
         code: 'assignment.in_flight',
@@ -237,70 +242,52 @@ export async function requestLicenses(
     }
   }
 
-  const jobId = deps.ids.newId();
-  const now = deps.clock.now().toISOString();
-  const moved: SubjectRef[] = [];
-  // One conditional write per subject, batched by the repository: a request of 10,000 subjects must
-  // answer within the API's time.
-  const moves = accepted.map((subject) => {
-    const { record, from } = requested(kind, {
-      orgId: account.orgId,
-      accountId: account.id,
-      adamId: asset.adamId,
-      pricingParam: asset.pricingParam,
-      subjectType: subject.type,
-      subjectId: subject.id,
-      source: request.source,
-      jobId,
-      createdAt: now,
-      updatedAt: now,
-    });
-    return { next: record, from };
-  });
-  const results = await deps.assignments.transitionMany(moves);
-  accepted.forEach((subject, i) => {
-    if (results[i]) moved.push(subject);
-    else
-      rejected.push({
-        subject: label(subject.type, subject.id),
-        code: 'license.already_assigned',
-        reason: 'Another request changed this subject at the same time.',
-      });
-  });
-  if (kind === 'grant' && moved.length < accepted.length) {
-    await deps.assets.unreserve(account.id, asset.adamId, asset.pricingParam, accepted.length - moved.length);
-  }
-  if (moved.length === 0) {
+  if (accepted.length === 0) {
     throw new RuleViolationError(
       'license.nothing_to_do',
       `No subject can be ${kind === 'grant' ? 'granted' : 'revoked'} this asset: see details.rejected.`,
-      {
-        rejected,
-      },
+      { rejected },
     );
   }
 
+  // No write per subject here: the job and its batches in one transaction, then one message per batch.
+  // The workers move the records (a subject another request took meanwhile fails in the job).
+  const jobId = deps.ids.newId();
+  const now = deps.clock.now().toISOString();
   const job = newJob({
     id: jobId,
     orgId: account.orgId,
     accountId: account.id,
     type: kind === 'grant' ? 'grant' : 'revocation',
-    requested: moved.length,
+    requested: accepted.length,
     summary: { adamId: asset.adamId, pricingParam: asset.pricingParam, rejected: rejected.length },
     actor: request.actor,
     now,
   });
-  await deps.jobs.create(job);
-  const messages = licenseOperations(
+  const batches = jobBatches(
     {
+      jobId,
+      kind,
       orgId: account.orgId,
       accountId: account.id,
-      jobId,
       asset: { adamId: asset.adamId, pricingParam: asset.pricingParam },
+      source: request.source,
+      createdAt: now,
     },
-    moved,
+    accepted,
   );
-  await deps.queue.sendMany(kind === 'grant' ? 'grants' : 'revocations', messages);
+  try {
+    await deps.jobs.createWithBatches(job, batches);
+  } catch (error) {
+    if (kind === 'grant')
+      await deps.assets.unreserve(account.id, asset.adamId, asset.pricingParam, accepted.length);
+    throw error;
+  }
+  await deps.queue.sendMany(
+    kind === 'grant' ? 'grants' : 'revocations',
+    batches.map((b) => ({ orgId: account.orgId, accountId: account.id, jobId, batch: b.index })),
+  );
+  const moved = accepted;
   const action = kind === 'grant' ? 'license.grant_requested' : 'license.revoke_requested';
   await auditTrail(deps, account.orgId, request.actor).asset(account.id, asset.adamId, action, 'accepted', {
     jobId,

@@ -74,10 +74,4 @@ export interface AssignmentRepository {
    * own condition): answers, in order, whether each moved. One record refused moves no other back.
    */
   transitionMany(moves: readonly AssignmentMove[]): Promise<boolean[]>;
-  /**
-   * Marks a record in flight as being sent by one worker (`claimId` in its event field, `now` as its
-   * last move), unless another worker claimed or sent it since `record` was read. The same claim may
-   * be taken again (a retried message); a claim read in `record` is taken over (a resumed request).
-   */
-  claim(record: AssignmentRecord, claimId: string, now: string): Promise<boolean>;
 }

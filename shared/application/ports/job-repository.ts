@@ -2,7 +2,8 @@
  * Where jobs and their per-subject failures are kept. Counters are added atomically, so several
  * workers may report outcomes of one job at once.
  */
-import type { Job, JobFailure, JobState, JobType } from '../../domain/job.ts';
+import type { Job, JobBatch, JobFailure, JobState, JobType } from '../../domain/job.ts';
+import type { AssetKey } from './vpp-schemas.ts';
 
 export interface JobProgress {
   readonly completed?: number;
@@ -25,8 +26,36 @@ export interface JobListQuery {
   readonly cursor?: string | undefined;
 }
 
+/** The most batches one job has: the job and its batches are written in one transaction. */
+export const MAX_JOB_BATCHES = 99;
+
+/** What taking a batch found: taken (with the claim it had before, if any), or why not. */
+export type BatchTaken =
+  | { readonly taken: true; readonly batch: JobBatch }
+  | { readonly taken: false; readonly batch: JobBatch | undefined };
+
 export interface JobRepository {
   create(job: Job): Promise<void>;
+  /** A grant's or a revocation's job with its batches, at once: a job is never without them. */
+  createWithBatches(job: Job, batches: readonly JobBatch[]): Promise<void>;
+  /** A job's batches, in order. */
+  batches(jobId: string): Promise<JobBatch[]>;
+  /**
+   * An account's batches not closed yet (of one asset, if named), oldest first: their subjects are in
+   * flight before the workers write their records. Read from an index that may lag by a moment.
+   */
+  openBatches(accountId: string, asset?: AssetKey): Promise<JobBatch[]>;
+  /**
+   * Claims a batch for one delivery (`claim.at` is now), unless it is closed or another delivery holds
+   * it; the same claim may be taken again (a redelivery), and one taken before `takeOverBefore` is
+   * taken over (its delivery died). Answers the batch as it was before this claim.
+   */
+  takeBatch(
+    jobId: string,
+    index: number,
+    claim: { readonly id: string; readonly at: string },
+    options?: { readonly takeOverBefore?: string | undefined },
+  ): Promise<BatchTaken>;
   /**
    * The job with its failures (the first `maxFailures` of them), or undefined. A job not ended has the
    * state its counts give, even if the writer that added them died before moving it.

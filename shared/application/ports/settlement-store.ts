@@ -21,7 +21,25 @@ export interface SettlementMove {
   readonly job: 'completed' | 'failed';
 }
 
+/** The end of a batch's delivery: Apple's events, and the subjects it refused without a record of theirs. */
+export interface BatchClosing {
+  readonly jobId: string;
+  readonly index: number;
+  /** The claim the delivery holds: the batch closes only while it is still this one's. */
+  readonly claimId: string;
+  readonly eventIds: readonly string[];
+  /** Subjects whose records another request holds: counted as failed in the job (their failures written before). */
+  readonly refused: number;
+  /** The asset whose reservations the refused subjects give back (a grant's). */
+  readonly unreserve?: { readonly accountId: string; readonly adamId: string; readonly pricingParam: string };
+}
+
 export interface SettlementStore {
+  /**
+   * Closes a batch and counts its refused subjects, at once: a batch closes once, so they are counted
+   * once whatever the deliveries. False when it was closed already or another delivery holds it.
+   */
+  closeBatch(closing: BatchClosing): Promise<boolean>;
   /**
    * Moves up to `MAX_SETTLEMENT_MOVES` records (of at most `MAX_SETTLEMENT_COUNTERS` assets and jobs)
    * and adds their counts in one atomic write. A record

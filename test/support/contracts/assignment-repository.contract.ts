@@ -212,48 +212,6 @@ export function describeAssignmentRepositoryContract(name: string, make: Make<As
       expect(await repo.listInFlightSince(accountId, '2026-03-02T08:00:00.000Z')).toEqual([]);
     });
 
-    it('gives a claim to one delivery: the same message may take it again, another may not', async () => {
-      const pending = record({ state: 'pending-grant', jobId: 'job-1' });
-      await repo.putMany([pending]);
-      expect(await repo.claim(pending, 'claim:m1', '2026-03-02T09:01:00.000Z')).toBe(true);
-      expect(await read(pending)).toMatchObject({
-        eventId: 'claim:m1',
-        updatedAt: '2026-03-02T09:01:00.000Z',
-        state: 'pending-grant',
-      });
-      expect(await repo.claim(pending, 'claim:m1', '2026-03-02T09:02:00.000Z')).toBe(true);
-      expect(await repo.claim(pending, 'claim:m2', '2026-03-02T09:02:00.000Z')).toBe(false);
-      expect(await read(pending)).toMatchObject({ eventId: 'claim:m1' });
-    });
-
-    it('lets a resumed request take over the claim it read, but not one taken or sent since', async () => {
-      const pending = record({ state: 'pending-grant', jobId: 'job-1' });
-      await repo.putMany([pending]);
-      await repo.claim(pending, 'claim:dead', '2026-03-02T09:01:00.000Z');
-      const seen = (await read(pending)) as AssignmentRecord;
-      expect(await repo.claim(seen, 'claim:resume', '2026-03-02T10:30:00.000Z')).toBe(true);
-      // The read is stale now (claimed by the resume): a third delivery loses.
-      expect(await repo.claim(seen, 'claim:third', '2026-03-02T10:31:00.000Z')).toBe(false);
-      // Sent with an event since: a claim made on the unclaimed read loses too.
-      await repo.transition({ ...pending, eventId: 'event-9' }, ['pending-grant']);
-      expect(await repo.claim(pending, 'claim:late', '2026-03-02T10:32:00.000Z')).toBe(false);
-      expect(await read(pending)).toMatchObject({ eventId: 'event-9' });
-    });
-
-    it('claims nothing that moved on or does not exist', async () => {
-      const pending = record({ state: 'pending-grant' });
-      await repo.putMany([{ ...pending, state: 'granted' }]);
-      expect(await repo.claim(pending, 'claim:m1', '2026-03-02T09:01:00.000Z')).toBe(false);
-      expect(
-        await repo.claim(
-          record({ subjectId: 'GHOST', state: 'pending-grant' }),
-          'claim:m1',
-          '2026-03-02T09:01:00.000Z',
-        ),
-      ).toBe(false);
-      expect(await read(record({ subjectId: 'GHOST' }))).toBeUndefined();
-    });
-
     it('writes records as they are (a sync), replacing what was there', async () => {
       const granted = record({ source: 'apple' });
       await repo.putMany([granted]);

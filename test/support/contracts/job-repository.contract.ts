@@ -11,7 +11,7 @@ import type {
   JobRepository,
   JobScope,
 } from '../../../shared/application/ports/job-repository.ts';
-import type { Job } from '../../../shared/domain/job.ts';
+import type { Job, JobBatch } from '../../../shared/domain/job.ts';
 import { aJob, type ContractEnv, type Make, newEnv, STAMP, uid } from './support.ts';
 
 export function describeJobRepositoryContract(name: string, make: Make<JobRepository>): void {
@@ -21,6 +21,81 @@ export function describeJobRepositoryContract(name: string, make: Make<JobReposi
     beforeEach(async () => {
       env = newEnv();
       repo = await make(env);
+    });
+
+    const batchOf = (jobId: string, index: number): JobBatch => ({
+      jobId,
+      index,
+      kind: 'grant',
+      orgId: 'org-1',
+      accountId: 'account-1',
+      asset: { adamId: '361309726', pricingParam: 'STDQ' },
+      source: 'manual',
+      subjects: [
+        { type: 'device', id: `S${index}` },
+        { type: 'user', id: `u${index}` },
+      ],
+      createdAt: STAMP,
+    });
+
+    it('writes a job with its batches at once, and reads the batches in order', async () => {
+      const job = aJob();
+      const batches = [0, 1, 2].map((i) => batchOf(job.id, i));
+      await repo.createWithBatches(job, [...batches].reverse());
+      expect(await repo.get(job.id)).toEqual(job);
+      expect(await repo.batches(job.id)).toEqual(batches);
+      // A job that exists is refused, and so are its new batches with it.
+      await expect(repo.createWithBatches(job, [batchOf(job.id, 3)])).rejects.toThrow();
+      expect(await repo.batches(job.id)).toHaveLength(3);
+      expect(await repo.batches(uid('none'))).toEqual([]);
+    });
+
+    it('gives a batch to one delivery: the same claim may take it again, another may not, nor a closed one', async () => {
+      const job = aJob();
+      await repo.createWithBatches(job, [batchOf(job.id, 0)]);
+      const first = await repo.takeBatch(job.id, 0, { id: 'claim:m1', at: '2026-03-02T09:01:00.000Z' });
+      // The batch as it was before: not claimed.
+      expect(first).toMatchObject({ taken: true, batch: { index: 0 } });
+      expect(first.batch).not.toHaveProperty('claim');
+      const again = await repo.takeBatch(job.id, 0, { id: 'claim:m1', at: '2026-03-02T09:02:00.000Z' });
+      expect(again).toMatchObject({
+        taken: true,
+        batch: { claim: { id: 'claim:m1', at: '2026-03-02T09:01:00.000Z' } },
+      });
+      expect(
+        await repo.takeBatch(job.id, 0, { id: 'claim:m2', at: '2026-03-02T09:03:00.000Z' }),
+      ).toMatchObject({
+        taken: false,
+        batch: { claim: { id: 'claim:m1', at: '2026-03-02T09:02:00.000Z' } },
+      });
+      expect(await repo.takeBatch(job.id, 7, { id: 'claim:m1', at: STAMP })).toEqual({
+        taken: false,
+        batch: undefined,
+      });
+    });
+
+    it('lets a resumed delivery take over a claim older than it says, and only that', async () => {
+      const job = aJob();
+      await repo.createWithBatches(job, [batchOf(job.id, 0)]);
+      await repo.takeBatch(job.id, 0, { id: 'claim:dead', at: '2026-03-02T09:00:00.000Z' });
+      const young = await repo.takeBatch(
+        job.id,
+        0,
+        { id: 'claim:resume', at: '2026-03-02T09:30:00.000Z' },
+        { takeOverBefore: '2026-03-02T08:30:00.000Z' },
+      );
+      expect(young.taken).toBe(false);
+      const old = await repo.takeBatch(
+        job.id,
+        0,
+        { id: 'claim:resume', at: '2026-03-02T10:30:00.000Z' },
+        { takeOverBefore: '2026-03-02T09:30:00.000Z' },
+      );
+      expect(old).toMatchObject({ taken: true, batch: { claim: { id: 'claim:dead' } } });
+      expect((await repo.batches(job.id))[0]?.claim).toEqual({
+        id: 'claim:resume',
+        at: '2026-03-02T10:30:00.000Z',
+      });
     });
 
     it('stores a job once: a second job with its id is refused', async () => {

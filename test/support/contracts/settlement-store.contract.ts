@@ -45,6 +45,56 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
     }
     const done = (r: AssignmentRecord): AssignmentRecord => ({ ...r, state: 'granted', eventId: undefined });
 
+    /** A job of three subjects in one batch, claimed by `claim:m1`, with `pending` licences reserved. */
+    async function seedBatch(pending: number): Promise<void> {
+      await s.assets.saveAppleFacts([anAsset({ accountId, adamId, availableCount: 8, assignedCount: 2 })]);
+      if (pending > 0) await s.assets.reserve(accountId, adamId, 'STDQ', pending);
+      await s.jobs.createWithBatches(aJob({ id: jobId, accountId, requested: 3, state: 'running' }), [
+        {
+          jobId,
+          index: 0,
+          kind: 'grant',
+          orgId: 'org-1',
+          accountId,
+          asset: { adamId, pricingParam: 'STDQ' },
+          source: 'manual',
+          subjects: ['A', 'B', 'C'].map((id) => ({ type: 'device' as const, id })),
+          createdAt: '2026-03-02T09:00:00.000Z',
+        },
+      ]);
+      await s.jobs.takeBatch(jobId, 0, { id: 'claim:m1', at: '2026-03-02T09:01:00.000Z' });
+    }
+    const closing = { index: 0, claimId: 'claim:m1', eventIds: ['event-1'], refused: 2 };
+
+    it('closes a batch once, counting its refused subjects in the job and giving back their reservations', async () => {
+      await seedBatch(3);
+      const unreserve = { accountId, adamId, pricingParam: 'STDQ' };
+      expect(await s.settlements.closeBatch({ jobId, ...closing, unreserve })).toBe(true);
+      expect(await s.jobs.get(jobId, { maxFailures: 0 })).toMatchObject({ failed: 2, completed: 0 });
+      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({ pendingCount: 1 });
+      expect((await s.jobs.batches(jobId))[0]).toMatchObject({ eventIds: ['event-1'], refused: 2 });
+      expect((await s.jobs.batches(jobId))[0]?.sentAt).toBeDefined();
+      // A second delivery closing it counts nothing; nor can the batch be claimed again.
+      expect(await s.settlements.closeBatch({ jobId, ...closing, unreserve })).toBe(false);
+      expect(await s.jobs.get(jobId, { maxFailures: 0 })).toMatchObject({ failed: 2 });
+      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({ pendingCount: 1 });
+      expect(
+        (await s.jobs.takeBatch(jobId, 0, { id: 'claim:m1', at: '2026-03-02T09:05:00.000Z' })).taken,
+      ).toBe(false);
+    });
+
+    it('closes only a batch the delivery still holds, and never takes a reservation below zero', async () => {
+      await seedBatch(1);
+      const unreserve = { accountId, adamId, pricingParam: 'STDQ' };
+      expect(await s.settlements.closeBatch({ jobId, ...closing, claimId: 'claim:other', unreserve })).toBe(
+        false,
+      );
+      expect(await s.jobs.get(jobId, { maxFailures: 0 })).toMatchObject({ failed: 0 });
+      expect(await s.settlements.closeBatch({ jobId, ...closing, unreserve })).toBe(true);
+      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({ pendingCount: 0 });
+      expect(await s.jobs.get(jobId, { maxFailures: 0 })).toMatchObject({ failed: 2 });
+    });
+
     it('moves records and adds their counts to asset and job at once; the job reads as its counts say', async () => {
       const [a, b, c] = (await seed(3, ['A', 'B', 'C'])) as [
         AssignmentRecord,

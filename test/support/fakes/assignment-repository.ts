@@ -188,19 +188,6 @@ export class MemoryAssignmentRepository implements AssignmentRepository {
     return true;
   }
 
-  async claim(record: AssignmentRecord, claimId: string, now: string): Promise<boolean> {
-    const stored = this.#records.get(keyOf(record.accountId, record));
-    if (!stored || stored.record.state !== record.state) return false;
-    const event = stored.record.eventId;
-    const free =
-      record.eventId === undefined
-        ? event === undefined || event === claimId
-        : event === record.eventId || event === claimId;
-    if (!free) return false;
-    stored.record = { ...stored.record, eventId: claimId, updatedAt: now };
-    return true;
-  }
-
   /** For the fake settlement store: moves a record if it is still in `state` with `eventId`. */
   moveIf(record: AssignmentRecord, next: AssignmentRecord): boolean {
     const stored = this.#records.get(keyOf(record.accountId, record))?.record;

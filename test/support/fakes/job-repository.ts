@@ -4,15 +4,20 @@
  * read with counts but an old state shows the state its counts give.
  */
 import type { Clock } from '../../../shared/application/ports/clock.ts';
-import type {
-  JobListQuery,
-  JobProgress,
-  JobRepository,
-  JobScope,
+import {
+  type BatchTaken,
+  type JobListQuery,
+  type JobProgress,
+  type JobRepository,
+  type JobScope,
+  MAX_JOB_BATCHES,
 } from '../../../shared/application/ports/job-repository.ts';
+import type { AssetKey } from '../../../shared/application/ports/vpp-schemas.ts';
 import {
   FINAL_JOB_STATES,
   type Job,
+  type JobBatch,
+  JobBatchSchema,
   type JobFailure,
   JobFailureSchema,
   JobSchema,
@@ -26,6 +31,7 @@ type StoredJob = Omit<Job, 'failures'>;
 export class MemoryJobRepository implements JobRepository {
   readonly #jobs = new Map<string, StoredJob>();
   readonly #failures = new Map<string, Map<string, JobFailure>>();
+  readonly #batches = new Map<string, JobBatch[]>();
   readonly #clock: Clock;
 
   constructor(clock: Clock) {
@@ -55,6 +61,67 @@ export class MemoryJobRepository implements JobRepository {
     const { failures, ...stored } = JobSchema.parse(copy(job));
     this.#jobs.set(job.id, stored);
     if (failures.length > 0) this.#putFailures(job.id, failures);
+  }
+
+  async createWithBatches(job: Job, batches: readonly JobBatch[]): Promise<void> {
+    if (batches.length > MAX_JOB_BATCHES) throw new Error(`A job has at most ${MAX_JOB_BATCHES} batches.`);
+    await this.create(job);
+    this.#batches.set(
+      job.id,
+      batches.map((b) => JobBatchSchema.parse(copy(b))),
+    );
+  }
+
+  async batches(jobId: string): Promise<JobBatch[]> {
+    return copy([...(this.#batches.get(jobId) ?? [])].sort(byKey((b) => String(b.index).padStart(4, '0'))));
+  }
+
+  async openBatches(accountId: string, asset?: AssetKey): Promise<JobBatch[]> {
+    const position = (b: JobBatch) => `${b.createdAt}#${b.jobId}#${String(b.index).padStart(4, '0')}`;
+    return copy(
+      [...this.#batches.values()]
+        .flat()
+        .filter((b) => b.accountId === accountId && b.sentAt === undefined)
+        .filter(
+          (b) => !asset || (b.asset.adamId === asset.adamId && b.asset.pricingParam === asset.pricingParam),
+        )
+        .sort(byKey((b) => `${b.asset.adamId}#${b.asset.pricingParam}#${position(b)}`)),
+    );
+  }
+
+  async takeBatch(
+    jobId: string,
+    index: number,
+    claim: { readonly id: string; readonly at: string },
+    options: { readonly takeOverBefore?: string | undefined } = {},
+  ): Promise<BatchTaken> {
+    const list = this.#batches.get(jobId) ?? [];
+    const at = list.findIndex((b) => b.index === index);
+    const batch = list[at];
+    if (!batch) return { taken: false, batch: undefined };
+    const free =
+      batch.sentAt === undefined &&
+      (!batch.claim ||
+        batch.claim.id === claim.id ||
+        (options.takeOverBefore !== undefined && batch.claim.at < options.takeOverBefore));
+    if (!free) return { taken: false, batch: copy(batch) };
+    list[at] = { ...batch, claim: { id: claim.id, at: claim.at } };
+    return { taken: true, batch: copy(batch) };
+  }
+
+  /** Closes a batch held by `claimId` (the settlement store's part); false when it is not. */
+  closeBatch(
+    jobId: string,
+    index: number,
+    claimId: string,
+    closed: Pick<JobBatch, 'eventIds' | 'refused'>,
+  ): boolean {
+    const list = this.#batches.get(jobId) ?? [];
+    const at = list.findIndex((b) => b.index === index);
+    const batch = list[at];
+    if (!batch || batch.sentAt !== undefined || batch.claim?.id !== claimId) return false;
+    list[at] = JobBatchSchema.parse(copy({ ...batch, ...closed, sentAt: this.#clock.now().toISOString() }));
+    return true;
   }
 
   async get(jobId: string, options: { maxFailures?: number } = {}): Promise<Job | undefined> {
@@ -146,6 +213,7 @@ export class MemoryJobRepository implements JobRepository {
 
   async delete(jobId: string): Promise<void> {
     this.#jobs.delete(jobId);
+    this.#batches.delete(jobId);
   }
 
   /** For the fake settlement store: adds counts to a job that exists (false when it does not). */

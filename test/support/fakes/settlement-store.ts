@@ -6,6 +6,7 @@
  * out), all at once.
  */
 import {
+  type BatchClosing,
   MAX_SETTLEMENT_MOVES,
   type SettlementMove,
   type SettlementStore,
@@ -30,6 +31,23 @@ export class MemorySettlementStore implements SettlementStore {
     this.#assignments = stores.assignments;
     this.#assets = stores.assets;
     this.#jobs = stores.jobs;
+  }
+
+  async closeBatch(closing: BatchClosing): Promise<boolean> {
+    const { jobId, index, claimId, eventIds, refused, unreserve: asset } = closing;
+    const closed = this.#jobs.closeBatch(jobId, index, claimId, {
+      eventIds: [...eventIds],
+      refused,
+    });
+    if (!closed) return false;
+    if (refused > 0) {
+      this.#jobs.addCounts(jobId, { completed: 0, failed: refused });
+      const stored = asset
+        ? this.#assets.stored(asset.accountId, asset.adamId, asset.pricingParam)
+        : undefined;
+      if (stored) unreserve(stored, refused);
+    }
+    return true;
   }
 
   async commit(moves: readonly SettlementMove[]): Promise<boolean[]> {

@@ -11,7 +11,7 @@ import type { AssignmentRecord } from '../../../shared/domain/assignment.ts';
 import { encodeContentToken } from '../../../shared/domain/content-token.ts';
 import type { Deployment } from '../../../shared/domain/deployment.ts';
 import type { Device } from '../../../shared/domain/device.ts';
-import type { Job } from '../../../shared/domain/job.ts';
+import type { Job, JobBatch } from '../../../shared/domain/job.ts';
 import type { Principal } from '../../../shared/domain/principal.ts';
 import { Secret } from '../../../shared/domain/secret.ts';
 import type { VppUser } from '../../../shared/domain/vpp-user.ts';
@@ -278,4 +278,17 @@ export async function givenDeployment(
 export function must<T>(value: T | undefined, what = 'value'): T {
   if (value === undefined) throw new Error(`expected a ${what}`);
   return value;
+}
+
+/** The batches the grant (or revocation) messages queued so far carry to the workers, in order. */
+export async function queuedBatches(
+  deps: Pick<FakeDeps, 'queue' | 'jobs'>,
+  queue: 'grants' | 'revocations' = 'grants',
+): Promise<JobBatch[]> {
+  const batches: JobBatch[] = [];
+  for (const m of deps.queue.messages(queue)) {
+    const batch = (await deps.jobs.batches(m.jobId)).find((b) => b.index === m.batch);
+    if (batch) batches.push(batch);
+  }
+  return batches;
 }

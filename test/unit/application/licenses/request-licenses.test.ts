@@ -22,6 +22,7 @@ import {
   listedAdmin,
   orgAdmin,
   otherAdmin,
+  queuedBatches,
   viewer,
 } from '../../support/world.ts';
 
@@ -61,11 +62,20 @@ const revoke = (over: { serialNumbers?: string[]; userIds?: string[] }, a: Asset
     actor,
     source: 'manual',
   });
+/** The subjects the request's batches carry to the workers, as `type:id`, in order. */
+const batched = async (queue: 'grants' | 'revocations' = 'grants') => {
+  const labels: string[] = [];
+  for (const m of deps.queue.messages(queue)) {
+    const batch = (await deps.jobs.batches(m.jobId))[m.batch];
+    labels.push(...(batch?.subjects ?? []).map((s) => `${s.type}:${s.id}`));
+  }
+  return labels;
+};
 const stateOf = async (type: 'device' | 'user', id: string) =>
   (await deps.assignments.get(account.id, asset.adamId, asset.pricingParam, type, id))?.state;
 
 describe('requestLicenses: a grant', () => {
-  it('reserves a licence per accepted subject, marks each pending for the job, and queues them', async () => {
+  it('reserves a licence per accepted subject and writes the job with its batch, and no record, and queues it', async () => {
     // Prepare
     await givenDevices(deps, { serialNumber: 'SERIAL1' }, { serialNumber: 'SERIAL2' });
     await givenUsers(deps, account, { id: 'ana', status: 'Associated' });
@@ -79,28 +89,22 @@ describe('requestLicenses: a grant', () => {
     expect(job).toMatchObject({ type: 'grant', state: 'queued', requested: 3, accountId: account.id });
     expect(await deps.jobs.get(job.id)).toMatchObject({ requested: 3, state: 'queued' });
     expect(await deps.assets.get(account.id, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 3 });
-    for (const [type, id] of [
-      ['device', 'SERIAL1'],
-      ['device', 'SERIAL2'],
-      ['user', 'ana'],
-    ] as const) {
-      expect(await deps.assignments.get(account.id, asset.adamId, 'STDQ', type, id)).toMatchObject({
-        state: 'pending-grant',
-        jobId: job.id,
-        source: 'manual',
-      });
-    }
+    // Nothing is written per subject in the call: the job's one batch carries them to the worker.
+    expect(await deps.assignments.listByAccount(account.id)).toEqual([]);
     const [message, ...others] = deps.queue.messages('grants');
     expect(others).toEqual([]);
-    expect(message).toMatchObject({
-      jobId: job.id,
-      accountId: account.id,
-      asset: { adamId: asset.adamId, pricingParam: 'STDQ' },
-    });
-    expect(message?.subjects).toEqual([
-      { type: 'device', id: 'SERIAL1' },
-      { type: 'device', id: 'SERIAL2' },
-      { type: 'user', id: 'ana' },
+    expect(message).toMatchObject({ jobId: job.id, accountId: account.id, batch: 0 });
+    expect(await deps.jobs.batches(job.id)).toMatchObject([
+      {
+        kind: 'grant',
+        asset: { adamId: asset.adamId, pricingParam: 'STDQ' },
+        source: 'manual',
+        subjects: [
+          { type: 'device', id: 'SERIAL1' },
+          { type: 'device', id: 'SERIAL2' },
+          { type: 'user', id: 'ana' },
+        ],
+      },
     ]);
     expect(deps.audit.actions('license.grant_requested')[0]).toMatchObject({
       result: 'accepted',
@@ -152,8 +156,7 @@ describe('requestLicenses: a grant', () => {
     });
     for (const r of rejected) expect(r.reason.length).toBeGreaterThan(0);
     expect(job.requested).toBe(2);
-    expect(await stateOf('device', 'OK')).toBe('pending-grant');
-    expect(await stateOf('user', 'invited')).toBe('pending-grant');
+    expect(await batched()).toEqual(['device:OK', 'user:invited']);
     expect(await stateOf('device', 'BUSY')).toBe('pending-revoke');
     expect(await deps.assets.get(account.id, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 2 });
   });
@@ -195,9 +198,7 @@ describe('requestLicenses: a grant', () => {
     ]);
     expect(job.requested).toBe(4);
     expect(await deps.assignments.get(account.id, '888', 'STDQ', 'device', 'MAC')).toBeUndefined();
-    expect((await deps.assignments.get(account.id, '888', 'STDQ', 'device', 'IPAD'))?.state).toBe(
-      'pending-grant',
-    );
+    expect(await batched()).toContain('device:IPAD');
   });
 
   it('takes a licence back from a device of any platform', async () => {
@@ -220,7 +221,7 @@ describe('requestLicenses: a grant', () => {
     const { job, rejected } = await grant({ serialNumbers: ['FAILED', 'REVOKED'] });
     expect(rejected).toEqual([]);
     expect(job.requested).toBe(2);
-    expect(await stateOf('device', 'FAILED')).toBe('pending-grant');
+    expect(await batched()).toEqual(['device:FAILED', 'device:REVOKED']);
   });
 
   it('rejects subjects beyond the free licences as licenses.exhausted, in the order given', async () => {
@@ -236,9 +237,7 @@ describe('requestLicenses: a grant', () => {
       'device:A=licenses.exhausted',
     ]);
     expect(await deps.assets.get(account.id, '777', 'STDQ')).toMatchObject({ pendingCount: 3 });
-    expect(
-      (await deps.assignments.listByAsset(account.id, '777', 'STDQ')).map((r) => r.subjectId).sort(),
-    ).toEqual(['C', 'D']);
+    expect(await batched()).toEqual(['device:D', 'device:C']);
   });
 
   it('grants whatever is asked of an unlimited asset', async () => {
@@ -272,39 +271,45 @@ describe('requestLicenses: a grant', () => {
     expect(await deps.assignments.listByAccount(account.id)).toEqual([]);
   });
 
-  it('gives the reservation back for a subject another request took at the same moment', async () => {
-    // Prepare: a repository where another request wins the write of SERIAL2 just before this one
-    class Racing extends MemoryAssignmentRepository {
-      override async transition(
-        next: AssignmentRecord,
-        from: Parameters<MemoryAssignmentRepository['transition']>[1],
-      ) {
-        if (next.subjectId === 'SERIAL2') await super.transition({ ...next, jobId: 'other-job' }, from);
-        return super.transition(next, from);
-      }
-    }
-    deps = fakeDeps({ assignments: new Racing() });
-    account = await givenAccount(deps);
-    asset = givenAsset(deps, account, { availableCount: 10 });
-    await givenDevices(deps, { serialNumber: 'SERIAL1' }, { serialNumber: 'SERIAL2' });
-    // Act
-    const { job, rejected } = await grant({ serialNumbers: ['SERIAL1', 'SERIAL2'] });
-    // Assess
-    expect(job.requested).toBe(1);
-    expect(rejected).toMatchObject([{ subject: 'device:SERIAL2', code: 'license.already_assigned' }]);
-    expect(await deps.assets.get(account.id, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 1 });
-    expect(await deps.assignments.get(account.id, asset.adamId, 'STDQ', 'device', 'SERIAL2')).toMatchObject({
-      jobId: 'other-job',
-    });
+  it('gives the reservation back when the job and its batches cannot be written', async () => {
+    await givenDevices(deps, { serialNumber: 'SERIAL1' });
+    deps.jobs.createWithBatches = async () => {
+      throw new Error('the table is unavailable');
+    };
+    await expect(grant({ serialNumbers: ['SERIAL1'] })).rejects.toThrow('the table is unavailable');
+    expect(await deps.assets.get(account.id, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 0 });
+    expect(deps.queue.sent).toEqual([]);
   });
 
-  it('carries at most 1,000 subjects per queue message', async () => {
+  it('refuses a subject an earlier request queued, before any worker wrote its record', async () => {
+    await givenDevices(deps, { serialNumber: 'SERIAL1' }, { serialNumber: 'SERIAL2' });
+    await grant({ serialNumbers: ['SERIAL1'] });
+    const { job, rejected } = await grant({ serialNumbers: ['SERIAL1', 'SERIAL2'] });
+    expect(job.requested).toBe(1);
+    expect(rejected).toMatchObject([{ subject: 'device:SERIAL1', code: 'assignment.in_flight' }]);
+    expect(await deps.assets.get(account.id, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 2 });
+    // Once its batch is closed, its record says where it stands.
+    const [firstBatch] = await deps.jobs.batches((await queuedBatches(deps))[0]?.jobId ?? '');
+    await deps.jobs.takeBatch(firstBatch?.jobId ?? '', 0, { id: 'claim:w', at: deps.clock.iso() });
+    await deps.settlements.closeBatch({
+      jobId: firstBatch?.jobId ?? '',
+      index: 0,
+      claimId: 'claim:w',
+      eventIds: [],
+      refused: 0,
+    });
+    const { rejected: after } = await grant({ serialNumbers: ['SERIAL1'] });
+    expect(after).toEqual([]);
+  });
+
+  it('carries at most 1,000 subjects per batch, one queue message each', async () => {
     const many = givenAsset(deps, account, { adamId: '1000', totalCount: 2500, availableCount: 2500 });
     const serials = Array.from({ length: 2345 }, (_, i) => `S${String(i).padStart(5, '0')}`);
     await givenDevices(deps, ...serials.map((serialNumber) => ({ serialNumber })));
     const { job } = await grant({ serialNumbers: serials }, many);
     expect(job.requested).toBe(2345);
-    expect(deps.queue.messages('grants').map((m) => m.subjects.length)).toEqual([1000, 1000, 345]);
+    expect(deps.queue.messages('grants').map((m) => m.batch)).toEqual([0, 1, 2]);
+    expect((await deps.jobs.batches(job.id)).map((b) => b.subjects.length)).toEqual([1000, 1000, 345]);
   });
 
   it.each(['revoked', 'claimed-elsewhere', 'invalid', 'expired'] as const)(
@@ -336,9 +341,8 @@ describe('requestLicenses: a revocation', () => {
       'device:NOPE=license.not_assigned',
       'user:ben=license.not_assigned',
     ]);
-    expect(await stateOf('user', 'ana')).toBe('pending-revoke');
     expect(deps.queue.messages('grants')).toEqual([]);
-    expect(deps.queue.messages('revocations')[0]?.subjects).toEqual([{ type: 'user', id: 'ana' }]);
+    expect(await batched('revocations')).toEqual(['user:ana']);
     // A revocation reserves nothing.
     expect(await deps.assets.get(account.id, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 0 });
   });
@@ -402,10 +406,8 @@ describe('requestLicensesAsCaller', () => {
       ...input,
       pricingParam: 'PLUS',
     });
-    expect(deps.queue.messages('grants')[0]).toMatchObject({
-      jobId: job.id,
-      asset: { pricingParam: 'PLUS' },
-    });
+    expect(deps.queue.messages('grants')[0]).toMatchObject({ jobId: job.id });
+    expect(await deps.jobs.batches(job.id)).toMatchObject([{ asset: { pricingParam: 'PLUS' } }]);
     await expect(
       requestLicensesAsCaller(deps, orgAdmin, 'grant', { ...input, adamId: '404' }),
     ).rejects.toBeInstanceOf(NotFoundError);

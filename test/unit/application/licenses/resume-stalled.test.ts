@@ -1,11 +1,13 @@
 /**
- * The stall sweep (resume-stalled.ts): records in flight an hour after they last moved are queued again
- * as a resumed request of their own kind (grant, revocation, retirement, device removal); younger ones
- * are left to the pipeline that is still carrying them.
+ * The stall sweep (resume-stalled.ts): batches of grants and revocations not closed an hour after their
+ * job began are queued again as resumed requests; records still waiting for Apple's event after an hour
+ * have the event polled again; a retirement's or device removal's records in flight run their own job
+ * again. Younger ones are left to the pipeline that is still carrying them.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resumeStalled, STALLED_AFTER_MS } from '../../../../shared/application/licenses/resume-stalled.ts';
 import type { Account } from '../../../../shared/domain/account.ts';
+import type { Job, JobBatch } from '../../../../shared/domain/job.ts';
 import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
 import { givenAccount, givenHoldings, givenJob } from '../../support/world.ts';
 
@@ -30,36 +32,75 @@ describe('resumeStalled', () => {
     expect(deps.queue.sent).toEqual([]);
   });
 
-  it('queues stalled grants and revocations again, one resumed request per asset and direction', async () => {
+  it('polls again the events of grants and revocations still in flight after an hour, sending nothing', async () => {
     await givenJob(deps, { id: 'j-grant', type: 'grant' });
     givenHoldings(
       deps,
       account,
-      { subjectId: 'A', state: 'pending-grant', jobId: 'j-grant', updatedAt: LONG_AGO },
+      { subjectId: 'A', state: 'pending-grant', jobId: 'j-grant', updatedAt: LONG_AGO, eventId: 'claim:m1' },
       { subjectId: 'B', state: 'pending-grant', jobId: 'j-grant', updatedAt: LONG_AGO, eventId: 'event-1' },
-      { subjectId: 'C', state: 'pending-revoke', jobId: 'j-grant', updatedAt: LONG_AGO },
+      { subjectId: 'B2', state: 'pending-grant', jobId: 'j-grant', updatedAt: LONG_AGO, eventId: 'event-1' },
+      { subjectId: 'C', state: 'pending-revoke', jobId: 'j-grant', updatedAt: LONG_AGO, eventId: 'event-2' },
       { subjectId: 'D', state: 'granted', jobId: 'j-grant', updatedAt: LONG_AGO },
     );
     expect(await resumeStalled(deps)).toEqual({ records: 3, messages: 2 });
-    expect(deps.queue.messages('grants')).toMatchObject([
-      {
-        jobId: 'j-grant',
-        resume: true,
-        subjects: [
-          { type: 'device', id: 'A' },
-          { type: 'device', id: 'B' },
-        ],
-      },
+    expect(deps.queue.messages('events')).toMatchObject([
+      { eventId: 'event-1', eventType: 'ASSOCIATE', jobId: 'j-grant', submittedAt: LONG_AGO, polls: 0 },
+      { eventId: 'event-2', eventType: 'DISASSOCIATE', jobId: 'j-grant' },
     ]);
-    expect(deps.queue.messages('revocations')).toMatchObject([
-      { resume: true, subjects: [{ type: 'device', id: 'C' }] },
-    ]);
+    expect(deps.queue.messages('grants')).toEqual([]);
   });
 
-  it('resumes a request whose job was never written (the API died first) as a grant', async () => {
-    givenHoldings(deps, account, { state: 'pending-grant', jobId: 'j-lost', updatedAt: LONG_AGO });
-    await resumeStalled(deps);
-    expect(deps.queue.messages('grants')).toMatchObject([{ jobId: 'j-lost', resume: true }]);
+  it('queues again the batches not closed an hour after they were written, unless a live delivery holds them', async () => {
+    const batch = (jobId: string, index: number, over: Partial<JobBatch> = {}): JobBatch => ({
+      jobId,
+      index,
+      kind: 'grant',
+      orgId: account.orgId,
+      accountId: account.id,
+      asset: { adamId: '361309726', pricingParam: 'STDQ' },
+      source: 'manual',
+      subjects: [{ type: 'device', id: `S${index}` }],
+      createdAt: LONG_AGO,
+      ...over,
+    });
+    const job = (id: string, over: Partial<Job> = {}): Job => ({
+      id,
+      orgId: account.orgId,
+      accountId: account.id,
+      type: 'grant',
+      state: 'running',
+      requested: 4,
+      completed: 0,
+      failed: 0,
+      failures: [],
+      createdBy: 'admin@example.com',
+      createdAt: LONG_AGO,
+      updatedAt: LONG_AGO,
+      ...over,
+    });
+    const recently = new Date(deps.clock.now().getTime() - 10 * 60_000).toISOString();
+    await deps.jobs.createWithBatches(job('j-old'), [
+      batch('j-old', 0),
+      batch('j-old', 1, { claim: { id: 'claim:dead', at: LONG_AGO } }),
+      batch('j-old', 2, { claim: { id: 'claim:alive', at: recently } }),
+      batch('j-old', 3, { claim: { id: 'claim:done', at: LONG_AGO }, sentAt: LONG_AGO, eventIds: [] }),
+    ]);
+    await deps.jobs.createWithBatches(job('j-revoke', { type: 'revocation', state: 'queued' }), [
+      batch('j-revoke', 0, { kind: 'revoke' }),
+    ]);
+    // Too young: left alone.
+    await deps.jobs.createWithBatches(job('j-new', { createdAt: recently }), [
+      batch('j-new', 0, { createdAt: recently }),
+    ]);
+    expect(await resumeStalled(deps)).toEqual({ records: 3, messages: 3 });
+    expect(deps.queue.messages('grants')).toEqual([
+      { orgId: account.orgId, accountId: account.id, jobId: 'j-old', batch: 0, resume: true },
+      { orgId: account.orgId, accountId: account.id, jobId: 'j-old', batch: 1, resume: true },
+    ]);
+    expect(deps.queue.messages('revocations')).toEqual([
+      { orgId: account.orgId, accountId: account.id, jobId: 'j-revoke', batch: 0, resume: true },
+    ]);
   });
 
   it("runs a retirement's own job again, and a device removal's, for each device", async () => {

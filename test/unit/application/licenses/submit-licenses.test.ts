@@ -48,6 +48,9 @@ async function requested(kind: 'grant' | 'revoke', serials: string[]): Promise<P
   if (!sent) throw new Error('nothing queued');
   return sent.message;
 }
+/** Claims the message's batch for another delivery, as if it had taken it `at`. */
+const claimBatch = (message: ParsedQueueMessage<'grants'>, id: string, at = deps.clock.iso()) =>
+  deps.jobs.takeBatch(message.jobId, message.batch, { id, at });
 const record = async (serial: string) =>
   deps.assignments.get(account.id, asset.adamId, 'STDQ', 'device', serial);
 
@@ -103,29 +106,74 @@ describe('submitLicenses: sending', () => {
     expect(await record('A')).toMatchObject({ eventId: 'event-1' });
   });
 
-  it('polls again on a redelivery, in case the delivery that sent it died before scheduling the poll', async () => {
-    const message = await requested('grant', ['A']);
+  it('writes each record once, and closes the batch once', async () => {
+    const message = await requested('grant', ['A', 'B']);
+    const writes = { transitions: 0 };
+    const transitionMany = deps.assignments.transitionMany.bind(deps.assignments);
+    deps.assignments.transitionMany = async (moves) => {
+      writes.transitions += moves.length;
+      return transitionMany(moves);
+    };
     await submitLicenses(deps, 'grant', message, first);
+    expect(writes.transitions).toBe(2);
+    expect(await deps.jobs.batches(message.jobId)).toMatchObject([
+      { claim: { id: 'claim:m1' }, eventIds: ['event-1'], refused: 0 },
+    ]);
+  });
+
+  it('polls again on a redelivery when the delivery that sent it died before closing the batch', async () => {
+    const message = await requested('grant', ['A']);
+    const close = deps.settlements.closeBatch.bind(deps.settlements);
+    deps.settlements.closeBatch = async () => {
+      throw new Error('injected crash before closing');
+    };
+    await expect(submitLicenses(deps, 'grant', message, first)).rejects.toThrow('injected crash');
+    deps.settlements.closeBatch = close;
     deps.queue.clear();
     await submitLicenses(deps, 'grant', message, { ...first, receiveCount: 2 });
+    expect(deps.vpp.callsOf('associateAssets')).toHaveLength(1);
     expect(deps.queue.messages('events')).toMatchObject([{ eventId: 'event-1', polls: 0 }]);
+    expect((await deps.jobs.batches(message.jobId))[0]).toMatchObject({ eventIds: ['event-1'] });
   });
 
-  it('leaves alone a record claimed by another delivery that is still alive', async () => {
+  it('leaves alone a batch claimed by another delivery that is still alive', async () => {
     const message = await requested('grant', ['A', 'B']);
-    const a = await record('A');
-    if (!a) throw new Error('no record');
-    await deps.assignments.claim(a, 'claim:other', deps.clock.iso());
-    await submitLicenses(deps, 'grant', message, first);
-    expect(deps.vpp.callsOf('associateAssets')[0]?.args[0]).toMatchObject({ serialNumbers: ['B'] });
-    expect(await record('A')).toMatchObject({ eventId: 'claim:other' });
-  });
-
-  it('ignores subjects not waiting for this job (settled, or of another job)', async () => {
-    const message = await requested('grant', ['A']);
-    givenHoldings(deps, account, { subjectId: 'A', state: 'granted' });
+    await claimBatch(message, 'claim:other');
     await submitLicenses(deps, 'grant', message, first);
     expect(deps.vpp.calls).toEqual([]);
+    expect(await record('A')).toBeUndefined();
+  });
+
+  it('refuses in the job a subject another request took since the API call, and gives its reservation back', async () => {
+    const message = await requested('grant', ['A', 'B']);
+    givenHoldings(deps, account, { subjectId: 'A', state: 'granted', jobId: 'other-job' });
+    await submitLicenses(deps, 'grant', message, first);
+    expect(deps.vpp.callsOf('associateAssets')[0]?.args[0]).toMatchObject({ serialNumbers: ['B'] });
+    expect(await record('A')).toMatchObject({ state: 'granted', jobId: 'other-job' });
+    const job = await deps.jobs.get(message.jobId);
+    expect(job).toMatchObject({ failed: 1, completed: 0, state: 'running' });
+    expect(job?.failures).toMatchObject([{ subject: 'device:A', code: 'license.already_assigned' }]);
+    // One licence is still reserved: B's, until Apple answers.
+    expect(await deps.assets.get(account.id, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 1 });
+    // A redelivery counts nothing twice.
+    await submitLicenses(deps, 'grant', message, { ...first, receiveCount: 2 });
+    expect(await deps.jobs.get(message.jobId)).toMatchObject({ failed: 1 });
+  });
+
+  it('refuses a subject whose record another writer moved between the read and the write after the send', async () => {
+    const message = await requested('grant', ['A', 'B']);
+    deps.vpp.on('associateAssets', async (_token, request) => {
+      // A sync finds A at Apple while the request is on its way.
+      givenHoldings(deps, account, { subjectId: 'A', state: 'granted', source: 'apple' });
+      return { events: [{ eventId: 'event-1', request, meta: {} }], rejected: [] };
+    });
+    await submitLicenses(deps, 'grant', message, first);
+    expect(await record('A')).toMatchObject({ state: 'granted', source: 'apple' });
+    expect(await record('B')).toMatchObject({ state: 'pending-grant', eventId: 'event-1' });
+    expect(await deps.jobs.get(message.jobId)).toMatchObject({
+      failed: 1,
+      failures: [{ subject: 'device:A', code: 'license.already_assigned' }],
+    });
   });
 });
 
@@ -169,7 +217,7 @@ describe('submitLicenses: Apple says no', () => {
       rejected: [{ request, error: appleRefusal(9646) }],
     }));
     await expect(submitLicenses(deps, 'grant', message, first)).rejects.toBeInstanceOf(RetryLaterError);
-    expect(await record('A')).toMatchObject({ state: 'pending-grant' });
+    expect(await record('A')).toBeUndefined();
     expect((await deps.jobs.get(message.jobId))?.state).toBe('queued');
     await submitLicenses(deps, 'grant', message, { ...first, receiveCount: 5 }).catch(() => undefined);
     expect(await record('A')).toMatchObject({ state: 'failed', error: { code: 'apple.throttled' } });
@@ -178,16 +226,14 @@ describe('submitLicenses: Apple says no', () => {
 
   it('retries a message whose read before sending failed (nothing was sent)', async () => {
     const message = await requested('grant', ['A']);
-    const a = await record('A');
-    if (!a) throw new Error('no record');
     // An earlier delivery of this message claimed it: the redelivery reads Apple first, which is down.
-    await deps.assignments.claim(a, 'claim:m1', deps.clock.iso());
+    await claimBatch(message, 'claim:m1');
     deps.vpp.fail('readAssignments', vppFault('network'));
     await expect(
       submitLicenses(deps, 'grant', message, { ...first, receiveCount: 2 }),
     ).rejects.toBeInstanceOf(RetryLaterError);
     expect(deps.vpp.callsOf('associateAssets')).toEqual([]);
-    expect(await record('A')).toMatchObject({ state: 'pending-grant' });
+    expect(await record('A')).toBeUndefined();
   });
 
   it('remembers an answer that was lost, and on redelivery asks Apple before sending again', async () => {
@@ -199,12 +245,10 @@ describe('submitLicenses: Apple says no', () => {
     }));
     // Act: the first delivery
     await expect(submitLicenses(deps, 'grant', message, first)).rejects.toBeInstanceOf(RetryLaterError);
-    // Assess: marked as maybe sent
-    expect(await record('A')).toMatchObject({
-      state: 'pending-grant',
-      eventId: 'claim:m1',
-      error: { code: 'apple.outcome_unknown' },
-    });
+    // Assess: the batch stays claimed, not closed: maybe sent
+    expect(await record('A')).toBeUndefined();
+    expect((await deps.jobs.batches(message.jobId))[0]).toMatchObject({ claim: { id: 'claim:m1' } });
+    expect((await deps.jobs.batches(message.jobId))[0]).not.toHaveProperty('sentAt');
     // Act: the redelivery; Apple holds A only
     deps.vpp.assignments = [{ adamId: asset.adamId, pricingParam: 'STDQ', serialNumber: 'A' }];
     const sent: unknown[] = [];
@@ -262,10 +306,7 @@ describe('submitLicenses: Apple says no', () => {
 describe('submitLicenses: a resumed request (the stall sweep)', () => {
   it("takes over a dead delivery's claim older than an hour, checks Apple, and sends only what Apple lacks", async () => {
     const message = await requested('grant', ['A', 'B']);
-    for (const serial of ['A', 'B']) {
-      const r = await record(serial);
-      if (r) await deps.assignments.claim(r, 'claim:dead', deps.clock.iso());
-    }
+    await claimBatch(message, 'claim:dead');
     deps.clock.advance({ hours: 2 });
     deps.vpp.assignments = [{ adamId: asset.adamId, pricingParam: 'STDQ', serialNumber: 'B' }];
     await submitLicenses(deps, 'grant', { ...message, resume: true }, { ...first, messageId: 'm-resume' });
@@ -275,11 +316,11 @@ describe('submitLicenses: a resumed request (the stall sweep)', () => {
 
   it('never takes over a claim younger than an hour: that delivery may be alive', async () => {
     const message = await requested('grant', ['A']);
-    const a = await record('A');
-    if (a) await deps.assignments.claim(a, 'claim:alive', deps.clock.iso());
+    await claimBatch(message, 'claim:alive');
     deps.clock.advance({ minutes: 30 });
     await submitLicenses(deps, 'grant', { ...message, resume: true }, { ...first, messageId: 'm-resume' });
     expect(deps.vpp.calls).toEqual([]);
-    expect(await record('A')).toMatchObject({ eventId: 'claim:alive' });
+    expect(await record('A')).toBeUndefined();
+    expect((await deps.jobs.batches(message.jobId))[0]?.claim?.id).toBe('claim:alive');
   });
 });
