@@ -3,7 +3,6 @@
  * (never `JSON.parse(x) as T`). Messages carry ids, never secrets.
  */
 import * as z from 'zod';
-import { AssetKeySchema } from './ports/vpp-schemas.ts';
 
 const SubjectSchema = z.object({ type: z.enum(['device', 'user']), id: z.string().min(1) });
 export type SubjectRef = z.infer<typeof SubjectSchema>;

@@ -4,7 +4,7 @@
  * query and an asset's with a prefix. gsi1 finds a subject's holdings (a device across the
  * organisation's accounts); gsi2, sparse, finds the assignments waiting for one Apple event.
  */
-import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../../application/concurrency.ts';
 import type {
   AssignmentKey,

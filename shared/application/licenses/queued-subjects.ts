@@ -68,7 +68,7 @@ export class QueuedSubjects {
   holders(records: readonly AssignmentRecord[], subjectType?: SubjectType): AssignmentRecord[] {
     const seen = new Set(records.map((r) => labelOf(r.subjectType, r.subjectId)));
     const seeing = records.map((r) => this.holder(r.subjectType, r.subjectId, r) as AssignmentRecord);
-    for (const [label, batch] of this.#batchOf) {
+    for (const label of this.#batchOf.keys()) {
       const [type, id] = label.split(/:(.*)/s) as [SubjectType, string];
       if (seen.has(label) || (subjectType && type !== subjectType)) continue;
       const queued = this.holder(type, id, undefined);

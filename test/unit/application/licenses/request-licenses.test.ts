@@ -8,10 +8,9 @@ import { requestLicenses } from '../../../../shared/application/licenses/request
 import { requestLicensesAsCaller } from '../../../../shared/application/licenses/request-licenses-as-caller.ts';
 import type { Account } from '../../../../shared/domain/account.ts';
 import type { AssetRecord } from '../../../../shared/domain/asset.ts';
-import type { AssignmentRecord } from '../../../../shared/domain/assignment.ts';
 import { ForbiddenError, NotFoundError, RuleViolationError } from '../../../../shared/domain/errors.ts';
 import type { Actor } from '../../../../shared/domain/principal.ts';
-import { type FakeDeps, fakeDeps, MemoryAssignmentRepository } from '../../../support/fakes/index.ts';
+import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
 import {
   foreignAdmin,
   givenAccount,
