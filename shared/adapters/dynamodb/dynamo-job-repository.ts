@@ -140,7 +140,7 @@ export class DynamoJobRepository extends ClockedDynamoTable implements JobReposi
           Key: keys.jobBatch(jobId, index),
           UpdateExpression: 'SET claim = :claim',
           ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(sentAt) AND (attribute_not_exists(claim) OR claim.id = :id${takeOver})`,
-          ExpressionAttributeNames: { '#at': 'at' },
+          ...(options.takeOverBefore === undefined ? {} : { ExpressionAttributeNames: { '#at': 'at' } }),
           ExpressionAttributeValues: {
             ':claim': { id: claim.id, at: claim.at },
             ':id': claim.id,
