@@ -3,5 +3,5 @@ import { applyAppleNotification } from '../../shared/application/notifications/a
 import { queueWorker } from '../lib/workers.ts';
 
 export const handler = queueWorker('notifications', async (deps, message, delivery) => {
-  await applyAppleNotification(deps, message.accountId, message.notification, delivery);
+  await applyAppleNotification(deps, message.accountId, message.notification, delivery, message.deferrals);
 });

@@ -76,7 +76,13 @@ const ContinuationSchema = z.object({ retireUsers: z.array(z.string()).min(1) })
 export const QUEUE_MESSAGES = {
   grants: LicenseOperationSchema,
   revocations: LicenseOperationSchema,
-  notifications: z.object({ accountId: z.string(), receivedAt: z.string(), notification: z.unknown() }),
+  notifications: z.object({
+    accountId: z.string(),
+    receivedAt: z.string(),
+    notification: z.unknown(),
+    /** How often it was put back: it answered a batch whose worker had not yet written its records. */
+    deferrals: z.number().int().nonnegative().default(0),
+  }),
   events: z.object({
     orgId: z.string(),
     accountId: z.string(),

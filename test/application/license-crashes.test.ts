@@ -38,30 +38,37 @@ function arm(next: { at: number; lands: boolean; times: number }) {
   dead.clear();
 }
 
-/** The real repository; `transition` dies as planned on the writes that record an Apple event id. */
+/**
+ * The real repository; its writes that record an Apple event id (`transition`, and each move of
+ * `transitionMany`, written one after another here) die as planned.
+ */
 function crashingAssignments(real: DynamoAssignmentRepository): AssignmentRepository {
+  const transition: AssignmentRepository['transition'] = async (next, from) => {
+    const eventId = next.eventId;
+    const recordsEvent =
+      eventId !== undefined &&
+      !eventId.startsWith('claim:') &&
+      (next.state === 'pending-grant' || next.state === 'pending-revoke');
+    if (!recordsEvent || !plan) return real.transition(next, from);
+    // Writes of this delivery still in flight when it died: the process is gone.
+    if (dead.has(eventId)) throw new Error('injected crash: the worker is gone');
+    const n = (writes.get(eventId) ?? 0) + 1;
+    writes.set(eventId, n);
+    if (n !== plan.at || crashed >= plan.times) return real.transition(next, from);
+    crashed++;
+    dead.add(eventId);
+    if (plan.lands) await real.transition(next, from);
+    throw new Error('injected crash after Apple accepted the request');
+  };
+  const transitionMany: AssignmentRepository['transitionMany'] = async (moves) => {
+    const landed: boolean[] = [];
+    for (const move of moves) landed.push(await transition(move.next, move.from));
+    return landed;
+  };
   return new Proxy(real, {
     get(target, prop) {
-      if (prop === 'transition') {
-        const transition: AssignmentRepository['transition'] = async (next, from) => {
-          const eventId = next.eventId;
-          const recordsEvent =
-            eventId !== undefined &&
-            !eventId.startsWith('claim:') &&
-            (next.state === 'pending-grant' || next.state === 'pending-revoke');
-          if (!recordsEvent || !plan) return target.transition(next, from);
-          // Writes of this delivery still in flight when it died: the process is gone.
-          if (dead.has(eventId)) throw new Error('injected crash: the worker is gone');
-          const n = (writes.get(eventId) ?? 0) + 1;
-          writes.set(eventId, n);
-          if (n !== plan.at || crashed >= plan.times) return target.transition(next, from);
-          crashed++;
-          dead.add(eventId);
-          if (plan.lands) await target.transition(next, from);
-          throw new Error('injected crash after Apple accepted the request');
-        };
-        return transition;
-      }
+      if (prop === 'transition') return transition;
+      if (prop === 'transitionMany') return transitionMany;
       const value = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -243,8 +250,9 @@ describe('a worker that dies between Apple’s answer and its own write', () => 
     const serials = Array.from({ length: 2_100 }, (_, i) => `BATCH-${String(i).padStart(4, '0')}`);
     await devices(serials);
     rt.simulator.setFaults({ notifications: { dropAll: true } });
-    // Three messages (1,000 + 1,000 + 100 subjects): each dies at its 40th event-id write, so some of
-    // its records carry the event id (and need a poll) and the rest only the claim (and need a check).
+    // Three batches (1,000 + 1,000 + 100 subjects): each delivery dies at its 40th record write, so
+    // some records carry the event id (and need a poll) and the rest have none yet: their batch's claim
+    // says they may have reached Apple (a check of Apple's holdings first).
     arm({ at: 40, lands: true, times: 3 });
     const answer = await grant('grants', serials);
     expect(answer.body.job.requested).toBe(2_100);

@@ -43,7 +43,8 @@ export class DynamoSettlementStore implements SettlementStore {
   }
 
   async closeBatch(closing: BatchClosing): Promise<boolean> {
-    const { jobId, index, claimId, eventIds, refused, unreserve } = closing;
+    const { jobId, index, claimId, eventIds, refused, completed, unreserve } = closing;
+    const given = refused + completed;
     const now = this.#clock.now().toISOString();
     let zero = false;
     let assetAbsent = false;
@@ -66,23 +67,23 @@ export class DynamoSettlementStore implements SettlementStore {
           },
         },
       ];
-      if (refused > 0 && !jobAbsent)
+      if (given > 0 && !jobAbsent)
         writes.push({
           Update: {
             TableName: this.#tables.core,
             Key: keys.job(jobId),
-            UpdateExpression: 'ADD failed :f SET updatedAt = :now',
+            UpdateExpression: 'ADD failed :f, completed :c SET updatedAt = :now',
             ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':f': refused, ':now': now },
+            ExpressionAttributeValues: { ':f': refused, ':c': completed, ':now': now },
           },
         });
       const jobAt = writes.length - 1;
-      if (refused > 0 && unreserve && !assetAbsent)
+      if (given > 0 && unreserve && !assetAbsent)
         writes.push({
           Update: unreserveUpdate(
             this.#tables.assets,
             keys.asset(unreserve.accountId, unreserve.adamId, unreserve.pricingParam),
-            refused,
+            given,
             zero,
           ),
         });

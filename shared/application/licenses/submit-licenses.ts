@@ -95,6 +95,12 @@ function refusal(
       };
 }
 
+/** Whether a subject's record already shows what the request asks: the asset held, or taken back. */
+const asAsked = (kind: 'grant' | 'revoke', record: AssignmentRecord | undefined) =>
+  kind === 'grant'
+    ? record?.state === 'granted'
+    : !record || record.state === 'revoked' || record.state === 'failed';
+
 /** A record's write as this batch sends it (or settles it without sending): in flight, marked `eventId`. */
 function sendMove(batch: JobBatch, candidate: Candidate, eventId: string, at: string) {
   const { record, subject } = candidate;
@@ -121,6 +127,8 @@ function sendMove(batch: JobBatch, candidate: Candidate, eventId: string, at: st
 /** What one delivery of a batch found and did, until it closes the batch. */
 class Delivery {
   readonly refused: JobFailure[] = [];
+  /** Subjects Apple holds as asked whose records another writer moved there first. */
+  completed = 0;
   readonly eventIds = new Set<string>();
   readonly ended = new Map<string, AssetKey>();
 
@@ -173,9 +181,10 @@ class Delivery {
       claimId,
       eventIds: [...this.eventIds],
       refused: this.refused.length,
+      completed: this.completed,
       ...(batch.kind === 'grant' ? { unreserve: { accountId: batch.accountId, ...batch.asset } } : {}),
     });
-    if (closed && this.refused.length > 0) await deps.jobs.moveOn(batch.jobId);
+    if (closed && this.refused.length + this.completed > 0) await deps.jobs.moveOn(batch.jobId);
   }
 }
 
@@ -201,6 +210,9 @@ export async function submitLicenses(
   const delivery = new Delivery(deps, batch, claimId);
   const pendingState = inFlightState(kind);
 
+  // Claimed before (step 3): what is left may have reached Apple.
+  const maybeSent = batch.claim !== undefined;
+
   // 2. Each subject as it is now.
   const found = new Map(
     (
@@ -222,6 +234,8 @@ export async function submitLicenses(
       }
       candidates.push({ subject, record }); // in flight under a claim: it may be at Apple
     } else if (canMove(record?.state, kind)) candidates.push({ subject, record });
+    // Where it was asked to be, by another writer: after a send that may have reached Apple, ours.
+    else if (maybeSent && asAsked(kind, record)) delivery.completed++;
     else delivery.refused.push(refusal(kind, subject, record));
   }
   // A delivery that sent them may have died before scheduling the status polls.
@@ -229,9 +243,6 @@ export async function submitLicenses(
     delivery.eventIds.add(eventId);
     await pollEvent(deps, licenseEvent(batch, eventId, submittedAt));
   }
-  // 3. Claimed before: what is left may have reached Apple.
-  const maybeSent = batch.claim !== undefined;
-
   const account = await deps.accounts.get(batch.accountId);
   if (!account) {
     await delivery.settle(
@@ -285,10 +296,24 @@ export async function submitLicenses(
         const landed = await deps.assignments.transitionMany(
           inEvent.map((c) => sendMove(batch, c, event.eventId, at)),
         );
-        inEvent.forEach((c, i) => {
-          // Apple has it, but another writer moved the record since it was read: theirs stands.
-          if (!landed[i]) delivery.refused.push(refusal(kind, c.subject, c.record));
-        });
+        // Apple has them, but another writer moved their records since they were read: theirs stand
+        // (a sync that read Apple's holdings in between wrote what our request did).
+        const lost = inEvent.filter((_, i) => !landed[i]);
+        if (lost.length > 0) {
+          const now = new Map(
+            (
+              await deps.assignments.getMany(
+                batch.accountId,
+                lost.map((c) => ({ ...batch.asset, subjectType: c.subject.type, subjectId: c.subject.id })),
+              )
+            ).map((r) => [subjectLabel(r), r]),
+          );
+          for (const c of lost) {
+            const record = now.get(labelOf(c.subject));
+            if (asAsked(kind, record)) delivery.completed++;
+            else delivery.refused.push(refusal(kind, c.subject, record));
+          }
+        }
         delivery.eventIds.add(event.eventId);
         await pollEvent(deps, licenseEvent(batch, event.eventId, at));
       }

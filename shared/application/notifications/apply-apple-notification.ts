@@ -5,7 +5,9 @@
  * - ASSET_MANAGEMENT: re-reads the counts of each asset it names (a change done, ours or another
  *   tool's, or a refusal for want of licences), once per asset per batch, then settles the
  *   assignments waiting for that event, and moves the job on to its next step at once (a
- *   retirement's users whose licences are back go to `users/retire`). A success for a holding the
+ *   retirement's users whose licences are back go to `users/retire`). One that answers a batch whose
+ *   worker has not written its records yet (Apple can answer before that write) is put back on the
+ *   queue for a moment, a few times, then left to the status poll the worker schedules. A success for a holding the
  *   service does not know as in flight (made elsewhere, or settled already another way) is checked by
  *   re-reading that asset's assignments from Apple. The assets of the jobs it ended are checked for
  *   drift (`checkDriftOf`).
@@ -34,6 +36,7 @@ import {
 } from '../apple-records.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { reconcileWhenLicensesArrive } from '../deployments/manage-deployments.ts';
+import { QueuedSubjects } from '../licenses/queued-subjects.ts';
 import { type SettleDeps, settleTasks } from '../licenses/settle-event.ts';
 import type { SubmitDeps } from '../licenses/submit-licenses.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
@@ -49,6 +52,13 @@ export interface NotificationWorkerDeps extends SyncDeps, SettleDeps, UserEventD
 }
 
 const APPLE: Actor = { type: 'apple', id: 'notification' };
+
+/**
+ * A notification that came before the worker wrote the records it answers comes back after this
+ * long, at most this many times (a minute); after that the worker's status poll settles them.
+ */
+export const NOTIFICATION_DEFER_SECONDS = 2;
+export const MAX_NOTIFICATION_DEFERRALS = 30;
 
 /**
  * Reads from Apple with the account's token, unless the token cannot be used (missing, or refused by
@@ -89,18 +99,23 @@ async function applyAssetManagement(
   n: Extract<AppleNotification, { notificationType: 'ASSET_MANAGEMENT' }>['notification'],
   delivery: Delivery,
   batch: BatchReads,
+  early: { readonly deferrals: number; readonly putBack: () => Promise<void> },
 ): Promise<void> {
   // Apple has changed who holds these assets (or refused for want of licences): their counts first,
   // then the reservations given back, so nothing is promised that Apple no longer has.
   const failure = n.result === 'FAILURE' ? { errorNumber: n.error?.errorNumber ?? 9603 } : undefined;
-  await rereadCounts(
-    deps,
-    account,
-    assetsToReread(n.assignments.map((item) => ({ record: item, error: failure }))),
-    batch,
-  );
+  // Read when it first came (a notification put back finds them read already).
+  if (early.deferrals === 0)
+    await rereadCounts(
+      deps,
+      account,
+      assetsToReread(n.assignments.map((item) => ({ record: item, error: failure }))),
+      batch,
+    );
   const outcomes = [];
   const unexplained = new Map<string, AssetKey>();
+  const queuedOf = new Map<string, QueuedSubjects>();
+  let answersQueued = false;
   for (const item of n.assignments) {
     const subject = subjectOfApple(item);
     const record = await deps.assignments.get(
@@ -119,6 +134,14 @@ async function applyAssetManagement(
       });
       continue;
     }
+    // A subject of a batch not closed yet: its worker writes the record with this event in a moment.
+    const key = assetKeyOf(item);
+    const queued = queuedOf.get(key) ?? (await QueuedSubjects.of(deps.jobs, account.id, item));
+    queuedOf.set(key, queued);
+    if (queued.has(subject.subjectType, subject.subjectId)) {
+      answersQueued = true;
+      continue;
+    }
     // Already settled this way (a repeated or late notification): nothing to do.
     const success = n.result === 'SUCCESS';
     const expected = n.type === 'ASSOCIATE' ? 'granted' : 'revoked';
@@ -127,6 +150,7 @@ async function applyAssetManagement(
     unexplained.set(assetKeyOf(item), { adamId: item.adamId, pricingParam: item.pricingParam });
   }
   const settled = await settleTasks(deps, n.eventId, outcomes);
+  if (answersQueued) await early.putBack();
   // The next step of a retirement moves on now, not at the status poll (which stays the fallback).
   if (n.type === 'REVOKE')
     await retireAfterRevocation(
@@ -175,6 +199,7 @@ export async function applyAppleNotification(
   accountId: string,
   raw: unknown,
   delivery: Delivery & { readonly batch?: BatchReads } = { receiveCount: 1, maxReceiveCount: 1 },
+  deferrals = 0,
 ): Promise<'applied' | 'ignored'> {
   const account = await deps.accounts.get(accountId);
   const parsed = NotificationSchema.safeParse(raw);
@@ -183,7 +208,22 @@ export async function applyAppleNotification(
   const envelope = parsed.data;
   switch (envelope.notificationType) {
     case 'ASSET_MANAGEMENT':
-      await applyAssetManagement(deps, account, envelope.notification, delivery, batch);
+      await applyAssetManagement(deps, account, envelope.notification, delivery, batch, {
+        deferrals,
+        putBack: async () => {
+          if (deferrals >= MAX_NOTIFICATION_DEFERRALS) return;
+          await deps.queue.send(
+            'notifications',
+            {
+              accountId,
+              receivedAt: deps.clock.now().toISOString(),
+              notification: raw,
+              deferrals: deferrals + 1,
+            },
+            { delaySeconds: NOTIFICATION_DEFER_SECONDS },
+          );
+        },
+      });
       return 'applied';
     case 'ASSET_COUNT':
       await applyAssetCount(deps, account, envelope.notification, batch);

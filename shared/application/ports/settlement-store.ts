@@ -30,14 +30,20 @@ export interface BatchClosing {
   readonly eventIds: readonly string[];
   /** Subjects whose records another request holds: counted as failed in the job (their failures written before). */
   readonly refused: number;
-  /** The asset whose reservations the refused subjects give back (a grant's). */
+  /**
+   * Subjects Apple holds as asked whose records another writer moved there first (a sync that read
+   * Apple between the send and the record's write): counted as completed in the job.
+   */
+  readonly completed: number;
+  /** The asset whose reservations the refused and completed subjects give back (a grant's). */
   readonly unreserve?: { readonly accountId: string; readonly adamId: string; readonly pricingParam: string };
 }
 
 export interface SettlementStore {
   /**
-   * Closes a batch and counts its refused subjects, at once: a batch closes once, so they are counted
-   * once whatever the deliveries. False when it was closed already or another delivery holds it.
+   * Closes a batch and counts its refused and completed subjects, at once: a batch closes once, so they
+   * are counted once whatever the deliveries. False when it was closed already or another delivery
+   * holds it.
    */
   closeBatch(closing: BatchClosing): Promise<boolean>;
   /**

@@ -64,7 +64,7 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
       ]);
       await s.jobs.takeBatch(jobId, 0, { id: 'claim:m1', at: '2026-03-02T09:01:00.000Z' });
     }
-    const closing = { index: 0, claimId: 'claim:m1', eventIds: ['event-1'], refused: 2 };
+    const closing = { index: 0, claimId: 'claim:m1', eventIds: ['event-1'], refused: 2, completed: 0 };
 
     it('closes a batch once, counting its refused subjects in the job and giving back their reservations', async () => {
       await seedBatch(3);
@@ -81,6 +81,16 @@ export function describeSettlementStoreContract(name: string, make: Make<Settlem
       expect(
         (await s.jobs.takeBatch(jobId, 0, { id: 'claim:m1', at: '2026-03-02T09:05:00.000Z' })).taken,
       ).toBe(false);
+    });
+
+    it('counts as completed the subjects Apple holds whose records another writer moved first', async () => {
+      await seedBatch(3);
+      const unreserve = { accountId, adamId, pricingParam: 'STDQ' };
+      expect(await s.settlements.closeBatch({ jobId, ...closing, refused: 1, completed: 1, unreserve })).toBe(
+        true,
+      );
+      expect(await s.jobs.get(jobId, { maxFailures: 0 })).toMatchObject({ failed: 1, completed: 1 });
+      expect(await s.assets.get(accountId, adamId, 'STDQ')).toMatchObject({ pendingCount: 1 });
     });
 
     it('closes only a batch the delivery still holds, and never takes a reservation below zero', async () => {

@@ -34,18 +34,18 @@ export class MemorySettlementStore implements SettlementStore {
   }
 
   async closeBatch(closing: BatchClosing): Promise<boolean> {
-    const { jobId, index, claimId, eventIds, refused, unreserve: asset } = closing;
+    const { jobId, index, claimId, eventIds, refused, completed, unreserve: asset } = closing;
     const closed = this.#jobs.closeBatch(jobId, index, claimId, {
       eventIds: [...eventIds],
       refused,
     });
     if (!closed) return false;
-    if (refused > 0) {
-      this.#jobs.addCounts(jobId, { completed: 0, failed: refused });
+    if (refused + completed > 0) {
+      this.#jobs.addCounts(jobId, { completed, failed: refused });
       const stored = asset
         ? this.#assets.stored(asset.accountId, asset.adamId, asset.pricingParam)
         : undefined;
-      if (stored) unreserve(stored, refused);
+      if (stored) unreserve(stored, refused + completed);
     }
     return true;
   }

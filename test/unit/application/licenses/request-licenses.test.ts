@@ -296,6 +296,7 @@ describe('requestLicenses: a grant', () => {
       claimId: 'claim:w',
       eventIds: [],
       refused: 0,
+      completed: 0,
     });
     const { rejected: after } = await grant({ serialNumbers: ['SERIAL1'] });
     expect(after).toEqual([]);

@@ -160,21 +160,26 @@ describe('submitLicenses: sending', () => {
     expect(await deps.jobs.get(message.jobId)).toMatchObject({ failed: 1 });
   });
 
-  it('refuses a subject whose record another writer moved between the read and the write after the send', async () => {
-    const message = await requested('grant', ['A', 'B']);
+  it('counts as done a subject whose record a sync moved to granted between the send and the write', async () => {
+    const message = await requested('grant', ['A', 'B', 'C']);
     deps.vpp.on('associateAssets', async (_token, request) => {
-      // A sync finds A at Apple while the request is on its way.
+      // A sync finds A at Apple while the request is on its way; another request takes C back meanwhile.
       givenHoldings(deps, account, { subjectId: 'A', state: 'granted', source: 'apple' });
+      givenHoldings(deps, account, { subjectId: 'C', state: 'pending-revoke', jobId: 'other-job' });
       return { events: [{ eventId: 'event-1', request, meta: {} }], rejected: [] };
     });
     await submitLicenses(deps, 'grant', message, first);
     expect(await record('A')).toMatchObject({ state: 'granted', source: 'apple' });
     expect(await record('B')).toMatchObject({ state: 'pending-grant', eventId: 'event-1' });
     expect(await deps.jobs.get(message.jobId)).toMatchObject({
+      completed: 1,
       failed: 1,
-      failures: [{ subject: 'device:A', code: 'license.already_assigned' }],
+      failures: [{ subject: 'device:C', code: 'assignment.in_flight' }],
     });
+    // B's licence is still reserved; A's and C's are given back.
+    expect(await deps.assets.get(account.id, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 1 });
   });
+
 });
 
 describe('submitLicenses: Apple says no', () => {

@@ -5,7 +5,11 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { batchReads } from '../../../../shared/application/apple-records.ts';
-import { applyAppleNotification } from '../../../../shared/application/notifications/apply-apple-notification.ts';
+import {
+  applyAppleNotification,
+  MAX_NOTIFICATION_DEFERRALS,
+  NOTIFICATION_DEFER_SECONDS,
+} from '../../../../shared/application/notifications/apply-apple-notification.ts';
 import { queueAppleNotification } from '../../../../shared/application/notifications/queue-apple-notification.ts';
 import type { Account } from '../../../../shared/domain/account.ts';
 import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
@@ -200,6 +204,57 @@ describe('applyAppleNotification', () => {
     expect(await record('ELSEWHERE')).toMatchObject({ state: 'granted', source: 'apple' });
     // The records in flight stay as they are: only Apple's answer to them moves them.
     expect(await record('A')).toMatchObject({ state: 'pending-grant' });
+  });
+
+  it('puts back, a few times, an answer that came before the worker wrote the records of its batch', async () => {
+    givenAppleAsset(deps, { assignedCount: 3, availableCount: 7 });
+    await deps.jobs.createWithBatches(
+      {
+        id: 'job-2',
+        orgId: account.orgId,
+        accountId: account.id,
+        type: 'grant',
+        state: 'queued',
+        requested: 1,
+        completed: 0,
+        failed: 0,
+        failures: [],
+        createdBy: 'admin@example.com',
+        createdAt: deps.clock.iso(),
+        updatedAt: deps.clock.iso(),
+      },
+      [
+        {
+          jobId: 'job-2',
+          index: 0,
+          kind: 'grant',
+          orgId: account.orgId,
+          accountId: account.id,
+          asset: { adamId: ADAM, pricingParam: 'STDQ' },
+          source: 'manual',
+          subjects: [{ type: 'device', id: 'EARLY' }],
+          createdAt: deps.clock.iso(),
+        },
+      ],
+    );
+    const early = assetManagement('SUCCESS', ['A', 'EARLY']);
+    await applyAppleNotification(deps, account.id, early);
+    // A settles now; EARLY is not mistaken for a holding made elsewhere (no re-read of the holdings).
+    expect(await record('A')).toMatchObject({ state: 'granted' });
+    expect(await record('EARLY')).toBeUndefined();
+    expect(deps.vpp.callsOf('readAssignments')).toEqual([]);
+    const [back, ...more] = deps.queue.take('notifications');
+    expect(more).toEqual([]);
+    expect(back).toMatchObject({
+      delaySeconds: NOTIFICATION_DEFER_SECONDS,
+      message: { accountId: account.id, notification: early, deferrals: 1 },
+    });
+    // Put back: the counts are not read again. The last time it is not put back: the poll settles it.
+    await applyAppleNotification(deps, account.id, early, undefined, 1);
+    expect(deps.vpp.callsOf('readAssets')).toHaveLength(1);
+    expect(deps.queue.take('notifications')).toHaveLength(1);
+    await applyAppleNotification(deps, account.id, early, undefined, MAX_NOTIFICATION_DEFERRALS);
+    expect(deps.queue.take('notifications')).toEqual([]);
   });
 
   it('checks the asset for drift when the answer ends the job: a holder taken back elsewhere is repaired', async () => {
