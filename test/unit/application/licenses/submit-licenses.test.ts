@@ -179,7 +179,6 @@ describe('submitLicenses: sending', () => {
     // B's licence is still reserved; A's and C's are given back.
     expect(await deps.assets.get(account.id, asset.adamId, 'STDQ')).toMatchObject({ pendingCount: 1 });
   });
-
 });
 
 describe('submitLicenses: Apple says no', () => {
