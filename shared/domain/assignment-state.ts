@@ -16,8 +16,8 @@
  * | leave-scope      |               |               |               |               | granted        |                |
  * | back-in-scope    |               |               |               |               | granted        |                |
  *
- * - `send` marks a record in flight as taken by a worker (its claim), sent (Apple's event id) or of
- *   unknown outcome (the claim again, with the error): the state stays, only Apple's answer moves it.
+ * - `send` marks a record in flight with what it waits for: Apple's event id, or the claim of the
+ *   worker that settles it without sending: the state stays, only Apple's answer moves it.
  * - A settlement also says what it does to its asset: a grant done or refused gives back its
  *   reservation (`asset`). Apple's counts are never moved here: they are re-read from Apple.
  * - A sync or a re-read never touches a record in flight: only Apple's answer to it settles it.

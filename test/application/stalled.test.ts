@@ -41,39 +41,39 @@ async function devices(serials: string[]) {
   expect(answer.status).toBe(200);
 }
 
+/** A job of APP for the account, written by hand, stamped now. */
+const jobOf = (id: string, type: Job['type'], state: Job['state'], requested: number): Job => ({
+  id,
+  orgId: account.orgId,
+  accountId: account.id,
+  type,
+  state,
+  requested,
+  completed: 0,
+  failed: 0,
+  failures: [],
+  summary: { adamId: APP.adamId, pricingParam: APP.pricingParam },
+  createdBy: 'test',
+  createdAt: now.toISOString(),
+  updatedAt: now.toISOString(),
+});
+
 /** A job and its one batch as a request leaves them, written by hand. */
 async function openBatch(jobId: string, type: 'grant' | 'revocation', serials: string[]) {
   const stamp = now.toISOString();
-  await rt.deps.jobs.createWithBatches(
+  await rt.deps.jobs.createWithBatches(jobOf(jobId, type, 'queued', serials.length), [
     {
-      id: jobId,
+      jobId,
+      index: 0,
+      kind: type === 'grant' ? 'grant' : 'revoke',
       orgId: account.orgId,
       accountId: account.id,
-      type,
-      state: 'queued',
-      requested: serials.length,
-      completed: 0,
-      failed: 0,
-      failures: [],
-      summary: { adamId: APP.adamId, pricingParam: APP.pricingParam },
-      createdBy: 'test',
+      asset: APP,
+      source: 'manual',
+      subjects: serials.map((id) => ({ type: 'device' as const, id })),
       createdAt: stamp,
-      updatedAt: stamp,
     },
-    [
-      {
-        jobId,
-        index: 0,
-        kind: type === 'grant' ? 'grant' : 'revoke',
-        orgId: account.orgId,
-        accountId: account.id,
-        asset: APP,
-        source: 'manual',
-        subjects: serials.map((id) => ({ type: 'device' as const, id })),
-        createdAt: stamp,
-      },
-    ],
-  );
+  ]);
 }
 
 /** Records and a job as a request leaves them, written by hand (the state a dead worker left). */
@@ -84,21 +84,7 @@ async function inFlight(
   requested = records.length,
 ) {
   const stamp = now.toISOString();
-  await rt.deps.jobs.create({
-    id: jobId,
-    orgId: account.orgId,
-    accountId: account.id,
-    type,
-    state: 'running',
-    requested,
-    completed: 0,
-    failed: 0,
-    failures: [],
-    summary: { adamId: APP.adamId, pricingParam: APP.pricingParam },
-    createdBy: 'test',
-    createdAt: stamp,
-    updatedAt: stamp,
-  });
+  await rt.deps.jobs.create(jobOf(jobId, type, 'running', requested));
   for (const r of records) {
     const record: AssignmentRecord = {
       orgId: account.orgId,

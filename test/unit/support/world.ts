@@ -228,9 +228,9 @@ export function givenHoldings(
   return made;
 }
 
-export async function givenJob(deps: World, over: Partial<Job> = {}): Promise<Job> {
+const aJob = (deps: World, over: Partial<Job>): Job => {
   const now = deps.clock.now().toISOString();
-  const job: Job = {
+  return {
     id: 'job-1',
     orgId: ORG,
     accountId: 'account-1',
@@ -245,7 +245,39 @@ export async function givenJob(deps: World, over: Partial<Job> = {}): Promise<Jo
     updatedAt: now,
     ...over,
   };
+};
+
+export async function givenJob(deps: World, over: Partial<Job> = {}): Promise<Job> {
+  const job = aJob(deps, over);
   await deps.jobs.create(job);
+  return job;
+}
+
+/**
+ * A grant's (or revocation's) job with its batches, as a request writes them: each batch of the job's
+ * account and kind, of one device `S<index>` of the app 361309726 unless `batches` say otherwise.
+ */
+export async function givenBatchedJob(
+  deps: World,
+  over: Partial<Job>,
+  batches: readonly Partial<JobBatch>[],
+): Promise<Job> {
+  const job = aJob(deps, over);
+  await deps.jobs.createWithBatches(
+    job,
+    batches.map((b, index) => ({
+      jobId: job.id,
+      index,
+      kind: job.type === 'revocation' ? 'revoke' : 'grant',
+      orgId: job.orgId,
+      accountId: job.accountId ?? 'account-1',
+      asset: { adamId: '361309726', pricingParam: 'STDQ' },
+      source: 'manual',
+      subjects: [{ type: 'device', id: `S${index}` }],
+      createdAt: job.createdAt,
+      ...b,
+    })),
+  );
   return job;
 }
 

@@ -7,9 +7,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resumeStalled, STALLED_AFTER_MS } from '../../../../shared/application/licenses/resume-stalled.ts';
 import type { Account } from '../../../../shared/domain/account.ts';
-import type { Job, JobBatch } from '../../../../shared/domain/job.ts';
 import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
-import { givenAccount, givenHoldings, givenJob } from '../../support/world.ts';
+import { givenAccount, givenBatchedJob, givenHoldings, givenJob } from '../../support/world.ts';
 
 let deps: FakeDeps;
 let account: Account;
@@ -52,47 +51,17 @@ describe('resumeStalled', () => {
   });
 
   it('queues again the batches not closed an hour after they were written, unless a live delivery holds them', async () => {
-    const batch = (jobId: string, index: number, over: Partial<JobBatch> = {}): JobBatch => ({
-      jobId,
-      index,
-      kind: 'grant',
-      orgId: account.orgId,
-      accountId: account.id,
-      asset: { adamId: '361309726', pricingParam: 'STDQ' },
-      source: 'manual',
-      subjects: [{ type: 'device', id: `S${index}` }],
-      createdAt: LONG_AGO,
-      ...over,
-    });
-    const job = (id: string, over: Partial<Job> = {}): Job => ({
-      id,
-      orgId: account.orgId,
-      accountId: account.id,
-      type: 'grant',
-      state: 'running',
-      requested: 4,
-      completed: 0,
-      failed: 0,
-      failures: [],
-      createdBy: 'admin@example.com',
-      createdAt: LONG_AGO,
-      updatedAt: LONG_AGO,
-      ...over,
-    });
     const recently = new Date(deps.clock.now().getTime() - 10 * 60_000).toISOString();
-    await deps.jobs.createWithBatches(job('j-old'), [
-      batch('j-old', 0),
-      batch('j-old', 1, { claim: { id: 'claim:dead', at: LONG_AGO } }),
-      batch('j-old', 2, { claim: { id: 'claim:alive', at: recently } }),
-      batch('j-old', 3, { claim: { id: 'claim:done', at: LONG_AGO }, sentAt: LONG_AGO, eventIds: [] }),
+    const old = { state: 'running' as const, requested: 4, createdAt: LONG_AGO, updatedAt: LONG_AGO };
+    await givenBatchedJob(deps, { ...old, id: 'j-old' }, [
+      {},
+      { claim: { id: 'claim:dead', at: LONG_AGO } },
+      { claim: { id: 'claim:alive', at: recently } },
+      { claim: { id: 'claim:done', at: LONG_AGO }, sentAt: LONG_AGO, eventIds: [] },
     ]);
-    await deps.jobs.createWithBatches(job('j-revoke', { type: 'revocation', state: 'queued' }), [
-      batch('j-revoke', 0, { kind: 'revoke' }),
-    ]);
+    await givenBatchedJob(deps, { ...old, id: 'j-revoke', type: 'revocation', state: 'queued' }, [{}]);
     // Too young: left alone.
-    await deps.jobs.createWithBatches(job('j-new', { createdAt: recently }), [
-      batch('j-new', 0, { createdAt: recently }),
-    ]);
+    await givenBatchedJob(deps, { ...old, id: 'j-new', createdAt: recently }, [{}]);
     expect(await resumeStalled(deps)).toEqual({ records: 3, messages: 3 });
     expect(deps.queue.messages('grants')).toEqual([
       { orgId: account.orgId, accountId: account.id, jobId: 'j-old', batch: 0, resume: true },

@@ -17,6 +17,7 @@ import {
   givenAccount,
   givenAppleAsset,
   givenAsset,
+  givenBatchedJob,
   givenDeployment,
   givenHoldings,
   givenJob,
@@ -208,35 +209,7 @@ describe('applyAppleNotification', () => {
 
   it('puts back, a few times, an answer that came before the worker wrote the records of its batch', async () => {
     givenAppleAsset(deps, { assignedCount: 3, availableCount: 7 });
-    await deps.jobs.createWithBatches(
-      {
-        id: 'job-2',
-        orgId: account.orgId,
-        accountId: account.id,
-        type: 'grant',
-        state: 'queued',
-        requested: 1,
-        completed: 0,
-        failed: 0,
-        failures: [],
-        createdBy: 'admin@example.com',
-        createdAt: deps.clock.iso(),
-        updatedAt: deps.clock.iso(),
-      },
-      [
-        {
-          jobId: 'job-2',
-          index: 0,
-          kind: 'grant',
-          orgId: account.orgId,
-          accountId: account.id,
-          asset: { adamId: ADAM, pricingParam: 'STDQ' },
-          source: 'manual',
-          subjects: [{ type: 'device', id: 'EARLY' }],
-          createdAt: deps.clock.iso(),
-        },
-      ],
-    );
+    await givenBatchedJob(deps, { id: 'job-2' }, [{ subjects: [{ type: 'device', id: 'EARLY' }] }]);
     const early = assetManagement('SUCCESS', ['A', 'EARLY']);
     await applyAppleNotification(deps, account.id, early);
     // A settles now; EARLY is not mistaken for a holding made elsewhere (no re-read of the holdings).
