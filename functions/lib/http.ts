@@ -33,9 +33,16 @@ export interface HttpRequest<C extends RouteContract> {
   readonly body: Output<C['body']>;
   /** The body as sent (routes with `bodyType: 'raw'`). */
   readonly rawBody: string | undefined;
+  /** The uploaded file (routes with `bodyType: 'file'`): its bytes and lower-case media type. */
+  readonly file: UploadedFile | undefined;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
   readonly requestId: string;
+}
+
+export interface UploadedFile {
+  readonly bytes: Buffer;
+  readonly contentType: string;
 }
 
 export interface HttpResult {
@@ -139,13 +146,28 @@ function rawBody(event: APIGatewayProxyEventV2): string | undefined {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
+function uploadedFile(
+  contract: RouteContract,
+  event: APIGatewayProxyEventV2,
+  headers: Record<string, string>,
+): UploadedFile | undefined {
+  if (contract.bodyType !== 'file') return undefined;
+  if (event.body === undefined || event.body === null || event.body === '') {
+    throw new ValidationError('request.body_missing', 'This request needs the file as its body.');
+  }
+  return {
+    bytes: Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
+    contentType: (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '',
+  };
+}
+
 function parseBody(
   contract: RouteContract,
   event: APIGatewayProxyEventV2,
   headers: Record<string, string>,
 ): unknown {
   const type = contract.bodyType ?? (contract.body ? 'json' : 'none');
-  if (type === 'none') return {};
+  if (type === 'none' || type === 'file') return {};
   const text = rawBody(event);
   if (type === 'raw') return text ?? '';
   const contentType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -291,7 +313,8 @@ async function dispatch(
     params,
     query,
     body,
-    rawBody: rawBody(event),
+    rawBody: contract.bodyType === 'file' ? undefined : rawBody(event),
+    file: uploadedFile(contract, event, headers),
     headers,
     requestId: context.awsRequestId,
   } satisfies Omit<HttpRequest<RouteContract>, 'principal' | 'params' | 'query' | 'body'> &

@@ -114,6 +114,19 @@ function stringifyClaims(payload: Record<string, unknown>): Record<string, strin
   return out;
 }
 
+/**
+ * Whether API Gateway (HTTP API, payload 2.0) passes a body of this type as text; any other body (an
+ * .xlsx upload) arrives base64-encoded with `isBase64Encoded`.
+ */
+function textual(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return (
+    type === '' ||
+    type.startsWith('text/') ||
+    /^application\/([\w.+-]+\+)?(json|xml|javascript|x-www-form-urlencoded)$/.test(type)
+  );
+}
+
 function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -214,8 +227,10 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
           timeEpoch: now.getTime(),
           ...(authorizer ? { authorizer } : {}),
         },
-        ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
-        isBase64Encoded: false,
+        ...(body.length > 0
+          ? { body: textual(headers['content-type']) ? body.toString('utf8') : body.toString('base64') }
+          : {}),
+        isBase64Encoded: body.length > 0 && !textual(headers['content-type']),
       } as unknown as APIGatewayProxyEventV2;
       const context = {
         awsRequestId: requestId,

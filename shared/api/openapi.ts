@@ -123,8 +123,21 @@ export function buildOpenApi(
       csv: 'text/csv',
       form: 'application/x-www-form-urlencoded',
       raw: 'application/json',
+      file: '',
       none: '',
     }[bodyType];
+    // A file upload: each media type the use case reads, as bytes.
+    const fileBody =
+      bodyType === 'file'
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(
+                (route.fileTypes ?? []).map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+              ),
+            },
+          }
+        : {};
     const operations = paths[route.path] ?? {};
     paths[route.path] = operations;
     operations[route.method.toLowerCase()] = {
@@ -133,6 +146,7 @@ export function buildOpenApi(
       tags: [route.tag],
       ...(route.auth === 'jwt' ? { security: [{ bearer: [] }] } : { security: [] }),
       parameters: parameters(route, registry),
+      ...fileBody,
       ...(route.body && media
         ? {
             requestBody: {

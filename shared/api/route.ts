@@ -12,8 +12,11 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** How a route is authenticated: the JWT authorizer, nothing (public), or Apple's notification secret. */
 export type RouteAuth = 'jwt' | 'none' | 'apple-secret';
 
-/** `raw`: the body as sent, whatever its type (a webhook that authenticates before it parses). */
-export type BodyType = 'json' | 'csv' | 'form' | 'raw' | 'none';
+/**
+ * `raw`: the body as sent, whatever its type (a webhook that authenticates before it parses).
+ * `file`: an uploaded file as bytes with its Content-Type (the use case says which types it reads).
+ */
+export type BodyType = 'json' | 'csv' | 'form' | 'raw' | 'file' | 'none';
 
 export interface RouteContract {
   readonly id: string;
@@ -26,6 +29,8 @@ export interface RouteContract {
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly bodyType?: BodyType;
+  /** The media types a `file` body may have (documented in OpenAPI; the use case checks them). */
+  readonly fileTypes?: readonly string[];
   readonly body?: z.ZodType;
   readonly response: {
     readonly status: number;

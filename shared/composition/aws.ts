@@ -26,6 +26,7 @@ import { DynamoRateSlotStore } from '../adapters/dynamodb/dynamo-rate-slot-store
 import { DynamoSettlementStore } from '../adapters/dynamodb/dynamo-settlement-store.ts';
 import { DynamoSyncStateRepository } from '../adapters/dynamodb/dynamo-sync-state-repository.ts';
 import { DynamoUserRepository } from '../adapters/dynamodb/dynamo-user-repository.ts';
+import { DynamoRedemptionCodeRepository } from '../adapters/dynamodb/dynamo-redemption-code-repository.ts';
 import { DynamoWebhookRepository } from '../adapters/dynamodb/dynamo-webhook-repository.ts';
 import { HttpWebhookSender } from '../adapters/http/http-webhook-sender.ts';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager/secrets-manager-secret-store.ts';
@@ -178,6 +179,9 @@ export function buildDeps(
       new DynamoDeploymentRepository(clients.dynamo, loadConfig(env, ['tableAssets']).tableAssets),
     debouncer: () => overrides.debouncer ?? new DynamoDebouncer(clients.dynamo, table('tableCore'), clock),
     webhooks: () => overrides.webhooks ?? new DynamoWebhookRepository(clients.dynamo, table('tableCore')),
+    redemptionCodes: () =>
+      overrides.redemptionCodes ??
+      new DynamoRedemptionCodeRepository(clients.dynamo, loadConfig(env, ['tableAssets']).tableAssets),
     hosts: () => overrides.hosts ?? dnsHostResolver,
     webhookSender: () => overrides.webhookSender ?? new HttpWebhookSender(),
     cursors: () => {

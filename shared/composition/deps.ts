@@ -19,6 +19,7 @@ import type { JobRepository } from '../application/ports/job-repository.ts';
 import type { Mailer } from '../application/ports/mailer.ts';
 import type { MessageQueue } from '../application/ports/message-queue.ts';
 import type { NotificationInbox } from '../application/ports/notification-inbox.ts';
+import type { RedemptionCodeRepository } from '../application/ports/redemption-code-repository.ts';
 import type { SecretStore } from '../application/ports/secret-store.ts';
 import type { ServiceSettings } from '../application/ports/settings.ts';
 import type { SettlementStore } from '../application/ports/settlement-store.ts';
@@ -53,6 +54,8 @@ export interface Deps {
   readonly debouncer: Debouncer;
   readonly invitations: InvitationRepository;
   readonly webhooks: WebhookRepository;
+  /** Redemption codes, sealed (issue 19). */
+  readonly redemptionCodes: RedemptionCodeRepository;
   /** Where webhook host names point (the URL rules check every address). */
   readonly hosts: HostResolver;
   /** Sends a webhook delivery to a checked address. */

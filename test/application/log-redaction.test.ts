@@ -49,6 +49,12 @@ class FailingSecretStore implements SecretStore {
     this.#values.set(name, value);
   }
 
+  async create(name: string, value: Secret): Promise<boolean> {
+    if (this.#values.has(name)) return false;
+    await this.put(name, value);
+    return true;
+  }
+
   async get(name: string): Promise<Secret | undefined> {
     const value = this.#values.get(name);
     if (this.failing) throw quotingError(`GetSecretValue ${name}`, value?.reveal() ?? name);

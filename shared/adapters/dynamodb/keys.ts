@@ -83,6 +83,16 @@ export const keys = {
   }),
   auditEntry: (orgId: string, at: string, id: string) => ({ pk: auditPartition(orgId), sk: `${at}#${id}` }),
   webhook: (orgId: string, id: string) => ({ pk: webhooksPartition(orgId), sk: `WEBHOOK#${id}` }),
+  /** A redemption code (assets table), sealed. */
+  redemptionCode: (accountId: string, codeId: string) => ({
+    pk: accountPartition(accountId),
+    sk: `${sortPrefix.redemptionCodes}${codeId}`,
+  }),
+  /** The claim that makes a code (by its HMAC) unique in an account. */
+  redemptionCodeLookup: (accountId: string, lookup: string) => ({
+    pk: accountPartition(accountId),
+    sk: `CODELOOKUP#${lookup}`,
+  }),
 };
 
 /** The sort-key prefixes that the queries of one partition read. */
@@ -97,4 +107,5 @@ export const sortPrefix = {
   jobFailures: 'FAILURE#',
   webhooks: 'WEBHOOK#',
   jobBatches: 'BATCH#',
+  redemptionCodes: 'CODE#',
 };

@@ -11,6 +11,7 @@ import {
   CreateSecretCommand,
   DeleteSecretCommand,
   PutSecretValueCommand,
+  ResourceExistsException,
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -61,6 +62,25 @@ export class SecretsManagerSecretStore implements SecretStore {
           Tags: [{ Key: 'service', Value: 'vpp-manager' }],
         }),
       );
+    }
+  }
+
+  async create(name: string, value: Secret): Promise<boolean> {
+    const secretId = this.#name(name);
+    this.#changed.add(secretId);
+    try {
+      await this.#client.send(
+        new CreateSecretCommand({
+          Name: secretId,
+          SecretString: value.reveal(),
+          Description: 'VPP Manager secret (redemption-code keys)',
+          Tags: [{ Key: 'service', Value: 'vpp-manager' }],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ResourceExistsException) return false;
+      throw error;
     }
   }
 

@@ -18,6 +18,7 @@ import { MemoryInvitationRepository } from './invitation-repository.ts';
 import { MemoryJobRepository } from './job-repository.ts';
 import { FakeMailer, RecordingQueue } from './messaging.ts';
 import { MemoryNotificationInbox } from './notification-inbox.ts';
+import { MemoryRedemptionCodeRepository } from './redemption-code-repository.ts';
 import { MemorySecretStore } from './secret-store.ts';
 import { MemorySettlementStore } from './settlement-store.ts';
 import { MemorySyncStateRepository } from './sync-state-repository.ts';
@@ -40,6 +41,7 @@ export { MemoryInvitationRepository } from './invitation-repository.ts';
 export { MemoryJobRepository } from './job-repository.ts';
 export { FakeMailer, RecordingQueue, type SentMessage } from './messaging.ts';
 export { MemoryNotificationInbox } from './notification-inbox.ts';
+export { MemoryRedemptionCodeRepository } from './redemption-code-repository.ts';
 export { MemorySecretStore } from './secret-store.ts';
 export { MemorySettlementStore } from './settlement-store.ts';
 export { MemorySyncStateRepository } from './sync-state-repository.ts';
@@ -86,6 +88,7 @@ export interface FakeDeps extends Deps {
   readonly invitations: MemoryInvitationRepository;
   readonly cursors: FakeCursorSealer;
   readonly webhooks: MemoryWebhookRepository;
+  readonly redemptionCodes: MemoryRedemptionCodeRepository;
   readonly hosts: FakeHostResolver;
   readonly webhookSender: RecordingWebhookSender;
 }
@@ -134,6 +137,7 @@ export function fakeDeps<O extends Overrides = Record<never, never>>(
     invitations: new MemoryInvitationRepository(),
     cursors: new FakeCursorSealer(),
     webhooks: new MemoryWebhookRepository(),
+    redemptionCodes: new MemoryRedemptionCodeRepository(),
     hosts: new FakeHostResolver(),
     webhookSender: new RecordingWebhookSender(),
     idempotencyStore: (use: 'http' | 'worker') => {

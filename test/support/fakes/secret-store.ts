@@ -17,6 +17,12 @@ export class MemorySecretStore implements SecretStore {
     this.values.set(this.#check(name), value);
   }
 
+  async create(name: string, value: Secret): Promise<boolean> {
+    if (this.values.has(this.#check(name))) return false;
+    this.values.set(name, value);
+    return true;
+  }
+
   async get(name: string): Promise<Secret | undefined> {
     return this.values.get(this.#check(name));
   }
