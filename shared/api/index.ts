@@ -8,6 +8,7 @@ import { DEVICE_ROUTES } from './devices.ts';
 import { INVITATION_ROUTES } from './invitations.ts';
 import { getJob, listJobs } from './jobs.ts';
 import { LICENSE_ROUTES } from './licenses.ts';
+import { REDEMPTION_CODE_ROUTES } from './redemption-codes.ts';
 import { getLicenseReport } from './reports.ts';
 import type { RouteContract } from './route.ts';
 import { getHealth, getOpenApi } from './system.ts';
@@ -29,5 +30,6 @@ export const ROUTES: readonly RouteContract[] = [
   listAudit,
   getLicenseReport,
   ...WEBHOOK_ROUTES,
+  ...REDEMPTION_CODE_ROUTES,
   receiveAppleNotification,
 ];

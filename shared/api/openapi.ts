@@ -133,7 +133,10 @@ export function buildOpenApi(
             requestBody: {
               required: true,
               content: Object.fromEntries(
-                (route.fileTypes ?? []).map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+                (route.fileTypes ?? []).map((type) => [
+                  type,
+                  { schema: { type: 'string', format: 'binary' } },
+                ]),
               ),
             },
           }

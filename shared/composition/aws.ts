@@ -23,10 +23,10 @@ import { DynamoInvitationRepository } from '../adapters/dynamodb/dynamo-invitati
 import { DynamoJobRepository } from '../adapters/dynamodb/dynamo-job-repository.ts';
 import { DynamoNotificationInbox } from '../adapters/dynamodb/dynamo-notification-inbox.ts';
 import { DynamoRateSlotStore } from '../adapters/dynamodb/dynamo-rate-slot-store.ts';
+import { DynamoRedemptionCodeRepository } from '../adapters/dynamodb/dynamo-redemption-code-repository.ts';
 import { DynamoSettlementStore } from '../adapters/dynamodb/dynamo-settlement-store.ts';
 import { DynamoSyncStateRepository } from '../adapters/dynamodb/dynamo-sync-state-repository.ts';
 import { DynamoUserRepository } from '../adapters/dynamodb/dynamo-user-repository.ts';
-import { DynamoRedemptionCodeRepository } from '../adapters/dynamodb/dynamo-redemption-code-repository.ts';
 import { DynamoWebhookRepository } from '../adapters/dynamodb/dynamo-webhook-repository.ts';
 import { HttpWebhookSender } from '../adapters/http/http-webhook-sender.ts';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager/secrets-manager-secret-store.ts';

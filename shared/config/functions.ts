@@ -244,6 +244,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     { tables: { core: 'write' }, secrets: 'write' },
     { memoryMb: 256 },
   ),
+  apiFunction(
+    'api-redemption-code-imports',
+    "Imports of Apple's redemption-code spreadsheets (the only bundle with the spreadsheet parser)",
+    ['importRedemptionCodes'],
+    // The per-organisation code keys are made by the first import, under `orgs/<orgId>/...`.
+    { tables: { core: 'read', assets: 'write' }, secrets: 'write' },
+    { memoryMb: 1024 },
+  ),
   licenseWorker('grant-worker', 'grants', "Sends grants to Apple's associate"),
   licenseWorker('revoke-worker', 'revocations', "Sends revocations to Apple's disassociate"),
   {

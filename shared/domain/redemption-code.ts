@@ -24,6 +24,13 @@ export function normaliseRedemptionCode(value: string): string | undefined {
   return REDEMPTION_CODE_PATTERN.test(code) ? code : undefined;
 }
 
+/** The media types of the files Apple's codes come in (`.xls` is refused with a hint, not read). */
+export const CODE_FILE_TYPES = {
+  csv: 'text/csv',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  xls: 'application/vnd.ms-excel',
+} as const;
+
 /** What everyone but the roles that hand codes out sees of a code: its last four characters. */
 export const maskRedemptionCode = (last4: string): string => `••••${last4}`;
 
@@ -51,9 +58,7 @@ export const RedemptionCodeSchema = z.object({
   /** The link Apple printed beside the code, sealed like it (it carries the code). */
   sealedLink: z.string().optional(),
   /** Who holds it once handed out. */
-  holder: z
-    .object({ type: z.enum(['user', 'device']), id: z.string().min(1) })
-    .optional(),
+  holder: z.object({ type: z.enum(['user', 'device']), id: z.string().min(1) }).optional(),
   importedAt: z.string(),
   updatedAt: z.string(),
   assignedAt: z.string().optional(),

@@ -29,7 +29,10 @@ export class DynamoRedemptionCodeRepository extends DynamoTable implements Redem
           await this.db.send(
             new TransactWriteCommand({
               TransactItems: [
-                this.putIfAbsent({ ...keys.redemptionCodeLookup(code.accountId, code.lookup), codeId: code.id }),
+                this.putIfAbsent({
+                  ...keys.redemptionCodeLookup(code.accountId, code.lookup),
+                  codeId: code.id,
+                }),
                 this.putIfAbsent(this.#item(code)),
               ],
             }),

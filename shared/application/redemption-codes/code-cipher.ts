@@ -45,7 +45,9 @@ function cipherOf(orgId: string, encryptionKey: Buffer, lookupKey: Buffer): Code
       cipher.setAAD(aad);
       const body = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
       const tag = cipher.getAuthTag();
-      return [VERSION, iv, tag, body].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+      return [VERSION, iv, tag, body]
+        .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+        .join('.');
     },
     open(sealed) {
       const [version, iv, tag, body] = sealed.split('.');

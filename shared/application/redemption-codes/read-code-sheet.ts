@@ -50,7 +50,12 @@ const LABELS: Record<CodeColumn, readonly string[]> = {
   status: ['status', 'codestatus', 'redeemed', 'state'],
 };
 
-const labelKey = (cell: string) => cell.trim().replace(/:$/, '').toLowerCase().replace(/[\s\-_#.]/g, '');
+const labelKey = (cell: string) =>
+  cell
+    .trim()
+    .replace(/:$/, '')
+    .toLowerCase()
+    .replace(/[\s\-_#.]/g, '');
 
 function columnOfLabel(cell: string): CodeColumn | undefined {
   const key = labelKey(cell);
