@@ -30,7 +30,9 @@ describe('codeCipherFor', () => {
     expect(() => cipher.open([v, iv, tag, flipped.toString('base64url')].join('.'))).toThrow();
     // The same keys under another organisation's name do not open it (the organisation is bound in).
     const stolen = new MemorySecretStore();
-    await stolen.put(codeKeysSecretName('org-2'), (await deps.secrets.get(codeKeysSecretName('org-1')))!);
+    const keys = await deps.secrets.get(codeKeysSecretName('org-1'));
+    if (!keys) throw new Error('no keys were made');
+    await stolen.put(codeKeysSecretName('org-2'), keys);
     const other = await codeCipherFor({ secrets: stolen }, 'org-2');
     expect(() => other.open(sealed)).toThrow();
   });
