@@ -135,7 +135,13 @@ export function buildOpenApi(
               content: Object.fromEntries(
                 (route.fileTypes ?? []).map((type) => [
                   type,
-                  { schema: { type: 'string', format: 'binary' } },
+                  {
+                    schema: {
+                      type: 'string',
+                      format: 'binary',
+                      ...(route.fileDescription ? { description: route.fileDescription } : {}),
+                    },
+                  },
                 ]),
               ),
             },

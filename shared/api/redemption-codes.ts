@@ -60,7 +60,9 @@ export const importRedemptionCodes = assetCodesRoute(
         .meta({ description: 'The order, for a file that does not name it.' }),
     }),
     bodyType: 'file',
-    fileTypes: [CODE_FILE_TYPES.xlsx, CODE_FILE_TYPES.csv],
+    fileTypes: [CODE_FILE_TYPES.csv, CODE_FILE_TYPES.xlsx],
+    fileDescription:
+      "Apple's spreadsheet of the order, as downloaded (.xlsx), or saved as .csv (commas or semicolons, UTF-8). Optional leading rows with the order's details (Order ID, Product, Order Date, Adam ID: label and value), then a header row with a Code column (Code, Redemption Code, VPP Code, …) and optionally Code Redemption Link, Order ID, Product, Adam ID, Order Date, Status; or one code per line with ?orderId=. Header names in any letter case. At most 2 MB and 20,000 rows.",
     response: { status: 201, schema: CodeImportResultSchema },
     errors: [404, 413, 415, 422],
   },

@@ -31,6 +31,8 @@ export interface RouteContract {
   readonly bodyType?: BodyType;
   /** The media types a `file` body may have (documented in OpenAPI; the use case checks them). */
   readonly fileTypes?: readonly string[];
+  /** What a `file` body holds (its columns), for the OpenAPI document. */
+  readonly fileDescription?: string;
   readonly body?: z.ZodType;
   readonly response: {
     readonly status: number;

@@ -397,6 +397,13 @@ function validBody(
     const json = validValue(doc, op.bodySchema, '', fixtures.body);
     return { json, text: JSON.stringify(json) };
   }
+  if (op.media === 'text/csv' && isFileUpload(doc, op)) {
+    // A spreadsheet upload (redemption codes): the document describes its Code column.
+    const s = resolve(doc, op.bodySchema);
+    if (!/\bCode\b/.test(String(s.description ?? '')))
+      throw new Unhandled(`${op.id}: the uploaded file's columns not described`);
+    return { text: `${CODE_FILE.header}\r\n${CODE_FILE.good}\r\n` };
+  }
   if (op.media === 'text/csv') {
     // The document describes the file: a header row with the column email (required).
     const s = resolve(doc, op.bodySchema);
@@ -865,7 +872,7 @@ function casesOf(inputs: Inputs, op: Op): AbuseCase[] {
   if (op.media === 'application/json' && op.bodySchema && base.json !== undefined) {
     jsonBodyCases(inputs, op, base.target, base.json, add, invalid, maybeValid);
   } else if (op.media === 'text/csv') {
-    out.push(...textBodyCases(op, base.target));
+    out.push(...textBodyCases(doc, op, base.target));
   }
   if (op.media && base.body !== undefined) {
     // Wrong content types: the valid body under another label.
@@ -1350,8 +1357,40 @@ function jsonBodyCases(
   }
 }
 
+/** What the text-body cases write into a CSV file: its header, a good row, a bad row, its limits. */
+interface CsvFileShape {
+  readonly header: string;
+  readonly good: string;
+  readonly bad: string;
+  readonly maxBytes: number;
+  readonly maxRows: number;
+}
+
+const USER_FILE: CsvFileShape = {
+  header: 'email',
+  good: 'abuse-csv-import@example.test',
+  bad: 'not-an-address',
+  maxBytes: MB,
+  maxRows: 5_000,
+};
+
+/** A redemption-code spreadsheet as CSV: the order in a leading row, then the Code column. */
+const CODE_FILE: CsvFileShape = {
+  header: 'Order ID,ABUSE-ORDER\r\nCode',
+  good: 'ABUSE0CODE01',
+  bad: 'not a code!',
+  maxBytes: 2 * MB,
+  maxRows: 20_000,
+};
+
+/** An upload of a file the use case reads by its type (its schema: binary), not text the wrapper parses. */
+function isFileUpload(doc: OpenApiDocument, op: Op): boolean {
+  return op.bodySchema !== undefined && resolve(doc, op.bodySchema).format === 'binary';
+}
+
 /** A text body (CSV): too large, empty, malformed bytes, control characters, rows that are all bad. */
-function textBodyCases(op: Op, target: string): AbuseCase[] {
+function textBodyCases(doc: OpenApiDocument, op: Op, target: string): AbuseCase[] {
+  const file = isFileUpload(doc, op) ? CODE_FILE : USER_FILE;
   const out: AbuseCase[] = [];
   const media = op.media ?? '';
   const documented = (statuses: number[]) => statuses.filter((s) => op.operation.responses[String(s)]);
@@ -1368,18 +1407,26 @@ function textBodyCases(op: Op, target: string): AbuseCase[] {
       contentType: media,
       expect,
     });
-  const big = () => `email\r\n${'not-an-address\r\n'.repeat(Math.ceil((MB + 1) / 16))}`;
-  add('a file over 1 MB', big, { status: documented([413]).length ? [413] : [400], shape: 'error' });
-  add('a file of 5,001 rows', `email\r\n${'x\r\n'.repeat(5_001)}`, {
-    status: documented([413]).length ? [413] : rule,
+  const big = () =>
+    `${file.header}\r\n${`${file.bad}\r\n`.repeat(Math.ceil((file.maxBytes + 1) / (file.bad.length + 2)))}`;
+  add(`a file over ${file.maxBytes / MB} MB`, big, {
+    status: documented([413]).length ? [413] : [400],
     shape: 'error',
   });
   add(
-    'a file of 4,999 bad rows (the answer stays bounded)',
-    `email\r\n${'not-an-address\r\n'.repeat(4_999)}`,
+    `a file of ${(file.maxRows + 1).toLocaleString('en')} rows`,
+    `${file.header}\r\n${'x\r\n'.repeat(file.maxRows + 1)}`,
+    {
+      status: documented([413]).length ? [413] : rule,
+      shape: 'error',
+    },
+  );
+  add(
+    `a file of ${(file.maxRows - 1).toLocaleString('en')} bad rows (the answer stays bounded)`,
+    `${file.header}\r\n${`${file.bad}\r\n`.repeat(file.maxRows - 1)}`,
     { status: rule, shape: 'error' },
   );
-  add('only a header', 'email\r\n', { status: rule, shape: 'error' });
+  add('only a header', `${file.header}\r\n`, { status: rule, shape: 'error' });
   add('no header the document names', 'abuse,value\r\n1,2\r\n', { status: rule, shape: 'error' });
   add('100,000 columns', () => `${Array.from({ length: 100_000 }, (_, i) => `c${i}`).join(',')}\r\n`, {
     status: rule,
@@ -1390,11 +1437,11 @@ function textBodyCases(op: Op, target: string): AbuseCase[] {
     new Uint8Array([0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0d, 0x0a, 0xff, 0xfe, 0xc0, 0xaf, 0x0d, 0x0a]),
     { status: rule, shape: 'error' },
   );
-  add('NUL and control characters', 'email\r\na\u0000b@x.test\r\n\u001b[31m@x.test\r\n', {
+  add('NUL and control characters', `${file.header}\r\na\u0000b@x.test\r\n\u001b[31m@x.test\r\n`, {
     status: rule,
     shape: 'error',
   });
-  add('an unterminated quote', 'email\r\n"abuse@example.test\r\n', { status: rule, shape: 'error' });
+  add('an unterminated quote', `${file.header}\r\n"${file.good}\r\n`, { status: rule, shape: 'error' });
   add('a JSON document', '{"email":"abuse@example.test"}', { status: rule, shape: 'error' });
   add('whitespace only', ' \r\n\t\r\n', { status: [...new Set([...rule, 400])], shape: 'error' });
   return out;

@@ -17,7 +17,7 @@ export interface TestRuntime extends LocalRuntime {
   call(
     method: string,
     path: string,
-    options?: { as?: Caller; body?: unknown; headers?: Record<string, string>; raw?: string },
+    options?: { as?: Caller; body?: unknown; headers?: Record<string, string>; raw?: string | Uint8Array },
   ): Promise<{ status: number; body: any; headers: Headers }>;
   tokenFile(locationId: string): string;
 }

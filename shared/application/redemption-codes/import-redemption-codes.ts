@@ -1,7 +1,8 @@
 /**
  * Imports the spreadsheet of an order of redemption codes for an app or book (issue 19 point 1,
  * `POST /v1/accounts/{accountId}/assets/{adamId}/redemption-codes/imports`).
- * 1. The caller must manage the account (404 for an account they cannot see, 403 for a viewer).
+ * 1. The caller must manage the account (404 for an account they cannot see, 403 for a viewer), and
+ *    the account must hold the app or book (404 asset.not_found: sync the account first).
  * 2. Limits: at most 2 MB of file and 20,000 rows; beyond either, 413 codes.too_large, nothing added.
  * 3. The type: `.xlsx` and `.csv`, by Content-Type and by the file's first bytes (a zip is an xlsx,
  *    an OLE compound file an old `.xls`). `.xls` is 415 codes.xls_unsupported (save it as `.xlsx` or
@@ -15,12 +16,13 @@
  * 6. Nothing added: 422 codes.no_valid_rows with the first 20 rejections, nothing written. Otherwise
  *    one `redemption_codes.imported` audit entry with the counts and the order ids (never a code).
  */
-import { DomainError, RuleViolationError } from '../../domain/errors.ts';
+import { DomainError, NotFoundError, RuleViolationError } from '../../domain/errors.ts';
 import { actorOf, type Principal } from '../../domain/principal.ts';
 import { CODE_FILE_TYPES, type CodeOrder, type RedemptionCode } from '../../domain/redemption-code.ts';
 import { loadAccountFor } from '../accounts/account-access.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import type { AccountRepository } from '../ports/account-repository.ts';
+import type { AssetRepository } from '../ports/asset-repository.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock, IdGenerator } from '../ports/clock.ts';
 import type { RedemptionCodeRepository } from '../ports/redemption-code-repository.ts';
@@ -59,6 +61,7 @@ export interface CodeFile {
 
 type ImportDeps = {
   accounts: AccountRepository;
+  assets: AssetRepository;
   redemptionCodes: RedemptionCodeRepository;
   secrets: SecretStore;
   audit: AuditLog;
@@ -82,7 +85,7 @@ async function rowsOf(file: CodeFile): Promise<SheetRow[]> {
   if (file.contentType === CODE_FILE_TYPES.xlsx || file.bytes.subarray(0, ZIP.length).equals(ZIP)) {
     return xlsxRows(file.bytes);
   }
-  if (file.contentType === CODE_FILE_TYPES.csv || file.contentType === 'text/plain') {
+  if (file.contentType === CODE_FILE_TYPES.csv) {
     return csvRows(file.bytes);
   }
   throw new DomainError(
@@ -109,6 +112,7 @@ export async function importRedemptionCodes(
   options: { orderId?: string } = {},
 ): Promise<CodeImportResult> {
   const account = await loadAccountFor(deps, principal, accountId, 'manage');
+  if ((await deps.assets.findByAdamId(account.id, adamId)).length === 0) throw new NotFoundError('Asset');
   if (file.bytes.length > MAX_CODE_FILE_BYTES) throw tooLarge('The file is larger than 2 MB.');
   const sheet = readCodeSheet(await rowsOf(file));
   if (sheet.rows.length > MAX_CODE_ROWS) throw tooLarge(`The file has ${sheet.rows.length} rows.`);

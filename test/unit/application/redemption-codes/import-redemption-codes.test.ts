@@ -20,7 +20,7 @@ import {
 } from '../../../../shared/domain/errors.ts';
 import { CODE_FILE_TYPES } from '../../../../shared/domain/redemption-code.ts';
 import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';
-import { givenAccount, orgAdmin, viewer } from '../../support/world.ts';
+import { givenAccount, givenAsset, orgAdmin, viewer } from '../../support/world.ts';
 
 const ADAM = '361309726';
 let deps: FakeDeps;
@@ -29,6 +29,7 @@ let account: Account;
 beforeEach(async () => {
   deps = fakeDeps();
   account = await givenAccount(deps);
+  givenAsset(deps, account, { adamId: ADAM });
 });
 
 const csv = (text: string) => ({ bytes: Buffer.from(text, 'utf8'), contentType: CODE_FILE_TYPES.csv });
@@ -220,6 +221,12 @@ describe('importRedemptionCodes: duplicates, bad rows, limits, access', () => {
       }),
     ).rejects.toMatchObject({ code: 'codes.too_large' });
     expect(deps.redemptionCodes.codes.size).toBe(0);
+  });
+
+  it('is for an app or book the account holds (404 otherwise)', async () => {
+    await expect(
+      importRedemptionCodes(deps, orgAdmin, account.id, '999', csv(`${header}\nAAAA1111BBBB,x\n`)),
+    ).rejects.toMatchObject({ code: 'asset.not_found' });
   });
 
   it('is for those who manage the account: a viewer gets 403', async () => {
