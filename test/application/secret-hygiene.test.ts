@@ -1,6 +1,6 @@
 /**
- * A whole account scenario with every log line captured (debug level), proving that no content token
- * and no notification secret appears in any log line, API answer, audit entry or e-mail (SPEC §5.8).
+ * A whole account scenario with every log line captured (debug level), proving that no content token,
+ * no notification secret, no redemption code and no code key appears in any log line, API answer, audit entry or e-mail (SPEC §5.8).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestRuntime } from '../support/runtime.ts';
@@ -71,6 +71,20 @@ describe('secret hygiene', () => {
       20_000,
       'sync',
     );
+    // Redemption codes: imported (as CSV), then only ever sealed; no answer, log or audit entry has one.
+    const codes = ['HYG1ENE0CODE', 'HYG1ENE0CODF'];
+    const [asset] = await rt.deps.assets.listByAccount(id);
+    const imported = await call(
+      'POST',
+      `/v1/accounts/${id}/assets/${asset?.adamId}/redemption-codes/imports`,
+      {
+        raw: `Order ID,MTHYGIENE\r\nCode,Code Redemption Link\r\n${codes.map((c) => `${c},https://buy.itunes.apple.com/?code=${c}`).join('\r\n')}\r\n`,
+        headers: { 'content-type': 'text/csv' },
+      },
+    );
+    expect(imported.status).toBe(201);
+    const codeKeys = (await rt.deps.secrets.get(`orgs/demo/redemption-code-keys`))?.reveal() ?? '';
+    expect(codeKeys).not.toBe('');
     await call('PUT', `/v1/accounts/${id}/token`, { body: { token: other } });
     await call('PUT', `/v1/accounts/${id}/token`, { body: { token: second } });
     await call('POST', '/v1/accounts', { body: { name: 'Dup', email: 'x@demo.test', token: second } });
@@ -151,6 +165,10 @@ describe('secret hygiene', () => {
       ['invitation token', invitationToken],
       ['webhook secret', hook.body.secret as string],
       ['rotated webhook secret', rotated.body.secret as string],
+      ['first redemption code', codes[0] as string],
+      ['second redemption code', codes[1] as string],
+      ['redemption-code keys', codeKeys],
+      ['redemption-code encryption key', JSON.parse(codeKeys).encryption as string],
     ] as const) {
       for (const [where, text] of [
         ['logs', logs],
