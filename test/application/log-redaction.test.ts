@@ -3,7 +3,7 @@
  * the failure paths run: a wrapped token added and renewed, Apple down during an add and a renewal,
  * Secrets Manager failing (its errors quoting the secret), a handler whose dependency throws an error
  * carrying a token, the caller's JWT and an invitation token in its message and nested causes,
- * Apple notifications with wrong bearers, and a webhook created and rotated while Secrets Manager fails. Then every line is scanned for each secret whole and in
+ * Apple notifications with wrong bearers, a webhook created and rotated and a first redemption-code import while Secrets Manager fails. Then every line is scanned for each secret whole and in
  * every 20-character piece: the logger's one redaction step must have masked them all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,9 @@ afterAll(async () => {
   process.stderr.write = originals.err;
 });
 
+/** A code in an imported file (codes are shorter than a redaction piece: scanned whole). */
+const REDEMPTION_CODE = 'REDACT0CODE9';
+
 const wrapLf = (token: string) => `${(token.match(/.{1,76}/g) ?? []).join('\n')}\n`;
 const wrapCrLf = (token: string) => `\uFEFF${(token.match(/.{1,76}/g) ?? []).join('\r\n')}\r\n`;
 
@@ -190,6 +193,33 @@ describe('log redaction', () => {
         body: JSON.stringify({ notificationId: crypto.randomUUID(), notificationType: 'TEST_NOTIFICATION' }),
       })
     ).status;
+    // An import of redemption codes while Secrets Manager fails reading the organisation's code keys:
+    // a 500, and the file's codes reach no line.
+    await rt.deps.assets.saveAppleFacts([
+      {
+        accountId: id,
+        adamId: '361309726',
+        pricingParam: 'STDQ',
+        productType: 'App',
+        name: 'Pages',
+        deviceAssignable: true,
+        revocable: true,
+        supportedPlatforms: ['iOS'],
+        unlimited: false,
+        totalCount: 10,
+        assignedCount: 0,
+        availableCount: 10,
+        retiredCount: 0,
+        pendingCount: 0,
+        updatedAt: '2026-03-01T09:00:00.000Z',
+      },
+    ]);
+    statuses.codeImportSecretsDown = (
+      await rt.call('POST', `/v1/accounts/${id}/assets/361309726/redemption-codes/imports`, {
+        headers: { authorization: `Bearer ${jwt}`, 'content-type': 'text/csv' },
+        raw: `Order ID,MTREDACT\r\nCode\r\n${REDEMPTION_CODE}\r\n`,
+      })
+    ).status;
     store.failing = false;
 
     // A handler whose dependency throws an error carrying every kind of secret, nested causes included.
@@ -226,6 +256,7 @@ describe('log redaction', () => {
       renewThrows: 500,
       webhookCreateSecretsDown: 500,
       webhookRotateSecretsDown: 500,
+      codeImportSecretsDown: 500,
     });
     const logs = captured.join('\n');
     const failures = captured.filter((line) => line.includes('request failed'));
@@ -253,6 +284,7 @@ describe('log redaction', () => {
         'notification secret': secret,
         'invitation token': invitationToken,
         'caller JWT': jwt,
+        'redemption code': REDEMPTION_CODE,
       }),
     ).toEqual([]);
   });
