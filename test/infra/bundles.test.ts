@@ -65,6 +65,14 @@ describe('Lambda bundles', () => {
     expect(offending).toEqual(Object.fromEntries(FUNCTIONS.map((f) => [f.entry, []])));
   });
 
+  it('carries the spreadsheet parser in the code-import bundle only', () => {
+    // Assess: read-excel-file (and what it unzips with) is in one bundle, so no other grows by it
+    const withParser = [...byEntry]
+      .filter(([, inputs]) => inputs.some((i) => i.includes('node_modules/read-excel-file/')))
+      .map(([entry]) => entry);
+    expect(withParser).toEqual(['functions/http/api-redemption-code-imports.ts']);
+  });
+
   it('would see the simulator if a bundle contained it (the check is not vacuous)', async () => {
     // Act
     const inputs = inputsByEntry(await bundle({ simulator: SIMULATOR_ENTRY })).get(SIMULATOR_ENTRY) ?? [];
