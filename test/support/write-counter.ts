@@ -8,6 +8,8 @@ import { SYNC_CHECKPOINT_PREFIX } from '../../shared/adapters/dynamodb/keys.ts';
 export interface WriteCounter {
   readonly total: () => number;
   readonly byCommand: () => Record<string, number>;
+  /** Of `total`, the items of transactions DynamoDB cancelled (a condition failed or another transaction held an item): sent, not written. */
+  readonly cancelled: () => number;
   readonly reads: () => number;
   /** The reads and writes of the shared Apple rate slots (`RATE#…`): bookkeeping, left out of the rest. */
   readonly rateSlots: () => number;
@@ -66,6 +68,7 @@ export function countWrites(
   const ignored = new Set(options.ignoreTables ?? []);
   let counts: Record<string, number> = {};
   let reads = 0;
+  let cancelled = 0;
   let rateSlots = 0;
   let checkpoints = 0;
   let tables: Record<string, { writes: number; reads: number }> = {};
@@ -77,6 +80,7 @@ export function countWrites(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       const input = args.input as { RequestItems?: Record<string, unknown[]>; TransactItems?: unknown[] };
+      let written: string[] = [];
       if (isRateSlot(args.input as Parameters<typeof isRateSlot>[0])) {
         rateSlots++;
       } else if (
@@ -85,7 +89,7 @@ export function countWrites(
       ) {
         checkpoints++;
       } else if (WRITES.has(name)) {
-        const written = tablesOf(name, input).filter((t) => !ignored.has(t));
+        written = tablesOf(name, input).filter((t) => !ignored.has(t));
         if (written.length > 0) counts[name] = (counts[name] ?? 0) + written.length;
         for (const t of written) table(t).writes++;
       } else if (READS.has(name)) {
@@ -95,13 +99,19 @@ export function countWrites(
           : [(input as { TableName?: string }).TableName ?? ''];
         for (const t of read) table(t).reads++;
       }
-      return next(args);
+      try {
+        return await next(args);
+      } catch (error) {
+        if ((error as Error).name === 'TransactionCanceledException') cancelled += written.length;
+        throw error;
+      }
     },
     { step: 'initialize', name: 'test-write-counter' },
   );
   return {
     total: () => Object.values(counts).reduce((a, b) => a + b, 0),
     byCommand: () => ({ ...counts }),
+    cancelled: () => cancelled,
     reads: () => reads,
     rateSlots: () => rateSlots,
     checkpoints: () => checkpoints,
@@ -109,6 +119,7 @@ export function countWrites(
     reset: () => {
       counts = {};
       reads = 0;
+      cancelled = 0;
       rateSlots = 0;
       checkpoints = 0;
       tables = {};
