@@ -2,7 +2,9 @@
 import {
   createWebhook,
   getWebhook,
+  listWebhookDeliveries,
   listWebhooks,
+  redeliverWebhook,
   removeWebhook,
   rotateWebhookSecret,
   testWebhook,
@@ -10,6 +12,7 @@ import {
 } from '../../shared/api/webhooks.ts';
 import { sendTestEvent } from '../../shared/application/webhooks/deliver-webhook.ts';
 import * as webhooks from '../../shared/application/webhooks/manage-webhooks.ts';
+import { listDeliveries, redeliver } from '../../shared/application/webhooks/webhook-deliveries.ts';
 import { bind, httpFunction } from '../lib/http.ts';
 
 export const handler = httpFunction(
@@ -31,6 +34,13 @@ export const handler = httpFunction(
   })),
   bind(rotateWebhookSecret, async ({ deps, principal, params }) => ({
     body: await webhooks.rotateWebhookSecret(deps, principal, params.webhookId),
+  })),
+  bind(listWebhookDeliveries, async ({ deps, principal, params, query }) => ({
+    body: await listDeliveries(deps, principal, params.webhookId, query),
+  })),
+  bind(redeliverWebhook, async ({ deps, principal, params }) => ({
+    status: 202,
+    body: await redeliver(deps, principal, params.webhookId, params.deliveryId),
   })),
   bind(testWebhook, async ({ deps, principal, params }) => ({
     body: await sendTestEvent(deps, principal, params.webhookId),

@@ -73,6 +73,8 @@ export interface LocalRuntimeOptions {
   readonly functionTimeoutSeconds?: Partial<Record<string, number>>;
   /** The debounce of reconciliations after changes (AWS: 60 s). */
   readonly reconcileDebounceSeconds?: number;
+  /** Seconds before each webhook retry (local default: a few seconds in all). */
+  readonly webhookRetrySeconds?: readonly number[];
   /** How long a removed account's purge waits before it looks again (AWS: 900 s). */
   readonly purgeRecheckSeconds?: number;
   readonly simulator?: Partial<SimulatorOptions>;
@@ -197,6 +199,7 @@ export async function startLocalRuntime(
       queueNotifications: sqs.queues.notifications.url,
       queueEvents: sqs.queues.events.url,
       queueJobs: sqs.queues.jobs.url,
+      queueWebhooks: sqs.queues.webhooks.url,
       secretPrefix: 'vpp-manager/local/',
       cursorKeySecret: `vpp-manager/local/${CURSOR_KEY}`,
       sesSender: 'vpp-manager@local.test',
@@ -208,6 +211,7 @@ export async function startLocalRuntime(
       allowLoopbackWebhooks: 'true',
       reconcileDebounceSeconds: String(options.reconcileDebounceSeconds ?? 10),
       purgeRecheckSeconds: String(options.purgeRecheckSeconds ?? 60),
+      webhookRetrySeconds: options.webhookRetrySeconds?.join(',') ?? '1,2,5,10,30',
       workerConcurrency: String(options.workerConcurrency ?? LOCAL_WORKER_CONCURRENCY),
     });
     // As a Lambda reads its configuration: a wrong value stops the start, naming WORKER_CONCURRENCY.

@@ -13,6 +13,7 @@ import type { ConsoleConfig } from '../../shared/config/console.ts';
 import { FUNCTIONS, type FunctionDefinition } from '../../shared/config/functions.ts';
 import { QUEUES } from '../../shared/config/queues.ts';
 import { SCHEDULES } from '../../shared/config/schedules.ts';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../../shared/domain/webhook-event.ts';
 import type { InfraConfig } from '../config.ts';
 import {
   type AccessResources,
@@ -252,6 +253,8 @@ export function commonEnvironment(config: InfraConfig, publicBaseUrl: string): R
     allowLoopbackWebhooks: 'false',
     reconcileDebounceSeconds: '60',
     purgeRecheckSeconds: '900',
+    // About a day of retries (shared/domain/webhook-event.ts), then the delivery is failed.
+    webhookRetrySeconds: DEFAULT_RETRY_SCHEDULE_SECONDS.join(','),
     workerConcurrency: String(config.workerConcurrency),
   };
 }

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { ErrorBodySchema, GatewayErrorSchema, type RouteContract } from './route.ts';
+import { WEBHOOK_EVENT_SCHEMAS } from './webhooks.ts';
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
@@ -89,6 +90,12 @@ export function buildOpenApi(
   const errorRef = { $ref: '#/components/schemas/Error' };
   registry.components.Error = registry.convert(ErrorBodySchema, 'output');
   registry.components.GatewayError = registry.convert(GatewayErrorSchema, 'output');
+  // What webhooks deliver (no route answers with it): every event type's envelope, and their union.
+  registry.components.WebhookEvent = {
+    ...registry.convert(z.union(Object.values(WEBHOOK_EVENT_SCHEMAS)), 'output'),
+    description:
+      'The body of a webhook delivery (signed per Standard Webhooks; `webhook-id` is `id`). Batched events carry a list in `data`.',
+  };
 
   for (const route of routes) {
     const responses: Record<string, JsonSchema> = {};

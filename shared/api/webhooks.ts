@@ -6,13 +6,15 @@ import type {
   UpdateWebhookInput,
   WebhookRemoval,
 } from '../application/webhooks/manage-webhooks.ts';
+import type { DeliveryView } from '../application/webhooks/webhook-deliveries.ts';
 import type { WebhookView, WebhookWithSecretView } from '../application/webhooks/webhook-view.ts';
 import {
   MAX_WEBHOOKS_PER_ORG,
   WebhookEventTypeSchema,
   WebhookSubscriptionSchema,
 } from '../domain/webhook.ts';
-import { jwtRoutes, schemaOf } from './route.ts';
+import { WEBHOOK_EVENT_PAYLOADS, WebhookEventSchema } from '../domain/webhook-event.ts';
+import { jwtRoutes, PageQueryShape, pageOf, schemaOf } from './route.ts';
 
 const EventType = WebhookEventTypeSchema.meta({ id: 'WebhookEventType' });
 const Url = z.string().trim().min(1).max(2048).meta({
@@ -154,7 +156,65 @@ export const testWebhook = route('testWebhook', 'POST /v1/webhooks/{webhookId}/t
   errors: [403, 404, 409],
 });
 
+/** Each event type's `data`, as components of the API document (`WebhookEvent_<type>`). */
+export const WEBHOOK_EVENT_SCHEMAS = Object.fromEntries(
+  Object.entries(WEBHOOK_EVENT_PAYLOADS).map(([type, data]) => [
+    type,
+    WebhookEventSchema.extend({ type: z.literal(type), data }).meta({
+      id: `WebhookEvent_${type.replace('.', '_')}`,
+      description: `The envelope of a \`${type}\` event: {id, type, createdAt, orgId, accountId?, data}.`,
+    }),
+  ]),
+);
+
+export const WebhookDeliverySchema = schemaOf<DeliveryView>()(
+  z
+    .object({
+      id: z.string(),
+      eventId: z.string().meta({ description: 'The `webhook-id` of every attempt (and redelivery).' }),
+      eventType: z.string(),
+      status: z.enum(['pending', 'delivered', 'failed']),
+      attempts: z.number().int(),
+      lastStatus: z.number().int().optional().meta({ description: "The receiver's last status code." }),
+      lastError: z.string().optional().meta({ description: 'Why the last attempt did not deliver.' }),
+      lastDurationMs: z.number().int().optional(),
+      nextAttemptAt: z.string().optional(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    })
+    .meta({ id: 'WebhookDelivery' }),
+);
+
+const DeliveryParams = WebhookParams.extend({ deliveryId: z.string().min(1).max(64) });
+
+export const listWebhookDeliveries = route(
+  'listWebhookDeliveries',
+  'GET /v1/webhooks/{webhookId}/deliveries',
+  {
+    summary:
+      "The subscription's delivery log, newest first (kept 30 days): status, attempts, the last answer's code and duration.",
+    params: WebhookParams,
+    query: z.object({ ...PageQueryShape }),
+    response: { status: 200, schema: pageOf(WebhookDeliverySchema, 'WebhookDeliveryPage') },
+    errors: [400, 404],
+  },
+);
+
+export const redeliverWebhook = route(
+  'redeliverWebhook',
+  'POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver',
+  {
+    summary:
+      'Send the event of a delivery again, as a new delivery with the same `webhook-id` (org-admin; the subscription must be enabled).',
+    params: DeliveryParams,
+    response: { status: 202, schema: WebhookDeliverySchema },
+    errors: [403, 404],
+  },
+);
+
 export const WEBHOOK_ROUTES = [
+  listWebhookDeliveries,
+  redeliverWebhook,
   createWebhook,
   listWebhooks,
   getWebhook,

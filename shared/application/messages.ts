@@ -94,6 +94,14 @@ export const QUEUE_MESSAGES = {
     afterwards: ContinuationSchema.optional(),
   }),
   jobs: JobMessageSchema,
+  /** One attempt of one webhook delivery (the record holds the event); `dueAt` chains waits past 900 s. */
+  webhooks: z.object({
+    orgId: z.string(),
+    webhookId: z.string(),
+    deliveryId: z.string(),
+    attempt: z.number().int().positive(),
+    dueAt: z.string().optional(),
+  }),
 } as const;
 
 export type QueueName = keyof typeof QUEUE_MESSAGES;

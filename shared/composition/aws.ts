@@ -27,6 +27,7 @@ import { DynamoRedemptionCodeRepository } from '../adapters/dynamodb/dynamo-rede
 import { DynamoSettlementStore } from '../adapters/dynamodb/dynamo-settlement-store.ts';
 import { DynamoSyncStateRepository } from '../adapters/dynamodb/dynamo-sync-state-repository.ts';
 import { DynamoUserRepository } from '../adapters/dynamodb/dynamo-user-repository.ts';
+import { DynamoWebhookDeliveryRepository } from '../adapters/dynamodb/dynamo-webhook-delivery-repository.ts';
 import { DynamoWebhookRepository } from '../adapters/dynamodb/dynamo-webhook-repository.ts';
 import { HttpWebhookSender } from '../adapters/http/http-webhook-sender.ts';
 import { SecretsManagerSecretStore } from '../adapters/secrets-manager/secrets-manager-secret-store.ts';
@@ -98,6 +99,7 @@ export function settingsFrom(env: Env): ServiceSettings {
     allowLoopbackWebhooks: c.allowLoopbackWebhooks,
     reconcileDebounceSeconds: c.reconcileDebounceSeconds,
     purgeRecheckSeconds: c.purgeRecheckSeconds,
+    webhookRetrySeconds: c.webhookRetrySeconds,
   };
 }
 
@@ -182,6 +184,8 @@ export function buildDeps(
     redemptionCodes: () =>
       overrides.redemptionCodes ??
       new DynamoRedemptionCodeRepository(clients.dynamo, loadConfig(env, ['tableAssets']).tableAssets),
+    webhookDeliveries: () =>
+      overrides.webhookDeliveries ?? new DynamoWebhookDeliveryRepository(clients.dynamo, table('tableCore')),
     hosts: () => overrides.hosts ?? dnsHostResolver,
     webhookSender: () => overrides.webhookSender ?? new HttpWebhookSender(),
     cursors: () => {

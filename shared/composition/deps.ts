@@ -26,6 +26,7 @@ import type { SettlementStore } from '../application/ports/settlement-store.ts';
 import type { SyncStateRepository } from '../application/ports/sync-state-repository.ts';
 import type { UserRepository } from '../application/ports/user-repository.ts';
 import type { VppClient } from '../application/ports/vpp-client.ts';
+import type { WebhookDeliveryRepository } from '../application/ports/webhook-delivery-repository.ts';
 import type { WebhookRepository } from '../application/ports/webhook-repository.ts';
 import type { WebhookSender } from '../application/ports/webhook-sender.ts';
 
@@ -56,6 +57,8 @@ export interface Deps {
   readonly webhooks: WebhookRepository;
   /** Redemption codes, sealed (issue 19). */
   readonly redemptionCodes: RedemptionCodeRepository;
+  /** The webhook delivery log. */
+  readonly webhookDeliveries: WebhookDeliveryRepository;
   /** Where webhook host names point (the URL rules check every address). */
   readonly hosts: HostResolver;
   /** Sends a webhook delivery to a checked address. */

@@ -2,7 +2,9 @@
  * Configuration, parsed once at cold start from the environment with zod. Each function asks only for
  * the keys it needs; a missing one fails at start with a message naming it, never later with `''`.
  */
+
 import * as z from 'zod';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../domain/webhook-event.ts';
 import { ENV, type EnvKey } from './env-keys.ts';
 
 const url = z.url({ protocol: /^https?$/ });
@@ -27,6 +29,7 @@ const SCHEMA = {
   queueNotifications: url,
   queueEvents: url,
   queueJobs: url,
+  queueWebhooks: url,
   secretPrefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must end with "/"'),
   cursorKeySecret: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/),
   sesSender: z.string().min(3),
@@ -43,6 +46,12 @@ const SCHEMA = {
   reconcileDebounceSeconds: z.coerce.number().int().min(0).max(900).default(60),
   /** A removed account's purge looks again this long after it (a function that read the account before may still write). */
   purgeRecheckSeconds: z.coerce.number().int().min(0).max(900).default(900),
+  /** Seconds before each webhook retry, comma-separated (about a day in AWS; seconds in tests). */
+  webhookRetrySeconds: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'comma-separated whole seconds')
+    .default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(','))
+    .transform((v) => v.split(',').map(Number)),
   workerConcurrency: workerConcurrencySetting,
   allowHttpNotifications: z
     .enum(['true', 'false'])

@@ -14,6 +14,7 @@ export const ENV = {
   queueNotifications: 'QUEUE_NOTIFICATIONS_URL',
   queueEvents: 'QUEUE_EVENTS_URL',
   queueJobs: 'QUEUE_JOBS_URL',
+  queueWebhooks: 'QUEUE_WEBHOOKS_URL',
   secretPrefix: 'SECRET_PREFIX',
   cursorKeySecret: 'CURSOR_KEY_SECRET',
   sesSender: 'SES_SENDER',
@@ -30,6 +31,7 @@ export const ENV = {
   allowLoopbackWebhooks: 'ALLOW_LOOPBACK_WEBHOOKS',
   reconcileDebounceSeconds: 'RECONCILE_DEBOUNCE_SECONDS',
   purgeRecheckSeconds: 'PURGE_RECHECK_SECONDS',
+  webhookRetrySeconds: 'WEBHOOK_RETRY_SECONDS',
   workerConcurrency: 'WORKER_CONCURRENCY',
 } as const;
 
@@ -50,4 +52,5 @@ export const SETTINGS_ENV_KEYS = [
   'allowLoopbackWebhooks',
   'reconcileDebounceSeconds',
   'purgeRecheckSeconds',
+  'webhookRetrySeconds',
 ] as const satisfies readonly EnvKey[];

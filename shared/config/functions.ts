@@ -239,9 +239,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'removeWebhook',
       'rotateWebhookSecret',
       'testWebhook',
+      'listWebhookDeliveries',
+      'redeliverWebhook',
     ],
     // The signing secrets are under the service's secret prefix (`webhooks/...`), written here.
-    { tables: { core: 'write' }, secrets: 'write' },
+    { tables: { core: 'write' }, secrets: 'write', sendsTo: ['webhooks'], cursorKey: true },
     { memoryMb: 256 },
   ),
   apiFunction(
@@ -252,6 +254,16 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     { tables: { core: 'read', assets: 'write' }, secrets: 'write' },
     { memoryMb: 1024 },
   ),
+  {
+    id: 'webhook-worker',
+    entry: 'functions/workers/webhook-worker.ts',
+    description: 'Delivers webhook events: one signed attempt each, retries with backoff',
+    memoryMb: 256,
+    timeoutSeconds: 50,
+    trigger: { kind: 'queue', queue: 'webhooks' },
+    // Reads the signing secrets; writes the delivery log and pauses failing subscriptions.
+    access: { tables: { core: 'write' }, secrets: 'read', email: true, sendsTo: ['webhooks'] },
+  },
   licenseWorker('grant-worker', 'grants', "Sends grants to Apple's associate"),
   licenseWorker('revoke-worker', 'revocations', "Sends revocations to Apple's disassociate"),
   {

@@ -5,7 +5,7 @@
 import type { EnvKey } from './env-keys.ts';
 
 export interface QueueDefinition {
-  readonly id: 'grants' | 'revocations' | 'notifications' | 'events' | 'jobs';
+  readonly id: 'grants' | 'revocations' | 'notifications' | 'events' | 'jobs' | 'webhooks';
   readonly envKey: EnvKey;
   /** Longer than the worker's timeout, as SQS requires for Lambda event sources. */
   readonly visibilityTimeoutSeconds: number;
@@ -54,6 +54,15 @@ export const QUEUES: readonly QueueDefinition[] = [
     maxReceiveCount: 3,
     batchSize: 1,
     description: 'Long jobs: syncs, invitations, retirements, reconciliations',
+  },
+  {
+    id: 'webhooks',
+    envKey: 'queueWebhooks',
+    // An attempt takes at most the delivery timeout (10 s); retries are delayed re-sends, not receives.
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 5,
+    batchSize: 10,
+    description: 'Webhook delivery attempts (retries are delayed re-sends)',
   },
 ];
 

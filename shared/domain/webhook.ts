@@ -54,6 +54,10 @@ export const WebhookSubscriptionSchema = z.object({
   secretRotatedAt: z.string().optional(),
   /** Until when the secret before the current one still verifies (absent: there is none). */
   previousSecretExpiresAt: z.string().optional(),
+  /** Since when every delivery has failed (cleared by a delivered one); a day of it pauses the subscription. */
+  failingSince: z.string().optional(),
+  /** When the service paused it because its deliveries failed for a day (cleared when enabled again). */
+  pausedAt: z.string().optional(),
 });
 export type WebhookSubscription = z.infer<typeof WebhookSubscriptionSchema>;
 

@@ -25,6 +25,9 @@ export const jobPosition = (job: { createdAt: string; id: string }): string => `
 export const auditPartition = (orgId: string): string => `ORG#${orgId}#AUDIT`;
 /** An organisation's webhook subscriptions (core table): one partition, listed by a query. */
 export const webhooksPartition = (orgId: string): string => `ORG#${orgId}#WEBHOOKS`;
+/** A subscription's delivery log (core table): one partition, listed by a query. */
+export const webhookDeliveriesPartition = (orgId: string, webhookId: string): string =>
+  `ORG#${orgId}#WEBHOOK#${webhookId}#DELIVERIES`;
 
 interface AssignmentRef {
   readonly adamId: string;
@@ -93,6 +96,10 @@ export const keys = {
     pk: accountPartition(accountId),
     sk: `CODELOOKUP#${lookup}`,
   }),
+  webhookDelivery: (orgId: string, webhookId: string, id: string) => ({
+    pk: webhookDeliveriesPartition(orgId, webhookId),
+    sk: `DELIVERY#${id}`,
+  }),
 };
 
 /** The sort-key prefixes that the queries of one partition read. */
@@ -106,6 +113,7 @@ export const sortPrefix = {
   users: 'USER#',
   jobFailures: 'FAILURE#',
   webhooks: 'WEBHOOK#',
+  webhookDeliveries: 'DELIVERY#',
   jobBatches: 'BATCH#',
   redemptionCodes: 'CODE#',
 };

@@ -25,4 +25,6 @@ export interface ServiceSettings {
    * that read the account before its removal may still write (AWS: 900 s, longer than any function runs).
    */
   readonly purgeRecheckSeconds: number;
+  /** Seconds before each retry of a webhook delivery; after the last, the delivery is failed. */
+  readonly webhookRetrySeconds: readonly number[];
 }

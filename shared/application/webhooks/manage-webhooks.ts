@@ -179,7 +179,10 @@ export async function updateWebhook(
   requireRole(principal, 'org-admin');
   const current = await load(deps, principal, id);
   const url = changes.url === undefined ? current.url : await checkWebhookUrl(deps, changes.url);
-  const { accountIds: _old, ...rest } = current;
+  // Enabled again by hand: the failing streak and the pause are over.
+  const { accountIds: _old, ...kept } = current;
+  const { failingSince: _f, pausedAt: _p, ...resumed } = kept;
+  const rest = changes.enabled === true ? resumed : kept;
   const accountIds =
     changes.accountIds === undefined
       ? current.accountIds

@@ -25,6 +25,7 @@ import { MemorySyncStateRepository } from './sync-state-repository.ts';
 import { FakeClock, FakeCursorSealer, FakeIds, MemoryIdempotencyStore } from './system.ts';
 import { MemoryUserRepository } from './user-repository.ts';
 import { FakeVpp } from './vpp-client.ts';
+import { MemoryWebhookDeliveryRepository } from './webhook-delivery-repository.ts';
 import { MemoryWebhookRepository } from './webhook-repository.ts';
 import { RecordingWebhookSender } from './webhook-sender.ts';
 
@@ -48,6 +49,7 @@ export { MemorySyncStateRepository } from './sync-state-repository.ts';
 export { FAKE_EPOCH, FakeClock, FakeCursorSealer, FakeIds, MemoryIdempotencyStore } from './system.ts';
 export { MemoryUserRepository } from './user-repository.ts';
 export { appleRefusal, FakeVpp, vppFault } from './vpp-client.ts';
+export { MemoryWebhookDeliveryRepository } from './webhook-delivery-repository.ts';
 export { MemoryWebhookRepository } from './webhook-repository.ts';
 export { RecordingWebhookSender } from './webhook-sender.ts';
 
@@ -62,6 +64,7 @@ export const FAKE_SETTINGS: ServiceSettings = {
   allowLoopbackWebhooks: false,
   reconcileDebounceSeconds: 60,
   purgeRecheckSeconds: 900,
+  webhookRetrySeconds: [30, 120, 600],
 };
 
 /** A `Deps` of fakes, each typed as its fake so a test can set it up and look into it. */
@@ -89,6 +92,7 @@ export interface FakeDeps extends Deps {
   readonly cursors: FakeCursorSealer;
   readonly webhooks: MemoryWebhookRepository;
   readonly redemptionCodes: MemoryRedemptionCodeRepository;
+  readonly webhookDeliveries: MemoryWebhookDeliveryRepository;
   readonly hosts: FakeHostResolver;
   readonly webhookSender: RecordingWebhookSender;
 }
@@ -138,6 +142,7 @@ export function fakeDeps<O extends Overrides = Record<never, never>>(
     cursors: new FakeCursorSealer(),
     webhooks: new MemoryWebhookRepository(),
     redemptionCodes: new MemoryRedemptionCodeRepository(),
+    webhookDeliveries: new MemoryWebhookDeliveryRepository(),
     hosts: new FakeHostResolver(),
     webhookSender: new RecordingWebhookSender(),
     idempotencyStore: (use: 'http' | 'worker') => {

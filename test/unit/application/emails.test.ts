@@ -13,6 +13,7 @@ import { observeApple } from '../../../shared/application/accounts/token-guard.t
 import { reconcileAll } from '../../../shared/application/deployments/reconcile.ts';
 import type { EmailMessage } from '../../../shared/application/ports/mailer.ts';
 import { requestInvitations, runInvitationJob } from '../../../shared/application/users/invitations.ts';
+import { pausedEmail } from '../../../shared/application/webhooks/webhook-deliveries.ts';
 import type { Account } from '../../../shared/domain/account.ts';
 import { appleRefusal, type FakeDeps, fakeDeps } from '../../support/fakes/index.ts';
 import {
@@ -196,6 +197,32 @@ describe('the invitation', () => {
   });
 });
 
+describe('the paused webhook', () => {
+  it('names the subscription, its origin only, since when it fails and the calls to look and resume', () => {
+    const mail = pausedEmail({
+      id: 'wh-42',
+      orgId: 'org-1',
+      url: 'https://hooks.example.com/vpp?key=receiver-key',
+      eventTypes: ['license.granted'],
+      enabled: false,
+      createdBy: 'admin@example.com',
+      createdAt: '2026-03-01T09:00:00.000Z',
+      updatedAt: '2026-03-02T09:00:00.000Z',
+      secretVersion: 1,
+      failingSince: '2026-03-01T09:00:00.000Z',
+      pausedAt: '2026-03-02T09:00:00.000Z',
+    });
+    expect(mail.to).toBe('admin@example.com');
+    expect(mail.text).toContain(
+      'wh-42 (https://hooks.example.com) has failed since 2026-03-01T09:00:00.000Z',
+    );
+    expect(mail.text).toContain('GET /v1/webhooks/wh-42/deliveries');
+    expect(mail.text).toContain('(PATCH /v1/webhooks/wh-42)');
+    expect(readable(mail).join(' ')).not.toContain('receiver-key');
+    expectNoPlaceholder(mail);
+  });
+});
+
 describe('the list of e-mails above', () => {
   it('covers every module of shared/ that sends mail', () => {
     const root = join(import.meta.dirname, '../../../shared');
@@ -209,6 +236,7 @@ describe('the list of e-mails above', () => {
       'application/accounts/token-guard.ts',
       'application/deployments/reconcile.ts',
       'application/users/apply-apple-users.ts',
+      'application/webhooks/webhook-deliveries.ts',
     ]);
   });
 });
