@@ -10,9 +10,12 @@ import {
   testWebhook,
   updateWebhook,
 } from '../../shared/api/webhooks.ts';
-import { sendTestEvent } from '../../shared/application/webhooks/deliver-webhook.ts';
 import * as webhooks from '../../shared/application/webhooks/manage-webhooks.ts';
-import { listDeliveries, redeliver } from '../../shared/application/webhooks/webhook-deliveries.ts';
+import {
+  listDeliveries,
+  redeliver,
+  sendTestEvent,
+} from '../../shared/application/webhooks/webhook-deliveries.ts';
 import { bind, httpFunction } from '../lib/http.ts';
 
 export const handler = httpFunction(

@@ -243,7 +243,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'redeliverWebhook',
     ],
     // The signing secrets are under the service's secret prefix (`webhooks/...`), written here.
-    { tables: { core: 'write' }, secrets: 'write', sendsTo: ['webhooks'], cursorKey: true },
+    { tables: { core: 'write' }, secrets: 'write', sendsTo: ['webhooks'], cursorKey: true, email: true },
     { memoryMb: 256 },
   ),
   apiFunction(

@@ -17,7 +17,8 @@ const AppleError = z.object({ code: z.union([z.string(), z.number()]).optional()
 /** A batch of one job's licence changes for one asset (one job step). */
 const LicenseBatch = z.object({
   jobId: z.string(),
-  batch: z.number().int().nonnegative(),
+  /** Apple's event the batch was sent as (absent: settled without reaching Apple). */
+  appleEventId: z.string().optional(),
   asset: Asset,
   subjects: z.array(Subject),
   at: z.string(),

@@ -473,7 +473,14 @@ async function setUp(): Promise<Inputs> {
       body: { url: 'http://127.0.0.1:9/abuse', eventTypes: ['license.granted'], accountIds: [accountId] },
     });
     if (created.status !== 201) throw new Error(`set-up: create a webhook answered ${created.status}`);
-    return { id: created.body.id as string, secret: created.body.secret as string };
+    const id = created.body.id as string;
+    // A test event makes the subscription's first delivery (the receiver is not there: it fails).
+    const tested = await rt.call('POST', `/v1/webhooks/${id}/test`, { as });
+    if (tested.status !== 200) throw new Error(`set-up: test a webhook answered ${tested.status}`);
+    const log = await rt.call('GET', `/v1/webhooks/${id}/deliveries`, { as });
+    const deliveryId = (log.body.items as { id: string }[] | undefined)?.[0]?.id;
+    if (!deliveryId) throw new Error('set-up: the test event made no delivery');
+    return { id, deliveryId, secret: created.body.secret as string };
   };
   const [webhookA, webhookB] = await Promise.all([webhook(A_ADMIN, A), webhook(B_ADMIN, B)]);
 
@@ -503,6 +510,7 @@ async function setUp(): Promise<Inputs> {
       jobId: invite.job.id,
       token: invitationToken,
       webhookId: webhookA.id,
+      deliveryId: webhookA.deliveryId,
     },
     // The account's own admins: a request that changes the account keeps who may manage it.
     body: {
@@ -522,6 +530,7 @@ async function setUp(): Promise<Inputs> {
       serialNumber: 'ACME-B1',
       jobId: grantB.job.id,
       webhookId: webhookB.id,
+      deliveryId: webhookB.deliveryId,
     },
     body: {
       token: tokenB,

@@ -44,6 +44,8 @@ export async function startTestRuntime(
     reconcileDebounceSeconds: 1,
     // Tests look for queues at rest: a delayed message may not count in the local queue's depth.
     purgeRecheckSeconds: 0,
+    // Webhook retries at once (a test of the backoff gives its own schedule).
+    webhookRetrySeconds: [0, 0],
     ...options,
     simulator: { eventDelayMs: 20, notificationRetryMs: 20, ...options.simulator },
   });

@@ -22,8 +22,10 @@ import {
 } from '../ports/settlement-store.ts';
 import { appleError, type VppApiError } from '../ports/vpp-errors.ts';
 import type { AssetKey } from '../ports/vpp-schemas.ts';
+import { publishLicenseEvents, type SettledMove } from '../webhooks/license-events.ts';
+import type { PublishDeps } from '../webhooks/webhook-deliveries.ts';
 
-export interface SettleDeps {
+export interface SettleDeps extends PublishDeps {
   readonly assignments: AssignmentRepository;
   readonly jobs: JobRepository;
   readonly settlements: SettlementStore;
@@ -95,7 +97,9 @@ export async function settleTasks(
     if (!unique.has(k)) unique.set(k, outcome);
   }
   const failures = new Map<string, JobFailure[]>();
+  const errors = new Map<AssignmentRecord, TaskOutcome['error']>();
   const planned: SettlementMove[] = [...unique.values()].map(({ record, error }) => {
+    errors.set(record, error);
     const why = !error
       ? undefined
       : error.code || error.errorNumber === undefined
@@ -136,12 +140,15 @@ export async function settleTasks(
   // that dies anywhere leaves every moved record counted, and a redelivery finds the rest to move.
   for (const [jobId, list] of failures) await deps.jobs.putFailures(jobId, list);
   let moved = 0;
+  const landedMoves: SettledMove[] = [];
   const jobs = new Map<string, Map<string, AssetKey>>();
   for (const chunk of chunks(planned)) {
     const landed = await deps.settlements.commit(chunk);
     chunk.forEach(({ record }, index) => {
       if (!landed[index]) return;
       moved++;
+      const error = errors.get(record);
+      landedMoves.push({ record, next: chunk[index]?.next ?? record, ...(error ? { error } : {}) });
       if (!record.jobId) return;
       const assets = jobs.get(record.jobId) ?? new Map<string, AssetKey>();
       assets.set(assetKeyOf(record), { adamId: record.adamId, pricingParam: record.pricingParam });
@@ -150,8 +157,14 @@ export async function settleTasks(
   }
   // A worker that dies before this leaves the job with its counts: reading it gives the same state.
   const ended = new Map<string, AssetKey>();
+  const endedJobs: string[] = [];
   for (const [jobId, assets] of jobs)
-    if (await deps.jobs.moveOn(jobId)) for (const [k, asset] of assets) ended.set(k, asset);
+    if (await deps.jobs.moveOn(jobId)) {
+      endedJobs.push(jobId);
+      for (const [k, asset] of assets) ended.set(k, asset);
+    }
+  // Webhooks: one event per job, asset and outcome of this step, and job.finished for each ended.
+  await publishLicenseEvents(deps, eventId, landedMoves, endedJobs);
   return { moved, ended: [...ended.values()] };
 }
 

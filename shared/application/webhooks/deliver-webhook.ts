@@ -1,6 +1,5 @@
 /**
- * One delivery attempt of one event to one subscription (issue 18 points 3 and 4), and the test event
- * an org-admin sends from `POST /v1/webhooks/{id}/test`.
+ * One delivery attempt of one event to one subscription (issue 18 points 3 and 4).
  * 1. The URL's host is resolved and checked again now (webhook-url.ts): a URL that the rules refuse
  *    today is not connected to at all (`refused` with the reason).
  * 2. The body is the envelope `{id, type, createdAt, orgId, accountId?, data}` as JSON, signed per
@@ -11,19 +10,17 @@
  * Retries, the delivery log and the queue are not here: this is the attempt they repeat.
  * Errors (sendTestEvent): auth.forbidden (403); webhook.not_found (404); webhook.secret_missing (409).
  */
-import { ConflictError, isDomainError, NotFoundError } from '../../domain/errors.ts';
-import { type Principal, requireRole } from '../../domain/principal.ts';
+import { ConflictError, isDomainError } from '../../domain/errors.ts';
 import {
   validSecrets,
   type WebhookEventType,
   WebhookSigningSecretsSchema,
   type WebhookSubscription,
 } from '../../domain/webhook.ts';
-import type { Clock, IdGenerator } from '../ports/clock.ts';
+import type { Clock } from '../ports/clock.ts';
 import type { HostResolver } from '../ports/host-resolver.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
-import type { WebhookRepository } from '../ports/webhook-repository.ts';
 import type { WebhookSender } from '../ports/webhook-sender.ts';
 import { webhookSecretName } from './manage-webhooks.ts';
 import { signWebhook } from './sign-webhook.ts';
@@ -99,23 +96,4 @@ export async function attemptDelivery(
     ...(outcome.error ? { error: outcome.error } : {}),
     durationMs: outcome.durationMs,
   };
-}
-
-/** Sends the test event to one subscription now, paused or not, and answers how it went. */
-export async function sendTestEvent(
-  deps: DeliveryDeps & { readonly webhooks: WebhookRepository; readonly ids: IdGenerator },
-  principal: Principal,
-  id: string,
-): Promise<DeliveryAttempt> {
-  requireRole(principal, 'org-admin');
-  const subscription = await deps.webhooks.get(principal.orgId, id);
-  if (!subscription) throw new NotFoundError('Webhook');
-  const event: WebhookEvent = {
-    id: `evt_${deps.ids.newId()}`,
-    type: 'webhook.test',
-    createdAt: deps.clock.now().toISOString(),
-    orgId: subscription.orgId,
-    data: { subscriptionId: subscription.id, message: 'A test event from VPP Manager.' },
-  };
-  return attemptDelivery(deps, subscription, event);
 }

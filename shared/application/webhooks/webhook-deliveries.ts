@@ -14,6 +14,7 @@
  *   before the record moves, so a crash between the two repeats the attempt (at least once).
  * - A failed attempt marks the subscription failing (since then); a delivered one clears it. A
  *   subscription failing for `PAUSE_AFTER_FAILING_HOURS` is paused and the org-admin who made it e-mailed.
+ * - sendTestEvent (org-admin): the test event as a delivery of the log, its first attempt inline.
  * - listDeliveries: the log, newest first, paged. redeliver (org-admin): a new delivery of the same
  *   event (same `webhook-id`), attempt 1 now.
  * Errors: auth.forbidden (403); webhook.not_found, webhook.delivery_not_found (404); cursor.invalid (400).
@@ -40,7 +41,7 @@ import type { MessageQueue } from '../ports/message-queue.ts';
 import type { ServiceSettings } from '../ports/settings.ts';
 import type { WebhookDeliveryRepository } from '../ports/webhook-delivery-repository.ts';
 import type { WebhookRepository } from '../ports/webhook-repository.ts';
-import { attemptDelivery, type DeliveryDeps } from './deliver-webhook.ts';
+import { attemptDelivery, type DeliveryAttempt, type DeliveryDeps } from './deliver-webhook.ts';
 
 export interface PublishDeps {
   readonly webhooks: Pick<WebhookRepository, 'listByOrg'>;
@@ -51,6 +52,7 @@ export interface PublishDeps {
 }
 
 export interface RunDeliveryDeps extends DeliveryDeps {
+  readonly ids: IdGenerator;
   readonly webhooks: WebhookRepository;
   readonly webhookDeliveries: WebhookDeliveryRepository;
   readonly queue: MessageQueue;
@@ -169,6 +171,17 @@ export async function runDelivery(
     );
     return;
   }
+  await attemptAndRecord(deps, subscription, delivery, message);
+}
+
+/** One attempt of `delivery` (its message `message`), recorded, and the retry or failure after it. */
+async function attemptAndRecord(
+  deps: RunDeliveryDeps,
+  subscription: WebhookSubscription,
+  delivery: WebhookDelivery,
+  message: ParsedQueueMessage<'webhooks'>,
+): Promise<DeliveryAttempt> {
+  const now = deps.clock.now();
   const attempt = await attemptDelivery(deps, subscription, delivery.event);
   const attempts = delivery.attempts + 1;
   const { lastStatus: _s, lastError: _e, nextAttemptAt: _n, ...rest } = delivery;
@@ -184,7 +197,7 @@ export async function runDelivery(
   if (attempt.delivered) {
     if (await deps.webhookDeliveries.update({ ...recorded, status: 'delivered' }, delivery.attempts))
       await markHealthy(deps, subscription);
-    return;
+    return attempt;
   }
   const wait = retryDelaySeconds(deps.settings.webhookRetrySeconds, attempts);
   if (wait === undefined) {
@@ -202,6 +215,47 @@ export async function runDelivery(
     );
   }
   await markFailing(deps, subscription);
+  return attempt;
+}
+
+/**
+ * Sends the test event (`webhook.test`) to one subscription now, paused or not, as a delivery of its
+ * log (retried like any other while the subscription is enabled), and answers how the first attempt went.
+ */
+export async function sendTestEvent(
+  deps: RunDeliveryDeps & { readonly ids: IdGenerator },
+  principal: Principal,
+  id: string,
+): Promise<DeliveryAttempt> {
+  requireRole(principal, 'org-admin');
+  const subscription = await deps.webhooks.get(principal.orgId, id);
+  if (!subscription) throw new NotFoundError('Webhook');
+  const now = deps.clock.now().toISOString();
+  const event: WebhookEventEnvelope = {
+    id: `evt_${deps.ids.newId()}`,
+    type: 'webhook.test',
+    createdAt: now,
+    orgId: subscription.orgId,
+    data: { subscriptionId: subscription.id, message: 'A test event from VPP Manager.' },
+  };
+  const delivery: WebhookDelivery = {
+    id: deliveryIdOf(event.id, subscription.id),
+    orgId: subscription.orgId,
+    webhookId: subscription.id,
+    event,
+    status: 'pending',
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.webhookDeliveries.create(delivery);
+  const message = {
+    orgId: delivery.orgId,
+    webhookId: delivery.webhookId,
+    deliveryId: delivery.id,
+    attempt: 1,
+  };
+  return attemptAndRecord(deps, subscription, delivery, message);
 }
 
 async function markHealthy(deps: RunDeliveryDeps, subscription: WebhookSubscription): Promise<void> {

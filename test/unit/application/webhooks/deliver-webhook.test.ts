@@ -5,11 +5,12 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { attemptDelivery, sendTestEvent } from '../../../../shared/application/webhooks/deliver-webhook.ts';
+import { attemptDelivery } from '../../../../shared/application/webhooks/deliver-webhook.ts';
 import {
   createWebhook,
   rotateWebhookSecret,
 } from '../../../../shared/application/webhooks/manage-webhooks.ts';
+import { sendTestEvent } from '../../../../shared/application/webhooks/webhook-deliveries.ts';
 import { ForbiddenError, NotFoundError } from '../../../../shared/domain/errors.ts';
 import type { WebhookSubscription } from '../../../../shared/domain/webhook.ts';
 import { type FakeDeps, fakeDeps } from '../../../support/fakes/index.ts';

@@ -22,7 +22,6 @@ let deps: FakeDeps;
 
 const granted = {
   jobId: 'job-1',
-  batch: 0,
   asset: { adamId: '361309726', pricingParam: 'STDQ' },
   subjects: [
     { type: 'device' as const, id: 'C02XK1' },
@@ -320,7 +319,7 @@ describe('the log and redelivery', () => {
         type: 'license.granted',
         orgId: ORG,
         accountId: 'a',
-        data: { ...granted, batch: i },
+        data: { ...granted, jobId: `job-${i}` },
       });
       deps.clock.advance({ seconds: 1 });
     }
