@@ -474,9 +474,12 @@ async function setUp(): Promise<Inputs> {
     });
     if (created.status !== 201) throw new Error(`set-up: create a webhook answered ${created.status}`);
     const id = created.body.id as string;
-    // A test event makes the subscription's first delivery (the receiver is not there: it fails).
-    const tested = await rt.call('POST', `/v1/webhooks/${id}/test`, { as });
-    if (tested.status !== 200) throw new Error(`set-up: test a webhook answered ${tested.status}`);
+    // Two test events make two deliveries of its log (a page of one has a next cursor); the
+    // receiver is not there, so they fail.
+    for (const _ of [1, 2]) {
+      const tested = await rt.call('POST', `/v1/webhooks/${id}/test`, { as });
+      if (tested.status !== 200) throw new Error(`set-up: test a webhook answered ${tested.status}`);
+    }
     const log = await rt.call('GET', `/v1/webhooks/${id}/deliveries`, { as });
     const deliveryId = (log.body.items as { id: string }[] | undefined)?.[0]?.id;
     if (!deliveryId) throw new Error('set-up: the test event made no delivery');
