@@ -61,7 +61,8 @@ const licenseWorker = (
     tables: { core: 'write', assets: 'write', assignments: 'write', idempotency: 'write' },
     secrets: 'read',
     email: true,
-    sendsTo: ['events'],
+    // Settlements publish webhook events (license.*, job.finished).
+    sendsTo: ['events', 'webhooks'],
     callsApple: true,
   },
 });
@@ -129,7 +130,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     {
       tables: { core: 'write', idempotency: 'write' },
       secrets: 'write',
-      sendsTo: ['jobs'],
+      // Settlements publish webhook events (license.*, job.finished).
+      sendsTo: ['jobs', 'webhooks'],
       callsApple: true,
     },
   ),
@@ -151,7 +153,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     {
       cursorKey: true,
       tables: { core: 'write', assets: 'write', users: 'read', assignments: 'write', idempotency: 'write' },
-      sendsTo: ['grants', 'revocations', 'jobs'],
+      // Settlements publish webhook events (license.*, job.finished).
+      sendsTo: ['grants', 'revocations', 'jobs', 'webhooks'],
     },
     { memoryMb: 1024 },
   ),
@@ -191,7 +194,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     trigger: { kind: 'queue', queue: 'jobs' },
     access: {
       ...APPLE_RECORDS_WORKER,
-      sendsTo: ['grants', 'revocations', 'events', 'jobs'],
+      // Settlements publish webhook events (license.*, job.finished).
+      sendsTo: ['grants', 'revocations', 'events', 'jobs', 'webhooks'],
     },
   },
   {
@@ -203,7 +207,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     trigger: { kind: 'queue', queue: 'notifications' },
     access: {
       ...APPLE_RECORDS_WORKER,
-      sendsTo: ['jobs'],
+      // Settlements publish webhook events (license.*, job.finished).
+      sendsTo: ['jobs', 'webhooks'],
     },
   },
   apiFunction(
@@ -215,7 +220,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       tables: { core: 'write', users: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
       secrets: 'read',
       callsApple: true,
-      sendsTo: ['jobs'],
+      // Settlements publish webhook events (license.*, job.finished).
+      sendsTo: ['jobs', 'webhooks'],
     },
   ),
   apiFunction(
@@ -225,7 +231,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     {
       cursorKey: true,
       tables: { core: 'write', assets: 'read', assignments: 'write', idempotency: 'write' },
-      sendsTo: ['jobs'],
+      // Settlements publish webhook events (license.*, job.finished).
+      sendsTo: ['jobs', 'webhooks'],
     },
   ),
   apiFunction(
@@ -275,7 +282,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     trigger: { kind: 'queue', queue: 'events' },
     access: {
       ...APPLE_RECORDS_WORKER,
-      sendsTo: ['events', 'jobs'],
+      // Settlements publish webhook events (license.*, job.finished).
+      sendsTo: ['events', 'jobs', 'webhooks'],
     },
   },
   {
@@ -297,7 +305,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: {
       tables: { core: 'write', assets: 'write', users: 'read', assignments: 'write' },
       email: true,
-      sendsTo: ['grants', 'revocations', 'jobs'],
+      // Settlements publish webhook events (license.*, job.finished).
+      sendsTo: ['grants', 'revocations', 'jobs', 'webhooks'],
     },
   },
 ];
