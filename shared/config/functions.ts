@@ -174,7 +174,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     timeoutSeconds: 300,
     trigger: { kind: 'schedule', schedule: 'token-health' },
-    access: { tables: { core: 'write' }, secrets: 'read', email: true, callsApple: true },
+    // Token alerts publish webhook events (token.*).
+    access: {
+      tables: { core: 'write' },
+      secrets: 'read',
+      email: true,
+      callsApple: true,
+      sendsTo: ['webhooks'],
+    },
   },
   {
     id: 'nightly-sync',
@@ -293,7 +300,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 256,
     timeoutSeconds: 10,
     trigger: { kind: 'http', routes: ['openInvitation', 'acceptInvitation'] },
-    access: { tables: { core: 'write', users: 'read' }, callsApple: true },
+    // A token problem seen here publishes its webhook event (token.*).
+    access: { tables: { core: 'write', users: 'read' }, callsApple: true, sendsTo: ['webhooks'] },
   },
   {
     id: 'reconcile',

@@ -10,9 +10,10 @@ import type { ServiceSettings } from '../ports/settings.ts';
 import type { SyncStateRepository } from '../ports/sync-state-repository.ts';
 import type { UserRepository } from '../ports/user-repository.ts';
 import type { VppClient } from '../ports/vpp-client.ts';
+import type { PublishDeps } from '../webhooks/webhook-deliveries.ts';
 
 /** What the account use cases depend on. */
-export interface AccountDeps {
+export interface AccountDeps extends PublishDeps {
   readonly accounts: AccountRepository;
   readonly syncStates: SyncStateRepository;
   /** Their summaries are the account's counts. */

@@ -10,6 +10,7 @@ import { ConflictError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/principal.ts';
 import { auditTrail } from '../audit/audit-trail.ts';
 import { isVppError } from '../ports/vpp-errors.ts';
+import { publishTokenExpiring } from '../webhooks/account-events.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { expiryWarning } from './account-emails.ts';
 import { observeApple, withAccountToken } from './token-guard.ts';
@@ -54,6 +55,7 @@ async function checkOne(
     // Marked first: a conflict here retries the check, and the e-mail is never sent twice.
     await deps.accounts.update(next, account);
     await deps.mailer.send(expiryWarning(account, due.daysLeft));
+    await publishTokenExpiring(deps, account, due.daysLeft);
     const trail = auditTrail(deps, account.orgId, SCHEDULE);
     await trail.account(account.id, 'account.expiry_alert_sent', 'succeeded', {
       daysLeft: due.daysLeft,

@@ -17,9 +17,11 @@ import type { Mailer } from '../ports/mailer.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import { isVppError, type VppApiError } from '../ports/vpp-errors.ts';
 import type { ResponseMeta } from '../ports/vpp-schemas.ts';
+import { publishTokenEvent } from '../webhooks/account-events.ts';
+import type { PublishDeps } from '../webhooks/webhook-deliveries.ts';
 import { statusAlert } from './account-emails.ts';
 
-export interface TokenGuardDeps {
+export interface TokenGuardDeps extends PublishDeps {
   readonly accounts: AccountRepository;
   readonly secrets: SecretStore;
   readonly audit: AuditLog;
@@ -88,6 +90,7 @@ export async function observeApple(
     });
   }
   if (alert) await deps.mailer.send(alert);
+  if (alert) await publishTokenEvent(deps, next, now);
   return next;
 }
 

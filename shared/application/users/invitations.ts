@@ -23,6 +23,7 @@ import type { MessageQueue } from '../ports/message-queue.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import type { VppClient } from '../ports/vpp-client.ts';
 import { RetryLaterError } from '../retry-later.ts';
+import type { PublishDeps } from '../webhooks/webhook-deliveries.ts';
 import {
   applyAppleUsers,
   deliverInvitations,
@@ -33,7 +34,7 @@ import {
 } from './apply-apple-users.ts';
 import { acceptUsers, queueUserJob, type Refusal, startUserJob } from './user-jobs.ts';
 
-export interface InvitationDeps extends UserEventDeps {
+export interface InvitationDeps extends UserEventDeps, PublishDeps {
   readonly accounts: AccountRepository;
   readonly secrets: SecretStore;
   readonly vpp: VppClient;
