@@ -40,8 +40,10 @@ import type { BatchSubmission } from '../ports/vpp-client.ts';
 import { type Delivery, isVppError, onAppleFailure } from '../ports/vpp-errors.ts';
 import type { ErrorResponse, RequestUser, ResponseUser } from '../ports/vpp-schemas.ts';
 import { RetryLaterError } from '../retry-later.ts';
+import { publishUsersEvent } from '../webhooks/account-events.ts';
+import type { PublishDeps } from '../webhooks/webhook-deliveries.ts';
 
-export interface UserEventDeps {
+export interface UserEventDeps extends PublishDeps {
   readonly debouncer: Debouncer;
   readonly queue: MessageQueue;
   readonly users: UserRepository;
@@ -86,6 +88,7 @@ export async function deliverInvitations(
   users: readonly VppUser[],
 ): Promise<number> {
   let delivered = 0;
+  const invited: VppUser[] = [];
   for (const user of users) {
     if (user.pending?.kind !== 'invitation') continue;
     const jobId = user.pending.jobId;
@@ -147,8 +150,11 @@ export async function deliverInvitations(
     await deps.jobs.recordProgress(jobId, { completed: 1 });
     const trail = auditTrail(deps, account.orgId, INVITATIONS);
     await trail.user(account.id, user.id, 'user.invited', 'succeeded', { jobId, expiresAt });
+    invited.push(user);
     delivered++;
   }
+  const jobs = [...new Set(invited.map((u) => (u.pending?.kind === 'invitation' ? u.pending.jobId : '')))];
+  await publishUsersEvent(deps, 'user.invited', account, invited, jobs.sort().join(','));
   return delivered;
 }
 
