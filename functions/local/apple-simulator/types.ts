@@ -199,13 +199,9 @@ export type FaultConfig = z.infer<typeof FaultConfigSchema>;
 
 /**
  * The limits the simulator's `service/config` answers with: Apple's documented ones (the client's
- * `DEFAULT_LIMITS`) and those of the subscription endpoints; `SimulatorOptions.limits` overrides any.
+ * `DEFAULT_LIMITS`, the subscription endpoints' included); `SimulatorOptions.limits` overrides any.
  */
-export const SIMULATOR_LIMITS: Readonly<Record<string, number>> = {
-  ...DEFAULT_LIMITS,
-  maxSubscriptions: 25,
-  maxSubscriptionClientUserIds: 1000,
-};
+export const SIMULATOR_LIMITS: Readonly<Record<string, number>> = { ...DEFAULT_LIMITS };
 
 /** Options of `startAppleSimulator`; every one is optional. */
 export interface SimulatorOptions {

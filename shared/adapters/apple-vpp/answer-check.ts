@@ -5,8 +5,22 @@
  * file a holder under another asset or take one user for another. What is dropped is reported to the
  * client's observer (`apple anomaly`, the `AppleAnomaly` metric).
  */
-import type { AssetFilter, AssignmentFilter, UserFilter } from '../../application/ports/vpp-client.ts';
-import type { Assignment, ResponseAsset, ResponseUser } from '../../application/ports/vpp-schemas.ts';
+import type {
+  AssetFilter,
+  AssignmentFilter,
+  SubscriptionAdminFilter,
+  SubscriptionAssignmentFilter,
+  SubscriptionFilter,
+  UserFilter,
+} from '../../application/ports/vpp-client.ts';
+import type {
+  Assignment,
+  ResponseAsset,
+  ResponseSubscription,
+  ResponseUser,
+  SubscriptionAdmin,
+  SubscriptionAssignment,
+} from '../../application/ports/vpp-schemas.ts';
 
 /** One filter of a read: its name and whether an item answers it. */
 export interface AnswerCheck<T> {
@@ -52,4 +66,31 @@ export function userCheck(filter: UserFilter): AnswerCheck<ResponseUser> {
     filter.activeOnly ? (['activeOnly', (u: ResponseUser) => !RETIRED.has(u.status)] as const) : undefined,
     filter.retiredOnly ? (['retiredOnly', (u: ResponseUser) => RETIRED.has(u.status)] as const) : undefined,
   ]);
+}
+
+/** A filter of several values (the subscription endpoints take arrays): the item's value is one of them. */
+const oneOf = <T>(name: string, wanted: readonly string[] | undefined, value: (item: T) => string | null) =>
+  wanted === undefined || wanted.length === 0
+    ? undefined
+    : ([name, (item: T) => wanted.includes(value(item) ?? '')] as const);
+
+export function subscriptionCheck(filter: SubscriptionFilter): AnswerCheck<ResponseSubscription> {
+  return check<ResponseSubscription>([
+    oneOf('adamId', filter.adamIds, (s) => s.adamId),
+    oneOf('parentAdamId', filter.parentAdamIds, (s) => s.parentAdamId),
+  ]);
+}
+
+/** Assignments carry no `parentAdamId`: that filter cannot be checked here. */
+export function subscriptionAssignmentCheck(
+  filter: SubscriptionAssignmentFilter,
+): AnswerCheck<SubscriptionAssignment> {
+  return check<SubscriptionAssignment>([
+    oneOf('adamId', filter.adamIds, (a) => a.adamId),
+    oneOf('clientUserId', filter.clientUserIds, (a) => a.clientUserId),
+  ]);
+}
+
+export function subscriptionAdminCheck(filter: SubscriptionAdminFilter): AnswerCheck<SubscriptionAdmin> {
+  return check<SubscriptionAdmin>([oneOf('adamId', filter.adamIds, (a) => a.adamId)]);
 }

@@ -22,10 +22,15 @@ import {
   type AssignmentFilter,
   type BatchSubmission,
   type ContentMetadata,
+  type CursorPage,
+  type CursorReadResult,
   DEFAULT_LIMITS,
   type EventOutcome,
   type FollowEventOptions,
   type SubmittedEvent,
+  type SubscriptionAdminFilter,
+  type SubscriptionAssignmentFilter,
+  type SubscriptionFilter,
   type UserFilter,
   type VppClient,
   type VppLimits,
@@ -42,20 +47,38 @@ import {
   EventResponseSchema,
   GetAssetsResponseSchema,
   GetAssignmentsResponseSchema,
+  GetSubscriptionAdminsResponseSchema,
+  GetSubscriptionAssignmentsResponseSchema,
+  GetSubscriptionsResponseSchema,
   GetUsersResponseSchema,
   type ManageAssetsRequest,
+  ManageSubscriptionAdminsResponseSchema,
+  type ManageSubscriptionsRequest,
   type RequestUser,
   type ResponseAsset,
   type ResponseMeta,
+  type ResponseSubscription,
   type ResponseUser,
   type RevokeAssetsRequest,
   type ServiceConfig,
   ServiceConfigSchema,
   StatusResponseSchema,
+  type SubscriptionAdmin,
+  type SubscriptionAssignment,
+  type SubscriptionManagementResponse,
+  SubscriptionManagementResponseSchema,
 } from '../../application/ports/vpp-schemas.ts';
 import type { Secret } from '../../domain/secret.ts';
-import { type AnswerCheck, assetCheck, assignmentCheck, userCheck } from './answer-check.ts';
-import { planAssetBatches, planRevokeBatches, planUserBatches } from './batching.ts';
+import {
+  type AnswerCheck,
+  assetCheck,
+  assignmentCheck,
+  subscriptionAdminCheck,
+  subscriptionAssignmentCheck,
+  subscriptionCheck,
+  userCheck,
+} from './answer-check.ts';
+import { planAssetBatches, planRevokeBatches, planSubscriptionBatches, planUserBatches } from './batching.ts';
 import { toEventOutcome } from './event-outcome.ts';
 import { ContentLookupSchema } from './lookup-schema.ts';
 import { InMemoryRateSlots, SharedRateLimiter, type Sleep } from './rate-limiter.ts';
@@ -122,9 +145,12 @@ export interface AppleVppHttpClientOptions {
   readonly rateSlots?: RateSlotStore;
 }
 
+type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
+
 interface CallOptions {
   readonly token?: Secret;
-  readonly query?: Record<string, string | number | boolean | undefined>;
+  /** An array is sent as the parameter repeated (`adamId=1&adamId=2`), as the subscription endpoints take it. */
+  readonly query?: Record<string, QueryValue>;
   readonly body?: unknown;
   /** A write Apple applies as a whole replacement, so sending it twice does no harm. */
   readonly idempotent?: boolean;
@@ -160,7 +186,28 @@ const ENDPOINTS = {
   updateUsers: endpoint('POST', 'users/update', 'updateUsers'),
   retireUsers: endpoint('POST', 'users/retire', 'retireUsers'),
   status: endpoint('GET', 'status', 'eventStatus'),
+  // Volume subscriptions: service/config names no URL for them; they are built from the base.
+  enableSubscriptions: endpoint('POST', 'subscriptions/enable'),
+  disableSubscriptions: endpoint('POST', 'subscriptions/disable'),
+  subscriptions: endpoint('GET', 'subscriptions'),
+  subscriptionAssignments: endpoint('GET', 'subscriptions/assignments'),
+  associateSubscriptions: endpoint('POST', 'subscriptions/associate'),
+  disassociateSubscriptions: endpoint('POST', 'subscriptions/disassociate'),
+  subscriptionAdmins: endpoint('GET', 'subscriptions/admins'),
+  addSubscriptionAdmins: endpoint('POST', 'subscriptions/admins/add'),
+  removeSubscriptionAdmins: endpoint('POST', 'subscriptions/admins/remove'),
 };
+
+/** Apple's numbers for a subscription request over its limits (9805: the older wording's). */
+const SUBSCRIPTION_LIMIT_ERRORS = new Set([9816, 9805]);
+
+/** A subscription request as Apple takes it: integer ids. */
+const subscriptionBody = (r: ManageSubscriptionsRequest) => ({
+  adamIds: r.adamIds.map(Number),
+  clientUserIds: r.clientUserIds,
+  ...(r.renewing === undefined ? {} : { renewing: r.renewing }),
+  ...(r.deferred === undefined ? {} : { deferred: r.deferred }),
+});
 
 const LOOKUP = endpoint('GET', 'lookup');
 
@@ -503,6 +550,222 @@ export class AppleVppHttpClient implements VppClient {
     return { events, rejected };
   }
 
+  // --- volume subscriptions (apple-subscriptions.md) ---------------------------------------------
+
+  enableSubscriptions(token: Secret): Promise<SubscriptionManagementResponse> {
+    // Enabling twice answers the same: safe to send again.
+    return this.#call(ENDPOINTS.enableSubscriptions, SubscriptionManagementResponseSchema, {
+      token,
+      idempotent: true,
+    });
+  }
+
+  disableSubscriptions(token: Secret): Promise<SubscriptionManagementResponse> {
+    return this.#call(ENDPOINTS.disableSubscriptions, SubscriptionManagementResponseSchema, {
+      token,
+      idempotent: true,
+    });
+  }
+
+  subscriptionPages(
+    token: Secret,
+    filter: SubscriptionFilter = {},
+    cursor?: string,
+  ): AsyncIterable<CursorPage<ResponseSubscription>> {
+    return this.#cursorPages(
+      ENDPOINTS.subscriptions,
+      GetSubscriptionsResponseSchema,
+      (r) => r.subscriptions,
+      subscriptionCheck(filter),
+      token,
+      { adamId: filter.adamIds, parentAdamId: filter.parentAdamIds },
+      cursor,
+    );
+  }
+
+  subscriptionAssignmentPages(
+    token: Secret,
+    filter: SubscriptionAssignmentFilter = {},
+    cursor?: string,
+  ): AsyncIterable<CursorPage<SubscriptionAssignment>> {
+    return this.#cursorPages(
+      ENDPOINTS.subscriptionAssignments,
+      GetSubscriptionAssignmentsResponseSchema,
+      (r) => r.assignments,
+      subscriptionAssignmentCheck(filter),
+      token,
+      { adamId: filter.adamIds, parentAdamId: filter.parentAdamIds, clientUserId: filter.clientUserIds },
+      cursor,
+    );
+  }
+
+  subscriptionAdminPages(
+    token: Secret,
+    filter: SubscriptionAdminFilter,
+    cursor?: string,
+  ): AsyncIterable<CursorPage<SubscriptionAdmin>> {
+    return this.#cursorPages(
+      ENDPOINTS.subscriptionAdmins,
+      GetSubscriptionAdminsResponseSchema,
+      (r) => r.admins,
+      subscriptionAdminCheck(filter),
+      token,
+      { adamId: filter.adamIds, includeUserState: filter.includeUserState },
+      cursor,
+    );
+  }
+
+  readSubscriptions(
+    token: Secret,
+    filter?: SubscriptionFilter,
+  ): Promise<CursorReadResult<ResponseSubscription>> {
+    return this.#readCursor(this.subscriptionPages(token, filter), (s) => s.adamId);
+  }
+
+  readSubscriptionAssignments(
+    token: Secret,
+    filter?: SubscriptionAssignmentFilter,
+  ): Promise<CursorReadResult<SubscriptionAssignment>> {
+    return this.#readCursor(
+      this.subscriptionAssignmentPages(token, filter),
+      (a) => `${a.adamId}:${a.clientUserId}`,
+    );
+  }
+
+  associateSubscriptions(
+    token: Secret,
+    request: ManageSubscriptionsRequest & { readonly renewing: boolean },
+  ): Promise<BatchSubmission<ManageSubscriptionsRequest>> {
+    const { adamIds, clientUserIds, renewing } = request;
+    return this.#submitSubscriptions(token, ENDPOINTS.associateSubscriptions, {
+      adamIds,
+      clientUserIds,
+      renewing,
+    });
+  }
+
+  disassociateSubscriptions(
+    token: Secret,
+    request: ManageSubscriptionsRequest & { readonly deferred: boolean },
+  ): Promise<BatchSubmission<ManageSubscriptionsRequest>> {
+    const { adamIds, clientUserIds, deferred } = request;
+    return this.#submitSubscriptions(token, ENDPOINTS.disassociateSubscriptions, {
+      adamIds,
+      clientUserIds,
+      deferred,
+    });
+  }
+
+  addSubscriptionAdmins(token: Secret, request: ManageSubscriptionsRequest): Promise<void> {
+    return this.#manageAdmins(token, ENDPOINTS.addSubscriptionAdmins, request);
+  }
+
+  removeSubscriptionAdmins(token: Secret, request: ManageSubscriptionsRequest): Promise<void> {
+    return this.#manageAdmins(token, ENDPOINTS.removeSubscriptionAdmins, request);
+  }
+
+  /** Admin changes are synchronous and idempotent at Apple (adding one twice, removing a non-admin: 200). */
+  async #manageAdmins(token: Secret, endpoint: Endpoint, request: ManageSubscriptionsRequest): Promise<void> {
+    const { adamIds, clientUserIds } = request;
+    for (const batch of planSubscriptionBatches({ adamIds, clientUserIds }, await this.limits()))
+      await this.#call(endpoint, ManageSubscriptionAdminsResponseSchema, {
+        token,
+        body: subscriptionBody(batch),
+        idempotent: true,
+      });
+  }
+
+  /**
+   * Sends the batches; a batch Apple finds over its limits (9816, or 9805) means the limits changed
+   * since `service/config` was read: it is read again and those batches re-split and sent once more.
+   */
+  async #submitSubscriptions(
+    token: Secret,
+    endpoint: Endpoint,
+    request: ManageSubscriptionsRequest,
+  ): Promise<BatchSubmission<ManageSubscriptionsRequest>> {
+    const first = await this.#submit(
+      token,
+      endpoint,
+      planSubscriptionBatches(request, await this.limits()),
+      subscriptionBody,
+    );
+    const overLimit = first.rejected.filter(
+      (r) => r.error.errorNumber !== undefined && SUBSCRIPTION_LIMIT_ERRORS.has(r.error.errorNumber),
+    );
+    if (overLimit.length === 0) return first;
+    this.#serviceConfig = undefined;
+    const limits = await this.limits();
+    const again = await this.#submit(
+      token,
+      endpoint,
+      overLimit.flatMap((r) => planSubscriptionBatches(r.request, limits)),
+      subscriptionBody,
+    );
+    const retried = new Set(overLimit);
+    return {
+      events: [...first.events, ...again.events],
+      rejected: [...first.rejected.filter((r) => !retried.has(r)), ...again.rejected],
+    };
+  }
+
+  /**
+   * A cursor walk (§3): sequential, each page's `nextCursor` sent back as it came (it is opaque);
+   * its absence ends the walk. A cursor that points at itself would never end: a bad answer.
+   */
+  async *#cursorPages<S extends z.ZodType, T>(
+    endpoint: Endpoint,
+    schema: S,
+    items: (response: z.output<S>) => readonly T[],
+    answerCheck: AnswerCheck<T>,
+    token: Secret,
+    query: Record<string, QueryValue>,
+    cursor?: string,
+  ): AsyncGenerator<CursorPage<T>> {
+    let next = cursor;
+    for (;;) {
+      const response = (await this.#call(endpoint, schema, {
+        token,
+        query: { ...query, cursor: next },
+      })) as z.output<S> & { nextCursor?: string; versionId: string } & ResponseMeta;
+      yield {
+        items: this.#asked(endpoint, answerCheck, items(response)),
+        ...(response.nextCursor === undefined ? {} : { nextCursor: response.nextCursor }),
+        versionId: response.versionId,
+        meta: {
+          uId: response.uId,
+          tokenExpirationDate: response.tokenExpirationDate,
+          mdmInfo: response.mdmInfo,
+        },
+      };
+      if (response.nextCursor === undefined) return;
+      if (response.nextCursor === next) {
+        throw new VppApiError('bad_response', `Apple's ${endpoint.key} answer gives the same cursor again.`, {
+          endpoint: endpoint.key,
+        });
+      }
+      next = response.nextCursor;
+    }
+  }
+
+  /** Every page of a cursor walk, each item once; the last page's `versionId` is the data set's. */
+  async #readCursor<T>(
+    walk: AsyncIterable<CursorPage<T>>,
+    key: (item: T) => string,
+  ): Promise<CursorReadResult<T>> {
+    const seen = new Map<string, T>();
+    let versionId = '';
+    let meta: ResponseMeta = {};
+    let pages = 0;
+    for await (const page of walk) {
+      if (pages === 0) meta = page.meta;
+      pages++;
+      versionId = page.versionId;
+      for (const item of page.items) seen.set(key(item), item);
+    }
+    return { items: [...seen.values()], versionId, pages, meta };
+  }
+
   // --- events -------------------------------------------------------------------------------------
 
   async eventStatus(token: Secret, eventId: string): Promise<EventOutcome> {
@@ -625,7 +888,8 @@ export class AppleVppHttpClient implements VppClient {
     const tokenKey = this.#tokenKey(token);
     const url = new URL(options.url ?? (await this.#resolveUrl(endpoint)));
     for (const [name, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value));
+      if (Array.isArray(value)) for (const one of value) url.searchParams.append(name, String(one));
+      else if (value !== undefined) url.searchParams.set(name, String(value));
     }
     const perSecond = token ? (await this.limits()).maxRequestPerSecond : Number.POSITIVE_INFINITY;
     const started = this.#now();

@@ -8,6 +8,7 @@ import type { VppLimits } from '../../application/ports/vpp-client.ts';
 import type {
   AssetKey,
   ManageAssetsRequest,
+  ManageSubscriptionsRequest,
   RequestUser,
   RevokeAssetsRequest,
 } from '../../application/ports/vpp-schemas.ts';
@@ -88,4 +89,32 @@ export function planRevokeBatches(request: RevokeAssetsRequest, limits: VppLimit
 export function planUserBatches(users: readonly RequestUser[], limits: VppLimits): RequestUser[][] {
   const distinct = unique(users, (u) => u.clientUserId);
   return splitInto(distinct, chunkCount(distinct.length, limits.maxUsers));
+}
+
+/**
+ * Plans subscriptions/associate, disassociate or admin calls: every subscription to every user, in
+ * chunks of at most `maxSubscriptions` unique ids × `maxSubscriptionClientUserIds` unique users (9816
+ * beyond). The request's `renewing` or `deferred` goes with every call.
+ */
+export function planSubscriptionBatches(
+  request: ManageSubscriptionsRequest,
+  limits: VppLimits,
+): ManageSubscriptionsRequest[] {
+  const adamIds = unique(request.adamIds, (a) => a);
+  const users = unique(request.clientUserIds, (u) => u);
+  if (adamIds.length === 0 || users.length === 0) return [];
+  const { renewing, deferred } = request;
+  const batches: ManageSubscriptionsRequest[] = [];
+  for (const ids of splitInto(adamIds, chunkCount(adamIds.length, limits.maxSubscriptions)))
+    for (const clientUserIds of splitInto(
+      users,
+      chunkCount(users.length, limits.maxSubscriptionClientUserIds),
+    ))
+      batches.push({
+        adamIds: ids,
+        clientUserIds,
+        ...(renewing === undefined ? {} : { renewing }),
+        ...(deferred === undefined ? {} : { deferred }),
+      });
+  return batches;
 }

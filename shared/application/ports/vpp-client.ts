@@ -15,14 +15,19 @@ import type {
   ClientConfigRequest,
   EventType,
   ManageAssetsRequest,
+  ManageSubscriptionsRequest,
   PricingParam,
   RequestUser,
   ResponseAsset,
   ResponseMeta,
+  ResponseSubscription,
   ResponseUser,
   RevokeAssetsRequest,
   ServiceConfig,
   StatusResponse,
+  SubscriptionAdmin,
+  SubscriptionAssignment,
+  SubscriptionManagementResponse,
 } from './vpp-schemas.ts';
 
 /** Apple's dynamic limits from `service/config`, with Apple's documented values where one is missing. */
@@ -38,6 +43,10 @@ export interface VppLimits {
   readonly maxMdmNameLength: number;
   readonly maxMdmIdLength: number;
   readonly maxMdmMetadataLength: number;
+  /** Unique `adamIds` of one subscriptions/associate or disassociate (9816 beyond). */
+  readonly maxSubscriptions: number;
+  /** Unique `clientUserIds` of one subscriptions/associate or disassociate (9816 beyond). */
+  readonly maxSubscriptionClientUserIds: number;
 }
 
 /**
@@ -56,6 +65,8 @@ export const DEFAULT_LIMITS: VppLimits = {
   maxMdmNameLength: 100,
   maxMdmIdLength: 100,
   maxMdmMetadataLength: 255,
+  maxSubscriptions: 25,
+  maxSubscriptionClientUserIds: 1000,
 };
 
 export interface VppPage<T> {
@@ -101,6 +112,40 @@ export interface UserFilter {
   readonly clientUserId?: string;
   readonly activeOnly?: boolean;
   readonly retiredOnly?: boolean;
+}
+
+/**
+ * One page of a cursor walk (subscriptions, their assignments and admins): `nextCursor` is where the
+ * next page starts (absent: the walk ends here), so a walk can continue from it in another invocation.
+ */
+export interface CursorPage<T> {
+  readonly items: readonly T[];
+  readonly nextCursor?: string;
+  readonly versionId: string;
+  readonly meta: ResponseMeta;
+}
+
+/** A whole cursor walk: every item, and the last page's `versionId` (the data set's state, §3). */
+export interface CursorReadResult<T> {
+  readonly items: T[];
+  readonly versionId: string;
+  readonly pages: number;
+  readonly meta: ResponseMeta;
+}
+
+/** Filters of `GET subscriptions` (several values of one filter: any of them; filters together: all). */
+export interface SubscriptionFilter {
+  readonly adamIds?: readonly string[];
+  readonly parentAdamIds?: readonly string[];
+}
+
+export interface SubscriptionAssignmentFilter extends SubscriptionFilter {
+  readonly clientUserIds?: readonly string[];
+}
+
+export interface SubscriptionAdminFilter {
+  readonly adamIds: readonly string[];
+  readonly includeUserState?: boolean;
 }
 
 /** One request Apple accepted: its event and exactly what it asked for. */
@@ -193,6 +238,50 @@ export interface VppClient {
   createUsers(token: Secret, users: readonly RequestUser[]): Promise<BatchSubmission<RequestUser[]>>;
   updateUsers(token: Secret, users: readonly RequestUser[]): Promise<BatchSubmission<RequestUser[]>>;
   retireUsers(token: Secret, users: readonly RequestUser[]): Promise<BatchSubmission<RequestUser[]>>;
+
+  /**
+   * Volume subscriptions (apple-subscriptions.md). Enabling declares that this MDM manages the token's
+   * subscriptions; disabling is refused (9818) while the location holds any.
+   */
+  enableSubscriptions(token: Secret): Promise<SubscriptionManagementResponse>;
+  disableSubscriptions(token: Secret): Promise<SubscriptionManagementResponse>;
+  /** Cursor walks, sequential, from `cursor` (default: the start). */
+  subscriptionPages(
+    token: Secret,
+    filter?: SubscriptionFilter,
+    cursor?: string,
+  ): AsyncIterable<CursorPage<ResponseSubscription>>;
+  subscriptionAssignmentPages(
+    token: Secret,
+    filter?: SubscriptionAssignmentFilter,
+    cursor?: string,
+  ): AsyncIterable<CursorPage<SubscriptionAssignment>>;
+  subscriptionAdminPages(
+    token: Secret,
+    filter: SubscriptionAdminFilter,
+    cursor?: string,
+  ): AsyncIterable<CursorPage<SubscriptionAdmin>>;
+  readSubscriptions(
+    token: Secret,
+    filter?: SubscriptionFilter,
+  ): Promise<CursorReadResult<ResponseSubscription>>;
+  readSubscriptionAssignments(
+    token: Secret,
+    filter?: SubscriptionAssignmentFilter,
+  ): Promise<CursorReadResult<SubscriptionAssignment>>;
+  /** Every subscription × every user, split to Apple's `maxSubscriptions` × `maxSubscriptionClientUserIds`. */
+  associateSubscriptions(
+    token: Secret,
+    request: ManageSubscriptionsRequest & { readonly renewing: boolean },
+  ): Promise<BatchSubmission<ManageSubscriptionsRequest>>;
+  /** `deferred`: the users keep their seats until the end of the billing period (Apple notifies then). */
+  disassociateSubscriptions(
+    token: Secret,
+    request: ManageSubscriptionsRequest & { readonly deferred: boolean },
+  ): Promise<BatchSubmission<ManageSubscriptionsRequest>>;
+  /** Synchronous at Apple; split like associate. */
+  addSubscriptionAdmins(token: Secret, request: ManageSubscriptionsRequest): Promise<void>;
+  removeSubscriptionAdmins(token: Secret, request: ManageSubscriptionsRequest): Promise<void>;
 
   eventStatus(token: Secret, eventId: string): Promise<EventOutcome>;
   /** Polls an event at Apple's cadence until it ends (or the timeout passes). */

@@ -26,6 +26,9 @@ export type VppErrorKind =
   | 'service_unavailable'
   | 'internal'
   | 'gone'
+  | 'not_assigned'
+  | 'assigned_by_group'
+  | 'subscriptions_in_use'
   // Raised by the client itself, not by an Apple number:
   | 'outcome_unknown'
   | 'bad_response'
@@ -105,6 +108,41 @@ export const APPLE_ERRORS: readonly AppleErrorDefinition[] = [
     'The notification URL is unreachable: the test notification failed.',
   ),
   def(9729, 503, 'service_unavailable', 'The service is temporarily unavailable. Retry later.'),
+  // Volume subscriptions (apple-subscriptions.md §5). 9805 is the (Jul) wording's number for 9816.
+  def(
+    9805,
+    400,
+    'limit_exceeded',
+    'This request exceeds the maximum subscriptions limit. Change the request to stay within the specified limit.',
+  ),
+  def(9811, 400, 'invalid_request', 'The subscription association request is invalid.'),
+  def(9812, 400, 'invalid_request', 'The provided cursor is invalid.'),
+  def(9813, 400, 'invalid_request', 'The provided Adam ID is invalid.'),
+  def(
+    9814,
+    400,
+    'user_not_found',
+    'Unable to find an associated registered user for the provided clientUserId.',
+  ),
+  def(9815, 400, 'not_assigned', "The registered user isn't assigned the requested adamId."),
+  def(
+    9816,
+    400,
+    'limit_exceeded',
+    'This request exceeds the maximum subscriptions limit. Change the request to stay within the specified limit.',
+  ),
+  def(
+    9817,
+    400,
+    'assigned_by_group',
+    'The user is already assigned to this subscription through group membership.',
+  ),
+  def(
+    9818,
+    400,
+    'subscriptions_in_use',
+    "Subscriptions exist for the organizational unit, so subscription management can't be disabled.",
+  ),
 ];
 
 const byNumber = new Map(APPLE_ERRORS.map((e) => [e.errorNumber, e]));

@@ -195,6 +195,110 @@ export const StatusResponseSchema = z.object({
 });
 export type StatusResponse = z.infer<typeof StatusResponseSchema>;
 
+// --- volume subscriptions (apple-subscriptions.md) ------------------------------------------------
+
+/**
+ * Apple sends a subscription's `adamId` and `parentAdamId` as JSON integers (unlike an asset's, a
+ * string); the service keeps every id as its decimal string, converted here, at the edge.
+ */
+const SubscriptionAdamId = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+$/)])
+  .transform(String);
+
+export const SubscriptionStatusSchema = z.enum(['ACTIVE', 'INACTIVE', 'PAUSED']);
+export type SubscriptionStatus = z.infer<typeof SubscriptionStatusSchema>;
+
+/** `{renewing, expiring}`: seats (or assignments) that renew at the period's end, and those that end then. */
+export const SeatCountsSchema = z.object({ renewing: z.number().int(), expiring: z.number().int() });
+export type SeatCounts = z.infer<typeof SeatCountsSchema>;
+
+export const SubscriptionCountsSchema = z.object({
+  assigned: SeatCountsSchema,
+  available: SeatCountsSchema,
+  total: SeatCountsSchema,
+});
+export type SubscriptionCounts = z.infer<typeof SubscriptionCountsSchema>;
+
+/** Cursor paging (§3): `nextCursor` absent on the last page; no page index, no `sinceVersionId`. */
+export const CursorPageShape = {
+  ...ResponseMetaShape,
+  nextCursor: z.string().min(1).optional(),
+  versionId: z.string(),
+};
+
+export const ResponseSubscriptionSchema = z.object({
+  /** Apple: "can be null" (Aug18). */
+  parentAdamId: SubscriptionAdamId.nullable().default(null),
+  adamId: SubscriptionAdamId,
+  /** Absent from Apple's earliest pages and from the Get Subscriptions example. */
+  status: SubscriptionStatusSchema.optional(),
+  /** `YYYY-MM-DD`, the end of the current billing period. */
+  periodEndDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
+  counts: SubscriptionCountsSchema,
+});
+export type ResponseSubscription = z.infer<typeof ResponseSubscriptionSchema>;
+
+export const GetSubscriptionsResponseSchema = z.object({
+  ...CursorPageShape,
+  subscriptions: z.array(ResponseSubscriptionSchema),
+});
+
+export const SubscriptionAssignmentSchema = z.object({
+  adamId: SubscriptionAdamId,
+  clientUserId: z.string().min(1),
+  /** True: renews at the end of the period; false: ends then. */
+  renewing: z.boolean(),
+});
+export type SubscriptionAssignment = z.infer<typeof SubscriptionAssignmentSchema>;
+
+export const GetSubscriptionAssignmentsResponseSchema = z.object({
+  ...CursorPageShape,
+  assignments: z.array(SubscriptionAssignmentSchema),
+});
+
+export const SubscriptionAdminSchema = z.object({
+  adamId: SubscriptionAdamId,
+  clientUserId: z.string().min(1),
+  idHash: z.string().optional(),
+  /** Only with `includeUserState=true`. */
+  userStatus: UserStatusSchema.optional(),
+});
+export type SubscriptionAdmin = z.infer<typeof SubscriptionAdminSchema>;
+
+export const GetSubscriptionAdminsResponseSchema = z.object({
+  ...CursorPageShape,
+  admins: z.array(SubscriptionAdminSchema),
+});
+
+/** `POST subscriptions/enable` and `disable` (§2.1): the state Apple recorded; `mdmInfo` may be `null`. */
+export const SubscriptionManagementResponseSchema = z.object({
+  ...ResponseMetaShape,
+  mdmInfo: MdmInfoSchema.nullable()
+    .optional()
+    .transform((m) => m ?? undefined),
+  subscriptionManagement: z.boolean(),
+});
+export type SubscriptionManagementResponse = ResponseMeta & { readonly subscriptionManagement: boolean };
+
+/** `POST subscriptions/admins/add` and `remove`: synchronous, no event. */
+export const ManageSubscriptionAdminsResponseSchema = z.object({
+  ...ResponseMetaShape,
+  versionId: z.string().optional(),
+});
+
+/** What the service asks of `subscriptions/associate` (`renewing`) or `disassociate` (`deferred`), ids as text. */
+export interface ManageSubscriptionsRequest {
+  readonly adamIds: readonly string[];
+  readonly clientUserIds: readonly string[];
+  /** Associate: renewing seats (true) or expiring ones (false); always sent. */
+  readonly renewing?: boolean;
+  /** Disassociate: at the end of the billing period (true) or now (false); always sent. */
+  readonly deferred?: boolean;
+}
+
 // --- notifications (§9.3) --------------------------------------------------------------------------
 
 const NotificationEnvelopeShape = { notificationId: z.string().min(1), uId: z.string().optional() };
@@ -240,6 +344,28 @@ export const NotificationSchema = z.discriminatedUnion('notificationType', [
     ...NotificationEnvelopeShape,
     notificationType: z.literal('USER_ASSOCIATED'),
     notification: z.object({ associatedUsers: z.array(ResponseUserSchema) }),
+  }),
+  z.object({
+    ...NotificationEnvelopeShape,
+    notificationType: z.literal('SUBSCRIPTION_COUNT'),
+    /** Absolute counts (not deltas), without `assigned` (apple-subscriptions.md §4.1). */
+    notification: z.object({
+      parentAdamId: SubscriptionAdamId.nullable().default(null),
+      adamId: SubscriptionAdamId,
+      counts: z.object({ available: SeatCountsSchema, total: SeatCountsSchema }),
+    }),
+  }),
+  z.object({
+    ...NotificationEnvelopeShape,
+    notificationType: z.literal('SUBSCRIPTION_MANAGEMENT'),
+    /** A deferred disassociation's arrives at the end of the billing period (§4.2). */
+    notification: z.object({
+      type: z.enum(['ASSOCIATE', 'DISASSOCIATE']),
+      result: z.enum(['SUCCESS', 'FAILURE']),
+      eventId: z.string(),
+      assignments: z.array(SubscriptionAssignmentSchema).default([]),
+      error: ErrorResponseSchema.optional(),
+    }),
   }),
 ]);
 export type AppleNotification = z.infer<typeof NotificationSchema>;

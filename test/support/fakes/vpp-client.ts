@@ -8,7 +8,12 @@ import type {
   AssignmentFilter,
   BatchSubmission,
   ContentMetadata,
+  CursorPage,
+  CursorReadResult,
   EventOutcome,
+  SubscriptionAdminFilter,
+  SubscriptionAssignmentFilter,
+  SubscriptionFilter,
   UserFilter,
   VppClient,
   VppLimits,
@@ -21,12 +26,17 @@ import type {
   ClientConfig,
   ClientConfigRequest,
   ManageAssetsRequest,
+  ManageSubscriptionsRequest,
   RequestUser,
   ResponseAsset,
   ResponseMeta,
+  ResponseSubscription,
   ResponseUser,
   RevokeAssetsRequest,
   ServiceConfig,
+  SubscriptionAdmin,
+  SubscriptionAssignment,
+  SubscriptionManagementResponse,
 } from '../../../shared/application/ports/vpp-schemas.ts';
 import type { Secret } from '../../../shared/domain/secret.ts';
 
@@ -42,6 +52,8 @@ export const FAKE_LIMITS: VppLimits = {
   maxMdmNameLength: 64,
   maxMdmIdLength: 128,
   maxMdmMetadataLength: 1024,
+  maxSubscriptions: 25,
+  maxSubscriptionClientUserIds: 1000,
 };
 
 export interface VppCall {
@@ -67,6 +79,11 @@ export class FakeVpp implements VppClient {
   /** Metadata on every read and write answer (`tokenExpirationDate`, `mdmInfo`, ...). */
   meta: ResponseMeta = {};
   assets: ResponseAsset[] = [];
+  subscriptions: ResponseSubscription[] = [];
+  subscriptionAssignments: SubscriptionAssignment[] = [];
+  subscriptionAdmins: SubscriptionAdmin[] = [];
+  /** What `subscriptions/enable` and `disable` last set (undefined: never stated). */
+  subscriptionManagement: boolean | undefined;
   assignments: Assignment[] = [];
   users: ResponseUser[] = [];
   /** What an incremental read (with `sinceVersionId`) returns; `'unknown'`: Apple forgot the version (9721). */
@@ -291,6 +308,138 @@ export class FakeVpp implements VppClient {
 
   #submit<R>(type: EventOutcome['eventType'], request: R, requested: number): BatchSubmission<R> {
     return { events: [{ eventId: this.#newEvent(type, requested), request, meta: this.meta }], rejected: [] };
+  }
+
+  async enableSubscriptions(token: Secret): Promise<SubscriptionManagementResponse> {
+    this.#enter('enableSubscriptions', token, []);
+    if (this.#handlers.enableSubscriptions) return this.#handlers.enableSubscriptions(token);
+    this.subscriptionManagement = true;
+    return { ...this.meta, subscriptionManagement: true };
+  }
+
+  async disableSubscriptions(token: Secret): Promise<SubscriptionManagementResponse> {
+    this.#enter('disableSubscriptions', token, []);
+    if (this.#handlers.disableSubscriptions) return this.#handlers.disableSubscriptions(token);
+    if (this.subscriptions.some((s) => s.counts.total.renewing + s.counts.total.expiring > 0))
+      throw appleRefusal(9818);
+    this.subscriptionManagement = false;
+    return { ...this.meta, subscriptionManagement: false };
+  }
+
+  async *#cursor<T>(items: readonly T[], from?: string): AsyncIterable<CursorPage<T>> {
+    const size = Number.isFinite(this.pageSize) ? this.pageSize : Math.max(1, items.length);
+    for (let at = from === undefined ? 0 : Number(from); ; at += size) {
+      const next = at + size < items.length ? String(at + size) : undefined;
+      yield {
+        items: structuredClone(items.slice(at, at + size)),
+        ...(next === undefined ? {} : { nextCursor: next }),
+        versionId: this.versionId,
+        meta: this.meta,
+      };
+      if (next === undefined) return;
+    }
+  }
+
+  subscriptionPages(
+    token: Secret,
+    filter: SubscriptionFilter = {},
+    cursor?: string,
+  ): AsyncIterable<CursorPage<ResponseSubscription>> {
+    this.#enter('subscriptionPages', token, [filter, cursor]);
+    return this.#cursor(
+      this.subscriptions.filter(
+        (s) =>
+          (!filter.adamIds?.length || filter.adamIds.includes(s.adamId)) &&
+          (!filter.parentAdamIds?.length || filter.parentAdamIds.includes(s.parentAdamId ?? '')),
+      ),
+      cursor,
+    );
+  }
+
+  subscriptionAssignmentPages(
+    token: Secret,
+    filter: SubscriptionAssignmentFilter = {},
+    cursor?: string,
+  ): AsyncIterable<CursorPage<SubscriptionAssignment>> {
+    this.#enter('subscriptionAssignmentPages', token, [filter, cursor]);
+    return this.#cursor(
+      this.subscriptionAssignments.filter(
+        (a) =>
+          (!filter.adamIds?.length || filter.adamIds.includes(a.adamId)) &&
+          (!filter.clientUserIds?.length || filter.clientUserIds.includes(a.clientUserId)),
+      ),
+      cursor,
+    );
+  }
+
+  subscriptionAdminPages(
+    token: Secret,
+    filter: SubscriptionAdminFilter,
+    cursor?: string,
+  ): AsyncIterable<CursorPage<SubscriptionAdmin>> {
+    this.#enter('subscriptionAdminPages', token, [filter, cursor]);
+    return this.#cursor(
+      this.subscriptionAdmins.filter((a) => filter.adamIds.includes(a.adamId)),
+      cursor,
+    );
+  }
+
+  async #readCursor<T>(walk: AsyncIterable<CursorPage<T>>): Promise<CursorReadResult<T>> {
+    const items: T[] = [];
+    let pages = 0;
+    for await (const page of walk) {
+      pages++;
+      items.push(...page.items);
+    }
+    return { items, versionId: this.versionId, pages, meta: this.meta };
+  }
+
+  readSubscriptions(
+    token: Secret,
+    filter?: SubscriptionFilter,
+  ): Promise<CursorReadResult<ResponseSubscription>> {
+    return this.#readCursor(this.subscriptionPages(token, filter));
+  }
+
+  readSubscriptionAssignments(
+    token: Secret,
+    filter?: SubscriptionAssignmentFilter,
+  ): Promise<CursorReadResult<SubscriptionAssignment>> {
+    return this.#readCursor(this.subscriptionAssignmentPages(token, filter));
+  }
+
+  async associateSubscriptions(
+    token: Secret,
+    request: ManageSubscriptionsRequest & { readonly renewing: boolean },
+  ): Promise<BatchSubmission<ManageSubscriptionsRequest>> {
+    this.#enter('associateSubscriptions', token, [request]);
+    if (this.#handlers.associateSubscriptions) return this.#handlers.associateSubscriptions(token, request);
+    return this.#submit('ASSOCIATE', request, request.adamIds.length * request.clientUserIds.length);
+  }
+
+  async disassociateSubscriptions(
+    token: Secret,
+    request: ManageSubscriptionsRequest & { readonly deferred: boolean },
+  ): Promise<BatchSubmission<ManageSubscriptionsRequest>> {
+    this.#enter('disassociateSubscriptions', token, [request]);
+    if (this.#handlers.disassociateSubscriptions)
+      return this.#handlers.disassociateSubscriptions(token, request);
+    return this.#submit('DISASSOCIATE', request, request.adamIds.length * request.clientUserIds.length);
+  }
+
+  async addSubscriptionAdmins(token: Secret, request: ManageSubscriptionsRequest): Promise<void> {
+    this.#enter('addSubscriptionAdmins', token, [request]);
+    for (const adamId of request.adamIds)
+      for (const clientUserId of request.clientUserIds)
+        if (!this.subscriptionAdmins.some((a) => a.adamId === adamId && a.clientUserId === clientUserId))
+          this.subscriptionAdmins.push({ adamId, clientUserId });
+  }
+
+  async removeSubscriptionAdmins(token: Secret, request: ManageSubscriptionsRequest): Promise<void> {
+    this.#enter('removeSubscriptionAdmins', token, [request]);
+    this.subscriptionAdmins = this.subscriptionAdmins.filter(
+      (a) => !(request.adamIds.includes(a.adamId) && request.clientUserIds.includes(a.clientUserId)),
+    );
   }
 
   async associateAssets(
