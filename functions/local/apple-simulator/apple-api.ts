@@ -114,7 +114,9 @@ export async function handleAppleApi(
       answerServerError(ctx, res, key, faults.acceptThenFail, faults);
       return;
     }
-    reply(200, { ...answer, ...responseMeta(location, token) });
+    const meta = responseMeta(location, token) as { mdmInfo?: unknown };
+    if (route.withoutMdmInfo) delete meta.mdmInfo;
+    reply(200, { ...answer, ...meta });
   } catch (error) {
     if (error instanceof AppleError) fail(error);
     else {

@@ -20,6 +20,7 @@ import {
   type OrganizationRecord,
   SimulatorUsageError,
 } from './state.ts';
+import { addSubscription, newSubscriptionVersions, runSubscriptionAssociate } from './subscriptions.ts';
 import { issueToken, usableTokens } from './tokens.ts';
 import { type SeedInput, SeedInputSchema, type SeedResult } from './types.ts';
 import { addUser, isOrganizationAccount } from './user-registry.ts';
@@ -53,7 +54,7 @@ export function applySeed(ctx: SimulatorContext, input: SeedInput): SeedResult {
       }
       const location = existing ?? createLocation(seed, org.id);
       ctx.state.locations.set(location.id, location);
-      fill(location, organization, seed);
+      fill(ctx, location, organization, seed);
       if (!existing || usableTokens(ctx, location.id).length === 0) {
         const expiresAt = seed.tokenExpiresAt === undefined ? undefined : toDate(seed.tokenExpiresAt);
         issueToken(ctx, location.id, expiresAt);
@@ -94,10 +95,18 @@ function createLocation(seed: ParsedLocation, organizationId: string): LocationR
     usersVersions: newVersionLog(),
     assignmentsVersions: newVersionLog(),
     nextUserRef: 1,
+    subscriptionManagement: seed.subscriptionManagement ?? 'unstated',
+    subscriptions: new Map(),
+    subscriptionVersions: newSubscriptionVersions(),
   };
 }
 
-function fill(location: LocationRecord, organization: OrganizationRecord, seed: ParsedLocation): void {
+function fill(
+  ctx: SimulatorContext,
+  location: LocationRecord,
+  organization: OrganizationRecord,
+  seed: ParsedLocation,
+): void {
   const change = new LocationChange(location);
   for (const asset of seed.assets) {
     const key = assetKey(asset);
@@ -143,6 +152,33 @@ function fill(location: LocationRecord, organization: OrganizationRecord, seed: 
       throw new SimulatorUsageError(`assignment to unknown user ${a.clientUserId} in ${location.id}`);
     if (assignFreeLicence(change, asset, target) === 'none-free')
       throw new SimulatorUsageError(`no licence left for ${assetKey(a)} in ${location.id}`);
+  }
+  fillSubscriptions(ctx, location, seed);
+}
+
+/**
+ * Seeds subscriptions with their licences, seats (taken as an associate would take them, U8) and
+ * admins; a seat asked for without a free licence is refused.
+ */
+function fillSubscriptions(ctx: SimulatorContext, location: LocationRecord, seed: ParsedLocation): void {
+  for (const s of seed.subscriptions ?? []) {
+    const subscription = addSubscription(ctx, location, s.adamId, s);
+    subscription.licences.renewing = s.seats.renewing;
+    subscription.licences.expiring = s.seats.expiring;
+    for (const a of s.assignments) {
+      const result = runSubscriptionAssociate(location, s.adamId, a.clientUserId, a.renewing);
+      if (result.error !== undefined)
+        throw new SimulatorUsageError(
+          `cannot seat ${a.clientUserId} on subscription ${s.adamId} in ${location.id} (Apple error ${result.error})`,
+        );
+    }
+    for (const admin of s.admins) {
+      if (!activeUser(location, admin))
+        throw new SimulatorUsageError(`subscription admin ${admin} is not an active user in ${location.id}`);
+      subscription.admins.add(admin);
+    }
+    // Seeded last: a paused or ended subscription still has the seats it was seeded with.
+    subscription.status = s.status;
   }
 }
 

@@ -26,7 +26,13 @@ export interface ResolvedOptions {
 }
 
 /** The notification types sent asynchronously (TEST_NOTIFICATION is sent by `sendTest`). */
-export type NotificationType = 'ASSET_MANAGEMENT' | 'USER_MANAGEMENT' | 'USER_ASSOCIATED' | 'ASSET_COUNT';
+export type NotificationType =
+  | 'ASSET_MANAGEMENT'
+  | 'USER_MANAGEMENT'
+  | 'USER_ASSOCIATED'
+  | 'ASSET_COUNT'
+  | 'SUBSCRIPTION_MANAGEMENT'
+  | 'SUBSCRIPTION_COUNT';
 
 /** What the simulator's parts ask of the notifier (`Notifier`). */
 export interface NotificationSender {

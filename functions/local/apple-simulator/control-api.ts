@@ -19,6 +19,7 @@ import {
   AssignTargetSchema,
   FaultConfigSchema,
   SeedInputSchema,
+  SubscriptionActionSchema,
 } from './types.ts';
 
 const Count = z.number().int().positive();
@@ -149,6 +150,16 @@ export const CONTROLS: readonly Control[] = [
       return ok;
     },
   },
+  control({
+    method: 'POST',
+    path: '/_sim/actions/subscription',
+    does: 'A portal action on a subscription (purchase, mark-expiring, set-status, group-assign) or the end of its billing period (end-period); Apple notifies SUBSCRIPTION_COUNT.',
+    body: z.object({ locationId: LocationId, action: SubscriptionActionSchema }),
+    run: (sim, { locationId, action }) => {
+      sim.subscriptionAction(locationId, action);
+      return ok;
+    },
+  }),
   control({
     method: 'POST',
     path: '/_sim/actions/purchase',

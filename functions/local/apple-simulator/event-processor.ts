@@ -21,7 +21,12 @@ import {
 import { LocationChange } from './change-set.ts';
 import type { SimulatorContext } from './context.ts';
 import { assignmentView } from './ledger.ts';
-import type { EventRecord, StatusFailure } from './state.ts';
+import type { EventRecord, LocationRecord, StatusFailure } from './state.ts';
+import {
+  runSubscriptionAssociate,
+  runSubscriptionDisassociate,
+  type SubscriptionTaskResult,
+} from './subscriptions.ts';
 import {
   runCreateUser,
   runRetireUser,
@@ -79,6 +84,8 @@ export function processEvent(ctx: SimulatorContext, event: EventRecord): void {
         });
       }
     }
+  } else if (payload.kind === 'subscriptions') {
+    processSubscriptionEvent(ctx, event, payload, location, fault);
   } else {
     const run =
       event.eventType === 'ASSOCIATE'
@@ -105,6 +112,58 @@ export function processEvent(ctx: SimulatorContext, event: EventRecord): void {
     }
   }
   ctx.changed();
+}
+
+/**
+ * A subscription event: one task per subscription × user. Failures name only users (U27); a deferred
+ * disassociation completes now and is notified at the period's end (U17).
+ */
+function processSubscriptionEvent(
+  ctx: SimulatorContext,
+  event: EventRecord,
+  payload: Extract<EventRecord['payload'], { kind: 'subscriptions' }>,
+  location: LocationRecord,
+  fault: () => number | undefined,
+): void {
+  const results: SubscriptionTaskResult[] = [];
+  for (const adamId of payload.adamIds)
+    for (const clientUserId of payload.clientUserIds) {
+      const failed = fault();
+      if (failed !== undefined)
+        results.push({ assignment: { adamId, clientUserId, renewing: payload.renewing }, error: failed });
+      else if (event.eventType === 'ASSOCIATE')
+        results.push(runSubscriptionAssociate(location, adamId, clientUserId, payload.renewing));
+      else
+        results.push(
+          runSubscriptionDisassociate(location, adamId, clientUserId, payload.deferred, event.eventId),
+        );
+    }
+  const failures = [...byError(results)].map(([errorNumber, failed]) => ({
+    errorNumber,
+    errorMessage: appleMessage(errorNumber),
+    errorInfo: {
+      clientUserIds: unique(
+        failed.map((r) => r.assignment.clientUserId),
+        String,
+      ),
+    },
+  }));
+  finish(ctx, event, results.length - countFailed(results), failures);
+  const notify = (result: 'SUCCESS' | 'FAILURE', assignments: SubscriptionTaskResult['assignment'][]) => ({
+    type: event.eventType,
+    result,
+    eventId: event.eventId,
+    assignments,
+  });
+  if (!(event.eventType === 'DISASSOCIATE' && payload.deferred))
+    for (const part of chunks(successes(results).map((r) => r.assignment)))
+      ctx.notifier.enqueue(location, 'SUBSCRIPTION_MANAGEMENT', notify('SUCCESS', part));
+  for (const [errorNumber, failed] of byError(results))
+    for (const part of chunks(failed.map((r) => r.assignment)))
+      ctx.notifier.enqueue(location, 'SUBSCRIPTION_MANAGEMENT', {
+        ...notify('FAILURE', part),
+        error: { errorNumber, errorMessage: appleMessage(errorNumber) },
+      });
 }
 
 function finish(

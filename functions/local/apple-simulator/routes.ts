@@ -11,12 +11,31 @@ import { getAssignments } from './handlers/get-assignments.ts';
 import { getUsers } from './handlers/get-users.ts';
 import { associateAssets, disassociateAssets, revokeAssets } from './handlers/manage-assets.ts';
 import { createUsers, retireUsers, updateUsers } from './handlers/manage-users.ts';
+import {
+  addSubscriptionAdmins,
+  associateSubscriptions,
+  disableSubscriptions,
+  disassociateSubscriptions,
+  enableSubscriptions,
+  getSubscriptionAdmins,
+  getSubscriptionAssignments,
+  getSubscriptions,
+  removeSubscriptionAdmins,
+} from './handlers/subscriptions.ts';
 
 /** One Apple path: whether it needs a token, and its handler per method. */
 export interface AppleRoute {
   readonly authenticated: boolean;
   readonly methods: Readonly<Partial<Record<'GET' | 'POST', AppleHandler>>>;
+  /** The subscription reads and admin writes carry no `mdmInfo` (apple-subscriptions.md U16). */
+  readonly withoutMdmInfo?: boolean;
 }
+
+const subscriptionRoute = (methods: AppleRoute['methods']): AppleRoute => ({
+  authenticated: true,
+  methods,
+  withoutMdmInfo: true,
+});
 
 /** Every Apple path the simulator serves. */
 export const APPLE_ROUTES: ReadonlyMap<string, AppleRoute> = new Map<string, AppleRoute>([
@@ -33,4 +52,14 @@ export const APPLE_ROUTES: ReadonlyMap<string, AppleRoute> = new Map<string, App
   ['users/create', { authenticated: true, methods: { POST: createUsers } }],
   ['users/update', { authenticated: true, methods: { POST: updateUsers } }],
   ['users/retire', { authenticated: true, methods: { POST: retireUsers } }],
+  // Volume subscriptions (apple-subscriptions.md §2).
+  ['subscriptions/enable', { authenticated: true, methods: { POST: enableSubscriptions } }],
+  ['subscriptions/disable', { authenticated: true, methods: { POST: disableSubscriptions } }],
+  ['subscriptions', subscriptionRoute({ GET: getSubscriptions })],
+  ['subscriptions/assignments', subscriptionRoute({ GET: getSubscriptionAssignments })],
+  ['subscriptions/associate', { authenticated: true, methods: { POST: associateSubscriptions } }],
+  ['subscriptions/disassociate', { authenticated: true, methods: { POST: disassociateSubscriptions } }],
+  ['subscriptions/admins', subscriptionRoute({ GET: getSubscriptionAdmins })],
+  ['subscriptions/admins/add', subscriptionRoute({ POST: addSubscriptionAdmins })],
+  ['subscriptions/admins/remove', subscriptionRoute({ POST: removeSubscriptionAdmins })],
 ]);

@@ -2,7 +2,8 @@
  * The demo organisation local mode starts with (SPEC §7): two campuses of a school district, with apps
  * that can go to devices and apps that cannot, books, an app with only 3 licences, a free unlimited
  * app, one book held as both STDQ and PLUS, and users in every state. Tokens are issued on first start
- * and valid for a year from then.
+ * and valid for a year from then. North holds volume subscriptions with renewing and expiring seats (one
+ * nearly used up); South's is paused.
  */
 import type { SeedAsset, SeedInput, SeedLocation } from './types.ts';
 
@@ -126,6 +127,33 @@ export const DEMO_SEED: SeedInput = {
             // A retired user keeps their books: books cannot be taken back.
             { adamId: '395541574', pricingParam: 'STDQ', clientUserId: 'n-0004' },
           ],
+          // Volume subscriptions (apple-subscriptions.md): bought into an org unit whose MDM enabled them.
+          subscriptionManagement: 'enabled',
+          subscriptions: [
+            {
+              // Renewing and expiring seats, one user on each.
+              adamId: 1600000001,
+              parentAdamId: 361309726,
+              name: 'Pages Pro (monthly)',
+              seats: { renewing: 30, expiring: 5 },
+              assignments: [
+                { clientUserId: 'n-0001', renewing: true },
+                { clientUserId: 'n-0002', renewing: false },
+              ],
+              admins: ['n-0001'],
+            },
+            {
+              // Nearly used up: one seat of three left.
+              adamId: 1600000002,
+              parentAdamId: 1488921517,
+              name: 'Prime Maths Tutor Premium',
+              seats: { renewing: 3, expiring: 0 },
+              assignments: [
+                { clientUserId: 'n-0001', renewing: true },
+                { clientUserId: 'n-0003', renewing: true },
+              ],
+            },
+          ],
         },
         {
           id: 'demo-south',
@@ -184,6 +212,18 @@ export const DEMO_SEED: SeedInput = {
           assignments: [
             { adamId: '408709785', pricingParam: 'STDQ', serialNumber: 'F9FXK3ABHG7F' },
             { adamId: '395540862', pricingParam: 'STDQ', clientUserId: 's-0001' },
+          ],
+          subscriptionManagement: 'enabled',
+          subscriptions: [
+            {
+              // Paused by Apple: listed, its seat kept, no new assignment (9811).
+              adamId: 1600000003,
+              parentAdamId: 1212699939,
+              name: 'Clips Studio',
+              status: 'PAUSED',
+              seats: { renewing: 10, expiring: 0 },
+              assignments: [{ clientUserId: 's-0001', renewing: true }],
+            },
           ],
         },
       ],

@@ -32,6 +32,7 @@ import { requestListener } from './server.ts';
 import { buildSnapshot } from './snapshot.ts';
 import type { SimState } from './state.ts';
 import { StateStore } from './state-store.ts';
+import { endDuePeriods, runSubscriptionAction } from './subscriptions.ts';
 import { issueToken } from './tokens.ts';
 import { type AppleSimulator, FaultConfigSchema, SIMULATOR_LIMITS, type SimulatorOptions } from './types.ts';
 
@@ -151,6 +152,7 @@ export async function startAppleSimulator(options: SimulatorOptions = {}): Promi
     requests: () => ctx.requests.entries(),
     resetRequests: () => ctx.requests.clear(),
     settle: async () => {
+      for (const location of ctx.state.locations.values()) endDuePeriods(ctx, location);
       ctx.events.processAll();
       await ctx.notifier.flush();
     },
@@ -165,6 +167,7 @@ export async function startAppleSimulator(options: SimulatorOptions = {}): Promi
     revokeToken: (content) => revokeToken(ctx, content),
     claimByOtherMdm: (locationId, mdmInfo, notificationUrl) =>
       claimByOtherMdm(ctx, locationId, mdmInfo, notificationUrl),
+    subscriptionAction: (locationId, action) => runSubscriptionAction(ctx, locationId, action),
   };
 
   const server = createServer(requestListener(ctx, sim));

@@ -4,6 +4,7 @@
  */
 import type { SimulatorContext } from './context.ts';
 import { availableCount, INT32_MAX, locationFacts } from './state.ts';
+import { subscriptionCounts } from './subscriptions.ts';
 import { usableTokens } from './tokens.ts';
 import type { SimulatorSnapshot } from './types.ts';
 import { currentVersionId } from './versions.ts';
@@ -53,6 +54,17 @@ export function buildSnapshot(ctx: SimulatorContext): SimulatorSnapshot {
       assetsVersionId: l.assetsVersionId,
       assignmentsVersionId: currentVersionId(l.assignmentsVersions),
       usersVersionId: currentVersionId(l.usersVersions),
+      subscriptionManagement: l.subscriptionManagement,
+      subscriptions: [...l.subscriptions.values()].map((s) => ({
+        adamId: s.adamId,
+        parentAdamId: s.parentAdamId,
+        name: s.name,
+        status: s.status,
+        periodEndDate: s.periodEndDate,
+        counts: subscriptionCounts(s),
+        seats: [...s.seats.values()].map(({ userRef: _, ...seat }) => seat),
+        admins: [...s.admins],
+      })),
     })),
     tokens: [...state.tokens.values()].map((t) => ({
       content: t.content,

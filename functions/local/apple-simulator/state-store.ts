@@ -19,6 +19,7 @@ import {
   type SimState,
   type UserRecord,
 } from './state.ts';
+import { newSubscriptionVersions } from './subscriptions.ts';
 import { newVersionLog } from './versions.ts';
 
 const SAVE_DEBOUNCE_MS = 200;
@@ -61,6 +62,26 @@ const TaskSchema = z.object({
 
 const AssignmentRecordSchema = TaskSchema.extend({ version: z.number().int() });
 
+const SubscriptionSchema = z.object({
+  adamId: z.number().int(),
+  parentAdamId: z.number().int().nullable(),
+  name: z.string(),
+  status: z.enum(['ACTIVE', 'INACTIVE', 'PAUSED']),
+  periodEndDate: z.string(),
+  licences: z.object({ renewing: z.number().int(), expiring: z.number().int() }),
+  seats: z.array(
+    z.object({
+      clientUserId: z.string(),
+      userRef: z.string(),
+      renewing: z.boolean(),
+      backing: z.enum(['renewing', 'expiring']),
+      source: z.enum(['mdm', 'group']),
+      pendingRemovalEventId: z.string().optional(),
+    }),
+  ),
+  admins: z.array(z.string()),
+});
+
 const LocationSchema = z.object({
   id: z.string(),
   organizationId: z.string(),
@@ -80,6 +101,12 @@ const LocationSchema = z.object({
   usersVersions: z.array(z.string()).min(1),
   assignmentsVersions: z.array(z.string()).min(1),
   nextUserRef: z.number().int(),
+  // Absent from states saved before subscriptions: none, never stated.
+  subscriptionManagement: z.enum(['unstated', 'enabled', 'disabled']).default('unstated'),
+  subscriptions: z.array(SubscriptionSchema).default([]),
+  subscriptionVersions: z
+    .object({ subscriptions: z.string(), assignments: z.string(), admins: z.string() })
+    .optional(),
 });
 
 const EventSchema = z.object({
@@ -110,6 +137,13 @@ const EventSchema = z.object({
       serialNumbers: z.array(z.string()),
     }),
     z.object({ kind: z.literal('revoke'), tasks: z.array(TaskSchema) }),
+    z.object({
+      kind: z.literal('subscriptions'),
+      adamIds: z.array(z.number().int()),
+      clientUserIds: z.array(z.string()),
+      renewing: z.boolean(),
+      deferred: z.boolean(),
+    }),
     z.object({
       kind: z.literal('users'),
       users: z.array(
@@ -242,6 +276,14 @@ function encode(state: SimState): z.input<typeof PersistedStateSchema> {
       usersVersions: l.usersVersions.ids,
       assignmentsVersions: l.assignmentsVersions.ids,
       nextUserRef: l.nextUserRef,
+      subscriptionManagement: l.subscriptionManagement,
+      subscriptions: [...l.subscriptions.values()].map((s) => ({
+        ...s,
+        licences: { ...s.licences },
+        seats: [...s.seats.values()],
+        admins: [...s.admins],
+      })),
+      subscriptionVersions: l.subscriptionVersions,
     })),
     tokens: [...state.tokens.values()],
     events: [...state.events.values()],
@@ -288,6 +330,14 @@ function decodeLocation(l: z.infer<typeof LocationSchema>): LocationRecord {
     usersVersions: newVersionLog(l.usersVersions),
     assignmentsVersions: newVersionLog(l.assignmentsVersions),
     nextUserRef: l.nextUserRef,
+    subscriptionManagement: l.subscriptionManagement,
+    subscriptions: new Map(
+      l.subscriptions.map((s) => [
+        s.adamId,
+        { ...s, seats: new Map(s.seats.map((seat) => [seat.clientUserId, seat])), admins: new Set(s.admins) },
+      ]),
+    ),
+    subscriptionVersions: l.subscriptionVersions ?? newSubscriptionVersions(),
   };
   if (l.mdmInfo) location.mdmInfo = l.mdmInfo;
   if (l.notificationUrl !== undefined) location.notificationUrl = l.notificationUrl;

@@ -72,6 +72,41 @@ export interface AssignmentRecord {
   version: number;
 }
 
+/** Whether the MDM said it manages the location's volume subscriptions (apple-subscriptions.md §1.7, U3). */
+export type SubscriptionManagement = 'unstated' | 'enabled' | 'disabled';
+
+/** A user's seat of a subscription (keyed by `clientUserId` in its subscription). */
+export interface SubscriptionSeatRecord {
+  readonly clientUserId: string;
+  /** The user entry holding it: a retired user's seats go with the retirement (U23). */
+  readonly userRef: string;
+  /** True: renews at the period's end; false: ends then. */
+  renewing: boolean;
+  /** The kind of licence the seat is taken from (a renewing assignment always sits on a renewing one). */
+  backing: 'renewing' | 'expiring';
+  /** `group`: assigned through a group on the portal (U26); the API cannot move it (9817). */
+  readonly source: 'mdm' | 'group';
+  /** A deferred disassociation waiting for the period's end, with the event that asked it (U17). */
+  pendingRemovalEventId?: string;
+}
+
+/** A volume subscription a location holds: licences (seats), their assignments and admins. */
+export interface SubscriptionRecord {
+  readonly adamId: number;
+  readonly parentAdamId: number | null;
+  /** For the metadata lookup and the snapshot; Apple's subscription answers carry no name. */
+  name: string;
+  status: 'ACTIVE' | 'INACTIVE' | 'PAUSED';
+  /** `YYYY-MM-DD`: the current billing period ends at 00:00Z that day (U21). */
+  periodEndDate: string;
+  /** Licences owned, by renewal. */
+  readonly licences: { renewing: number; expiring: number };
+  /** Keyed by `clientUserId`, in insertion order. */
+  readonly seats: Map<string, SubscriptionSeatRecord>;
+  /** `clientUserId`s of the subscription's admins. */
+  readonly admins: Set<string>;
+}
+
 /** A location (library / org unit): what one content token manages. */
 export interface LocationRecord {
   readonly id: string;
@@ -97,6 +132,11 @@ export interface LocationRecord {
   readonly usersVersions: VersionLog;
   readonly assignmentsVersions: VersionLog;
   nextUserRef: number;
+  subscriptionManagement: SubscriptionManagement;
+  /** Keyed by `adamId`. */
+  readonly subscriptions: Map<number, SubscriptionRecord>;
+  /** One version per data set, new on every change (U15). */
+  readonly subscriptionVersions: { subscriptions: string; assignments: string; admins: string };
 }
 
 /** A content token Apple issued for a location. */
@@ -128,7 +168,16 @@ export type EventPayload =
       readonly serialNumbers: string[];
     }
   | { readonly kind: 'revoke'; readonly tasks: AssignmentTask[] }
-  | { readonly kind: 'users'; readonly users: RequestUser[] };
+  | { readonly kind: 'users'; readonly users: RequestUser[] }
+  | {
+      readonly kind: 'subscriptions';
+      readonly adamIds: number[];
+      readonly clientUserIds: string[];
+      /** Associate: renewing seats or expiring ones. */
+      readonly renewing: boolean;
+      /** Disassociate: at the period's end. */
+      readonly deferred: boolean;
+    };
 
 /** One entry of `StatusResponse.failures`: an error number and what it affected. */
 export interface StatusFailure {

@@ -88,6 +88,28 @@ export const SeedAssignmentSchema = z
   });
 export type SeedAssignment = z.infer<typeof SeedAssignmentSchema>;
 
+/** A volume subscription to seed (apple-subscriptions.md §7): its licences, seats and admins. */
+export const SeedSubscriptionSchema = z.object({
+  adamId: z.number().int().positive(),
+  parentAdamId: z.number().int().positive().nullable().optional(),
+  name: z.string().min(1).optional(),
+  /** Default ACTIVE; applied after the seats, so a paused subscription keeps its seats. */
+  status: z.enum(['ACTIVE', 'INACTIVE', 'PAUSED']).default('ACTIVE'),
+  /** `YYYY-MM-DD`; default: a month after the simulator's `now()`. */
+  periodEndDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
+  seats: z.object({
+    renewing: z.number().int().nonnegative().default(0),
+    expiring: z.number().int().nonnegative().default(0),
+  }),
+  /** Seats taken by the MDM (the users must be seeded too). */
+  assignments: z.array(z.object({ clientUserId: z.string().min(1), renewing: z.boolean() })).default([]),
+  admins: z.array(z.string().min(1)).default([]),
+});
+export type SeedSubscription = z.input<typeof SeedSubscriptionSchema>;
+
 /** A location to seed, with its assets, users and assignments. */
 export const SeedLocationSchema = z.object({
   id: z.string().min(1),
@@ -101,6 +123,9 @@ export const SeedLocationSchema = z.object({
   assets: z.array(SeedAssetSchema).default([]),
   users: z.array(SeedUserSchema).optional(),
   assignments: z.array(SeedAssignmentSchema).optional(),
+  subscriptions: z.array(SeedSubscriptionSchema).optional(),
+  /** What `subscriptions/enable`/`disable` last set (U3: none can read it; default `unstated`). */
+  subscriptionManagement: z.enum(['unstated', 'enabled', 'disabled']).optional(),
 });
 export type SeedLocation = z.input<typeof SeedLocationSchema>;
 
@@ -317,6 +342,27 @@ export interface SnapshotLocation {
   readonly assetsVersionId: string;
   readonly assignmentsVersionId: string;
   readonly usersVersionId: string;
+  readonly subscriptionManagement: 'unstated' | 'enabled' | 'disabled';
+  readonly subscriptions: {
+    adamId: number;
+    parentAdamId: number | null;
+    name: string;
+    status: 'ACTIVE' | 'INACTIVE' | 'PAUSED';
+    periodEndDate: string;
+    counts: {
+      assigned: { renewing: number; expiring: number };
+      available: { renewing: number; expiring: number };
+      total: { renewing: number; expiring: number };
+    };
+    seats: {
+      clientUserId: string;
+      renewing: boolean;
+      backing: 'renewing' | 'expiring';
+      source: 'mdm' | 'group';
+      pendingRemovalEventId?: string;
+    }[];
+    admins: string[];
+  }[];
 }
 
 /** One event in a snapshot. */
@@ -365,7 +411,44 @@ export interface AppleSimulator {
   expireToken(tokenFileContent: string): void;
   revokeToken(tokenFileContent: string): void;
   claimByOtherMdm(locationId: string, mdmInfo: MdmInfo, notificationUrl?: string): void;
+  /** What happens on Apple's portal to a location's subscriptions, and the end of a billing period. */
+  subscriptionAction(locationId: string, action: SubscriptionAction): void;
 }
+
+/**
+ * Portal-side subscription actions (apple-subscriptions.md §7): buy seats (creating the subscription),
+ * mark unassigned renewing seats for expiration, set the status, seat a user through a group, or end
+ * the current billing period now (U21's hook; periods also end by the simulator's clock).
+ */
+export const SubscriptionActionSchema = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('purchase'),
+    adamId: z.number().int().positive(),
+    renewing: z.number().int().nonnegative().optional(),
+    expiring: z.number().int().nonnegative().optional(),
+    parentAdamId: z.number().int().positive().nullable().optional(),
+    name: z.string().min(1).optional(),
+    periodEndDate: z.string().optional(),
+  }),
+  z.object({
+    action: z.literal('mark-expiring'),
+    adamId: z.number().int().positive(),
+    count: z.number().int().positive(),
+  }),
+  z.object({
+    action: z.literal('set-status'),
+    adamId: z.number().int().positive(),
+    status: z.enum(['ACTIVE', 'INACTIVE', 'PAUSED']),
+  }),
+  z.object({
+    action: z.literal('group-assign'),
+    adamId: z.number().int().positive(),
+    clientUserId: z.string().min(1),
+    renewing: z.boolean(),
+  }),
+  z.object({ action: z.literal('end-period'), adamId: z.number().int().positive().optional() }),
+]);
+export type SubscriptionAction = z.infer<typeof SubscriptionActionSchema>;
 
 /** One authenticated Apple request as `/_sim/requests` lists it. */
 export interface LoggedRequest {

@@ -13,6 +13,7 @@ import type { RequestUser, ResponseUser } from '#application/ports/vpp-schemas.t
 import type { LocationChange } from './change-set.ts';
 import { userView } from './ledger.ts';
 import { activeUser, type OrganizationRecord } from './state.ts';
+import { retireSubscriptionSeats } from './subscriptions.ts';
 import {
   addUser,
   associateUser,
@@ -79,5 +80,6 @@ export function runRetireUser(change: LocationChange, request: RequestUser): Use
   const user = activeUser(change.location, clientUserId);
   if (!user) return { clientUserId, error: 9609 };
   retireUser(change, user);
+  retireSubscriptionSeats(change.location, user.ref, clientUserId);
   return { clientUserId, user: userView(user) };
 }

@@ -17,7 +17,11 @@ export const SERVICE_NOTIFICATION_TYPES = [
 export function serviceConfig(ctx: SimulatorContext): object {
   const base = `${ctx.url}/mdm/v2`;
   return {
-    errorCodes: APPLE_ERRORS.map((e) => ({ errorNumber: e.errorNumber, errorMessage: e.message })),
+    // Apple's example lists no subscription (98xx) error (apple-subscriptions.md U30).
+    errorCodes: APPLE_ERRORS.filter((e) => e.errorNumber < 9800 || e.errorNumber >= 9900).map((e) => ({
+      errorNumber: e.errorNumber,
+      errorMessage: e.message,
+    })),
     limits: { ...ctx.options.limits },
     notificationTypes: [...SERVICE_NOTIFICATION_TYPES],
     urls: {
