@@ -144,7 +144,88 @@ describe("Apple's examples, read by the client", () => {
   });
 });
 
+describe("Apple's subscription examples, read by the client", () => {
+  /** The first page of a walk (Apple's examples all name a next page, which a fake cannot serve twice). */
+  async function firstPage<T>(walk: AsyncIterable<T>): Promise<T | undefined> {
+    for await (const page of walk) return page;
+    return undefined;
+  }
+
+  it("GET subscriptions: Apple's integer ids as text, counts by renewal, the cursor, no status or period", async () => {
+    const { client, asked } = appleAnswering({ subscriptions: 'get-subscriptions' });
+    const page = await firstPage(
+      client.subscriptionPages(token, { parentAdamIds: ['54321'], adamIds: ['12345'] }),
+    );
+    expect(asked).toContain('GET subscriptions');
+    expect(page?.items).toEqual([
+      {
+        parentAdamId: '54321',
+        adamId: '12345',
+        counts: {
+          assigned: { renewing: 0, expiring: 0 },
+          available: { renewing: 0, expiring: 0 },
+          total: { renewing: 0, expiring: 0 },
+        },
+      },
+    ]);
+    expect(page?.nextCursor).toBe('NjY5MjY0ODEtZTA4ZC00MmRhLTkxYjItMzdmMDI1MTVkYjQy');
+    expect(page?.versionId).toBe('7760f54d-fd4a-4bad-b768-bc1cbb28af9a');
+    expect(page?.meta.uId).toBe('2049025000431439');
+  });
+
+  it('GET subscriptions/assignments and subscriptions/admins: the user, the renewal, the admin state', async () => {
+    const { client } = appleAnswering({
+      'subscriptions/assignments': 'get-subscription-assignments',
+      'subscriptions/admins': 'get-subscription-admins',
+    });
+    const assignments = await firstPage(client.subscriptionAssignmentPages(token, { adamIds: ['12345'] }));
+    expect(assignments?.items).toEqual([{ adamId: '12345', clientUserId: 'vpp-user', renewing: true }]);
+    expect(assignments?.versionId).toBe('0d434f66-4e0c-4556-a4a9-87a9bcc7da7c');
+    const admins = await firstPage(
+      client.subscriptionAdminPages(token, { adamIds: ['12345'], includeUserState: true }),
+    );
+    expect(admins?.items).toEqual([
+      {
+        adamId: '12345',
+        clientUserId: 'vpp-user',
+        idHash: 'rRVS8rlBrJjRqYwL8aNGDJG2CbU=',
+        userStatus: 'Associated',
+      },
+    ]);
+  });
+
+  it('POST subscriptions/enable: the recorded state, with mdmInfo null read as none', async () => {
+    const { client, asked } = appleAnswering({ 'subscriptions/enable': 'subscriptions-enable' });
+    const answer = await client.enableSubscriptions(token);
+    expect(asked).toContain('POST subscriptions/enable');
+    expect(answer.subscriptionManagement).toBe(true);
+    expect(answer.mdmInfo).toBeUndefined();
+    expect(answer.tokenExpirationDate).toBe('2030-11-08T22:33:22+0000');
+  });
+});
+
 describe("Apple's example notifications, read by the notification endpoint's schema", () => {
+  it('SUBSCRIPTION_COUNT: absolute counts without assigned, integer ids as text', () => {
+    const n = NotificationSchema.parse(example('notification-subscription-count'));
+    if (n.notificationType !== 'SUBSCRIPTION_COUNT') throw new Error(n.notificationType);
+    expect(n.notification).toEqual({
+      parentAdamId: '54321',
+      adamId: '12345',
+      counts: { available: { renewing: 15, expiring: 5 }, total: { renewing: 100, expiring: 20 } },
+    });
+  });
+
+  it('SUBSCRIPTION_MANAGEMENT: the event, its result and each seat with its renewal', () => {
+    const n = NotificationSchema.parse(example('notification-subscription-management'));
+    if (n.notificationType !== 'SUBSCRIPTION_MANAGEMENT') throw new Error(n.notificationType);
+    expect(n.notification).toEqual({
+      type: 'DISASSOCIATE',
+      result: 'SUCCESS',
+      eventId: 'd4ea01e4-e9d6-52d7-9405-f5c2fa6ab0e3',
+      assignments: [{ adamId: '12345', clientUserId: 'vpp-user', renewing: true }],
+    });
+  });
+
   it('ASSET_MANAGEMENT: the event, its result and each assignment', () => {
     const n = NotificationSchema.parse(example('notification-asset-management'));
     expect(n.notificationType).toBe('ASSET_MANAGEMENT');

@@ -19,6 +19,7 @@ import {
   type AppleAnomaly,
   AppleVppHttpClient,
 } from '../../shared/adapters/apple-vpp/apple-vpp-http-client.ts';
+import { isVppError } from '../../shared/application/ports/vpp-errors.ts';
 import type { ResponseAsset } from '../../shared/application/ports/vpp-schemas.ts';
 import { Secret } from '../../shared/domain/secret.ts';
 
@@ -74,6 +75,10 @@ beforeAll(async () => {
                   },
                 ],
                 users: [{ clientUserId: 'contract-user', email: 'user@contract.test' }],
+                subscriptionManagement: 'enabled',
+                subscriptions: [
+                  { adamId: 300000003, parentAdamId: 300000001, seats: { renewing: 2, expiring: 1 } },
+                ],
               },
             ],
           },
@@ -156,6 +161,27 @@ describe('reads', () => {
       expect(u.clientUserId).toMatch(/\S/);
       expect(['Registered', 'Associated', 'Retired', 'Deleted']).toContain(u.status);
     }
+  });
+
+  it('subscriptions, when the server offers them: ids, counts that add up, and their assignments', async () => {
+    // An Apple (or a stand-in) without volume subscriptions answers 404, 405 or 9634 (U32): not offered.
+    const read = await client.readSubscriptions(token).catch((error: unknown) => {
+      if (OTHER_SERVER && isVppError(error) && [404, 405, 410].includes(error.httpStatus ?? 0))
+        return undefined;
+      throw error;
+    });
+    if (!read) return;
+    expect(read.versionId).toMatch(/\S/);
+    if (!OTHER_SERVER) expect(read.items.map((s) => s.adamId)).toEqual(['300000003']);
+    for (const s of read.items) {
+      expect(s.adamId).toMatch(/^\d+$/);
+      const { assigned, available, total } = s.counts;
+      expect(assigned.renewing + assigned.expiring + available.renewing + available.expiring).toBe(
+        total.renewing + total.expiring,
+      );
+    }
+    const assignments = await client.readSubscriptionAssignments(token);
+    for (const a of assignments.items) expect(typeof a.renewing).toBe('boolean');
   });
 
   it('an unknown event is 9708 (event_not_found)', async () => {

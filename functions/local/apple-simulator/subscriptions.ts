@@ -366,7 +366,7 @@ export function runSubscriptionAction(
 ): void {
   switch (action.action) {
     case 'purchase':
-      return purchaseSeats(
+      purchaseSeats(
         ctx,
         locationId,
         action.adamId,
@@ -377,14 +377,19 @@ export function runSubscriptionAction(
           ...(action.periodEndDate !== undefined && { periodEndDate: action.periodEndDate }),
         },
       );
+      return;
     case 'mark-expiring':
-      return markSeatsExpiring(ctx, locationId, action.adamId, action.count);
+      markSeatsExpiring(ctx, locationId, action.adamId, action.count);
+      return;
     case 'set-status':
-      return setSubscriptionStatus(ctx, locationId, action.adamId, action.status);
+      setSubscriptionStatus(ctx, locationId, action.adamId, action.status);
+      return;
     case 'group-assign':
-      return groupAssign(ctx, locationId, action.adamId, action.clientUserId, action.renewing);
+      groupAssign(ctx, locationId, action.adamId, action.clientUserId, action.renewing);
+      return;
     case 'end-period':
-      return endPeriodNow(ctx, locationId, action.adamId);
+      endPeriodNow(ctx, locationId, action.adamId);
+      return;
   }
 }
 
